@@ -1,0 +1,52 @@
+//! Engine benchmarks: one trial of the bundled scenarios, and a full 10,000-trial run.
+//!
+//! Run with `cargo bench`; compare trials per second with the NumPy peer as described in
+//! docs/performance.md.
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use revsim::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
+use revsim::{Scenario, simulate};
+
+fn load(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn one_trial(c: &mut Criterion) {
+    for name in ["baseline.toml", "reference-r1.toml"] {
+        let s = load(name);
+        let mut ws = Workspace::new(&s);
+        let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
+        let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];
+        let mut totals = TrialTotals::default();
+        let mut trial = 0u64;
+        c.bench_function(&format!("one trial/{name}"), |b| {
+            b.iter(|| {
+                trial += 1;
+                run_trial(
+                    &s,
+                    1,
+                    trial,
+                    &mut ws,
+                    TrialOut { monthly: &mut monthly, fiscal_years: &mut fy, totals: &mut totals },
+                );
+                totals.bookings_usd
+            })
+        });
+    }
+}
+
+fn full_run(c: &mut Criterion) {
+    let mut g = c.benchmark_group("10k trials");
+    g.sample_size(10);
+    for name in ["baseline.toml", "reference-r1.toml"] {
+        let s = load(name);
+        g.bench_function(name, |b| b.iter(|| simulate(&s, 10_000, 1, &|_| ()).totals.len()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, one_trial, full_run);
+criterion_main!(benches);

@@ -1,0 +1,242 @@
+//! The command line: `run`, `check`, `init`, `schema`.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::report::{self, Manifest, OutputDir, RUN_FILES, safe_dir_name};
+use crate::scenario::{InputError, Scenario, template};
+
+/// Monte Carlo revenue forecasts for B2B sales organisations.
+#[derive(Debug, Parser)]
+#[command(name = "revsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario: print the summary and write results to a directory.
+    #[command(
+        after_help = "Examples:\n  revsim run scenarios/baseline.toml\n  revsim run scenarios/baseline.toml --trials 50000 --seed 7 --out out/board-pack --force"
+    )]
+    Run(RunArgs),
+    /// Validate scenario files without simulating.
+    #[command(after_help = "Example:\n  revsim check scenarios/*.toml")]
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a commented starter scenario.
+    #[command(after_help = "Example:\n  revsim init my-org.toml && revsim run my-org.toml")]
+    Init {
+        /// File to create.
+        file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario format (for editor completion).
+    #[command(after_help = "Example:\n  revsim schema > revsim.schema.json")]
+    Schema,
+}
+
+/// Arguments of `revsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file.
+    pub file: PathBuf,
+    /// Number of trials (default: the scenario's `simulation.trials`).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed (default: the scenario's `simulation.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory (default: out/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the files of a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| c.is::<InputError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Parses `args` and runs the command.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    match cli.command {
+        Command::Run(a) => run(&a),
+        Command::Check { files } => check(&files),
+        Command::Init { file, force } => init(&file, force),
+        Command::Schema => {
+            let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(())
+        }
+    }
+}
+
+fn run(a: &RunArgs) -> anyhow::Result<()> {
+    let s = Scenario::load(&a.file)?;
+    let trials = a.trials.unwrap_or(s.trials);
+    if trials == 0 {
+        return Err(
+            InputError::file("--trials", "0 trials cannot give a distribution")
+                .help("use at least 1")
+                .into(),
+        );
+    }
+    let trials = usize::try_from(trials).context("trial count too large")?;
+    let seed = a.seed.unwrap_or(s.seed);
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(safe_dir_name(&s.name)));
+    let dir = OutputDir::prepare(&out, a.force)?;
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
+    let threads = pool.current_num_threads();
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let b = indicatif::ProgressBar::new(trials as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} trials [{bar:30}] {per_sec} eta {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let (results, summary, monthly) = pool.install(|| {
+        let r = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
+        let summary = crate::summary::summarize(&s, &r);
+        let monthly = crate::summary::monthly(&r);
+        (r, summary, monthly)
+    });
+    bar.finish_and_clear();
+    let manifest = Manifest {
+        revsim_version: env!("CARGO_PKG_VERSION"),
+        results_version: crate::RESULTS_VERSION,
+        scenario: s.name.clone(),
+        scenario_path: s.source.clone(),
+        scenario_sha256: s.sha256.clone(),
+        seed,
+        trials,
+        threads,
+        wall_time_s: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        files: RUN_FILES.to_vec(),
+    };
+    report::write_run(&dir, &s, &results, &summary, &monthly, &manifest)?;
+    if !a.quiet {
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, "{}", report::table::render(&summary))?;
+        writeln!(
+            stdout,
+            "\nWrote {} ({}) in {:.1} s.",
+            dir.path().display(),
+            RUN_FILES.join(", "),
+            manifest.wall_time_s
+        )?;
+    }
+    Ok(())
+}
+
+fn check(files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut failed = None;
+    for f in files {
+        match Scenario::load(f) {
+            Ok(s) => println!(
+                "ok: {} ({}: {} seats, {} months from {}, {} trials)",
+                f.display(),
+                s.name,
+                s.staffing.starting_seats,
+                s.horizon(),
+                s.clock.start,
+                s.trials
+            ),
+            Err(e) => {
+                // Print all but the last failure here; main prints the one returned.
+                if let Some(prev) = failed.replace(e) {
+                    eprintln!("error: {prev}");
+                }
+            }
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(e) => Err(e.into()),
+    }
+}
+
+fn init(file: &Path, force: bool) -> anyhow::Result<()> {
+    let shown = file.display().to_string();
+    if file.exists() && !force {
+        return Err(
+            InputError::file(&shown, "the file already exists; refusing to overwrite it")
+                .help("choose another name, or pass --force to replace it")
+                .into(),
+        );
+    }
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(InputError::file(&shown, "its folder does not exist")
+            .help("create the folder first")
+            .into());
+    }
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = OutputDir::existing(&parent);
+    dir.write(&name, |w| w.write_all(template::STARTER.as_bytes()))?;
+    println!("Wrote {shown}: edit it, then `revsim run {shown}`.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,100 @@
+//! Trials -> rayon -> results.
+//!
+//! Trials are cut into fixed blocks of [`BLOCK`] trials; each block writes into its own slice of
+//! the result buffers with a per-thread [`Workspace`]. A trial's numbers depend only on
+//! (scenario, seed, trial index) through its keyed streams, so the results are byte-identical
+//! for any thread count and any scheduling order.
+
+use rayon::prelude::*;
+
+use crate::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
+use crate::scenario::Scenario;
+
+/// Trials per parallel block.
+pub const BLOCK: usize = 64;
+
+/// Everything a run produced, trial by trial.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Number of trials.
+    pub trials: usize,
+    /// Months per trial.
+    pub horizon: usize,
+    /// Fiscal years per trial.
+    pub fiscal_years: usize,
+    /// Seed used.
+    pub seed: u64,
+    /// Monthly metrics, `trial * stride + metric * horizon + month` (f32: see `docs/`).
+    pub monthly: Vec<f32>,
+    /// Fiscal-year outcomes, `trial * fiscal_years + fy`.
+    pub fy: Vec<FiscalYearOutcome>,
+    /// Horizon totals per trial.
+    pub totals: Vec<TrialTotals>,
+}
+
+impl Results {
+    /// Floats per trial in `monthly`.
+    pub fn stride(&self) -> usize {
+        Metric::COUNT * self.horizon
+    }
+
+    /// The value of `metric` in `month` of `trial`.
+    pub fn monthly_value(&self, trial: usize, metric: Metric, month: usize) -> f32 {
+        self.monthly[trial * self.stride() + metric.index() * self.horizon + month]
+    }
+
+    /// The fiscal-year outcomes of `trial`.
+    pub fn trial_fiscal_years(&self, trial: usize) -> &[FiscalYearOutcome] {
+        &self.fy[trial * self.fiscal_years..(trial + 1) * self.fiscal_years]
+    }
+}
+
+/// Runs `trials` trials of `s` with `seed`. `progress` is called with the number of trials
+/// finished in each block, from worker threads.
+pub fn simulate(
+    s: &Scenario,
+    trials: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Results {
+    let horizon = s.horizon();
+    let n_fy = s.clock.fiscal_years.len();
+    let stride = Metric::COUNT * horizon;
+    let mut monthly = vec![0f32; trials * stride];
+    let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
+    let mut totals = vec![TrialTotals::default(); trials];
+    monthly
+        .par_chunks_mut(BLOCK * stride)
+        .zip(fy.par_chunks_mut(BLOCK * n_fy.max(1)))
+        .zip(totals.par_chunks_mut(BLOCK))
+        .enumerate()
+        .for_each_init(
+            || Workspace::new(s),
+            |ws, (block, ((m, f), t))| {
+                for i in 0..t.len() {
+                    let trial = (block * BLOCK + i) as u64;
+                    run_trial(
+                        s,
+                        seed,
+                        trial,
+                        ws,
+                        TrialOut {
+                            monthly: &mut m[i * stride..(i + 1) * stride],
+                            fiscal_years: &mut f[i * n_fy..(i + 1) * n_fy],
+                            totals: &mut t[i],
+                        },
+                    );
+                }
+                progress(t.len());
+            },
+        );
+    Results {
+        trials,
+        horizon,
+        fiscal_years: n_fy,
+        seed,
+        monthly,
+        fy,
+        totals,
+    }
+}

@@ -1,0 +1,14 @@
+//! The `revsim` command: parses arguments, runs, and maps failures to exit codes
+//! (0 ok, 2 bad input, 1 internal failure).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match revsim::cli::main(std::env::args_os()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(revsim::cli::exit_code(&e))
+        }
+    }
+}

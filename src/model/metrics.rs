@@ -1,0 +1,105 @@
+//! The monthly metrics a trial records, with their export names and units.
+
+use serde::Serialize;
+
+/// A monthly metric. Per trial, each is one number per month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// New bookings (value of deals won) in the month, USD.
+    NewBookingsUsd,
+    /// Bookings from the start month to the end of this month, USD.
+    CumulativeBookingsUsd,
+    /// Annual recurring revenue at month end, USD.
+    ArrUsd,
+    /// ARR lost to customer churn in the month, USD.
+    ChurnedArrUsd,
+    /// ARR added by expansion of existing customers in the month, USD.
+    ExpansionArrUsd,
+    /// New bookings + expansion - churn, USD.
+    NetNewArrUsd,
+    /// Reps in seat at month end.
+    Headcount,
+    /// Ramp-weighted reps in the month (a rep at 40% of ramp counts 0.4).
+    RampedEquivalentReps,
+    /// Open seats without a rep at month end.
+    VacantSeats,
+    /// Reps who started in the month.
+    Hires,
+    /// Reps who left at the end of the month.
+    Departures,
+    /// Qualified opportunities created in the month.
+    OpportunitiesCreated,
+    /// Deals decided won in the month.
+    DealsWon,
+    /// Deals decided lost in the month.
+    DealsLost,
+    /// Deals that ended in no decision in the month.
+    DealsNoDecision,
+    /// Open deals lost because their rep left, in the month.
+    DealsOrphaned,
+    /// Open deals at month end.
+    OpenDeals,
+    /// Value of open deals at month end, USD.
+    OpenPipelineUsd,
+    /// Sum of the month's (ramped) quota over reps in seat, USD.
+    QuotaCapacityUsd,
+}
+
+impl Metric {
+    /// Every metric, in export order.
+    pub const ALL: [Metric; 19] = [
+        Metric::NewBookingsUsd,
+        Metric::CumulativeBookingsUsd,
+        Metric::ArrUsd,
+        Metric::ChurnedArrUsd,
+        Metric::ExpansionArrUsd,
+        Metric::NetNewArrUsd,
+        Metric::Headcount,
+        Metric::RampedEquivalentReps,
+        Metric::VacantSeats,
+        Metric::Hires,
+        Metric::Departures,
+        Metric::OpportunitiesCreated,
+        Metric::DealsWon,
+        Metric::DealsLost,
+        Metric::DealsNoDecision,
+        Metric::DealsOrphaned,
+        Metric::OpenDeals,
+        Metric::OpenPipelineUsd,
+        Metric::QuotaCapacityUsd,
+    ];
+
+    /// Number of metrics.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// Export name (snake case, unit in the name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::NewBookingsUsd => "new_bookings_usd",
+            Metric::CumulativeBookingsUsd => "cumulative_bookings_usd",
+            Metric::ArrUsd => "arr_usd",
+            Metric::ChurnedArrUsd => "churned_arr_usd",
+            Metric::ExpansionArrUsd => "expansion_arr_usd",
+            Metric::NetNewArrUsd => "net_new_arr_usd",
+            Metric::Headcount => "headcount",
+            Metric::RampedEquivalentReps => "ramped_equivalent_reps",
+            Metric::VacantSeats => "vacant_seats",
+            Metric::Hires => "hires",
+            Metric::Departures => "departures",
+            Metric::OpportunitiesCreated => "opportunities_created",
+            Metric::DealsWon => "deals_won",
+            Metric::DealsLost => "deals_lost",
+            Metric::DealsNoDecision => "deals_no_decision",
+            Metric::DealsOrphaned => "deals_orphaned",
+            Metric::OpenDeals => "open_deals",
+            Metric::OpenPipelineUsd => "open_pipeline_usd",
+            Metric::QuotaCapacityUsd => "quota_capacity_usd",
+        }
+    }
+
+    /// Position in [`Metric::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}

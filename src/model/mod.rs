@@ -1,0 +1,15 @@
+//! The revenue model: one trial of a sales organisation, month by month.
+//!
+//! Split by mechanism: [`org`] (seats, reps, hiring, attrition), [`pipeline`] (opportunities
+//! and deals), [`customers`] (ARR), [`streams`] (keyed random numbers), [`trial`] (the monthly
+//! loop). MODEL.md is the specification; each file says which part it implements.
+
+pub mod customers;
+pub mod metrics;
+pub mod org;
+pub mod pipeline;
+pub mod streams;
+pub mod trial;
+
+pub use metrics::Metric;
+pub use trial::{FiscalYearOutcome, TrialOut, TrialTotals, Workspace, run_trial};

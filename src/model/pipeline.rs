@@ -1,0 +1,207 @@
+//! Opportunities and deals: creation, outcome, size and cycle time, and the monthly ledgers.
+//!
+//! Each opportunity draws its outcome (won with the rep's win rate; otherwise lost or no
+//! decision in the scenario's proportions), its size and its cycle time; it is decided in month
+//! `created + ceil(cycle)`. Everything a deal contributes is known when it is created, so the
+//! ledgers are filled at creation: bookings and decided counts by decision month, and the open
+//! pipeline as a difference array (open from its creation month up to its decision month).
+//! Amounts are whole dollars in integers, so sums are exact and independent of order, and a
+//! leaver's deals can be taken back out exactly.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+
+use super::streams::{Purpose, StreamRng, stream};
+use crate::scenario::Scenario;
+
+/// How an opportunity ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Outcome {
+    /// Won: books its value.
+    Won = 0,
+    /// Lost.
+    Lost = 1,
+    /// No decision.
+    NoDecision = 2,
+}
+
+/// A deal still open, kept per seat only when a leaver policy is active.
+#[derive(Debug, Clone, Copy)]
+struct OpenDeal {
+    decided: u32,
+    value: i64,
+    outcome: Outcome,
+}
+
+/// The deal ledgers of one trial (reused across trials).
+#[derive(Debug)]
+pub struct Ledger {
+    horizon: usize,
+    /// Bookings by decision month, USD.
+    pub bookings: Vec<i64>,
+    /// Deals decided by month, by outcome (won, lost, no decision).
+    pub decided: [Vec<u32>; 3],
+    /// Opportunities created by month.
+    pub created: Vec<u32>,
+    /// Open deals orphaned (lost because their rep left) by month.
+    pub orphaned: Vec<u32>,
+    /// Bookings by seat and decision month (`seat * horizon + month`), for quota attainment.
+    pub seat_bookings: Vec<i64>,
+    value_diff: Vec<i64>,
+    count_diff: Vec<i64>,
+    open: Vec<Vec<OpenDeal>>,
+    track_open: bool,
+    opp_rng: Vec<StreamRng>,
+    deal_rng: Vec<StreamRng>,
+    leaver_rng: Vec<StreamRng>,
+}
+
+impl Ledger {
+    /// Buffers for `seats` seats over the scenario's horizon.
+    pub fn new(s: &Scenario, seats: usize) -> Self {
+        let h = s.horizon();
+        let track_open = s.pipeline.leaver_policy_active();
+        let rng = || vec![stream(0, 0, 0, Purpose::Opportunities); seats];
+        Ledger {
+            horizon: h,
+            bookings: vec![0; h],
+            decided: [vec![0; h], vec![0; h], vec![0; h]],
+            created: vec![0; h],
+            orphaned: vec![0; h],
+            seat_bookings: vec![0; seats * h],
+            value_diff: vec![0; h + 1],
+            count_diff: vec![0; h + 1],
+            open: if track_open {
+                vec![Vec::new(); seats]
+            } else {
+                Vec::new()
+            },
+            track_open,
+            opp_rng: rng(),
+            deal_rng: rng(),
+            leaver_rng: if track_open { rng() } else { Vec::new() },
+        }
+    }
+
+    /// Clears the ledgers and keys the seats' streams for a new trial.
+    pub fn start_trial(&mut self, seed: u64, trial: u64) {
+        self.bookings.fill(0);
+        self.decided.iter_mut().for_each(|v| v.fill(0));
+        self.created.fill(0);
+        self.orphaned.fill(0);
+        self.seat_bookings.fill(0);
+        self.value_diff.fill(0);
+        self.count_diff.fill(0);
+        self.open.iter_mut().for_each(Vec::clear);
+        for seat in 0..self.opp_rng.len() {
+            let id = seat as u32;
+            self.opp_rng[seat] = stream(seed, trial, id, Purpose::Opportunities);
+            self.deal_rng[seat] = stream(seed, trial, id, Purpose::Deals);
+        }
+        for (seat, r) in self.leaver_rng.iter_mut().enumerate() {
+            *r = stream(seed, trial, seat as u32, Purpose::Leaver);
+        }
+    }
+
+    /// Creates the opportunities of `seat` in month `t`: a Poisson number with mean `rate`, each
+    /// won with probability `win_rate`.
+    pub fn create(&mut self, s: &Scenario, seat: usize, t: usize, rate: f64, win_rate: f64) {
+        if rate <= 0.0 {
+            return;
+        }
+        let p = &s.pipeline;
+        let n = Poisson::new(rate).map_or(0.0, |d| d.sample(&mut self.opp_rng[seat])) as u32;
+        let lost_cut = win_rate + (1.0 - win_rate) * p.lost_share_of_non_wins;
+        let h = self.horizon;
+        self.created[t] += n;
+        for _ in 0..n {
+            let u: f64 = self.opp_rng[seat].random();
+            let outcome = if u < win_rate {
+                Outcome::Won
+            } else if u < lost_cut {
+                Outcome::Lost
+            } else {
+                Outcome::NoDecision
+            };
+            let rng = &mut self.deal_rng[seat];
+            let value = p.deal_size_usd.sample(rng).round().min(1e15) as i64;
+            let cycle = p.cycle_months[outcome as usize].sample(rng).ceil().min(1e6) as usize;
+            let d = t + cycle;
+            self.value_diff[t] += value;
+            self.count_diff[t] += 1;
+            if d < h {
+                self.value_diff[d] -= value;
+                self.count_diff[d] -= 1;
+                self.decided[outcome as usize][d] += 1;
+                if outcome == Outcome::Won {
+                    self.bookings[d] += value;
+                    self.seat_bookings[seat * h + d] += value;
+                }
+            }
+            if self.track_open && d > t {
+                let open = &mut self.open[seat];
+                if open.len() >= 256 {
+                    open.retain(|o| o.decided as usize > t);
+                }
+                open.push(OpenDeal {
+                    decided: d.min(u32::MAX as usize) as u32,
+                    value,
+                    outcome,
+                });
+            }
+        }
+    }
+
+    /// Applies the leaver policy to the open deals of `seat`, whose rep leaves at the end of `t`:
+    /// each is orphaned (lost now) with the policy's probability; a reassigned winning deal
+    /// stays won with the policy's win-rate multiplier and is otherwise lost at its decision.
+    pub fn rep_left(&mut self, s: &Scenario, seat: usize, t: usize) {
+        if !self.track_open {
+            return;
+        }
+        let p = &s.pipeline;
+        let h = self.horizon;
+        let rng = &mut self.leaver_rng[seat];
+        for deal in self.open[seat].drain(..) {
+            let d = deal.decided as usize;
+            if d <= t {
+                continue;
+            }
+            let decided_in_horizon = d < h;
+            if rng.random::<f64>() < p.leaver_lost_probability {
+                self.orphaned[t] += 1;
+                // Not open at the end of month t; undo its decision.
+                self.value_diff[t] -= deal.value;
+                self.count_diff[t] -= 1;
+                if decided_in_horizon {
+                    self.value_diff[d] += deal.value;
+                    self.count_diff[d] += 1;
+                    self.decided[deal.outcome as usize][d] -= 1;
+                    if deal.outcome == Outcome::Won {
+                        self.bookings[d] -= deal.value;
+                        self.seat_bookings[seat * h + d] -= deal.value;
+                    }
+                }
+            } else if deal.outcome == Outcome::Won
+                && rng.random::<f64>() >= p.leaver_win_rate_multiplier
+                && decided_in_horizon
+            {
+                self.decided[Outcome::Won as usize][d] -= 1;
+                self.decided[Outcome::Lost as usize][d] += 1;
+                self.bookings[d] -= deal.value;
+                self.seat_bookings[seat * h + d] -= deal.value;
+            }
+        }
+    }
+
+    /// Open deals and their value at the end of each month (prefix sums of the differences).
+    pub fn open_by_month(&self, mut f: impl FnMut(usize, i64, i64)) {
+        let (mut count, mut value) = (0i64, 0i64);
+        for t in 0..self.horizon {
+            count += self.count_diff[t];
+            value += self.value_diff[t];
+            f(t, count, value);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! One trial: a pure function of the scenario, the seed and the trial index.
+//!
+//! Each month, in order: the headcount plan opens or closes seats; requisitions that are due
+//! start their reps (up to the recruiting capacity, earliest first); every rep in seat creates
+//! opportunities (own rate x ramp x skill, plus a ramp-weighted share of the inbound pool) and
+//! accrues quota; bookings decided this month are credited to the rep in seat; fiscal-year
+//! statistics close on the last month of a fiscal year; then reps leave (monthly hazard by
+//! tenure) and their open deals follow the leaver policy; finally the customer base rolls
+//! forward with churn, expansion and the month's new customers.
+
+use serde::Serialize;
+
+use super::customers::CustomerBase;
+use super::metrics::Metric;
+use super::org::{SeatState, Seats};
+use super::pipeline::{Ledger, Outcome};
+use super::streams::{ORG, Purpose, stream};
+use crate::scenario::Scenario;
+
+/// Headline figures of one fiscal year (or its part inside the horizon) in one trial.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct FiscalYearOutcome {
+    /// New bookings in the fiscal year, USD.
+    pub bookings_usd: f64,
+    /// ARR at the end of the fiscal year, USD.
+    pub ending_arr_usd: f64,
+    /// Reps in seat at the end of the fiscal year.
+    pub ending_headcount: u32,
+    /// Reps hired in the fiscal year.
+    pub hires: u32,
+    /// Reps who left in the fiscal year.
+    pub departures: u32,
+    /// Reps in seat at fiscal-year end who carried quota in the year.
+    pub reps_with_quota: u32,
+    /// Share of those reps at or above 100% of their (ramped, pro-rated) quota; NaN if none.
+    pub share_of_reps_at_quota: f64,
+    /// Share of the bookings of reps in seat at year end produced by the top 20% of them; NaN
+    /// if they booked nothing.
+    pub top_20pct_share_of_bookings: f64,
+}
+
+/// Headline totals of one trial over the whole horizon.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct TrialTotals {
+    /// New bookings over the horizon, USD.
+    pub bookings_usd: f64,
+    /// ARR at the end of the horizon, USD.
+    pub ending_arr_usd: f64,
+    /// Reps in seat at the end of the horizon.
+    pub ending_headcount: u32,
+    /// Reps hired over the horizon.
+    pub hires: u32,
+    /// Reps who left over the horizon.
+    pub departures: u32,
+    /// Opportunities created.
+    pub opportunities_created: u64,
+    /// Deals won (decided inside the horizon).
+    pub deals_won: u64,
+    /// Deals lost (decided inside the horizon).
+    pub deals_lost: u64,
+    /// Deals ending in no decision (inside the horizon).
+    pub deals_no_decision: u64,
+    /// Open deals lost because their rep left.
+    pub deals_orphaned: u64,
+    /// Deals still open at the end of the horizon.
+    pub deals_open_at_end: u64,
+}
+
+/// Where one trial writes its results.
+pub struct TrialOut<'a> {
+    /// Monthly metrics, `metric.index() * horizon + month`.
+    pub monthly: &'a mut [f32],
+    /// One record per fiscal year of the clock.
+    pub fiscal_years: &'a mut [FiscalYearOutcome],
+    /// Horizon totals.
+    pub totals: &'a mut TrialTotals,
+}
+
+/// Buffers reused from trial to trial on one thread (no allocation in the monthly loop).
+pub struct Workspace {
+    seats: Seats,
+    ledger: Ledger,
+    queue: Vec<(i32, u32)>,
+    scratch: Vec<i64>,
+}
+
+impl Workspace {
+    /// Buffers sized for the scenario.
+    pub fn new(s: &Scenario) -> Self {
+        let n = s.staffing.max_seats as usize;
+        Workspace {
+            seats: Seats::new(n),
+            ledger: Ledger::new(s, n),
+            queue: Vec::with_capacity(n),
+            scratch: Vec::with_capacity(n),
+        }
+    }
+}
+
+/// Simulates trial number `trial` of scenario `s` with `seed`, writing into `out`.
+pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: TrialOut<'_>) {
+    let h = s.horizon();
+    let max_seats = s.staffing.max_seats as usize;
+    let Workspace {
+        seats,
+        ledger,
+        queue,
+        scratch,
+    } = ws;
+    seats.start_trial(s, seed, trial);
+    ledger.start_trial(seed, trial);
+    let mut customers = CustomerBase::new(&s.customers);
+    let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
+    let monthly = out.monthly;
+    let mut put = |m: Metric, t: usize, v: f64| monthly[m.index() * h + t] = v as f32;
+    let p = &s.pipeline;
+    let monthly_quota = s.quota.map_or(0.0, |(q, _)| q / 12.0);
+    let quota_ramped = s.quota.is_some_and(|(_, r)| r);
+    let fiscal_years = &s.clock.fiscal_years;
+    let mut fy = 0usize;
+    let mut fy_stats = FiscalYearOutcome::default();
+    let mut totals = TrialTotals::default();
+
+    for t in 0..h {
+        let target = s.staffing.seats_by_month[t] as usize;
+        for seat in 0..max_seats {
+            match seats.state[seat] {
+                SeatState::Closed if seat < target => {
+                    seats.state[seat] = SeatState::Vacant;
+                    seats.ready[seat] = seats.time_to_fill(s, seat, t as i32);
+                }
+                SeatState::Vacant if seat >= target => seats.state[seat] = SeatState::Closed,
+                _ => {}
+            }
+        }
+
+        // Hiring: requisitions due this month start, earliest first, up to the capacity.
+        let mut hires = 0u32;
+        queue.clear();
+        for seat in 0..max_seats {
+            if seats.state[seat] == SeatState::Vacant && seats.ready[seat] <= t as i32 {
+                queue.push((seats.ready[seat], seat as u32));
+            }
+        }
+        if let Some(cap) = s.staffing.recruiting_capacity_per_month
+            && queue.len() > cap as usize
+        {
+            queue.sort_unstable();
+            queue.truncate(cap as usize);
+        }
+        for &(_, seat) in queue.iter() {
+            seats.start_rep(s, seat as usize, t as i32);
+            hires += 1;
+        }
+
+        // Production: opportunities and quota.
+        let mut ramp_sum = 0.0;
+        for seat in 0..max_seats {
+            if seats.state[seat] == SeatState::Filled {
+                let k = (t as i32 - seats.hire_month[seat]) as usize;
+                let r = s.tenure.ramp(k);
+                seats.ramp[seat] = r;
+                ramp_sum += r;
+            }
+        }
+        let inbound_per_ramp = if ramp_sum > 0.0 {
+            p.inbound_opportunities_per_month / ramp_sum
+        } else {
+            0.0
+        };
+        let mut quota_capacity = 0.0;
+        for seat in 0..max_seats {
+            if seats.state[seat] != SeatState::Filled {
+                continue;
+            }
+            let r = seats.ramp[seat];
+            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp) * r;
+            let win = seats.win_rate[seat]
+                * if s.tenure.ramp_applies_to_win_rate {
+                    r
+                } else {
+                    1.0
+                };
+            ledger.create(s, seat, t, rate, win);
+            let q = monthly_quota * if quota_ramped { r } else { 1.0 };
+            seats.fy_quota[seat] += q;
+            quota_capacity += q;
+            seats.fy_bookings[seat] += ledger.seat_bookings[seat * h + t];
+        }
+
+        // Fiscal-year close: attainment and concentration among reps in seat at year end.
+        let fy_ends = fiscal_years[fy].range().end == t + 1;
+        if fy_ends {
+            let (mut with_quota, mut at_quota) = (0u32, 0u32);
+            scratch.clear();
+            for seat in 0..max_seats {
+                if seats.state[seat] != SeatState::Filled {
+                    continue;
+                }
+                scratch.push(seats.fy_bookings[seat]);
+                if seats.fy_quota[seat] > 0.0 {
+                    with_quota += 1;
+                    at_quota += u32::from(seats.fy_bookings[seat] as f64 >= seats.fy_quota[seat]);
+                }
+            }
+            fy_stats.reps_with_quota = with_quota;
+            fy_stats.share_of_reps_at_quota = if with_quota > 0 {
+                at_quota as f64 / with_quota as f64
+            } else {
+                f64::NAN
+            };
+            fy_stats.top_20pct_share_of_bookings = top_share(scratch, 0.2);
+            seats.fy_bookings.fill(0);
+            seats.fy_quota.fill(0.0);
+        }
+
+        // Departures at month end.
+        let mut departures = 0u32;
+        for seat in 0..max_seats {
+            if seats.state[seat] != SeatState::Filled {
+                continue;
+            }
+            let k = (t as i32 - seats.hire_month[seat]) as usize;
+            if seats.departs(s, seat, k) {
+                ledger.rep_left(s, seat, t);
+                seats.vacate(s, seat, t, seat < target);
+                departures += 1;
+            }
+        }
+
+        // Customers.
+        let new_customers = ledger.decided[Outcome::Won as usize][t] as u64;
+        let booked = ledger.bookings[t] as f64;
+        let moved = customers.month(&s.customers, &mut customer_rng, new_customers, booked);
+
+        let (mut filled, mut vacant) = (0u32, 0u32);
+        for st in &seats.state[..max_seats] {
+            filled += u32::from(*st == SeatState::Filled);
+            vacant += u32::from(*st == SeatState::Vacant);
+        }
+        put(Metric::ArrUsd, t, customers.arr_usd);
+        put(Metric::ChurnedArrUsd, t, moved.churned_usd);
+        put(Metric::ExpansionArrUsd, t, moved.expansion_usd);
+        put(
+            Metric::NetNewArrUsd,
+            t,
+            booked + moved.expansion_usd - moved.churned_usd,
+        );
+        put(Metric::Headcount, t, filled as f64);
+        put(Metric::RampedEquivalentReps, t, ramp_sum);
+        put(Metric::VacantSeats, t, vacant as f64);
+        put(Metric::Hires, t, hires as f64);
+        put(Metric::Departures, t, departures as f64);
+        put(Metric::QuotaCapacityUsd, t, quota_capacity);
+
+        totals.hires += hires;
+        totals.departures += departures;
+        fy_stats.hires += hires;
+        fy_stats.departures += departures;
+        fy_stats.bookings_usd += booked;
+        if fy_ends {
+            fy_stats.ending_arr_usd = customers.arr_usd;
+            fy_stats.ending_headcount = filled;
+            out.fiscal_years[fy] = fy_stats;
+            fy_stats = FiscalYearOutcome::default();
+            fy += 1;
+        }
+        if t + 1 == h {
+            totals.ending_arr_usd = customers.arr_usd;
+            totals.ending_headcount = filled;
+        }
+    }
+
+    // Ledger metrics: final once every departure has been applied.
+    let mut cumulative = 0i64;
+    for t in 0..h {
+        cumulative += ledger.bookings[t];
+        put(Metric::NewBookingsUsd, t, ledger.bookings[t] as f64);
+        put(Metric::CumulativeBookingsUsd, t, cumulative as f64);
+        put(Metric::OpportunitiesCreated, t, ledger.created[t] as f64);
+        put(Metric::DealsWon, t, ledger.decided[0][t] as f64);
+        put(Metric::DealsLost, t, ledger.decided[1][t] as f64);
+        put(Metric::DealsNoDecision, t, ledger.decided[2][t] as f64);
+        put(Metric::DealsOrphaned, t, ledger.orphaned[t] as f64);
+        totals.opportunities_created += ledger.created[t] as u64;
+        totals.deals_won += ledger.decided[0][t] as u64;
+        totals.deals_lost += ledger.decided[1][t] as u64;
+        totals.deals_no_decision += ledger.decided[2][t] as u64;
+        totals.deals_orphaned += ledger.orphaned[t] as u64;
+    }
+    ledger.open_by_month(|t, count, value| {
+        put(Metric::OpenDeals, t, count as f64);
+        put(Metric::OpenPipelineUsd, t, value as f64);
+        if t + 1 == h {
+            totals.deals_open_at_end = count as u64;
+        }
+    });
+    totals.bookings_usd = cumulative as f64;
+    *out.totals = totals;
+}
+
+/// Share of the total held by the top `fraction` of values (at least one value); NaN if the
+/// total is zero.
+fn top_share(values: &mut [i64], fraction: f64) -> f64 {
+    let total: i64 = values.iter().sum();
+    if values.is_empty() || total <= 0 {
+        return f64::NAN;
+    }
+    let k = ((values.len() as f64 * fraction).ceil() as usize).clamp(1, values.len());
+    values.sort_unstable_by(|a, b| b.cmp(a));
+    values[..k].iter().sum::<i64>() as f64 / total as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_share;
+
+    #[test]
+    fn top_share_takes_the_top_fifth() {
+        let mut v = vec![10, 0, 0, 0, 0, 0, 0, 0, 0, 10];
+        assert_eq!(top_share(&mut v, 0.2), 1.0);
+        let mut v = vec![1; 10];
+        assert!((top_share(&mut v, 0.2) - 0.2).abs() < 1e-12);
+        assert!(top_share(&mut [0, 0], 0.2).is_nan());
+    }
+}

@@ -1,0 +1,259 @@
+//! Errors in a planner's input, rendered the way cargo renders compiler errors: the file, line
+//! and column, the offending line with a caret under the value, the key path, and a help line
+//! with the fix (a did-you-mean for misspelt keys).
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use toml::de::{DeTable, DeValue};
+
+/// A problem with the user's input, located in a file where possible.
+#[derive(Debug, Clone)]
+pub struct InputError {
+    /// The file as the user named it.
+    pub file: String,
+    /// The file's text, for the snippet.
+    pub text: Option<Arc<str>>,
+    /// Byte range of the offending value or key.
+    pub span: Option<Range<usize>>,
+    /// Dotted key path, e.g. `pipeline.outcomes.won`.
+    pub key: Option<String>,
+    /// What is wrong, including the bad value and the allowed range.
+    pub message: String,
+    /// How to fix it.
+    pub help: Vec<String>,
+}
+
+impl InputError {
+    /// An error about a file as a whole (missing, unreadable, not UTF-8).
+    pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.into(),
+            text: None,
+            span: None,
+            key: None,
+            message: message.into(),
+            help: Vec::new(),
+        }
+    }
+
+    /// An error located at `span` in `text`; the key path is found from the span.
+    pub fn at(
+        file: &str,
+        text: &Arc<str>,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
+        let span = span.filter(|s| s.end <= text.len() && !(s.start == 0 && s.end == 0));
+        let key = span.as_ref().and_then(|s| key_path_at(text, s.clone()));
+        InputError {
+            file: file.to_string(),
+            text: Some(text.clone()),
+            span,
+            key,
+            message: message.into(),
+            help: Vec::new(),
+        }
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Sets the key path explicitly (when the span does not identify it).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// 1-based line and column of the span start.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        let (text, span) = (self.text.as_ref()?, self.span.as_ref()?);
+        let before = &text[..span.start];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some((line, col))
+    }
+
+    /// Turns a `toml` deserialization error into an input error with a did-you-mean.
+    pub fn from_toml(file: &str, text: &Arc<str>, e: &toml::de::Error) -> Self {
+        let msg = e.message().trim().to_string();
+        let mut err = InputError::at(file, text, e.span(), msg.clone());
+        if let Some(rest) = msg.strip_prefix("unknown field `") {
+            let (bad, expected) = rest.split_once('`').unwrap_or((rest, ""));
+            let options: Vec<&str> = expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|s| !s.is_empty())
+                .collect();
+            err.message = format!("unknown key `{bad}`");
+            if let Some(k) = &err.key {
+                // The span is the key itself; report the full path of the unknown key.
+                err.key = Some(k.clone());
+            }
+            match did_you_mean(bad, &options) {
+                Some(best) => err.help.push(format!("did you mean `{best}`?")),
+                None if !options.is_empty() => err
+                    .help
+                    .push(format!("the keys allowed here are: {}", options.join(", "))),
+                None => {}
+            }
+        } else if let Some(rest) = msg.strip_prefix("unknown variant `") {
+            let (bad, expected) = rest.split_once('`').unwrap_or((rest, ""));
+            let options: Vec<&str> = expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|s| !s.is_empty())
+                .collect();
+            err.message = format!("unknown kind `{bad}`");
+            match did_you_mean(bad, &options) {
+                Some(best) => err.help.push(format!("did you mean `{best}`?")),
+                None => err
+                    .help
+                    .push(format!("choose one of: {}", options.join(", "))),
+            }
+        } else if msg.starts_with("missing field `") {
+            err.message = msg.replacen("missing field", "missing key", 1);
+            err.help
+                .push("add the key; `revsim init FILE` writes a template with every key".into());
+        }
+        err
+    }
+}
+
+/// The closest option to `bad`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(bad: &str, options: &[&'a str]) -> Option<&'a str> {
+    options
+        .iter()
+        .map(|o| (strsim::jaro_winkler(bad, o), *o))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, o)| o)
+}
+
+/// The dotted key path of the innermost key or value containing `span`.
+pub fn key_path_at(text: &str, span: Range<usize>) -> Option<String> {
+    let doc = DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    walk_table(doc.get_ref(), &span, &mut path).then(|| path.join("."))
+}
+
+// A table opened by a `[header]` spans only its header, not its body, so the search descends
+// into every table and keeps the first key whose key or value span contains the error's span.
+fn walk_table(t: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+    for (k, v) in t.iter() {
+        path.push(k.get_ref().to_string());
+        let (ks, vs) = (k.span(), v.span());
+        let inside =
+            |s: &Range<usize>| s.start <= span.start && span.end <= s.end && s.start < s.end;
+        if walk_value(v.get_ref(), span, path) || inside(&ks) || inside(&vs) {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
+fn walk_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+    match v {
+        DeValue::Table(t) => walk_table(t, span, path),
+        DeValue::Array(a) => {
+            for (i, item) in a.iter().enumerate() {
+                let s = item.span();
+                let before = path.last().cloned().unwrap_or_default();
+                if let Some(last) = path.last_mut() {
+                    last.push_str(&format!("[{i}]"));
+                }
+                if walk_value(item.get_ref(), span, path)
+                    || (s.start <= span.start && span.end <= s.end)
+                {
+                    return true;
+                }
+                if let Some(last) = path.last_mut() {
+                    *last = before;
+                }
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.text.is_none() || self.span.is_none() {
+            match &self.key {
+                Some(k) => write!(f, "{}: `{k}`: {}", self.file, self.message)?,
+                None => write!(f, "{}: {}", self.file, self.message)?,
+            }
+            for h in &self.help {
+                write!(f, "\n  = help: {h}")?;
+            }
+            return Ok(());
+        }
+        let title = match &self.key {
+            Some(k) => format!("{}: `{k}`: {}", self.file, self.message),
+            None => format!("{}: {}", self.file, self.message),
+        };
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        let mut main = Group::with_title(Level::ERROR.primary_title(title.as_str()));
+        if let (Some(text), Some(span)) = (&self.text, &self.span) {
+            let label = match &self.key {
+                Some(k) => format!("in `{k}`"),
+                None => String::new(),
+            };
+            let span = if span.start == span.end {
+                span.start..span.end + 1
+            } else {
+                span.clone()
+            };
+            let span = span.start.min(text.len())..span.end.min(text.len());
+            main = main.element(
+                Snippet::source(&**text)
+                    .path(self.file.as_str())
+                    .annotation(AnnotationKind::Primary.span(span).label(label)),
+            );
+        }
+        for h in &self.help {
+            main = main.element(Level::HELP.message(h.as_str()));
+        }
+        groups.push(main);
+        let rendered = Renderer::plain().render(&groups);
+        // annotate-snippets prints "error: ..."; callers add their own prefix, so drop it.
+        let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+        f.write_str(rendered)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_path_follows_nested_tables_and_arrays() {
+        let text = "[a]\nb = 1\n[c.d]\ne = [1, { f = 2 }]\n";
+        let at = |needle: &str| {
+            let i = text.find(needle).unwrap();
+            key_path_at(text, i..i + needle.len())
+        };
+        assert_eq!(at("1").as_deref(), Some("a.b"));
+        assert_eq!(at("2").as_deref(), Some("c.d.e[1].f"));
+    }
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(
+            did_you_mean("seets", &["seats", "filled_seats"]),
+            Some("seats")
+        );
+        assert_eq!(did_you_mean("zzz", &["seats", "filled_seats"]), None);
+    }
+}

@@ -1,0 +1,631 @@
+//! The validated scenario: a value that cannot be invalid.
+//!
+//! Loading goes file text -> [`raw::RawScenario`] (serde; single-value checks reported by `toml`
+//! at the value's line and column) -> [`Scenario`] (cross-key checks, distributions built into
+//! samplers, curves tabulated by tenure month). Nothing downstream re-checks: the engine trusts a
+//! `Scenario`.
+
+pub mod diagnostic;
+pub mod dist;
+pub mod raw;
+pub mod template;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::calendar::{FiscalYear, YearMonth, fiscal_years};
+pub use diagnostic::InputError;
+use dist::{Dist, DistSpec, Domain, fmt_num};
+use raw::{Interpolation, RampCurve, RawScenario};
+
+/// Most seats a scenario may have (a guard against typos such as `seats = 5000000`).
+pub const MAX_SEATS: u32 = 100_000;
+/// Longest horizon, in months (50 years).
+pub const MAX_HORIZON_MONTHS: u32 = 600;
+
+/// The simulation clock.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    /// First simulated month.
+    pub start: YearMonth,
+    /// Number of simulated months.
+    pub horizon: usize,
+    /// Month (1-12) in which the fiscal year starts.
+    pub fiscal_year_start_month: u32,
+    /// The fiscal years (first and last may be partial).
+    pub fiscal_years: Vec<FiscalYear>,
+}
+
+/// Ramp and attrition, tabulated by tenure month (0 = first month in seat).
+#[derive(Debug, Clone)]
+pub struct TenureCurves {
+    /// Productivity by tenure month; 1.0 beyond the end of the table.
+    pub ramp: Vec<f64>,
+    /// Whether the ramp also scales the win rate.
+    pub ramp_applies_to_win_rate: bool,
+    /// Monthly departure hazard by tenure month; `base_hazard` beyond the table.
+    pub hazard: Vec<f64>,
+    /// Monthly hazard once past the washout window: 1 - (1 - annual rate)^(1/12).
+    pub base_hazard: f64,
+}
+
+impl TenureCurves {
+    /// Productivity in tenure month `k`.
+    #[inline]
+    pub fn ramp(&self, k: usize) -> f64 {
+        self.ramp.get(k).copied().unwrap_or(1.0)
+    }
+
+    /// Monthly departure probability in tenure month `k`.
+    #[inline]
+    pub fn hazard(&self, k: usize) -> f64 {
+        self.hazard.get(k).copied().unwrap_or(self.base_hazard)
+    }
+}
+
+/// Seats and hiring.
+#[derive(Debug, Clone)]
+pub struct Staffing {
+    /// Seats at the start.
+    pub starting_seats: u32,
+    /// Reps in seat at the start.
+    pub starting_filled: u32,
+    /// Tenure of starting reps, months.
+    pub starting_tenure_months: Dist,
+    /// Target seats in each month of the horizon.
+    pub seats_by_month: Vec<u32>,
+    /// Largest number of seats at any time.
+    pub max_seats: u32,
+    /// Months to fill a requisition.
+    pub time_to_fill_months: Dist,
+    /// Most starts per month.
+    pub recruiting_capacity_per_month: Option<u32>,
+    /// Whether departures are backfilled.
+    pub backfill: bool,
+    /// Delay before a backfill requisition opens.
+    pub backfill_delay_months: u32,
+}
+
+/// Rep heterogeneity.
+#[derive(Debug, Clone)]
+pub struct RepDraws {
+    /// Skill multiplier on opportunity creation.
+    pub skill: Dist,
+    /// Individual win rate (Beta around the org win rate, or fixed).
+    pub win_rate: Dist,
+}
+
+/// Opportunity creation and outcomes.
+#[derive(Debug, Clone)]
+pub struct PipelineParams {
+    /// Opportunities per fully ramped, skill-1 rep per month.
+    pub opportunities_per_rep_month: f64,
+    /// Shared inbound opportunities per month.
+    pub inbound_opportunities_per_month: f64,
+    /// Org-level outcome probabilities (won, lost, no decision).
+    pub outcomes: [f64; 3],
+    /// P(lost | not won) = lost / (lost + no decision).
+    pub lost_share_of_non_wins: f64,
+    /// Deal size, USD.
+    pub deal_size_usd: Dist,
+    /// Cycle time by outcome (won, lost, no decision), months.
+    pub cycle_months: [Dist; 3],
+    /// Chance each open deal of a leaver is lost.
+    pub leaver_lost_probability: f64,
+    /// Win-chance multiplier on reassigned deals.
+    pub leaver_win_rate_multiplier: f64,
+}
+
+impl PipelineParams {
+    /// Whether a leaver's open deals are affected at all (if not, they need not be tracked).
+    pub fn leaver_policy_active(&self) -> bool {
+        self.leaver_lost_probability > 0.0 || self.leaver_win_rate_multiplier < 1.0
+    }
+}
+
+/// The customer base.
+#[derive(Debug, Clone)]
+pub struct CustomerParams {
+    /// Starting ARR, USD.
+    pub starting_arr_usd: f64,
+    /// Starting customer count.
+    pub starting_customers: u32,
+    /// Monthly logo churn probability.
+    pub monthly_logo_churn_rate: f64,
+    /// Monthly expansion as a fraction of ARR.
+    pub monthly_expansion_rate: f64,
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Scenario name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// The file it came from, as the user named it.
+    pub source: String,
+    /// The resolved scenario, as parsed (before validation).
+    pub raw: RawScenario,
+    /// SHA-256 of the canonical TOML of the resolved scenario.
+    pub sha256: String,
+    /// Trials (from the file; the CLI may override).
+    pub trials: u64,
+    /// Seed (from the file; the CLI may override).
+    pub seed: u64,
+    /// Clock.
+    pub clock: Clock,
+    /// Ramp and attrition by tenure.
+    pub tenure: TenureCurves,
+    /// Seats and hiring.
+    pub staffing: Staffing,
+    /// Rep heterogeneity.
+    pub reps: RepDraws,
+    /// Pipeline.
+    pub pipeline: PipelineParams,
+    /// Customers.
+    pub customers: CustomerParams,
+    /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
+    pub quota: Option<(f64, bool)>,
+    /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
+    /// without `[plan]`.
+    pub plan_by_fiscal_year: Option<Vec<f64>>,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, InputError> {
+        let label = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "check the path; `revsim init FILE` writes a starter scenario"
+            } else {
+                "check that the file is readable"
+            };
+            InputError::file(&label, format!("cannot read the scenario file: {e}")).help(hint)
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            InputError::file(&label, format!("the file is not UTF-8 text ({e})"))
+                .help("save the scenario as UTF-8")
+        })?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        Scenario::from_toml(&text, &label, stem.as_deref().unwrap_or("scenario"))
+    }
+
+    /// Parses and validates scenario text. `file` labels errors; `default_name` names a scenario
+    /// that has no `name` key.
+    pub fn from_toml(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {
+        let text: Arc<str> = Arc::from(text);
+        let raw: RawScenario =
+            toml::from_str(&text).map_err(|e| InputError::from_toml(file, &text, &e))?;
+        Validator { file, text: &text }.scenario(raw, default_name)
+    }
+
+    /// Canonical TOML of the resolved scenario (what the SHA-256 covers).
+    pub fn resolved_toml(&self) -> String {
+        toml::to_string(&self.raw).expect("a parsed scenario serializes")
+    }
+
+    /// Number of simulated months.
+    pub fn horizon(&self) -> usize {
+        self.clock.horizon
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    text: &'a Arc<str>,
+}
+
+impl Validator<'_> {
+    fn err(&self, span: Range<usize>, msg: impl Into<String>) -> InputError {
+        InputError::at(self.file, self.text, Some(span), msg)
+    }
+
+    fn dist(&self, d: &Spanned<DistSpec>, domain: Domain, key: &str) -> Result<Dist, InputError> {
+        d.get_ref().build(domain).map_err(|m| self.err(d.span(), m).key(key).help(
+            "distributions: a number, or { uniform | triangular | pert | normal | lognormal | gamma | beta | poisson | discrete = { ... } }; see docs/scenario-reference.md",
+        ))
+    }
+
+    fn scenario(&self, raw: RawScenario, default_name: &str) -> Result<Scenario, InputError> {
+        let sim = &raw.simulation;
+        let horizon = *sim.horizon_months.get_ref();
+        if !(1..=MAX_HORIZON_MONTHS).contains(&horizon) {
+            return Err(self
+                .err(
+                    sim.horizon_months.span(),
+                    format!("{horizon} is outside the allowed range 1 to {MAX_HORIZON_MONTHS}"),
+                )
+                .help("set the number of months to simulate, e.g. 36 for three years"));
+        }
+        let horizon = horizon as usize;
+        let fy_start = *sim.fiscal_year_start_month.get_ref();
+        if !(1..=12).contains(&fy_start) {
+            return Err(self
+                .err(
+                    sim.fiscal_year_start_month.span(),
+                    format!("{fy_start} is not a month number"),
+                )
+                .help("use 1 for January (calendar fiscal year) up to 12 for December"));
+        }
+        if *sim.trials.get_ref() == 0 {
+            return Err(self
+                .err(sim.trials.span(), "0 trials cannot give a distribution")
+                .help("use at least 1; 10000 is typical"));
+        }
+        let clock = Clock {
+            start: sim.start_month,
+            horizon,
+            fiscal_year_start_month: fy_start,
+            fiscal_years: fiscal_years(sim.start_month, horizon, fy_start),
+        };
+
+        let tenure = self.tenure_curves(&raw)?;
+        let staffing = self.staffing(&raw, &clock)?;
+        let pipeline = self.pipeline(&raw)?;
+        let reps = RepDraws {
+            skill: self.dist(&raw.reps.skill, Domain::POSITIVE, "reps.skill")?,
+            win_rate: match &raw.reps.win_rate_sd {
+                None => Dist::fixed(pipeline.outcomes[0], Domain::UNIT),
+                Some(sd) if *sd.get_ref() == 0.0 => Dist::fixed(pipeline.outcomes[0], Domain::UNIT),
+                Some(sd) => {
+                    let won = pipeline.outcomes[0];
+                    let (a, b) = dist::beta_from_mean_sd(won, *sd.get_ref()).map_err(|m| {
+                        self.err(sd.span(), m).help(
+                            "win_rate_sd is the spread of individual win rates around pipeline.outcomes.won; 0.05-0.10 is typical",
+                        )
+                    })?;
+                    let spec = DistSpec::Family(dist::Family::Beta(dist::BetaSpec {
+                        alpha: Some(a),
+                        beta: Some(b),
+                        mean: None,
+                        sd: None,
+                    }));
+                    spec.build(Domain::UNIT)
+                        .map_err(|m| self.err(sd.span(), m))?
+                }
+            },
+        };
+        let customers = self.customers(&raw)?;
+        let quota = raw.quota.as_ref().map(|q| (q.annual_quota_usd.get_ref().0, q.ramped));
+        let plan_by_fiscal_year = match &raw.plan {
+            None => None,
+            Some(p) => {
+                let v = p.fiscal_year_bookings_usd.get_ref();
+                if v.is_empty() {
+                    return Err(self
+                        .err(p.fiscal_year_bookings_usd.span(), "the plan has no values")
+                        .help("give one bookings target per fiscal year, e.g. [12_000_000, 15_000_000]; the last repeats"));
+                }
+                if v.len() > clock.fiscal_years.len() {
+                    return Err(self
+                        .err(
+                            p.fiscal_year_bookings_usd.span(),
+                            format!(
+                                "{} plan values, but the horizon covers only {} fiscal years ({})",
+                                v.len(),
+                                clock.fiscal_years.len(),
+                                clock
+                                    .fiscal_years
+                                    .iter()
+                                    .map(|f| f.label.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                        .help("remove the extra values or lengthen simulation.horizon_months"));
+                }
+                Some(
+                    clock
+                        .fiscal_years
+                        .iter()
+                        .enumerate()
+                        .map(|(i, fy)| v[i.min(v.len() - 1)].0 * fy.months as f64 / 12.0)
+                        .collect(),
+                )
+            }
+        };
+
+        let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+        let description = raw.description.clone().unwrap_or_default();
+        let canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
+        let sha256 = format!("{:x}", Sha256::digest(canonical.as_bytes()));
+        Ok(Scenario {
+            name,
+            description,
+            source: self.file.to_string(),
+            trials: *raw.simulation.trials.get_ref(),
+            seed: raw.simulation.seed,
+            sha256,
+            raw,
+            clock,
+            tenure,
+            staffing,
+            reps,
+            pipeline,
+            customers,
+            quota,
+            plan_by_fiscal_year,
+        })
+    }
+
+    fn tenure_curves(&self, raw: &RawScenario) -> Result<TenureCurves, InputError> {
+        let curve = &raw.ramp.curve;
+        let months = |m: f64| -> Result<f64, InputError> {
+            if (0.0..=120.0).contains(&m) {
+                Ok(m)
+            } else {
+                Err(self
+                    .err(
+                        curve.span(),
+                        format!(
+                            "months_to_full = {} is outside the allowed range 0 to 120",
+                            fmt_num(m)
+                        ),
+                    )
+                    .help(
+                        "account executives typically ramp in 3-9 months (Bridge Group median ~5)",
+                    ))
+            }
+        };
+        let ramp: Vec<f64> = match curve.get_ref() {
+            RampCurve::None {} => Vec::new(),
+            RampCurve::Linear { months_to_full } => {
+                let m = months(*months_to_full)?;
+                (1..)
+                    .map(|x| x as f64)
+                    .take_while(|x| *x < m)
+                    .map(|x| x / m)
+                    .collect()
+            }
+            RampCurve::SCurve { months_to_full } => {
+                let m = months(*months_to_full)?;
+                let k = 8.0 / m.max(1e-9);
+                let sig = |x: f64| 1.0 / (1.0 + (-k * (x - m / 2.0)).exp());
+                let (lo, hi) = (sig(0.0), sig(m));
+                (1..)
+                    .map(|x| x as f64)
+                    .take_while(|x| *x < m)
+                    .map(|x| ((sig(x) - lo) / (hi - lo)).clamp(0.0, 1.0))
+                    .collect()
+            }
+            RampCurve::Step { months_to_full } => {
+                let m = months(*months_to_full)?;
+                (1..)
+                    .map(|x| x as f64)
+                    .take_while(|x| *x < m)
+                    .map(|_| 0.0)
+                    .collect()
+            }
+            RampCurve::Table(v) => {
+                if let Some(bad) = v.iter().find(|x| !(0.0..=1.0).contains(*x)) {
+                    return Err(self
+                        .err(curve.span(), format!("ramp table value {} is outside 0 to 1", fmt_num(*bad)))
+                        .help("each entry is the productivity of that tenure month as a fraction of a ramped rep"));
+                }
+                if v.len() > 120 {
+                    return Err(self.err(
+                        curve.span(),
+                        format!("ramp table has {} months; at most 120 are allowed", v.len()),
+                    ));
+                }
+                v.clone()
+            }
+        };
+        let annual = raw.attrition.annual_rate.map_or(0.0, |p| p.0);
+        let base_hazard = 1.0 - (1.0 - annual).powf(1.0 / 12.0);
+        let hazard = match &raw.attrition.early_washout {
+            Some(w) if w.months > 0 && w.share_of_hires.0 > 0.0 => {
+                let extra = 1.0 - (1.0 - w.share_of_hires.0).powf(1.0 / w.months as f64);
+                vec![
+                    1.0 - (1.0 - base_hazard) * (1.0 - extra);
+                    w.months.min(MAX_HORIZON_MONTHS) as usize
+                ]
+            }
+            _ => Vec::new(),
+        };
+        Ok(TenureCurves {
+            ramp,
+            ramp_applies_to_win_rate: raw.ramp.applies_to_win_rate,
+            hazard,
+            base_hazard,
+        })
+    }
+
+    fn staffing(&self, raw: &RawScenario, clock: &Clock) -> Result<Staffing, InputError> {
+        let org = &raw.org;
+        if org.seats > MAX_SEATS {
+            return Err(InputError::at(
+                self.file,
+                self.text,
+                None,
+                format!(
+                    "org.seats = {} is more than the {MAX_SEATS} allowed",
+                    org.seats
+                ),
+            )
+            .key("org.seats"));
+        }
+        let filled = match &org.filled_seats {
+            None => org.seats,
+            Some(f) if *f.get_ref() > org.seats => {
+                return Err(self
+                    .err(f.span(), format!("{} reps cannot fill {} seats", f.get_ref(), org.seats))
+                    .help("filled_seats must be at most org.seats; the difference is open requisitions"));
+            }
+            Some(f) => *f.get_ref(),
+        };
+        let h = &raw.hiring;
+        let mut seats_by_month = vec![org.seats; clock.horizon];
+        let mut prev: Option<(i32, u32)> = None;
+        let last_month = clock.start.plus(clock.horizon as i32 - 1);
+        let mut points = Vec::new();
+        for p in &h.headcount_plan {
+            let pt = p.get_ref();
+            let t = pt.month.months_since(clock.start);
+            if t < 0 || t >= clock.horizon as i32 {
+                return Err(self
+                    .err(
+                        p.span(),
+                        format!(
+                            "plan month {} is outside the horizon {} to {}",
+                            pt.month, clock.start, last_month
+                        ),
+                    )
+                    .help(
+                        "use a month inside the horizon; the starting seats come from org.seats",
+                    ));
+            }
+            if pt.seats > MAX_SEATS {
+                return Err(self.err(
+                    p.span(),
+                    format!("{} seats is more than the {MAX_SEATS} allowed", pt.seats),
+                ));
+            }
+            if let Some((pt_prev, _)) = prev
+                && t <= pt_prev
+            {
+                return Err(self
+                    .err(
+                        p.span(),
+                        format!(
+                            "plan month {} does not come after the previous point",
+                            pt.month
+                        ),
+                    )
+                    .help("list headcount_plan points in date order, one per month"));
+            }
+            prev = Some((t, pt.seats));
+            points.push((t as usize, pt.seats));
+        }
+        match h.plan_interpolation {
+            Interpolation::Step => {
+                for &(t0, seats) in &points {
+                    seats_by_month[t0..].iter_mut().for_each(|s| *s = seats);
+                }
+            }
+            Interpolation::Linear => {
+                let mut from = (0usize, org.seats);
+                for &(t1, seats) in &points {
+                    let (t0, s0) = from;
+                    for (t, slot) in seats_by_month.iter_mut().enumerate().take(t1 + 1).skip(t0) {
+                        let f = if t1 == t0 {
+                            1.0
+                        } else {
+                            (t - t0) as f64 / (t1 - t0) as f64
+                        };
+                        *slot = (s0 as f64 + f * (seats as f64 - s0 as f64)).round() as u32;
+                    }
+                    seats_by_month[t1..].iter_mut().for_each(|s| *s = seats);
+                    from = (t1, seats);
+                }
+            }
+        }
+        let max_seats = seats_by_month
+            .iter()
+            .copied()
+            .chain([org.seats])
+            .max()
+            .unwrap_or(0);
+        Ok(Staffing {
+            starting_seats: org.seats,
+            starting_filled: filled,
+            starting_tenure_months: self.dist(
+                &org.starting_tenure_months,
+                Domain::NON_NEGATIVE,
+                "org.starting_tenure_months",
+            )?,
+            seats_by_month,
+            max_seats,
+            time_to_fill_months: self.dist(
+                &h.time_to_fill_months,
+                Domain::NON_NEGATIVE,
+                "hiring.time_to_fill_months",
+            )?,
+            recruiting_capacity_per_month: h.recruiting_capacity_per_month,
+            backfill: h.backfill,
+            backfill_delay_months: h.backfill_delay_months.min(MAX_HORIZON_MONTHS),
+        })
+    }
+
+    fn pipeline(&self, raw: &RawScenario) -> Result<PipelineParams, InputError> {
+        let p = &raw.pipeline;
+        let o = p.outcomes.get_ref();
+        let sum = o.won.0 + o.lost.0 + o.no_decision.0;
+        if (sum - 1.0).abs() > 1e-9 {
+            return Err(self
+                .err(p.outcomes.span(), format!("won + lost + no_decision = {}, but they must sum to 1", fmt_num(sum)))
+                .help(format!(
+                    "every opportunity ends one of the three ways; e.g. keep won = {} and lost = {} and set no_decision = {}",
+                    fmt_num(o.won.0),
+                    fmt_num(o.lost.0),
+                    fmt_num((1.0 - o.won.0 - o.lost.0).max(0.0))
+                )));
+        }
+        let non_wins = o.lost.0 + o.no_decision.0;
+        let cycle = self.dist(
+            &p.cycle_months,
+            Domain::NON_NEGATIVE,
+            "pipeline.cycle_months",
+        )?;
+        let lost = match &p.cycle_months_lost {
+            Some(d) => self.dist(d, Domain::NON_NEGATIVE, "pipeline.cycle_months_lost")?,
+            None => cycle.clone(),
+        };
+        let nd = match &p.cycle_months_no_decision {
+            Some(d) => self.dist(d, Domain::NON_NEGATIVE, "pipeline.cycle_months_no_decision")?,
+            None => cycle.clone(),
+        };
+        Ok(PipelineParams {
+            opportunities_per_rep_month: p.opportunities_per_rep_month.0,
+            inbound_opportunities_per_month: p.inbound_opportunities_per_month.map_or(0.0, |v| v.0),
+            outcomes: [o.won.0, o.lost.0, o.no_decision.0],
+            lost_share_of_non_wins: if non_wins > 0.0 {
+                o.lost.0 / non_wins
+            } else {
+                0.0
+            },
+            deal_size_usd: self.dist(
+                &p.deal_size_usd,
+                Domain::NON_NEGATIVE,
+                "pipeline.deal_size_usd",
+            )?,
+            cycle_months: [cycle, lost, nd],
+            leaver_lost_probability: p.leaver_deals.lost_probability.0,
+            leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
+        })
+    }
+
+    fn customers(&self, raw: &RawScenario) -> Result<CustomerParams, InputError> {
+        let c = &raw.customers;
+        let arr = c.starting_arr_usd.as_ref().map_or(0.0, |a| a.get_ref().0);
+        let n = c.starting_customers.unwrap_or(0);
+        if arr > 0.0 && n == 0 {
+            let span = c
+                .starting_arr_usd
+                .as_ref()
+                .map(|a| a.span())
+                .unwrap_or(0..0);
+            return Err(self
+                .err(
+                    span,
+                    format!(
+                        "starting ARR of {} needs customers to hold it",
+                        fmt_num(arr)
+                    ),
+                )
+                .help("add customers.starting_customers (the number of customer accounts)"));
+        }
+        Ok(CustomerParams {
+            starting_arr_usd: arr,
+            starting_customers: n,
+            monthly_logo_churn_rate: c.monthly_logo_churn_rate.map_or(0.0, |p| p.0),
+            monthly_expansion_rate: c.monthly_expansion_rate.map_or(0.0, |p| p.0),
+        })
+    }
+}

@@ -1,0 +1,453 @@
+//! The scenario file exactly as written: serde structs that mirror the TOML.
+//!
+//! Every table denies unknown keys (a typo is an error with a did-you-mean, never a silent
+//! default). Units are in the key names (`_usd`, `_months`, `_per_month`). Single-value range
+//! checks happen here through small newtypes, so `toml` reports them at the value's line and
+//! column; checks that involve several keys happen in [`super::Scenario::try_from_raw`], which
+//! reports at the span of the table or value concerned. The doc comments are the descriptions
+//! in the JSON Schema that editors show, so write them for planners.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::dist::DistSpec;
+use crate::calendar::YearMonth;
+
+/// A number from 0 to 1 (a probability, rate or share).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Probability(pub f64);
+
+impl JsonSchema for Probability {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Probability".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": 1.0 })
+    }
+}
+
+impl TryFrom<f64> for Probability {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(Probability(v))
+        } else {
+            Err(format!(
+                "{v} is outside the allowed range 0 to 1; write a share as a fraction, e.g. 0.25 for 25%"
+            ))
+        }
+    }
+}
+
+/// A number of 0 or more (money, rates, counts per month).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct NonNegative(pub f64);
+
+impl JsonSchema for NonNegative {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NonNegative".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0 })
+    }
+}
+
+impl TryFrom<f64> for NonNegative {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if v >= 0.0 && v.is_finite() {
+            Ok(NonNegative(v))
+        } else {
+            Err(format!(
+                "{v} is not allowed here; the value must be a finite number of 0 or more"
+            ))
+        }
+    }
+}
+
+/// A revsim scenario: one sales organisation and the assumptions to simulate it under.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name used in reports and as the default output folder (default: the file name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// One or two sentences on what this scenario represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The clock, the trial count and the seed.
+    pub simulation: Simulation,
+    /// The starting organisation: seats (territories) and the reps in them.
+    pub org: Org,
+    /// How a new rep's productivity grows with tenure.
+    #[serde(default)]
+    pub ramp: Ramp,
+    /// How reps leave.
+    #[serde(default)]
+    pub attrition: Attrition,
+    /// How seats are opened and filled.
+    #[serde(default)]
+    pub hiring: Hiring,
+    /// How reps differ from one another.
+    #[serde(default)]
+    pub reps: Reps,
+    /// How opportunities are created and decided.
+    pub pipeline: Pipeline,
+    /// The existing customer base and its annual recurring revenue (ARR).
+    #[serde(default)]
+    pub customers: Customers,
+    /// Individual quotas (for attainment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+    /// The company plan (for the probability of hitting it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+}
+
+/// `[simulation]`: the clock, the trial count and the seed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// First simulated month, "YYYY-MM".
+    pub start_month: YearMonth,
+    /// Number of months simulated (1 to 600).
+    #[schemars(range(min = 1, max = 600))]
+    #[schemars(with = "u32")]
+    pub horizon_months: Spanned<u32>,
+    /// Month (1-12) in which the fiscal year starts; 1 means the calendar year.
+    #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 12))]
+    #[schemars(with = "u32")]
+    pub fiscal_year_start_month: Spanned<u32>,
+    /// Number of Monte Carlo trials (default 10,000); `--trials` overrides it.
+    #[serde(default = "default_trials")]
+    #[schemars(range(min = 1))]
+    #[schemars(with = "u64")]
+    pub trials: Spanned<u64>,
+    /// Random seed (default 1); `--seed` overrides it. Same scenario + seed + trials = same results.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+fn one_u64() -> u64 {
+    1
+}
+fn default_trials() -> Spanned<u64> {
+    Spanned::new(0..0, 10_000)
+}
+
+/// `[org]`: the organisation at the start month.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    /// Quota-carrying seats (territories) at the start.
+    pub seats: u32,
+    /// Seats that have a rep at the start (default: all). The rest are open requisitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
+    pub filled_seats: Option<Spanned<u32>>,
+    /// Tenure in months of the starting reps (default 24: all fully ramped).
+    #[serde(default = "default_tenure")]
+    #[schemars(with = "DistSpec")]
+    pub starting_tenure_months: Spanned<DistSpec>,
+}
+
+fn default_tenure() -> Spanned<DistSpec> {
+    Spanned::new(0..0, DistSpec::Value(24.0))
+}
+
+/// `[ramp]`: productivity by tenure month, from 0 (new hire) to 1 (fully ramped).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ramp {
+    /// The ramp curve. Default `{ none = {} }`: productive from the first month.
+    #[serde(default = "no_ramp")]
+    #[schemars(with = "RampCurve")]
+    pub curve: Spanned<RampCurve>,
+    /// Whether the ramp also scales the rep's win rate (default false: only opportunity creation).
+    #[serde(default)]
+    pub applies_to_win_rate: bool,
+}
+
+fn no_ramp() -> Spanned<RampCurve> {
+    Spanned::new(0..0, RampCurve::None {})
+}
+
+impl Default for Ramp {
+    fn default() -> Self {
+        Ramp {
+            curve: Spanned::new(0..0, RampCurve::None {}),
+            applies_to_win_rate: false,
+        }
+    }
+}
+
+/// A ramp curve. Tenure month 1 is a rep's first month in seat.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RampCurve {
+    /// Fully productive from the first month.
+    None {},
+    /// Straight line: 1/M in month 1, 2/M in month 2, ..., full from month M.
+    Linear {
+        /// Month of tenure from which the rep is fully productive.
+        months_to_full: f64,
+    },
+    /// Logistic S-curve: slow start, fast middle, slow finish; full from month M.
+    SCurve {
+        /// Month of tenure from which the rep is fully productive.
+        months_to_full: f64,
+    },
+    /// Nothing until month M, then full productivity.
+    Step {
+        /// Month of tenure from which the rep is fully productive.
+        months_to_full: f64,
+    },
+    /// Explicit productivity for tenure months 1, 2, ...; full (1.0) after the table ends.
+    Table(Vec<f64>),
+}
+
+impl Default for RampCurve {
+    fn default() -> Self {
+        RampCurve::None {}
+    }
+}
+
+/// `[attrition]`: reps leaving.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attrition {
+    /// Share of reps who leave in a year (0.33 = one in three). Becomes the monthly hazard
+    /// h = 1 - (1 - rate)^(1/12). Default 0.
+    #[serde(default)]
+    pub annual_rate: Option<Probability>,
+    /// Extra early-tenure departures ("washout"): this share of new hires leaves within the
+    /// first `months`, on top of the annual rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_washout: Option<Washout>,
+}
+
+/// Early-tenure washout.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Washout {
+    /// Length of the washout window in months of tenure.
+    pub months: u32,
+    /// Share of hires who wash out within that window (0 to 1).
+    pub share_of_hires: Probability,
+}
+
+/// `[hiring]`: headcount plan, recruiting and backfills.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hiring {
+    /// Target number of seats from given months on. A new seat opens a requisition in its month;
+    /// the rep starts after the time to fill. Seats above the target close when they fall vacant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<PlanPoint>")]
+    pub headcount_plan: Vec<Spanned<PlanPoint>>,
+    /// Between two plan points: "step" (jump at each point) or "linear" (open seats evenly).
+    #[serde(default)]
+    pub plan_interpolation: Interpolation,
+    /// Months from opening a requisition to the rep's first month (rounded to whole months).
+    #[serde(default = "zero_dist")]
+    #[schemars(with = "DistSpec")]
+    pub time_to_fill_months: Spanned<DistSpec>,
+    /// Most new reps that can start in one month (default: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruiting_capacity_per_month: Option<u32>,
+    /// Whether a departure opens a backfill requisition (default true).
+    #[serde(default = "yes")]
+    pub backfill: bool,
+    /// Months after a departure before the backfill requisition opens (default 0).
+    #[serde(default)]
+    pub backfill_delay_months: u32,
+}
+
+impl Default for Hiring {
+    fn default() -> Self {
+        Hiring {
+            headcount_plan: Vec::new(),
+            plan_interpolation: Interpolation::Step,
+            time_to_fill_months: zero_dist(),
+            recruiting_capacity_per_month: None,
+            backfill: true,
+            backfill_delay_months: 0,
+        }
+    }
+}
+
+fn zero_dist() -> Spanned<DistSpec> {
+    Spanned::new(0..0, DistSpec::Value(0.0))
+}
+fn yes() -> bool {
+    true
+}
+
+/// One point of the headcount plan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPoint {
+    /// The month, "YYYY-MM".
+    pub month: YearMonth,
+    /// Target seats from that month on.
+    pub seats: u32,
+}
+
+/// How the headcount plan moves between its points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpolation {
+    /// Jump to each point's target in its month.
+    #[default]
+    Step,
+    /// Move evenly from one point's target to the next.
+    Linear,
+}
+
+/// `[reps]`: heterogeneity between reps, drawn for each rep when hired.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reps {
+    /// Skill multiplier on opportunity creation (mean about 1). Default 1: all reps alike.
+    #[serde(default = "one_dist")]
+    #[schemars(with = "DistSpec")]
+    pub skill: Spanned<DistSpec>,
+    /// Spread (standard deviation) of individual win rates around `pipeline.outcomes.won`;
+    /// individual win rates are Beta-distributed. Default 0: every rep has the org win rate.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub win_rate_sd: Option<Spanned<f64>>,
+}
+
+impl Default for Reps {
+    fn default() -> Self {
+        Reps {
+            skill: one_dist(),
+            win_rate_sd: None,
+        }
+    }
+}
+
+fn one_dist() -> Spanned<DistSpec> {
+    Spanned::new(0..0, DistSpec::Value(1.0))
+}
+
+/// `[pipeline]`: opportunity creation, outcomes, sizes and cycle times.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Qualified opportunities a fully ramped rep of skill 1 creates per month (Poisson mean).
+    pub opportunities_per_rep_month: NonNegative,
+    /// Marketing-sourced opportunities per month, shared among reps in seat (weighted by ramp).
+    #[serde(default)]
+    pub inbound_opportunities_per_month: Option<NonNegative>,
+    /// How opportunities end: won, lost or no decision. Must sum to 1.
+    #[schemars(with = "Outcomes")]
+    pub outcomes: Spanned<Outcomes>,
+    /// Deal size (first-year contract value) in USD.
+    #[schemars(with = "DistSpec")]
+    pub deal_size_usd: Spanned<DistSpec>,
+    /// Months from creation to decision, for every outcome unless overridden below. A deal is
+    /// decided in month created + ceil(cycle).
+    #[schemars(with = "DistSpec")]
+    pub cycle_months: Spanned<DistSpec>,
+    /// Cycle time of lost deals, if different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub cycle_months_lost: Option<Spanned<DistSpec>>,
+    /// Cycle time of no-decision deals, if different (they usually stall longest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub cycle_months_no_decision: Option<Spanned<DistSpec>>,
+    /// What happens to a leaving rep's open deals.
+    #[serde(default)]
+    pub leaver_deals: LeaverDeals,
+}
+
+/// Outcome probabilities of an opportunity.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// Share of opportunities won (the org win rate).
+    pub won: Probability,
+    /// Share lost to a competitor or rejected.
+    pub lost: Probability,
+    /// Share ending in no decision (the buyer does nothing).
+    pub no_decision: Probability,
+}
+
+/// A leaving rep's open deals.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaverDeals {
+    /// Chance that each open deal is lost outright when its rep leaves ("orphaned").
+    #[serde(default = "zero_p")]
+    pub lost_probability: Probability,
+    /// Multiplier on the win chance of the deals that are reassigned (1 = no penalty).
+    #[serde(default = "one_p")]
+    pub reassigned_win_rate_multiplier: Probability,
+}
+
+impl Default for LeaverDeals {
+    fn default() -> Self {
+        LeaverDeals {
+            lost_probability: zero_p(),
+            reassigned_win_rate_multiplier: one_p(),
+        }
+    }
+}
+
+fn zero_p() -> Probability {
+    Probability(0.0)
+}
+fn one_p() -> Probability {
+    Probability(1.0)
+}
+
+/// `[customers]`: the existing base. New won deals add customers and ARR.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Customers {
+    /// ARR of the customer base at the start, USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<NonNegative>")]
+    pub starting_arr_usd: Option<Spanned<NonNegative>>,
+    /// Number of customers at the start (needed when `starting_arr_usd` > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_customers: Option<u32>,
+    /// Chance that a customer leaves in a given month (logo churn); its ARR goes with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_logo_churn_rate: Option<Probability>,
+    /// Growth of the remaining customers' ARR per month (upsell), as a fraction of ARR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_expansion_rate: Option<NonNegative>,
+}
+
+/// `[quota]`: individual quotas.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// Annual quota of a fully ramped rep, USD (pro-rated for partial years).
+    #[schemars(with = "NonNegative")]
+    pub annual_quota_usd: Spanned<NonNegative>,
+    /// Whether quota follows the ramp curve during ramp (default true).
+    #[serde(default = "yes")]
+    pub ramped: bool,
+}
+
+/// `[plan]`: the company bookings plan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// New-bookings plan per fiscal year in USD, from the first fiscal year in the horizon;
+    /// the last value repeats. A fiscal year cut by the horizon gets the pro-rated share.
+    #[schemars(with = "Vec<NonNegative>")]
+    pub fiscal_year_bookings_usd: Spanned<Vec<NonNegative>>,
+}

@@ -1,0 +1,173 @@
+//! Descriptive statistics over trials: pure functions over slices.
+//!
+//! Quantiles use the definition Excel's `PERCENTILE.INC` uses (Hyndman & Fan type 7: linear
+//! interpolation between order statistics at position (n - 1) p), so figures match what finance
+//! computes from `trials.csv` in a spreadsheet. P10 is the 10th percentile: a 90% chance of
+//! doing better.
+
+use serde::Serialize;
+
+/// The quantiles reported everywhere, as (label, probability).
+pub const QUANTILES: [(&str, f64); 7] = [
+    ("p5", 0.05),
+    ("p10", 0.10),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p90", 0.90),
+    ("p95", 0.95),
+];
+
+/// Type-7 quantile of ascending `sorted` values (non-empty).
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    debug_assert!(!sorted.is_empty());
+    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Distribution summary of one quantity over trials.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Trials with a value (NaN values, such as an undefined share, are left out).
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (n - 1 denominator).
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// 10th percentile: a 90% chance of doing better.
+    pub p10: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile: a 10% chance of doing better.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Distribution {
+    /// Summarises `values` (sorted in place; NaN values are dropped first). `None` if no value
+    /// is left.
+    pub fn of(values: &mut Vec<f64>) -> Option<Distribution> {
+        values.retain(|v| !v.is_nan());
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let q = |p| quantile_sorted(values, p);
+        Some(Distribution {
+            n,
+            mean,
+            sd,
+            min: values[0],
+            p5: q(0.05),
+            p10: q(0.10),
+            p25: q(0.25),
+            p50: q(0.50),
+            p75: q(0.75),
+            p90: q(0.90),
+            p95: q(0.95),
+            max: values[n - 1],
+        })
+    }
+
+    /// The value of a quantile label from [`QUANTILES`], or `mean`.
+    pub fn stat(&self, label: &str) -> f64 {
+        match label {
+            "mean" => self.mean,
+            "p5" => self.p5,
+            "p10" => self.p10,
+            "p25" => self.p25,
+            "p50" => self.p50,
+            "p75" => self.p75,
+            "p90" => self.p90,
+            "p95" => self.p95,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// A probability estimated from trials, with its 95% Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Probability {
+    /// Share of trials where the event happened.
+    pub p: f64,
+    /// Lower end of the 95% confidence interval.
+    pub ci95_low: f64,
+    /// Upper end of the 95% confidence interval.
+    pub ci95_high: f64,
+}
+
+impl Probability {
+    /// From `hits` out of `n` trials (n > 0).
+    pub fn from_counts(hits: usize, n: usize) -> Probability {
+        let (lo, hi) = wilson(hits, n, 1.959_963_984_540_054);
+        Probability {
+            p: hits as f64 / n as f64,
+            ci95_low: lo,
+            ci95_high: hi,
+        }
+    }
+}
+
+/// Wilson score interval for a binomial proportion.
+pub fn wilson(hits: usize, n: usize, z: f64) -> (f64, f64) {
+    let n = n as f64;
+    let p = hits as f64 / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_excel_percentile_inc() {
+        // Excel: PERCENTILE.INC({1,2,3,4,10}, 0.1) = 1.4; 0.5 -> 3; 0.9 -> 7.6
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert!((quantile_sorted(&v, 0.1) - 1.4).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert!((quantile_sorted(&v, 0.9) - 7.6).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&[5.0], 0.9), 5.0);
+    }
+
+    #[test]
+    fn distribution_drops_nan_and_orders_quantiles() {
+        let mut v = vec![3.0, f64::NAN, 1.0, 2.0];
+        let d = Distribution::of(&mut v).unwrap();
+        assert_eq!(d.n, 3);
+        assert_eq!((d.min, d.p50, d.max), (1.0, 2.0, 3.0));
+        assert!(d.p5 <= d.p10 && d.p10 <= d.p25 && d.p25 <= d.p50);
+        assert!(Distribution::of(&mut vec![f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn wilson_interval_contains_estimate() {
+        let p = Probability::from_counts(62, 100);
+        assert!(p.ci95_low < 0.62 && 0.62 < p.ci95_high);
+        let p = Probability::from_counts(0, 100);
+        assert!(p.ci95_low.abs() < 1e-12);
+        assert!(p.ci95_high > 0.0 && p.ci95_high < 0.05);
+    }
+}

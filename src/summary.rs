@@ -1,0 +1,174 @@
+//! From trial results to the figures people read: per fiscal year, for the horizon, and per
+//! month. These structs are the schema of `summary.json` and `monthly.csv`.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::Results;
+use crate::model::Metric;
+use crate::scenario::Scenario;
+use crate::stats::{Distribution, Probability, QUANTILES};
+
+/// Summary of a run: what `revsim run` prints and writes to `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Trials run.
+    pub trials: usize,
+    /// Seed.
+    pub seed: u64,
+    /// First month, "YYYY-MM".
+    pub start_month: String,
+    /// Months simulated.
+    pub horizon_months: usize,
+    /// Quantile definition used throughout.
+    pub quantile_definition: &'static str,
+    /// One entry per fiscal year (the first and last may be partial).
+    pub fiscal_years: Vec<PeriodSummary>,
+    /// The whole horizon.
+    pub horizon: PeriodSummary,
+}
+
+/// Distributions over trials for one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodSummary {
+    /// "FY2028", or "horizon".
+    pub label: String,
+    /// First month of the period, "YYYY-MM".
+    pub first_month: String,
+    /// Months in the period.
+    pub months: usize,
+    /// New bookings in the period, USD.
+    pub bookings_usd: Distribution,
+    /// ARR at the end of the period, USD.
+    pub ending_arr_usd: Distribution,
+    /// Reps in seat at the end of the period.
+    pub ending_headcount: Distribution,
+    /// Reps hired in the period.
+    pub hires: Distribution,
+    /// Reps who left in the period.
+    pub departures: Distribution,
+    /// Bookings plan for the period (pro-rated for partial fiscal years), USD.
+    pub plan_bookings_usd: Option<f64>,
+    /// Probability that bookings reach the plan.
+    pub p_hit_plan: Option<Probability>,
+    /// Share of reps (in seat at year end, with quota) at or above 100% of quota; fiscal years only.
+    pub share_of_reps_at_quota: Option<Distribution>,
+    /// Share of bookings produced by the top 20% of reps; fiscal years only.
+    pub top_20pct_share_of_bookings: Option<Distribution>,
+}
+
+fn dist(mut v: Vec<f64>) -> Distribution {
+    Distribution::of(&mut v).unwrap_or(Distribution {
+        n: 0,
+        mean: f64::NAN,
+        sd: f64::NAN,
+        min: f64::NAN,
+        p5: f64::NAN,
+        p10: f64::NAN,
+        p25: f64::NAN,
+        p50: f64::NAN,
+        p75: f64::NAN,
+        p90: f64::NAN,
+        p95: f64::NAN,
+        max: f64::NAN,
+    })
+}
+
+fn hit(values: &[f64], plan: f64) -> Probability {
+    Probability::from_counts(values.iter().filter(|v| **v >= plan).count(), values.len())
+}
+
+/// Summarises `r`, a run of `s`.
+pub fn summarize(s: &Scenario, r: &Results) -> Summary {
+    let n = r.trials;
+    let fys = &s.clock.fiscal_years;
+    let fiscal_years = fys
+        .iter()
+        .enumerate()
+        .map(|(i, fy)| {
+            let col = |f: &dyn Fn(&crate::model::FiscalYearOutcome) -> f64| -> Vec<f64> {
+                (0..n).map(|t| f(&r.trial_fiscal_years(t)[i])).collect()
+            };
+            let bookings = col(&|o| o.bookings_usd);
+            let plan = s.plan_by_fiscal_year.as_ref().map(|p| p[i]);
+            PeriodSummary {
+                label: fy.label.clone(),
+                first_month: s.clock.start.plus(fy.first_month as i32).to_string(),
+                months: fy.months,
+                p_hit_plan: plan.map(|p| hit(&bookings, p)),
+                plan_bookings_usd: plan,
+                bookings_usd: dist(bookings),
+                ending_arr_usd: dist(col(&|o| o.ending_arr_usd)),
+                ending_headcount: dist(col(&|o| o.ending_headcount as f64)),
+                hires: dist(col(&|o| o.hires as f64)),
+                departures: dist(col(&|o| o.departures as f64)),
+                share_of_reps_at_quota: s
+                    .quota
+                    .and_then(|_| Distribution::of(&mut col(&|o| o.share_of_reps_at_quota))),
+                top_20pct_share_of_bookings: Distribution::of(&mut col(&|o| {
+                    o.top_20pct_share_of_bookings
+                })),
+            }
+        })
+        .collect();
+    let col = |f: &dyn Fn(&crate::model::TrialTotals) -> f64| -> Vec<f64> {
+        r.totals.iter().map(f).collect()
+    };
+    let bookings = col(&|t| t.bookings_usd);
+    let plan = s
+        .plan_by_fiscal_year
+        .as_ref()
+        .map(|p| p.iter().sum::<f64>());
+    let horizon = PeriodSummary {
+        label: "horizon".into(),
+        first_month: s.clock.start.to_string(),
+        months: s.horizon(),
+        p_hit_plan: plan.map(|p| hit(&bookings, p)),
+        plan_bookings_usd: plan,
+        bookings_usd: dist(bookings),
+        ending_arr_usd: dist(col(&|t| t.ending_arr_usd)),
+        ending_headcount: dist(col(&|t| t.ending_headcount as f64)),
+        hires: dist(col(&|t| t.hires as f64)),
+        departures: dist(col(&|t| t.departures as f64)),
+        share_of_reps_at_quota: None,
+        top_20pct_share_of_bookings: None,
+    };
+    Summary {
+        scenario: s.name.clone(),
+        description: s.description.clone(),
+        trials: n,
+        seed: r.seed,
+        start_month: s.clock.start.to_string(),
+        horizon_months: s.horizon(),
+        quantile_definition: "type 7 (Excel PERCENTILE.INC); p10 = 10th percentile",
+        fiscal_years,
+        horizon,
+    }
+}
+
+/// Per-month distributions of every metric: `[metric][month]`.
+pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
+    let h = r.horizon;
+    let stride = r.stride();
+    let cells: Vec<Distribution> = (0..Metric::COUNT * h)
+        .into_par_iter()
+        .map_init(
+            || Vec::with_capacity(r.trials),
+            |buf, cell| {
+                buf.clear();
+                buf.extend((0..r.trials).map(|t| r.monthly[t * stride + cell] as f64));
+                dist(std::mem::take(buf))
+            },
+        )
+        .collect();
+    cells.chunks(h).map(<[Distribution]>::to_vec).collect()
+}
+
+/// The stats written per month: the mean and the quantiles.
+pub fn monthly_stats() -> impl Iterator<Item = &'static str> {
+    std::iter::once("mean").chain(QUANTILES.iter().map(|(l, _)| *l))
+}
