@@ -118,6 +118,16 @@ impl InputError {
                     .help
                     .push(format!("choose one of: {}", options.join(", "))),
             }
+        } else if msg.starts_with("invalid type: ") {
+            let plain = msg
+                .replace("expected u32", "expected a whole number")
+                .replace("expected u64", "expected a whole number")
+                .replace("expected f64", "expected a number")
+                .replace("expected a boolean", "expected true or false");
+            err.message = plain;
+            if msg.contains("string") {
+                err.help.push("write numbers and true/false without quotes".into());
+            }
         } else if msg.starts_with("missing field `") {
             err.message = msg.replacen("missing field", "missing key", 1);
             err.help

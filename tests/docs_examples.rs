@@ -1,0 +1,78 @@
+//! Every TOML example in the docs is checked: each ```toml block of
+//! docs/scenario-reference.md and README.md is merged over the starter scenario (tables merge,
+//! other values replace) and must load. A block fenced as ```toml,error must instead fail to
+//! load, so the documented error cases stay true.
+
+use std::path::Path;
+
+use revsim::Scenario;
+use toml::{Table, Value};
+
+const STARTER: &str = include_str!("../src/scenario/starter.toml");
+
+fn merge(base: &mut Table, over: Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn blocks(text: &str) -> Vec<(usize, bool, String)> {
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, bool, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        match &mut cur {
+            None if t.starts_with("```toml") => {
+                cur = Some((i + 1, t.starts_with("```toml,error"), String::new()));
+            }
+            Some(_) if t.starts_with("```") => out.push(cur.take().expect("inside a block")),
+            Some((_, _, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+fn check_file(rel: &str) -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let found = blocks(&text);
+    for (line, must_fail, body) in &found {
+        let over: Table = match toml::from_str(body) {
+            Ok(t) => t,
+            Err(e) if *must_fail => {
+                let _ = e;
+                continue;
+            }
+            Err(e) => panic!("{rel}:{line}: example is not valid TOML: {e}"),
+        };
+        let mut base: Table = toml::from_str(STARTER).expect("starter parses");
+        merge(&mut base, over);
+        let merged = toml::to_string(&base).expect("serializes");
+        let result = Scenario::from_toml(&merged, &format!("{rel}:{line}"), "example");
+        match (result, must_fail) {
+            (Ok(_), false) | (Err(_), true) => {}
+            (Ok(_), true) => panic!("{rel}:{line}: example marked ```toml,error loads without error"),
+            (Err(e), false) => panic!("{rel}:{line}: example does not load:\n{e}"),
+        }
+    }
+    found.len()
+}
+
+#[test]
+fn scenario_reference_examples_load() {
+    assert!(check_file("docs/scenario-reference.md") >= 10, "the reference should show examples");
+}
+
+#[test]
+fn readme_examples_load() {
+    check_file("README.md");
+}
