@@ -10,7 +10,9 @@ use revsim::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace,
 use revsim::{Scenario, simulate};
 
 fn load(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -30,7 +32,11 @@ fn one_trial(c: &mut Criterion) {
                     1,
                     trial,
                     &mut ws,
-                    TrialOut { monthly: &mut monthly, fiscal_years: &mut fy, totals: &mut totals },
+                    TrialOut {
+                        monthly: &mut monthly,
+                        fiscal_years: &mut fy,
+                        totals: &mut totals,
+                    },
                 );
                 totals.bookings_usd
             })
@@ -43,7 +49,9 @@ fn full_run(c: &mut Criterion) {
     g.sample_size(10);
     for name in ["baseline.toml", "reference-r1.toml"] {
         let s = load(name);
-        g.bench_function(name, |b| b.iter(|| simulate(&s, 10_000, 1, &|_| ()).totals.len()));
+        g.bench_function(name, |b| {
+            b.iter(|| simulate(&s, 10_000, 1, &|_| ()).totals.len())
+        });
     }
     g.finish();
 }

@@ -83,6 +83,14 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// Whether `e` is a closed standard output (the reader of a pipe went away): not a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Parses `args` and runs the command.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     let cli = match Cli::try_parse_from(args) {
@@ -99,7 +107,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Init { file, force } => init(&file, force),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
-            println!("{}", serde_json::to_string_pretty(&schema)?);
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&schema)?
+            )?;
             Ok(())
         }
     }
@@ -180,7 +192,8 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
     let mut failed = None;
     for f in files {
         match Scenario::load(f) {
-            Ok(s) => println!(
+            Ok(s) => writeln!(
+                std::io::stdout().lock(),
                 "ok: {} ({}: {} seats, {} months from {}, {} trials)",
                 f.display(),
                 s.name,
@@ -188,7 +201,7 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
                 s.horizon(),
                 s.clock.start,
                 s.trials
-            ),
+            )?,
             Err(e) => {
                 // Print all but the last failure here; main prints the one returned.
                 if let Some(prev) = failed.replace(e) {
@@ -227,7 +240,10 @@ fn init(file: &Path, force: bool) -> anyhow::Result<()> {
         .unwrap_or_default();
     let dir = OutputDir::existing(&parent);
     dir.write(&name, |w| w.write_all(template::STARTER.as_bytes()))?;
-    println!("Wrote {shown}: edit it, then `revsim run {shown}`.");
+    writeln!(
+        std::io::stdout().lock(),
+        "Wrote {shown}: edit it, then `revsim run {shown}`."
+    )?;
     Ok(())
 }
 

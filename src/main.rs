@@ -6,6 +6,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match revsim::cli::main(std::env::args_os()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if revsim::cli::is_broken_pipe(&e) => ExitCode::SUCCESS, // e.g. `revsim schema | head`
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(revsim::cli::exit_code(&e))

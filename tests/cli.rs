@@ -28,18 +28,29 @@ fn every_shipped_scenario_checks_and_runs() {
     for path in shipped_scenarios() {
         revsim().arg("check").arg(&path).assert().success();
         let out = tmp.path().join(path.file_stem().unwrap());
-        let run = revsim().args(["run", "--trials", "200", "--out"]).arg(&out).arg(&path).assert().success();
+        let run = revsim()
+            .args(["run", "--trials", "200", "--out"])
+            .arg(&out)
+            .arg(&path)
+            .assert()
+            .success();
         let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
-        assert!(stdout.contains("New bookings") && stdout.contains("P10"), "{}: {stdout}", path.display());
+        assert!(
+            stdout.contains("New bookings") && stdout.contains("P10"),
+            "{}: {stdout}",
+            path.display()
+        );
         for f in ["run.json", "summary.json", "monthly.csv", "trials.csv"] {
             assert!(out.join(f).is_file(), "{}: missing {f}", path.display());
         }
-        let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let summary: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
         assert_eq!(summary["trials"], 200);
         assert!(summary["horizon"]["bookings_usd"]["p50"].as_f64().unwrap() > 0.0);
         let trials = fs::read_to_string(out.join("trials.csv")).unwrap();
         assert_eq!(trials.lines().count(), 201, "header + one row per trial");
-        let manifest: serde_json::Value = serde_json::from_slice(&fs::read(out.join("run.json")).unwrap()).unwrap();
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("run.json")).unwrap()).unwrap();
         assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
         // No temporary files left behind.
         for e in fs::read_dir(&out).unwrap() {
@@ -55,7 +66,17 @@ fn outputs_are_identical_on_one_and_two_threads() {
     let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
     for threads in ["1", "2"] {
         revsim()
-            .args(["run", "--quiet", "--trials", "300", "--seed", "77", "--threads", threads, "--out"])
+            .args([
+                "run",
+                "--quiet",
+                "--trials",
+                "300",
+                "--seed",
+                "77",
+                "--threads",
+                threads,
+                "--out",
+            ])
             .arg(tmp.path().join(threads))
             .arg(&baseline)
             .assert()
@@ -74,25 +95,50 @@ fn refuses_a_non_empty_output_directory_without_force() {
     let keep = tmp.path().join("notes.txt");
     fs::write(&keep, "mine").unwrap();
     let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-    let out = revsim().args(["run", "--trials", "10", "--out"]).arg(tmp.path()).arg(&baseline).assert().code(2);
+    let out = revsim()
+        .args(["run", "--trials", "10", "--out"])
+        .arg(tmp.path())
+        .arg(&baseline)
+        .assert()
+        .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("--force"), "{err}");
     assert!(!tmp.path().join("summary.json").exists());
-    revsim().args(["run", "--quiet", "--force", "--trials", "10", "--out"]).arg(tmp.path()).arg(&baseline).assert().success();
+    revsim()
+        .args(["run", "--quiet", "--force", "--trials", "10", "--out"])
+        .arg(tmp.path())
+        .arg(&baseline)
+        .assert()
+        .success();
     assert!(tmp.path().join("summary.json").exists());
-    assert_eq!(fs::read_to_string(&keep).unwrap(), "mine", "unrelated files are left alone");
+    assert_eq!(
+        fs::read_to_string(&keep).unwrap(),
+        "mine",
+        "unrelated files are left alone"
+    );
 }
 
 #[test]
 fn bad_input_exits_2_and_names_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
-    fs::write(&bad, "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 12\n[org]\nseets = 3\n").unwrap();
+    fs::write(
+        &bad,
+        "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 12\n[org]\nseets = 3\n",
+    )
+    .unwrap();
     let out = revsim().arg("check").arg(&bad).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("bad.toml:5:1") && err.contains("did you mean `seats`?"), "{err}");
+    assert!(
+        err.contains("bad.toml:5:1") && err.contains("did you mean `seats`?"),
+        "{err}"
+    );
     revsim().args(["run", "no-such-file.toml"]).assert().code(2);
-    revsim().args(["run", "--trials", "0"]).arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")).assert().code(2);
+    revsim()
+        .args(["run", "--trials", "0"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
+        .assert()
+        .code(2);
     revsim().args(["run"]).assert().code(2);
 }
 
@@ -105,7 +151,11 @@ fn init_writes_a_starter_that_runs() {
     assert!(text.starts_with("#:schema "));
     revsim().arg("check").arg(&file).assert().success();
     revsim().arg("init").arg(&file).assert().code(2);
-    revsim().args(["init", "--force"]).arg(&file).assert().success();
+    revsim()
+        .args(["init", "--force"])
+        .arg(&file)
+        .assert()
+        .success();
 }
 
 #[test]
@@ -114,6 +164,11 @@ fn shipped_schema_is_current() {
     let printed = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert!(schema["properties"]["pipeline"].is_object());
-    let shipped = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/revsim.schema.json")).unwrap();
-    assert!(shipped == printed, "schema/revsim.schema.json is stale: run `cargo run -- schema > schema/revsim.schema.json`");
+    let shipped =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/revsim.schema.json"))
+            .unwrap();
+    assert!(
+        shipped == printed,
+        "schema/revsim.schema.json is stale: run `cargo run -- schema > schema/revsim.schema.json`"
+    );
 }

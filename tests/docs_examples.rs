@@ -1,6 +1,7 @@
 //! Every TOML example in the docs is checked: each ```toml block of
 //! docs/scenario-reference.md and README.md is merged over the starter scenario (tables merge,
-//! other values replace) and must load. A block fenced as ```toml,error must instead fail to
+//! other values replace) and must load; a block with both [simulation] and [pipeline] is a
+//! complete scenario and must load on its own. A block fenced as ```toml,error must instead fail to
 //! load, so the documented error cases stay true.
 
 use std::path::Path;
@@ -10,10 +11,32 @@ use toml::{Table, Value};
 
 const STARTER: &str = include_str!("../src/scenario/starter.toml");
 
+/// Tables that are a choice of one kind (a distribution family, a ramp curve) replace the
+/// starter's value; other tables merge key by key.
+const CHOICES: [&str; 15] = [
+    "fixed",
+    "uniform",
+    "triangular",
+    "pert",
+    "normal",
+    "lognormal",
+    "gamma",
+    "beta",
+    "poisson",
+    "discrete",
+    "none",
+    "linear",
+    "s_curve",
+    "step",
+    "table",
+];
+
 fn merge(base: &mut Table, over: Table) {
     for (k, v) in over {
+        let choice =
+            matches!(&v, Value::Table(t) if t.keys().any(|k| CHOICES.contains(&k.as_str())));
         match (base.get_mut(&k), v) {
-            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (Some(Value::Table(b)), Value::Table(o)) if !choice => merge(b, o),
             (_, v) => {
                 base.insert(k, v);
             }
@@ -54,13 +77,21 @@ fn check_file(rel: &str) -> usize {
             }
             Err(e) => panic!("{rel}:{line}: example is not valid TOML: {e}"),
         };
-        let mut base: Table = toml::from_str(STARTER).expect("starter parses");
+        // A complete scenario (it has [simulation] and [pipeline]) is loaded as it is.
+        let complete = over.contains_key("simulation") && over.contains_key("pipeline");
+        let mut base: Table = if complete {
+            Table::new()
+        } else {
+            toml::from_str(STARTER).expect("starter parses")
+        };
         merge(&mut base, over);
         let merged = toml::to_string(&base).expect("serializes");
         let result = Scenario::from_toml(&merged, &format!("{rel}:{line}"), "example");
         match (result, must_fail) {
             (Ok(_), false) | (Err(_), true) => {}
-            (Ok(_), true) => panic!("{rel}:{line}: example marked ```toml,error loads without error"),
+            (Ok(_), true) => {
+                panic!("{rel}:{line}: example marked ```toml,error loads without error")
+            }
             (Err(e), false) => panic!("{rel}:{line}: example does not load:\n{e}"),
         }
     }
@@ -69,7 +100,10 @@ fn check_file(rel: &str) -> usize {
 
 #[test]
 fn scenario_reference_examples_load() {
-    assert!(check_file("docs/scenario-reference.md") >= 10, "the reference should show examples");
+    assert!(
+        check_file("docs/scenario-reference.md") >= 10,
+        "the reference should show examples"
+    );
 }
 
 #[test]

@@ -22,7 +22,11 @@ fn run(s: &Scenario, trials: usize, seed: u64) -> Results {
 /// Mean over trials of the average of `metric` over `months`.
 fn mean_over(r: &Results, metric: Metric, months: std::ops::Range<usize>) -> f64 {
     let per_trial = |t: usize| {
-        months.clone().map(|m| r.monthly_value(t, metric, m) as f64).sum::<f64>() / months.len() as f64
+        months
+            .clone()
+            .map(|m| r.monthly_value(t, metric, m) as f64)
+            .sum::<f64>()
+            / months.len() as f64
     };
     (0..r.trials).map(per_trial).sum::<f64>() / r.trials as f64
 }
@@ -65,7 +69,10 @@ fn simple_expectation_bookings_per_month() {
     // Deal sizes are whole dollars, so the won count matters too: E[wins per month] = N lambda p.
     let won = mean_over(&r, Metric::DealsWon, 0..12);
     let se = (n * lambda * p / (trials as f64 * months)).sqrt();
-    assert!((won - n * lambda * p).abs() < Z * se, "wins per month {won}");
+    assert!(
+        (won - n * lambda * p).abs() < Z * se,
+        "wins per month {won}"
+    );
 }
 
 #[test]
@@ -75,7 +82,10 @@ fn littles_law_open_deals() {
     // E[ceil] = (1 + 2 + 3 + 4) / 4 = 2.5.
     let body = FIXED_ORG
         .replace("horizon_months = 12", "horizon_months = 24")
-        .replace("cycle_months = 0", "cycle_months = { uniform = { min = 0, max = 4 } }");
+        .replace(
+            "cycle_months = 0",
+            "cycle_months = { uniform = { min = 0, max = 4 } }",
+        );
     let s = scenario(&body);
     let trials = 2_000;
     let r = run(&s, trials, 12);
@@ -85,9 +95,16 @@ fn littles_law_open_deals() {
     // Open deals in a month are Poisson(expected); a per-trial average over months has at most
     // that variance, whatever the correlation between months.
     let se = (expected / trials as f64).sqrt();
-    assert!((got - expected).abs() < Z * se, "open deals {got:.2}, expected {expected} +- {:.2}", Z * se);
+    assert!(
+        (got - expected).abs() < Z * se,
+        "open deals {got:.2}, expected {expected} +- {:.2}",
+        Z * se
+    );
     let created = mean_over(&r, Metric::OpportunitiesCreated, 0..24);
-    assert!((created - rate).abs() < Z * (rate / (trials as f64 * 24.0)).sqrt(), "creation rate {created}");
+    assert!(
+        (created - rate).abs() < Z * (rate / (trials as f64 * 24.0)).sqrt(),
+        "creation rate {created}"
+    );
 }
 
 const CHURNING_ORG: &str = r#"
@@ -125,10 +142,16 @@ fn steady_state_filled_share() {
     let se = (seats / 4.0 / trials as f64).sqrt();
     let working = mean_over(&r, Metric::RampedEquivalentReps, 24..60);
     let expected = seats / (1.0 + h * d);
-    assert!((working - expected).abs() < Z * se, "working reps {working:.2}, expected {expected:.2}");
+    assert!(
+        (working - expected).abs() < Z * se,
+        "working reps {working:.2}, expected {expected:.2}"
+    );
     let month_end = mean_over(&r, Metric::Headcount, 24..60);
     let expected = seats * (1.0 - h) / (1.0 + h * d);
-    assert!((month_end - expected).abs() < Z * se, "month-end reps {month_end:.2}, expected {expected:.2}");
+    assert!(
+        (month_end - expected).abs() < Z * se,
+        "month-end reps {month_end:.2}, expected {expected:.2}"
+    );
 }
 
 fn baseline() -> Scenario {
@@ -145,7 +168,11 @@ fn headcount_is_conserved_every_trial_and_month() {
         for m in 0..r.horizon {
             let v = |k| r.monthly_value(t, k, m);
             let end = v(Metric::Headcount);
-            assert_eq!(prev + v(Metric::Hires) - v(Metric::Departures), end, "trial {t} month {m}");
+            assert_eq!(
+                prev + v(Metric::Hires) - v(Metric::Departures),
+                end,
+                "trial {t} month {m}"
+            );
             assert!(end + v(Metric::VacantSeats) <= s.staffing.max_seats as f32);
             prev = end;
         }
@@ -155,15 +182,27 @@ fn headcount_is_conserved_every_trial_and_month() {
 
 #[test]
 fn pipeline_is_conserved_every_trial_and_month() {
-    // created = won + lost + no decision + orphaned + still open, with the leaver policy on.
+    // open at start + created = won + lost + no decision + orphaned + still open, with the
+    // leaver policy on and a steady-state starting pipeline.
     let s = baseline();
     assert!(s.pipeline.leaver_policy_active());
     let r = run(&s, 200, 15);
     for (t, tot) in r.totals.iter().enumerate() {
         let decided = tot.deals_won + tot.deals_lost + tot.deals_no_decision;
-        assert_eq!(tot.opportunities_created, decided + tot.deals_orphaned + tot.deals_open_at_end, "trial {t}");
-        assert!(tot.deals_orphaned > 0, "the leaver policy should orphan some deals");
-        let mut open = 0f32;
+        assert_eq!(
+            tot.deals_open_at_start + tot.opportunities_created,
+            decided + tot.deals_orphaned + tot.deals_open_at_end,
+            "trial {t}"
+        );
+        assert!(
+            tot.deals_open_at_start > 0,
+            "the baseline starts with a pipeline"
+        );
+        assert!(
+            tot.deals_orphaned > 0,
+            "the leaver policy should orphan some deals"
+        );
+        let mut open = tot.deals_open_at_start as f32;
         for m in 0..r.horizon {
             let v = |k| r.monthly_value(t, k, m);
             open += v(Metric::OpportunitiesCreated)
@@ -185,9 +224,13 @@ fn arr_rolls_forward() {
         let mut arr = s.customers.starting_arr_usd;
         for m in 0..r.horizon {
             let v = |k| r.monthly_value(t, k, m) as f64;
-            arr += v(Metric::NewBookingsUsd) + v(Metric::ExpansionArrUsd) - v(Metric::ChurnedArrUsd);
+            arr +=
+                v(Metric::NewBookingsUsd) + v(Metric::ExpansionArrUsd) - v(Metric::ChurnedArrUsd);
             let got = v(Metric::ArrUsd);
-            assert!((got - arr).abs() <= 1e-5 * arr.abs().max(1.0), "trial {t} month {m}: {got} vs {arr}");
+            assert!(
+                (got - arr).abs() <= 1e-5 * arr.abs().max(1.0),
+                "trial {t} month {m}: {got} vs {arr}"
+            );
             arr = got;
         }
     }

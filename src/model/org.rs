@@ -127,12 +127,16 @@ impl Seats {
     /// still has the seat.
     pub fn vacate(&mut self, s: &Scenario, seat: usize, t: usize, seat_in_plan: bool) {
         self.ramp[seat] = 0.0;
-        if s.staffing.backfill && seat_in_plan {
+        if !seat_in_plan {
+            self.state[seat] = SeatState::Closed;
+            self.ready[seat] = NEVER;
+        } else if s.staffing.backfill {
             self.state[seat] = SeatState::Vacant;
             let opens = t as i32 + 1 + s.staffing.backfill_delay_months as i32;
             self.ready[seat] = self.time_to_fill(s, seat, opens);
         } else {
-            self.state[seat] = SeatState::Closed;
+            // No backfill: the territory stays vacant, with no requisition, for good.
+            self.state[seat] = SeatState::Vacant;
             self.ready[seat] = NEVER;
         }
     }

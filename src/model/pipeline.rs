@@ -5,6 +5,8 @@
 //! `created + ceil(cycle)`. Everything a deal contributes is known when it is created, so the
 //! ledgers are filled at creation: bookings and decided counts by decision month, and the open
 //! pipeline as a difference array (open from its creation month up to its decision month).
+//! Deals that starting reps opened before the start month (see `create_before_start`) give each
+//! trial a steady-state pipeline at the start instead of an empty one.
 //! Amounts are whole dollars in integers, so sums are exact and independent of order, and a
 //! leaver's deals can be taken back out exactly.
 
@@ -52,6 +54,9 @@ pub struct Ledger {
     count_diff: Vec<i64>,
     open: Vec<Vec<OpenDeal>>,
     track_open: bool,
+    /// Deals created before the start and still open at the start.
+    pub open_at_start: u64,
+    start_rng: Vec<StreamRng>,
     opp_rng: Vec<StreamRng>,
     deal_rng: Vec<StreamRng>,
     leaver_rng: Vec<StreamRng>,
@@ -78,6 +83,12 @@ impl Ledger {
                 Vec::new()
             },
             track_open,
+            open_at_start: 0,
+            start_rng: if s.pipeline.warm_up_months > 0 {
+                rng()
+            } else {
+                Vec::new()
+            },
             opp_rng: rng(),
             deal_rng: rng(),
             leaver_rng: if track_open { rng() } else { Vec::new() },
@@ -99,6 +110,10 @@ impl Ledger {
             self.opp_rng[seat] = stream(seed, trial, id, Purpose::Opportunities);
             self.deal_rng[seat] = stream(seed, trial, id, Purpose::Deals);
         }
+        self.open_at_start = 0;
+        for (seat, r) in self.start_rng.iter_mut().enumerate() {
+            *r = stream(seed, trial, seat as u32, Purpose::StartingPipeline);
+        }
         for (seat, r) in self.leaver_rng.iter_mut().enumerate() {
             *r = stream(seed, trial, seat as u32, Purpose::Leaver);
         }
@@ -107,16 +122,50 @@ impl Ledger {
     /// Creates the opportunities of `seat` in month `t`: a Poisson number with mean `rate`, each
     /// won with probability `win_rate`.
     pub fn create(&mut self, s: &Scenario, seat: usize, t: usize, rate: f64, win_rate: f64) {
+        self.created[t] += self.deals(s, seat, t as i64, rate, win_rate, false);
+    }
+
+    /// Creates the deals the rep in `seat` opened in month `t` < 0, before the start, on the
+    /// seat's starting-pipeline stream; those still open at the start form its pipeline.
+    pub fn create_before_start(
+        &mut self,
+        s: &Scenario,
+        seat: usize,
+        t: i64,
+        rate: f64,
+        win_rate: f64,
+    ) {
+        debug_assert!(t < 0);
+        self.deals(s, seat, t, rate, win_rate, true);
+    }
+
+    fn deals(
+        &mut self,
+        s: &Scenario,
+        seat: usize,
+        t: i64,
+        rate: f64,
+        win_rate: f64,
+        before_start: bool,
+    ) -> u32 {
         if rate <= 0.0 {
-            return;
+            return 0;
         }
         let p = &s.pipeline;
-        let n = Poisson::new(rate).map_or(0.0, |d| d.sample(&mut self.opp_rng[seat])) as u32;
+        let rng = if before_start {
+            &mut self.start_rng[seat]
+        } else {
+            &mut self.opp_rng[seat]
+        };
+        let n = Poisson::new(rate).map_or(0.0, |d| d.sample(rng)) as u32;
         let lost_cut = win_rate + (1.0 - win_rate) * p.lost_share_of_non_wins;
-        let h = self.horizon;
-        self.created[t] += n;
         for _ in 0..n {
-            let u: f64 = self.opp_rng[seat].random();
+            let rng = if before_start {
+                &mut self.start_rng[seat]
+            } else {
+                &mut self.opp_rng[seat]
+            };
+            let u: f64 = rng.random();
             let outcome = if u < win_rate {
                 Outcome::Won
             } else if u < lost_cut {
@@ -124,32 +173,50 @@ impl Ledger {
             } else {
                 Outcome::NoDecision
             };
-            let rng = &mut self.deal_rng[seat];
+            let rng = if before_start {
+                &mut self.start_rng[seat]
+            } else {
+                &mut self.deal_rng[seat]
+            };
             let value = p.deal_size_usd.sample(rng).round().min(1e15) as i64;
-            let cycle = p.cycle_months[outcome as usize].sample(rng).ceil().min(1e6) as usize;
-            let d = t + cycle;
-            self.value_diff[t] += value;
-            self.count_diff[t] += 1;
-            if d < h {
-                self.value_diff[d] -= value;
-                self.count_diff[d] -= 1;
-                self.decided[outcome as usize][d] += 1;
-                if outcome == Outcome::Won {
-                    self.bookings[d] += value;
-                    self.seat_bookings[seat * h + d] += value;
-                }
+            let cycle = p.cycle_months[outcome as usize].sample(rng).ceil().min(1e6) as i64;
+            self.record(seat, t, t + cycle, value, outcome);
+        }
+        n
+    }
+
+    /// Books one deal created in month `t` and decided in month `d` into the ledgers.
+    fn record(&mut self, seat: usize, t: i64, d: i64, value: i64, outcome: Outcome) {
+        if d < 0 {
+            return; // created and decided before the start: not in these books
+        }
+        let h = self.horizon as i64;
+        let open_from = t.max(0) as usize;
+        if t < 0 {
+            self.open_at_start += 1;
+        }
+        self.value_diff[open_from] += value;
+        self.count_diff[open_from] += 1;
+        if d < h {
+            let d = d as usize;
+            self.value_diff[d] -= value;
+            self.count_diff[d] -= 1;
+            self.decided[outcome as usize][d] += 1;
+            if outcome == Outcome::Won {
+                self.bookings[d] += value;
+                self.seat_bookings[seat * self.horizon + d] += value;
             }
-            if self.track_open && d > t {
-                let open = &mut self.open[seat];
-                if open.len() >= 256 {
-                    open.retain(|o| o.decided as usize > t);
-                }
-                open.push(OpenDeal {
-                    decided: d.min(u32::MAX as usize) as u32,
-                    value,
-                    outcome,
-                });
+        }
+        if self.track_open && d > open_from as i64 {
+            let open = &mut self.open[seat];
+            if open.len() >= 256 {
+                open.retain(|o| o.decided as usize > open_from);
             }
+            open.push(OpenDeal {
+                decided: d.min(u32::MAX as i64) as u32,
+                value,
+                outcome,
+            });
         }
     }
 

@@ -36,6 +36,8 @@ pub enum Purpose {
     Leaver = 6,
     /// The customer base (churn).
     Customers = 7,
+    /// The deals a seat's starting rep opened before the start month.
+    StartingPipeline = 8,
 }
 
 /// The entity id of organisation-wide streams.

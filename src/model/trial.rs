@@ -62,6 +62,8 @@ pub struct TrialTotals {
     pub deals_no_decision: u64,
     /// Open deals lost because their rep left.
     pub deals_orphaned: u64,
+    /// Deals open at the start (the starting pipeline).
+    pub deals_open_at_start: u64,
     /// Deals still open at the end of the horizon.
     pub deals_open_at_end: u64,
 }
@@ -109,6 +111,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     } = ws;
     seats.start_trial(s, seed, trial);
     ledger.start_trial(seed, trial);
+    seed_starting_pipeline(s, seats, ledger);
     let mut customers = CustomerBase::new(&s.customers);
     let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
     let monthly = out.monthly;
@@ -296,7 +299,33 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         }
     });
     totals.bookings_usd = cumulative as f64;
+    totals.deals_open_at_start = ledger.open_at_start;
     *out.totals = totals;
+}
+
+/// Gives the starting reps the pipeline they would have built before the start: for each of
+/// the `warm_up_months` before the start in which the current rep was in seat, the deals they
+/// created (at their ramp then, with an equal share of the inbound pool), of which those still
+/// open at the start month stay in the books.
+fn seed_starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger) {
+    let p = &s.pipeline;
+    let w = p.warm_up_months as i64;
+    let filled = s.staffing.starting_filled.max(1) as f64;
+    let inbound = p.inbound_opportunities_per_month / filled;
+    for seat in 0..s.staffing.starting_filled as usize {
+        let hired = seats.hire_month[seat] as i64;
+        for m in (-w).max(hired)..0 {
+            let r = s.tenure.ramp((m - hired) as usize);
+            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound) * r;
+            let win = seats.win_rate[seat]
+                * if s.tenure.ramp_applies_to_win_rate {
+                    r
+                } else {
+                    1.0
+                };
+            ledger.create_before_start(s, seat, m, rate, win);
+        }
+    }
 }
 
 /// Share of the total held by the top `fraction` of values (at least one value); NaN if the

@@ -112,6 +112,7 @@ pub fn write_trials(w: &mut dyn Write, s: &Scenario, r: &Results) -> std::io::Re
         "deals_lost",
         "deals_no_decision",
         "deals_orphaned",
+        "deals_open_at_start",
         "deals_open_at_end",
     ]
     .map(String::from)
@@ -142,6 +143,7 @@ pub fn write_trials(w: &mut dyn Write, s: &Scenario, r: &Results) -> std::io::Re
             t.deals_lost,
             t.deals_no_decision,
             t.deals_orphaned,
+            t.deals_open_at_start,
             t.deals_open_at_end,
         ] {
             row.push(v.to_string());

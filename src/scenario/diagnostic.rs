@@ -126,7 +126,8 @@ impl InputError {
                 .replace("expected a boolean", "expected true or false");
             err.message = plain;
             if msg.contains("string") {
-                err.help.push("write numbers and true/false without quotes".into());
+                err.help
+                    .push("write numbers and true/false without quotes".into());
             }
         } else if msg.starts_with("missing field `") {
             err.message = msg.replacen("missing field", "missing key", 1);

@@ -158,9 +158,18 @@ impl<'de> Deserialize<'de> for DistSpec {
             fn visit_u64<E>(self, v: u64) -> Result<DistSpec, E> {
                 Ok(DistSpec::Value(v as f64))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
-                Family::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(DistSpec::Family)
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistSpec, A::Error> {
+                let family =
+                    Family::deserialize(serde::de::value::MapAccessDeserializer::new(&mut map))?;
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(serde::de::Error::custom(format!(
+                        "a distribution names exactly one family, but `{extra}` follows the first; remove one"
+                    )));
+                }
+                Ok(DistSpec::Family(family))
             }
         }
         d.deserialize_any(V)

@@ -147,7 +147,8 @@ fn default_trials() -> Spanned<u64> {
 #[serde(deny_unknown_fields)]
 pub struct Org {
     /// Quota-carrying seats (territories) at the start.
-    pub seats: u32,
+    #[schemars(with = "u32")]
+    pub seats: Spanned<u32>,
     /// Seats that have a rep at the start (default: all). The rest are open requisitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<u32>")]
@@ -366,9 +367,24 @@ pub struct Pipeline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<DistSpec>")]
     pub cycle_months_no_decision: Option<Spanned<DistSpec>>,
+    /// The pipeline at the start: "steady_state" (default: the deals the starting reps opened
+    /// before the start month and that are still open) or "empty".
+    #[serde(default)]
+    pub starting_pipeline: StartingPipeline,
     /// What happens to a leaving rep's open deals.
     #[serde(default)]
     pub leaver_deals: LeaverDeals,
+}
+
+/// The pipeline at the start month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StartingPipeline {
+    /// The starting reps have been selling: their deals still open at the start are carried in.
+    #[default]
+    SteadyState,
+    /// No open deals at the start (a new team, or a model that starts from scratch).
+    Empty,
 }
 
 /// Outcome probabilities of an opportunity.
