@@ -44,11 +44,13 @@ pub enum Metric {
     OpenPipelineUsd,
     /// Sum of the month's (ramped) quota over reps in seat, USD.
     QuotaCapacityUsd,
+    /// Demand multiplier of the month: market factor x monthly shock x seasonality (1 = normal).
+    DemandIndex,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -68,6 +70,7 @@ impl Metric {
         Metric::OpenDeals,
         Metric::OpenPipelineUsd,
         Metric::QuotaCapacityUsd,
+        Metric::DemandIndex,
     ];
 
     /// Number of metrics.
@@ -95,6 +98,7 @@ impl Metric {
             Metric::OpenDeals => "open_deals",
             Metric::OpenPipelineUsd => "open_pipeline_usd",
             Metric::QuotaCapacityUsd => "quota_capacity_usd",
+            Metric::DemandIndex => "demand_index",
         }
     }
 

@@ -38,6 +38,8 @@ pub enum Purpose {
     Customers = 7,
     /// The deals a seat's starting rep opened before the start month.
     StartingPipeline = 8,
+    /// The market: the per-trial demand factor and the monthly shocks.
+    Market = 9,
 }
 
 /// The entity id of organisation-wide streams.

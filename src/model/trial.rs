@@ -84,6 +84,7 @@ pub struct Workspace {
     ledger: Ledger,
     queue: Vec<(i32, u32)>,
     scratch: Vec<i64>,
+    demand: Vec<f64>,
 }
 
 impl Workspace {
@@ -95,6 +96,7 @@ impl Workspace {
             ledger: Ledger::new(s, n),
             queue: Vec::with_capacity(n),
             scratch: Vec::with_capacity(n),
+            demand: vec![1.0; s.horizon()],
         }
     }
 }
@@ -108,10 +110,12 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         ledger,
         queue,
         scratch,
+        demand,
     } = ws;
     seats.start_trial(s, seed, trial);
     ledger.start_trial(seed, trial);
     seed_starting_pipeline(s, seats, ledger);
+    super::market::demand_path(s, seed, trial, demand);
     let mut customers = CustomerBase::new(&s.customers);
     let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
     let monthly = out.monthly;
@@ -171,13 +175,16 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         } else {
             0.0
         };
+        let demand_t = demand[t];
         let mut quota_capacity = 0.0;
         for seat in 0..max_seats {
             if seats.state[seat] != SeatState::Filled {
                 continue;
             }
             let r = seats.ramp[seat];
-            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp) * r;
+            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp)
+                * r
+                * demand_t;
             let win = seats.win_rate[seat]
                 * if s.tenure.ramp_applies_to_win_rate {
                     r
@@ -255,6 +262,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(Metric::Hires, t, hires as f64);
         put(Metric::Departures, t, departures as f64);
         put(Metric::QuotaCapacityUsd, t, quota_capacity);
+        put(Metric::DemandIndex, t, demand_t);
 
         totals.hires += hires;
         totals.departures += departures;

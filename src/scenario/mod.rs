@@ -142,6 +142,28 @@ pub struct CustomerParams {
     pub monthly_expansion_rate: f64,
 }
 
+/// Demand shared by every rep.
+#[derive(Debug, Clone)]
+pub struct MarketParams {
+    /// Per-trial demand multiplier.
+    pub demand_factor: Dist,
+    /// Stationary standard deviation of the log monthly shock.
+    pub shock_sd: f64,
+    /// AR(1) coefficient of the log monthly shock.
+    pub shock_autocorrelation: f64,
+    /// Demand multiplier by calendar month (index 0 = January).
+    pub seasonality: [f64; 12],
+}
+
+impl MarketParams {
+    /// Whether any market mechanism is on (if not, demand is 1 and no random number is drawn).
+    pub fn active(&self) -> bool {
+        self.demand_factor.sampler.fixed() != Some(1.0)
+            || self.shock_sd > 0.0
+            || self.seasonality != [1.0; 12]
+    }
+}
+
 /// A validated scenario, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -171,6 +193,8 @@ pub struct Scenario {
     pub pipeline: PipelineParams,
     /// Customers.
     pub customers: CustomerParams,
+    /// Market demand.
+    pub market: MarketParams,
     /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
     pub quota: Option<(f64, bool)>,
     /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
@@ -314,6 +338,7 @@ impl Validator<'_> {
             },
         };
         let customers = self.customers(&raw)?;
+        let market = self.market(&raw)?;
         let quota = raw
             .quota
             .as_ref()
@@ -374,6 +399,7 @@ impl Validator<'_> {
             reps,
             pipeline,
             customers,
+            market,
             quota,
             plan_by_fiscal_year,
         })
@@ -631,6 +657,52 @@ impl Validator<'_> {
             cycle_months,
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
             leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
+        })
+    }
+
+    fn market(&self, raw: &RawScenario) -> Result<MarketParams, InputError> {
+        let m = &raw.market;
+        let demand_factor = match &m.demand_factor {
+            Some(d) => self.dist(d, Domain::NON_NEGATIVE, "market.demand_factor")?,
+            None => Dist::fixed(1.0, Domain::NON_NEGATIVE),
+        };
+        let rho = m
+            .monthly_shock_autocorrelation
+            .as_ref()
+            .map_or(0.0, |p| p.get_ref().0);
+        if let Some(p) = m
+            .monthly_shock_autocorrelation
+            .as_ref()
+            .filter(|_| rho >= 1.0)
+        {
+            return Err(self
+                .err(
+                    p.span(),
+                    "an autocorrelation of 1 never reverts to normal demand",
+                )
+                .help("use a value below 1; 0.5-0.8 is typical for monthly demand"));
+        }
+        let mut seasonality = [1.0; 12];
+        if let Some(sv) = &m.seasonality {
+            let v = sv.get_ref();
+            if v.len() != 12 || v.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                return Err(self
+                    .err(sv.span(), format!("seasonality needs 12 multipliers of 0 or more (January to December), got {} values", v.len()))
+                    .help("e.g. [0.8, 0.9, 1.2, 0.9, 0.9, 1.2, 0.8, 0.9, 1.2, 1.0, 1.0, 1.2]"));
+            }
+            let mean = v.iter().sum::<f64>() / 12.0;
+            if (mean - 1.0).abs() > 0.005 {
+                return Err(self
+                    .err(sv.span(), format!("seasonality multipliers average {}, but must average 1 so that they shape the year without changing its total", fmt_num(mean)))
+                    .help(format!("divide each value by {}", fmt_num(mean))));
+            }
+            seasonality.copy_from_slice(v);
+        }
+        Ok(MarketParams {
+            demand_factor,
+            shock_sd: m.monthly_shock_sd.map_or(0.0, |v| v.0),
+            shock_autocorrelation: rho,
+            seasonality,
         })
     }
 

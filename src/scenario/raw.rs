@@ -99,6 +99,9 @@ pub struct RawScenario {
     /// The existing customer base and its annual recurring revenue (ARR).
     #[serde(default)]
     pub customers: Customers,
+    /// Demand shared by every rep: a market factor per trial, a monthly shock, seasonality.
+    #[serde(default)]
+    pub market: Market,
     /// Individual quotas (for attainment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Quota>,
@@ -466,4 +469,27 @@ pub struct Plan {
     /// the last value repeats. A fiscal year cut by the horizon gets the pro-rated share.
     #[schemars(with = "Vec<NonNegative>")]
     pub fiscal_year_bookings_usd: Spanned<Vec<NonNegative>>,
+}
+
+/// `[market]`: demand that moves every rep at once. Without a common factor, sums over many
+/// independent reps make forecasts falsely narrow.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Market {
+    /// Demand multiplier drawn once per trial (a good or bad year for the whole market), mean
+    /// about 1. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub demand_factor: Option<Spanned<DistSpec>>,
+    /// Standard deviation of the monthly demand shock (on the log scale; 0.1 = about +-10%).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_shock_sd: Option<NonNegative>,
+    /// Month-to-month autocorrelation of the shock (AR(1)), from 0 (independent) to just under 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Probability>")]
+    pub monthly_shock_autocorrelation: Option<Spanned<Probability>>,
+    /// Twelve multipliers on opportunity creation, January to December; they must average 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub seasonality: Option<Spanned<Vec<f64>>>,
 }
