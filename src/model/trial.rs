@@ -102,6 +102,7 @@ impl Workspace {
 }
 
 /// Simulates trial number `trial` of scenario `s` with `seed`, writing into `out`.
+#[allow(clippy::needless_range_loop)] // the month loop indexes several per-month tables
 pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: TrialOut<'_>) {
     let h = s.horizon();
     let max_seats = s.staffing.max_seats as usize;
