@@ -141,7 +141,8 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
     let threads = pool.current_num_threads();
     let show = !a.quiet && std::io::stderr().is_terminal();
     let bar = if show {
-        let b = indicatif::ProgressBar::new(trials as u64);
+        let passes = if s.leadership.is_some() { 2 } else { 1 };
+        let b = indicatif::ProgressBar::new((passes * trials) as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} {pos}/{len} trials [{bar:30}] {per_sec} eta {eta}",
@@ -154,11 +155,12 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         indicatif::ProgressBar::hidden()
     };
     let started = Instant::now();
-    let (results, summary, monthly) = pool.install(|| {
+    let (results, calm, summary, monthly) = pool.install(|| {
         let r = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
-        let summary = crate::summary::summarize(&s, &r);
+        let calm = crate::engine::without_leadership(&s, trials, seed, &|n| bar.inc(n as u64));
+        let summary = crate::summary::summarize(&s, &r, calm.as_ref());
         let monthly = crate::summary::monthly(&r);
-        (r, summary, monthly)
+        (r, calm, summary, monthly)
     });
     bar.finish_and_clear();
     let manifest = Manifest {
@@ -173,7 +175,15 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         wall_time_s: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         files: RUN_FILES.to_vec(),
     };
-    report::write_run(&dir, &s, &results, &summary, &monthly, &manifest)?;
+    report::write_run(
+        &dir,
+        &s,
+        &results,
+        calm.as_ref(),
+        &summary,
+        &monthly,
+        &manifest,
+    )?;
     if !a.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;

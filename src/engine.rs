@@ -30,6 +30,10 @@ pub struct Results {
     pub fy: Vec<FiscalYearOutcome>,
     /// Horizon totals per trial.
     pub totals: Vec<TrialTotals>,
+    /// Completed VP tenures over all trials: `[months] = count`.
+    pub vp_tenure_completed: Vec<u64>,
+    /// Tenures of the VPs in seat at the end of the horizon: `[months] = count`.
+    pub vp_tenure_running: Vec<u64>,
 }
 
 impl Results {
@@ -63,12 +67,13 @@ pub fn simulate(
     let mut monthly = vec![0f32; trials * stride];
     let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
     let mut totals = vec![TrialTotals::default(); trials];
-    monthly
+    // Histograms come back per block; integer sums do not depend on the order of the blocks.
+    let histograms: Vec<(Vec<u64>, Vec<u64>)> = monthly
         .par_chunks_mut(BLOCK * stride)
         .zip(fy.par_chunks_mut(BLOCK * n_fy.max(1)))
         .zip(totals.par_chunks_mut(BLOCK))
         .enumerate()
-        .for_each_init(
+        .map_init(
             || Workspace::new(s),
             |ws, (block, ((m, f), t))| {
                 for i in 0..t.len() {
@@ -86,8 +91,22 @@ pub fn simulate(
                     );
                 }
                 progress(t.len());
+                ws.take_vp_histograms()
             },
-        );
+        )
+        .collect();
+    let bins = crate::model::trial::vp_hist_len(s);
+    let (mut vp_tenure_completed, mut vp_tenure_running) = (vec![0u64; bins], vec![0u64; bins]);
+    for (c, r) in &histograms {
+        vp_tenure_completed
+            .iter_mut()
+            .zip(c)
+            .for_each(|(a, b)| *a += b);
+        vp_tenure_running
+            .iter_mut()
+            .zip(r)
+            .for_each(|(a, b)| *a += b);
+    }
     Results {
         trials,
         horizon,
@@ -96,5 +115,21 @@ pub fn simulate(
         monthly,
         fy,
         totals,
+        vp_tenure_completed,
+        vp_tenure_running,
     }
+}
+
+/// The same run with the VP model switched off, on the same random numbers, to measure what VP
+/// turnover costs; `None` when the scenario has no VP model.
+pub fn without_leadership(
+    s: &Scenario,
+    trials: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Option<Results> {
+    s.leadership.as_ref()?;
+    let mut calm = s.clone();
+    calm.leadership = None;
+    Some(simulate(&calm, trials, seed, progress))
 }

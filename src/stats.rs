@@ -105,6 +105,61 @@ impl Distribution {
     }
 }
 
+/// Summary of integer data held as a histogram (`hist[v]` = how many times `v` occurred).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HistogramSummary {
+    /// Number of observations.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// 10th percentile.
+    pub p10: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+}
+
+impl HistogramSummary {
+    /// Summarises a histogram; `None` if it is empty. Quantiles are type 7, as for raw data.
+    pub fn of(hist: &[u64]) -> Option<HistogramSummary> {
+        let n: u64 = hist.iter().sum();
+        if n == 0 {
+            return None;
+        }
+        let mean = hist
+            .iter()
+            .enumerate()
+            .map(|(v, c)| v as f64 * *c as f64)
+            .sum::<f64>()
+            / n as f64;
+        // The value at 0-based rank k of the sorted data.
+        let at = |k: u64| {
+            let mut seen = 0;
+            for (v, c) in hist.iter().enumerate() {
+                seen += c;
+                if seen > k {
+                    return v as f64;
+                }
+            }
+            (hist.len() - 1) as f64
+        };
+        let q = |p: f64| {
+            let h = (n - 1) as f64 * p;
+            let lo = h.floor() as u64;
+            let (a, b) = (at(lo), at((lo + 1).min(n - 1)));
+            a + (h - lo as f64) * (b - a)
+        };
+        Some(HistogramSummary {
+            n,
+            mean,
+            p10: q(0.1),
+            p50: q(0.5),
+            p90: q(0.9),
+        })
+    }
+}
+
 /// A probability estimated from trials, with its 95% Wilson score interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Probability {
@@ -160,6 +215,21 @@ mod tests {
         assert_eq!((d.min, d.p50, d.max), (1.0, 2.0, 3.0));
         assert!(d.p5 <= d.p10 && d.p10 <= d.p25 && d.p25 <= d.p50);
         assert!(Distribution::of(&mut vec![f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn histogram_quantiles_match_raw_data() {
+        // Data 1, 2, 2, 3, 10 as a histogram.
+        let mut hist = vec![0u64; 11];
+        for v in [1usize, 2, 2, 3, 10] {
+            hist[v] += 1;
+        }
+        let h = HistogramSummary::of(&hist).unwrap();
+        let raw = [1.0, 2.0, 2.0, 3.0, 10.0];
+        assert_eq!(h.p50, quantile_sorted(&raw, 0.5));
+        assert!((h.p90 - quantile_sorted(&raw, 0.9)).abs() < 1e-12);
+        assert!((h.mean - 3.6).abs() < 1e-12);
+        assert!(HistogramSummary::of(&[0, 0]).is_none());
     }
 
     #[test]

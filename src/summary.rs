@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::Results;
 use crate::model::Metric;
 use crate::scenario::Scenario;
-use crate::stats::{Distribution, Probability, QUANTILES};
+use crate::stats::{Distribution, HistogramSummary, Probability, QUANTILES};
 
 /// Summary of a run: what `revsim run` prints and writes to `summary.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +30,24 @@ pub struct Summary {
     pub fiscal_years: Vec<PeriodSummary>,
     /// The whole horizon.
     pub horizon: PeriodSummary,
+    /// The VP of Sales, when the scenario models one.
+    pub vp_of_sales: Option<VpSummary>,
+}
+
+/// VP-of-Sales turnover over the horizon.
+#[derive(Debug, Clone, Serialize)]
+pub struct VpSummary {
+    /// VP changes per trial.
+    pub changes: Distribution,
+    /// Months per trial spent in a transition (search to re-onboarding).
+    pub months_in_transition: Distribution,
+    /// Tenures of VPs who left (including the starting VP's months before the start).
+    pub completed_tenure_months: Option<HistogramSummary>,
+    /// Tenures so far of the VPs in seat at the end of the horizon (censored: still running).
+    pub running_tenure_months: Option<HistogramSummary>,
+    /// Bookings lost to VP turnover per trial: the same scenario with the VP model off, on the
+    /// same random numbers, minus this one, USD.
+    pub bookings_lost_to_turnover_usd: Option<Distribution>,
 }
 
 /// Distributions over trials for one period.
@@ -82,8 +100,9 @@ fn hit(values: &[f64], plan: f64) -> Probability {
     Probability::from_counts(values.iter().filter(|v| **v >= plan).count(), values.len())
 }
 
-/// Summarises `r`, a run of `s`.
-pub fn summarize(s: &Scenario, r: &Results) -> Summary {
+/// Summarises `r`, a run of `s`; `calm` is the same run with the VP model off (see
+/// [`crate::engine::without_leadership`]), if any.
+pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
     let n = r.trials;
     let fys = &s.clock.fiscal_years;
     let fiscal_years = fys
@@ -137,7 +156,28 @@ pub fn summarize(s: &Scenario, r: &Results) -> Summary {
         share_of_reps_at_quota: None,
         top_20pct_share_of_bookings: None,
     };
+    let vp_of_sales = s.leadership.as_ref().map(|_| VpSummary {
+        changes: dist(r.totals.iter().map(|t| t.vp_changes as f64).collect()),
+        months_in_transition: dist(
+            r.totals
+                .iter()
+                .map(|t| t.vp_transition_months as f64)
+                .collect(),
+        ),
+        completed_tenure_months: HistogramSummary::of(&r.vp_tenure_completed),
+        running_tenure_months: HistogramSummary::of(&r.vp_tenure_running),
+        bookings_lost_to_turnover_usd: calm.map(|c| {
+            dist(
+                c.totals
+                    .iter()
+                    .zip(&r.totals)
+                    .map(|(c, t)| c.bookings_usd - t.bookings_usd)
+                    .collect(),
+            )
+        }),
+    });
     Summary {
+        vp_of_sales,
         scenario: s.name.clone(),
         description: s.description.clone(),
         trials: n,

@@ -46,11 +46,15 @@ pub enum Metric {
     QuotaCapacityUsd,
     /// Demand multiplier of the month: market factor x monthly shock x seasonality (1 = normal).
     DemandIndex,
+    /// 1 if the VP of Sales left at the end of the month.
+    VpChanges,
+    /// 1 if the month lies in a VP transition (search to re-onboarding).
+    VpInTransition,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 20] = [
+    pub const ALL: [Metric; 22] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -71,6 +75,8 @@ impl Metric {
         Metric::OpenPipelineUsd,
         Metric::QuotaCapacityUsd,
         Metric::DemandIndex,
+        Metric::VpChanges,
+        Metric::VpInTransition,
     ];
 
     /// Number of metrics.
@@ -99,6 +105,8 @@ impl Metric {
             Metric::OpenPipelineUsd => "open_pipeline_usd",
             Metric::QuotaCapacityUsd => "quota_capacity_usd",
             Metric::DemandIndex => "demand_index",
+            Metric::VpChanges => "vp_changes",
+            Metric::VpInTransition => "vp_in_transition",
         }
     }
 

@@ -5,6 +5,7 @@
 //! loop). MODEL.md is the specification; each file says which part it implements.
 
 pub mod customers;
+pub mod leadership;
 pub mod market;
 pub mod metrics;
 pub mod org;

@@ -117,10 +117,14 @@ impl Seats {
     }
 
     /// Whether the rep in `seat` (tenure month `k`) leaves at the end of this month.
+    ///
     #[inline]
-    pub fn departs(&mut self, s: &Scenario, seat: usize, k: usize) -> bool {
+    /// The hazard is multiplied by `multiplier` (leadership transitions), capped at 1; one
+    /// uniform is drawn per rep-month whatever the multiplier, so scenarios that differ only in
+    /// multipliers share their draws.
+    pub fn departs(&mut self, s: &Scenario, seat: usize, k: usize, multiplier: f64) -> bool {
         let h = s.tenure.hazard(k);
-        h > 0.0 && self.attrition_rng[seat].random::<f64>() < h
+        h > 0.0 && self.attrition_rng[seat].random::<f64>() < (h * multiplier).min(1.0)
     }
 
     /// Empties `seat` after a departure at the end of month `t`, opening a backfill if the plan

@@ -40,6 +40,8 @@ pub enum Purpose {
     StartingPipeline = 8,
     /// The market: the per-trial demand factor and the monthly shocks.
     Market = 9,
+    /// The VP of Sales: tenures, board decisions, transition lengths, initiatives.
+    Leadership = 10,
 }
 
 /// The entity id of organisation-wide streams.

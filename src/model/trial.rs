@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use super::customers::CustomerBase;
+use super::leadership::{Effects, Vp};
 use super::metrics::Metric;
 use super::org::{SeatState, Seats};
 use super::pipeline::{Ledger, Outcome};
@@ -64,6 +65,10 @@ pub struct TrialTotals {
     pub deals_orphaned: u64,
     /// Deals open at the start (the starting pipeline).
     pub deals_open_at_start: u64,
+    /// Changes of VP of Sales over the horizon.
+    pub vp_changes: u32,
+    /// Months spent in a VP transition (search to re-onboarding).
+    pub vp_transition_months: u32,
     /// Deals still open at the end of the horizon.
     pub deals_open_at_end: u64,
 }
@@ -85,9 +90,33 @@ pub struct Workspace {
     queue: Vec<(i32, u32)>,
     scratch: Vec<i64>,
     demand: Vec<f64>,
+    vp_completed: Vec<u32>,
+    purge: Vec<(i64, u32)>,
+    /// Completed VP tenures (months) of the trials run with this workspace: a histogram.
+    pub vp_hist_completed: Vec<u64>,
+    /// Tenures of the VPs in seat at the end of the horizon: a histogram.
+    pub vp_hist_running: Vec<u64>,
+}
+
+/// Bins of the VP tenure histograms: every tenure up to the longest possible.
+pub fn vp_hist_len(s: &Scenario) -> usize {
+    s.horizon()
+        + s.leadership
+            .as_ref()
+            .map_or(0, |l| l.starting_vp_tenure_months as usize)
+        + 1
 }
 
 impl Workspace {
+    /// Takes the VP tenure histograms accumulated so far, leaving zeroed ones.
+    pub fn take_vp_histograms(&mut self) -> (Vec<u64>, Vec<u64>) {
+        let n = self.vp_hist_completed.len();
+        (
+            std::mem::replace(&mut self.vp_hist_completed, vec![0; n]),
+            std::mem::replace(&mut self.vp_hist_running, vec![0; n]),
+        )
+    }
+
     /// Buffers sized for the scenario.
     pub fn new(s: &Scenario) -> Self {
         let n = s.staffing.max_seats as usize;
@@ -97,6 +126,10 @@ impl Workspace {
             queue: Vec::with_capacity(n),
             scratch: Vec::with_capacity(n),
             demand: vec![1.0; s.horizon()],
+            vp_completed: Vec::new(),
+            purge: Vec::new(),
+            vp_hist_completed: vec![0; vp_hist_len(s)],
+            vp_hist_running: vec![0; vp_hist_len(s)],
         }
     }
 }
@@ -112,7 +145,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         queue,
         scratch,
         demand,
+        vp_completed,
+        vp_hist_completed,
+        vp_hist_running,
+        purge,
     } = ws;
+    let mut vp = Vp::start(s, seed, trial, std::mem::take(vp_completed));
+    let leadership = s.leadership.as_ref();
     seats.start_trial(s, seed, trial);
     ledger.start_trial(seed, trial);
     seed_starting_pipeline(s, seats, ledger);
@@ -131,6 +170,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
 
     for t in 0..h {
         let target = s.staffing.seats_by_month[t] as usize;
+        let fx = leadership.map_or(Effects::NEUTRAL, |l| vp.effects(l, t as i64));
         for seat in 0..max_seats {
             match seats.state[seat] {
                 SeatState::Closed if seat < target => {
@@ -183,15 +223,14 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 continue;
             }
             let r = seats.ramp[seat];
-            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp)
-                * r
-                * demand_t;
-            let win = seats.win_rate[seat]
-                * if s.tenure.ramp_applies_to_win_rate {
-                    r
-                } else {
-                    1.0
-                };
+            let own = p.opportunities_per_rep_month * seats.skill[seat] * fx.effort;
+            let rate = (own + inbound_per_ramp) * r * demand_t;
+            let ramp_win = if s.tenure.ramp_applies_to_win_rate {
+                r
+            } else {
+                1.0
+            };
+            let win = (seats.win_rate[seat] * ramp_win * fx.win_rate).min(1.0);
             ledger.create(s, seat, t, rate, win);
             let q = monthly_quota * if quota_ramped { r } else { 1.0 };
             seats.fy_quota[seat] += q;
@@ -225,14 +264,35 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             seats.fy_quota.fill(0.0);
         }
 
+        // A new VP's purge at the end of rollout: the lowest trailing bookings among fully
+        // ramped reps (ties broken by seat).
+        purge.clear();
+        if let Some(l) = leadership.filter(|l| vp.purges_in(l, t as i64)) {
+            let lo = t.saturating_sub(5);
+            for seat in 0..max_seats {
+                if seats.state[seat] == SeatState::Filled && seats.ramp[seat] >= 1.0 {
+                    let trailing: i64 = ledger.seat_bookings[seat * h + lo..=seat * h + t]
+                        .iter()
+                        .sum();
+                    purge.push((trailing, seat as u32));
+                }
+            }
+            purge.sort_unstable();
+            purge.truncate((l.purge_share * purge.len() as f64).floor() as usize);
+            purge.sort_unstable_by_key(|&(_, seat)| seat);
+        }
+
         // Departures at month end.
         let mut departures = 0u32;
+        let mut purged = purge.iter().peekable();
         for seat in 0..max_seats {
             if seats.state[seat] != SeatState::Filled {
                 continue;
             }
             let k = (t as i32 - seats.hire_month[seat]) as usize;
-            if seats.departs(s, seat, k) {
+            let quits = seats.departs(s, seat, k, fx.attrition);
+            let is_purged = purged.next_if(|&&(_, p)| p as usize == seat).is_some();
+            if quits || is_purged {
                 ledger.rep_left(s, seat, t);
                 seats.vacate(s, seat, t, seat < target);
                 departures += 1;
@@ -264,6 +324,23 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(Metric::Departures, t, departures as f64);
         put(Metric::QuotaCapacityUsd, t, quota_capacity);
         put(Metric::DemandIndex, t, demand_t);
+        let in_transition = vp.in_transition(t as i64);
+        let vp_left = leadership.is_some_and(|l| {
+            vp.end_of_month(
+                l,
+                t as i64,
+                false,
+                &ledger.bookings,
+                s.plan_by_month.as_deref(),
+            )
+        });
+        put(Metric::VpChanges, t, f64::from(u8::from(vp_left)));
+        put(
+            Metric::VpInTransition,
+            t,
+            f64::from(u8::from(in_transition)),
+        );
+        totals.vp_transition_months += u32::from(in_transition);
 
         totals.hires += hires;
         totals.departures += departures;
@@ -309,6 +386,17 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     });
     totals.bookings_usd = cumulative as f64;
     totals.deals_open_at_start = ledger.open_at_start;
+    totals.vp_changes = vp.changes;
+    if leadership.is_some() {
+        let last = vp_hist_completed.len() - 1;
+        for &tenure in &vp.completed {
+            vp_hist_completed[(tenure as usize).min(last)] += 1;
+        }
+        if let Some(tenure) = vp.running_tenure(h as i64) {
+            vp_hist_running[(tenure as usize).min(last)] += 1;
+        }
+    }
+    *vp_completed = vp.completed;
     *out.totals = totals;
 }
 

@@ -53,13 +53,14 @@ pub fn write_run(
     dir: &OutputDir,
     s: &Scenario,
     r: &Results,
+    calm: Option<&Results>,
     summary: &Summary,
     monthly: &[Vec<Distribution>],
     manifest: &Manifest,
 ) -> Result<(), InputError> {
     dir.write("summary.json", |w| json(w, summary))?;
     dir.write("monthly.csv", |w| write_monthly(w, s, monthly))?;
-    dir.write("trials.csv", |w| write_trials(w, s, r))?;
+    dir.write("trials.csv", |w| write_trials(w, s, r, calm))?;
     dir.write("run.json", |w| json(w, manifest))?;
     Ok(())
 }
@@ -97,8 +98,14 @@ pub fn write_monthly(
     out.flush()
 }
 
-/// `trials.csv`: one row per trial.
-pub fn write_trials(w: &mut dyn Write, s: &Scenario, r: &Results) -> std::io::Result<()> {
+/// `trials.csv`: one row per trial. With `calm` (the run without VP turnover), a column of the
+/// bookings each trial lost to turnover.
+pub fn write_trials(
+    w: &mut dyn Write,
+    s: &Scenario,
+    r: &Results,
+    calm: Option<&Results>,
+) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header: Vec<String> = [
         "trial",
@@ -117,6 +124,12 @@ pub fn write_trials(w: &mut dyn Write, s: &Scenario, r: &Results) -> std::io::Re
     ]
     .map(String::from)
     .to_vec();
+    if s.leadership.is_some() {
+        header.extend(["vp_changes", "vp_transition_months"].map(String::from));
+    }
+    if calm.is_some() {
+        header.push("bookings_lost_to_vp_turnover_usd".into());
+    }
     for fy in &s.clock.fiscal_years {
         for col in [
             "bookings_usd",
@@ -147,6 +160,13 @@ pub fn write_trials(w: &mut dyn Write, s: &Scenario, r: &Results) -> std::io::Re
             t.deals_open_at_end,
         ] {
             row.push(v.to_string());
+        }
+        if s.leadership.is_some() {
+            row.push(t.vp_changes.to_string());
+            row.push(t.vp_transition_months.to_string());
+        }
+        if let Some(c) = calm {
+            row.push(num(c.totals[i].bookings_usd - t.bookings_usd));
         }
         for fy in r.trial_fiscal_years(i) {
             row.push(num(fy.bookings_usd));

@@ -78,6 +78,41 @@ pub fn render(s: &Summary) -> String {
             }
         }
     }
+    if let Some(vp) = &s.vp_of_sales {
+        header(&mut o, "VP of Sales", "");
+        row(&mut o, "VP changes", &vp.changes, &count, "");
+        row(
+            &mut o,
+            "transition months",
+            &vp.months_in_transition,
+            &count,
+            "",
+        );
+        if let Some(lost) = &vp.bookings_lost_to_turnover_usd {
+            row(
+                &mut o,
+                "bookings lost",
+                lost,
+                &usd,
+                "   vs. no VP turnover, same random numbers",
+            );
+        }
+        for (name, h) in [
+            ("completed", &vp.completed_tenure_months),
+            ("still in seat", &vp.running_tenure_months),
+        ] {
+            if let Some(h) = h {
+                let _ = writeln!(
+                    o,
+                    "  VP tenure, {name}: median {} months (P10 {}, P90 {}; {} VPs)",
+                    count(h.p50),
+                    count(h.p10),
+                    count(h.p90),
+                    h.n
+                );
+            }
+        }
+    }
     let _ = writeln!(
         o,
         "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."

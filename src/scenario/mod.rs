@@ -164,6 +164,53 @@ impl MarketParams {
     }
 }
 
+/// One phase of a VP transition.
+#[derive(Debug, Clone)]
+pub struct PhaseParams {
+    /// Length in months (rounded).
+    pub months: Dist,
+    /// Multiplier on own opportunity creation.
+    pub effort: f64,
+    /// Multiplier on win rates.
+    pub win_rate: f64,
+    /// Multiplier on the attrition hazard.
+    pub attrition: f64,
+}
+
+/// The board review.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewParams {
+    /// First review at this tenure (months).
+    pub grace_months: u32,
+    /// Months between reviews.
+    pub every_months: u32,
+    /// Months of bookings reviewed.
+    pub trailing_months: u32,
+    /// Fail below this share of trailing plan.
+    pub min_share_of_plan: f64,
+    /// Chance a failed review replaces the VP.
+    pub replacement_probability: f64,
+}
+
+/// The VP of Sales model.
+#[derive(Debug, Clone)]
+pub struct LeadershipParams {
+    /// Tenure of the VP in seat at the start, months.
+    pub starting_vp_tenure_months: u32,
+    /// Exogenous tenure, if any.
+    pub tenure_months: Option<Dist>,
+    /// Board review, if any.
+    pub review: Option<ReviewParams>,
+    /// Search, diagnosis, rollout, re-onboarding.
+    pub phases: [PhaseParams; 4],
+    /// Share of ramped reps purged at the end of rollout.
+    pub purge_share: f64,
+    /// Win-rate multiplier of a new VP's changes.
+    pub lift: Dist,
+    /// Months over which the lift phases in.
+    pub phase_in_months: u32,
+}
+
 /// A validated scenario, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -195,11 +242,15 @@ pub struct Scenario {
     pub customers: CustomerParams,
     /// Market demand.
     pub market: MarketParams,
+    /// The VP of Sales model; `None` when absent or switched off.
+    pub leadership: Option<LeadershipParams>,
     /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
     pub quota: Option<(f64, bool)>,
     /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
     /// without `[plan]`.
     pub plan_by_fiscal_year: Option<Vec<f64>>,
+    /// The same plan spread evenly over each fiscal year's months (for board reviews).
+    pub plan_by_month: Option<Vec<f64>>,
 }
 
 impl Scenario {
@@ -381,6 +432,16 @@ impl Validator<'_> {
             }
         };
 
+        let plan_by_month = plan_by_fiscal_year.as_ref().map(|p: &Vec<f64>| {
+            let mut v = vec![0.0; clock.horizon];
+            for (fy, plan) in clock.fiscal_years.iter().zip(p) {
+                for t in fy.range() {
+                    v[t] = plan / fy.months as f64;
+                }
+            }
+            v
+        });
+        let leadership = self.leadership(&raw, plan_by_month.is_some())?;
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
         let description = raw.description.clone().unwrap_or_default();
         let canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
@@ -400,8 +461,10 @@ impl Validator<'_> {
             pipeline,
             customers,
             market,
+            leadership,
             quota,
             plan_by_fiscal_year,
+            plan_by_month,
         })
     }
 
@@ -658,6 +721,69 @@ impl Validator<'_> {
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
             leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
         })
+    }
+
+    fn leadership(
+        &self,
+        raw: &RawScenario,
+        has_plan: bool,
+    ) -> Result<Option<LeadershipParams>, InputError> {
+        let Some(l) = raw.leadership.as_ref().filter(|l| l.enabled) else {
+            return Ok(None);
+        };
+        let review = match &l.board_review {
+            None => None,
+            Some(r) => {
+                if !has_plan {
+                    return Err(self
+                        .err(r.span(), "a board review compares bookings with the plan, but the scenario has no [plan]")
+                        .help("add [plan] with fiscal_year_bookings_usd, or remove [leadership.board_review]"));
+                }
+                let b = r.get_ref();
+                if b.every_months == 0 || b.trailing_months == 0 {
+                    return Err(self
+                        .err(r.span(), "every_months and trailing_months must be at least 1")
+                        .help("quarterly reviews of the last two quarters: every_months = 3, trailing_months = 6"));
+                }
+                Some(ReviewParams {
+                    grace_months: b.grace_months,
+                    every_months: b.every_months,
+                    trailing_months: b.trailing_months,
+                    min_share_of_plan: b.min_share_of_plan.0,
+                    replacement_probability: b.replacement_probability.0,
+                })
+            }
+        };
+        let t = &l.transition;
+        let phase = |p: &raw::Phase, key: &str| -> Result<PhaseParams, InputError> {
+            Ok(PhaseParams {
+                months: self.dist(&p.months, Domain::NON_NEGATIVE, key)?,
+                effort: p.effort_multiplier.0,
+                win_rate: p.win_rate_multiplier.0,
+                attrition: p.attrition_multiplier.0,
+            })
+        };
+        Ok(Some(LeadershipParams {
+            starting_vp_tenure_months: l.starting_vp_tenure_months.min(MAX_HORIZON_MONTHS),
+            tenure_months: match &l.tenure_months {
+                Some(d) => Some(self.dist(d, Domain::NON_NEGATIVE, "leadership.tenure_months")?),
+                None => None,
+            },
+            review,
+            phases: [
+                phase(&t.search, "leadership.transition.search.months")?,
+                phase(&t.diagnosis, "leadership.transition.diagnosis.months")?,
+                phase(&t.rollout, "leadership.transition.rollout.months")?,
+                phase(&t.reonboarding, "leadership.transition.reonboarding.months")?,
+            ],
+            purge_share: t.purge_share_of_reps.0,
+            lift: self.dist(
+                &l.initiative.win_rate_lift,
+                Domain::NON_NEGATIVE,
+                "leadership.initiative.win_rate_lift",
+            )?,
+            phase_in_months: l.initiative.phase_in_months.min(MAX_HORIZON_MONTHS),
+        }))
     }
 
     fn market(&self, raw: &RawScenario) -> Result<MarketParams, InputError> {

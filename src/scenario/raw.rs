@@ -102,6 +102,9 @@ pub struct RawScenario {
     /// Demand shared by every rep: a market factor per trial, a monthly shock, seasonality.
     #[serde(default)]
     pub market: Market,
+    /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leadership: Option<Leadership>,
     /// Individual quotas (for attainment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Quota>,
@@ -492,4 +495,187 @@ pub struct Market {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<f64>>")]
     pub seasonality: Option<Spanned<Vec<f64>>>,
+}
+
+/// `[leadership]`: the VP of Sales (MODEL.md, "Leadership (VP of Sales) turnover").
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Leadership {
+    /// Switch the VP model off without deleting the section (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Months the current VP has been in seat at the start (default 12).
+    #[serde(default = "twelve")]
+    pub starting_vp_tenure_months: u32,
+    /// How long a VP stays when the board never replaces them (exogenous departures), months.
+    /// Absent: VPs leave only through board reviews and forced changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub tenure_months: Option<Spanned<DistSpec>>,
+    /// The board's periodic review of the VP against plan. Needs `[plan]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<BoardReview>")]
+    pub board_review: Option<Spanned<BoardReview>>,
+    /// What a change of VP costs: the phases after a VP leaves.
+    #[serde(default)]
+    pub transition: Transition,
+    /// What a new VP's changes bring once they land.
+    #[serde(default)]
+    pub initiative: Initiative,
+}
+
+fn twelve() -> u32 {
+    12
+}
+
+/// The board review (the endogenous trigger of VP turnover).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardReview {
+    /// No review in a VP's first months (default 9).
+    #[serde(default = "nine")]
+    pub grace_months: u32,
+    /// Months between reviews (default 3: quarterly).
+    #[serde(default = "three")]
+    pub every_months: u32,
+    /// Months of bookings the board looks back over (default 6).
+    #[serde(default = "six")]
+    pub trailing_months: u32,
+    /// A review fails when trailing bookings fall below this share of trailing plan (default 0.9).
+    #[serde(default = "point_nine")]
+    pub min_share_of_plan: NonNegative,
+    /// Chance that a failed review ends in the VP's replacement (default 0.5).
+    #[serde(default = "half")]
+    pub replacement_probability: Probability,
+}
+
+fn nine() -> u32 {
+    9
+}
+fn three() -> u32 {
+    3
+}
+fn six() -> u32 {
+    6
+}
+fn point_nine() -> NonNegative {
+    NonNegative(0.9)
+}
+fn half() -> Probability {
+    Probability(0.5)
+}
+
+/// The phases that follow a VP's departure, each with multipliers on rep effort (own
+/// opportunity creation), win rate and attrition hazard. Defaults follow the articles' account:
+/// a search, 60-90 days of diagnosis, about 3 months of rollout, about 3 months of re-onboarding.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// Vacancy while the board searches (no VP).
+    #[serde(default = "search")]
+    pub search: Phase,
+    /// The new VP diagnoses the org (60-90 days).
+    #[serde(default = "diagnosis")]
+    pub diagnosis: Phase,
+    /// The new VP decides and rolls out changes (about 3 months).
+    #[serde(default = "rollout")]
+    pub rollout: Phase,
+    /// Reps learn the new systems (about 3 months).
+    #[serde(default = "reonboarding")]
+    pub reonboarding: Phase,
+    /// Share of fully ramped reps the new VP exits at the end of rollout, lowest trailing
+    /// bookings first (default 0: no purge).
+    #[serde(default = "zero_p")]
+    pub purge_share_of_reps: Probability,
+}
+
+impl Default for Transition {
+    fn default() -> Self {
+        Transition {
+            search: search(),
+            diagnosis: diagnosis(),
+            rollout: rollout(),
+            reonboarding: reonboarding(),
+            purge_share_of_reps: zero_p(),
+        }
+    }
+}
+
+fn phase(months: DistSpec, effort: f64, win: f64, attrition: f64) -> Phase {
+    Phase {
+        months: Spanned::new(0..0, months),
+        effort_multiplier: NonNegative(effort),
+        win_rate_multiplier: NonNegative(win),
+        attrition_multiplier: NonNegative(attrition),
+    }
+}
+fn three_point(min: f64, mode: f64, max: f64) -> DistSpec {
+    DistSpec::Family(super::dist::Family::Triangular { min, mode, max })
+}
+fn search() -> Phase {
+    phase(three_point(1.0, 3.0, 6.0), 0.9, 1.0, 1.3)
+}
+fn diagnosis() -> Phase {
+    phase(three_point(2.0, 2.5, 3.0), 0.95, 1.0, 1.3)
+}
+fn rollout() -> Phase {
+    phase(three_point(2.0, 3.0, 4.0), 0.85, 0.95, 1.5)
+}
+fn reonboarding() -> Phase {
+    phase(three_point(2.0, 3.0, 4.0), 0.9, 0.95, 1.2)
+}
+
+/// One transition phase.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// Length of the phase in months (rounded to whole months).
+    #[schemars(with = "DistSpec")]
+    pub months: Spanned<DistSpec>,
+    /// Multiplier on reps' own opportunity creation ("hunkering down" is below 1).
+    #[serde(default = "one_nn")]
+    pub effort_multiplier: NonNegative,
+    /// Multiplier on win rates.
+    #[serde(default = "one_nn")]
+    pub win_rate_multiplier: NonNegative,
+    /// Multiplier on the monthly attrition hazard (voluntary attrition rises in transitions).
+    #[serde(default = "one_nn")]
+    pub attrition_multiplier: NonNegative,
+}
+
+fn one_nn() -> NonNegative {
+    NonNegative(1.0)
+}
+
+/// `[leadership.initiative]`: the new VP's changes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Initiative {
+    /// Multiplier on win rates once the new VP's changes have landed, drawn per VP; may be below
+    /// 1 (a change for the worse). Default { normal = { mean = 1.05, sd = 0.05 } }.
+    #[serde(default = "default_lift")]
+    #[schemars(with = "DistSpec")]
+    pub win_rate_lift: Spanned<DistSpec>,
+    /// Months over which the lift phases in after re-onboarding (about two sales cycles; default 6).
+    #[serde(default = "six")]
+    pub phase_in_months: u32,
+}
+
+impl Default for Initiative {
+    fn default() -> Self {
+        Initiative {
+            win_rate_lift: default_lift(),
+            phase_in_months: 6,
+        }
+    }
+}
+
+fn default_lift() -> Spanned<DistSpec> {
+    Spanned::new(
+        0..0,
+        DistSpec::Family(super::dist::Family::Normal {
+            mean: 1.05,
+            sd: 0.05,
+        }),
+    )
 }
