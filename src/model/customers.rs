@@ -37,24 +37,25 @@ impl CustomerBase {
         }
     }
 
-    /// Rolls the base forward one month, adding `new_customers` worth `new_arr_usd`.
+    /// Rolls the base forward one month with this month's logo churn and expansion rates,
+    /// adding `new_customers` worth `new_arr_usd`.
     pub fn month(
         &mut self,
-        p: &CustomerParams,
+        (churn, expansion): (f64, f64),
         rng: &mut StreamRng,
         new_customers: u64,
         new_arr_usd: f64,
     ) -> ArrMovement {
         let mut m = ArrMovement::default();
-        if self.customers > 0 && p.monthly_logo_churn_rate > 0.0 {
-            let lost = Binomial::new(self.customers, p.monthly_logo_churn_rate)
+        if self.customers > 0 && churn > 0.0 {
+            let lost = Binomial::new(self.customers, churn)
                 .expect("validated probability")
                 .sample(rng);
             m.churned_usd = self.arr_usd * lost as f64 / self.customers as f64;
             self.customers -= lost;
             self.arr_usd -= m.churned_usd;
         }
-        m.expansion_usd = self.arr_usd * p.monthly_expansion_rate;
+        m.expansion_usd = self.arr_usd * expansion;
         self.arr_usd += m.expansion_usd + new_arr_usd;
         self.customers += new_customers;
         if self.customers == 0 {

@@ -192,6 +192,6 @@ impl Vp {
 
     /// Tenure of the VP in seat at the end of a horizon of `h` months, if there is one.
     pub fn running_tenure(&self, h: i64) -> Option<u32> {
-        self.present.then(|| (h - self.arrived).max(0) as u32)
+        (self.present && self.arrived < h).then(|| (h - self.arrived) as u32)
     }
 }

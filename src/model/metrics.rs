@@ -50,11 +50,19 @@ pub enum Metric {
     VpChanges,
     /// 1 if the month lies in a VP transition (search to re-onboarding).
     VpInTransition,
+    /// Capacity coverage: the month's ramped quota capacity / the month's plan (needs `[plan]`
+    /// and `[quota]`).
+    CapacityCoverage,
+    /// Pipeline coverage: open pipeline value at month end / the next quarter's quota capacity
+    /// (three times this month's); needs `[quota]`.
+    PipelineCoverage,
+    /// Realised win rate: deals won / deals decided in the month.
+    RealisedWinRate,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 22] = [
+    pub const ALL: [Metric; 25] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -77,6 +85,9 @@ impl Metric {
         Metric::DemandIndex,
         Metric::VpChanges,
         Metric::VpInTransition,
+        Metric::CapacityCoverage,
+        Metric::PipelineCoverage,
+        Metric::RealisedWinRate,
     ];
 
     /// Number of metrics.
@@ -107,6 +118,9 @@ impl Metric {
             Metric::DemandIndex => "demand_index",
             Metric::VpChanges => "vp_changes",
             Metric::VpInTransition => "vp_in_transition",
+            Metric::CapacityCoverage => "capacity_coverage",
+            Metric::PipelineCoverage => "pipeline_coverage",
+            Metric::RealisedWinRate => "realised_win_rate",
         }
     }
 

@@ -122,8 +122,15 @@ impl Seats {
     /// The hazard is multiplied by `multiplier` (leadership transitions), capped at 1; one
     /// uniform is drawn per rep-month whatever the multiplier, so scenarios that differ only in
     /// multipliers share their draws.
-    pub fn departs(&mut self, s: &Scenario, seat: usize, k: usize, multiplier: f64) -> bool {
-        let h = s.tenure.hazard(k);
+    pub fn departs(
+        &mut self,
+        s: &Scenario,
+        seat: usize,
+        k: usize,
+        t: usize,
+        multiplier: f64,
+    ) -> bool {
+        let h = s.tenure.hazard(k, s.monthly_hazard[t]);
         h > 0.0 && self.attrition_rng[seat].random::<f64>() < (h * multiplier).min(1.0)
     }
 

@@ -121,8 +121,17 @@ impl Ledger {
 
     /// Creates the opportunities of `seat` in month `t`: a Poisson number with mean `rate`, each
     /// won with probability `win_rate`.
-    pub fn create(&mut self, s: &Scenario, seat: usize, t: usize, rate: f64, win_rate: f64) {
-        self.created[t] += self.deals(s, seat, t as i64, rate, win_rate, false);
+    /// Deal sizes are multiplied by `size_multiplier` (price changes from events).
+    pub fn create(
+        &mut self,
+        s: &Scenario,
+        seat: usize,
+        t: usize,
+        rate: f64,
+        win_rate: f64,
+        size_multiplier: f64,
+    ) {
+        self.created[t] += self.deals(s, seat, t as i64, rate, win_rate, size_multiplier, false);
     }
 
     /// Creates the deals the rep in `seat` opened in month `t` < 0, before the start, on the
@@ -136,9 +145,10 @@ impl Ledger {
         win_rate: f64,
     ) {
         debug_assert!(t < 0);
-        self.deals(s, seat, t, rate, win_rate, true);
+        self.deals(s, seat, t, rate, win_rate, 1.0, true);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn deals(
         &mut self,
         s: &Scenario,
@@ -146,6 +156,7 @@ impl Ledger {
         t: i64,
         rate: f64,
         win_rate: f64,
+        size_multiplier: f64,
         before_start: bool,
     ) -> u32 {
         if rate <= 0.0 {
@@ -178,7 +189,9 @@ impl Ledger {
             } else {
                 &mut self.deal_rng[seat]
             };
-            let value = p.deal_size_usd.sample(rng).round().min(1e15) as i64;
+            let value = (p.deal_size_usd.sample(rng) * size_multiplier)
+                .round()
+                .min(1e15) as i64;
             let cycle = p.cycle_months[outcome as usize].sample(rng).ceil().min(1e6) as i64;
             self.record(seat, t, t + cycle, value, outcome);
         }

@@ -42,6 +42,8 @@ pub enum Purpose {
     Market = 9,
     /// The VP of Sales: tenures, board decisions, transition lengths, initiatives.
     Leadership = 10,
+    /// Random layoffs: who goes.
+    Layoff = 11,
 }
 
 /// The entity id of organisation-wide streams.

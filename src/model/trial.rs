@@ -13,10 +13,13 @@ use serde::Serialize;
 use super::customers::CustomerBase;
 use super::leadership::{Effects, Vp};
 use super::metrics::Metric;
-use super::org::{SeatState, Seats};
+use super::org::{NEVER, SeatState, Seats};
 use super::pipeline::{Ledger, Outcome};
 use super::streams::{ORG, Purpose, stream};
 use crate::scenario::Scenario;
+use crate::scenario::events::Param;
+use crate::scenario::raw::LayoffWho;
+use rand::RngExt;
 
 /// Headline figures of one fiscal year (or its part inside the horizon) in one trial.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -91,7 +94,8 @@ pub struct Workspace {
     scratch: Vec<i64>,
     demand: Vec<f64>,
     vp_completed: Vec<u32>,
-    purge: Vec<(i64, u32)>,
+    ranked: Vec<(i64, u32)>,
+    exits: Vec<(u32, bool)>,
     /// Completed VP tenures (months) of the trials run with this workspace: a histogram.
     pub vp_hist_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: a histogram.
@@ -127,7 +131,8 @@ impl Workspace {
             scratch: Vec::with_capacity(n),
             demand: vec![1.0; s.horizon()],
             vp_completed: Vec::new(),
-            purge: Vec::new(),
+            ranked: Vec::new(),
+            exits: Vec::new(),
             vp_hist_completed: vec![0; vp_hist_len(s)],
             vp_hist_running: vec![0; vp_hist_len(s)],
         }
@@ -148,8 +153,10 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         vp_completed,
         vp_hist_completed,
         vp_hist_running,
-        purge,
+        ranked,
+        exits,
     } = ws;
+    let mut layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
     let mut vp = Vp::start(s, seed, trial, std::mem::take(vp_completed));
     let leadership = s.leadership.as_ref();
     seats.start_trial(s, seed, trial);
@@ -160,8 +167,6 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
     let monthly = out.monthly;
     let mut put = |m: Metric, t: usize, v: f64| monthly[m.index() * h + t] = v as f32;
-    let p = &s.pipeline;
-    let monthly_quota = s.quota.map_or(0.0, |(q, _)| q / 12.0);
     let quota_ramped = s.quota.is_some_and(|(_, r)| r);
     let fiscal_years = &s.clock.fiscal_years;
     let mut fy = 0usize;
@@ -171,28 +176,50 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     for t in 0..h {
         let target = s.staffing.seats_by_month[t] as usize;
         let fx = leadership.map_or(Effects::NEUTRAL, |l| vp.effects(l, t as i64));
-        for seat in 0..max_seats {
-            match seats.state[seat] {
-                SeatState::Closed if seat < target => {
+        let tl = &s.timeline;
+        // The plan: open seats (vacant or filled) move toward the month's target. Closed seats
+        // open from the lowest index; surplus vacant seats close from the highest.
+        let mut open = seats.state[..max_seats]
+            .iter()
+            .filter(|st| **st != SeatState::Closed)
+            .count();
+        if open < target {
+            for seat in 0..max_seats {
+                if open == target {
+                    break;
+                }
+                if seats.state[seat] == SeatState::Closed {
                     seats.state[seat] = SeatState::Vacant;
                     seats.ready[seat] = seats.time_to_fill(s, seat, t as i32);
+                    open += 1;
                 }
-                SeatState::Vacant if seat >= target => seats.state[seat] = SeatState::Closed,
-                _ => {}
+            }
+        } else if open > target {
+            for seat in (0..max_seats).rev() {
+                if open == target {
+                    break;
+                }
+                if seats.state[seat] == SeatState::Vacant {
+                    seats.state[seat] = SeatState::Closed;
+                    seats.ready[seat] = NEVER;
+                    open -= 1;
+                }
             }
         }
 
-        // Hiring: requisitions due this month start, earliest first, up to the capacity.
+        // Hiring: requisitions due this month start, earliest first, up to the capacity; none
+        // during a hiring freeze (requisitions wait).
         let mut hires = 0u32;
         queue.clear();
-        for seat in 0..max_seats {
-            if seats.state[seat] == SeatState::Vacant && seats.ready[seat] <= t as i32 {
-                queue.push((seats.ready[seat], seat as u32));
+        if !tl.hiring_freeze[t] {
+            for seat in 0..max_seats {
+                if seats.state[seat] == SeatState::Vacant && seats.ready[seat] <= t as i32 {
+                    queue.push((seats.ready[seat], seat as u32));
+                }
             }
         }
-        if let Some(cap) = s.staffing.recruiting_capacity_per_month
-            && queue.len() > cap as usize
-        {
+        let cap = tl.get(Param::RecruitingCapacity, t);
+        if cap.is_finite() && queue.len() > cap as usize {
             queue.sort_unstable();
             queue.truncate(cap as usize);
         }
@@ -212,10 +239,16 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             }
         }
         let inbound_per_ramp = if ramp_sum > 0.0 {
-            p.inbound_opportunities_per_month / ramp_sum
+            tl.get(Param::Inbound, t) / ramp_sum
         } else {
             0.0
         };
+        let (own_rate, win_multiplier) = (
+            tl.get(Param::Opportunities, t),
+            tl.get(Param::WinRateMultiplier, t),
+        );
+        let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
+        let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
         let demand_t = demand[t];
         let mut quota_capacity = 0.0;
         for seat in 0..max_seats {
@@ -223,15 +256,15 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 continue;
             }
             let r = seats.ramp[seat];
-            let own = p.opportunities_per_rep_month * seats.skill[seat] * fx.effort;
+            let own = own_rate * seats.skill[seat] * fx.effort;
             let rate = (own + inbound_per_ramp) * r * demand_t;
             let ramp_win = if s.tenure.ramp_applies_to_win_rate {
                 r
             } else {
                 1.0
             };
-            let win = (seats.win_rate[seat] * ramp_win * fx.win_rate).min(1.0);
-            ledger.create(s, seat, t, rate, win);
+            let win = (seats.win_rate[seat] * ramp_win * fx.win_rate * win_multiplier).min(1.0);
+            ledger.create(s, seat, t, rate, win, size_multiplier);
             let q = monthly_quota * if quota_ramped { r } else { 1.0 };
             seats.fy_quota[seat] += q;
             quota_capacity += q;
@@ -264,37 +297,67 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             seats.fy_quota.fill(0.0);
         }
 
-        // A new VP's purge at the end of rollout: the lowest trailing bookings among fully
-        // ramped reps (ties broken by seat).
-        purge.clear();
+        // Forced exits at month end, by seat: a new VP's purge at the end of rollout (the lowest
+        // trailing bookings among fully ramped reps; the seats are backfilled) and layoffs
+        // (their seats are cut).
+        exits.clear();
+        // The current rep's own bookings over (up to) the last six months.
+        let trailing = |seat: usize| -> i64 {
+            let from = (t as i32 - 5).max(seats.hire_month[seat]).max(0) as usize;
+            ledger.seat_bookings[seat * h + from..=seat * h + t]
+                .iter()
+                .sum()
+        };
         if let Some(l) = leadership.filter(|l| vp.purges_in(l, t as i64)) {
-            let lo = t.saturating_sub(5);
+            ranked.clear();
             for seat in 0..max_seats {
                 if seats.state[seat] == SeatState::Filled && seats.ramp[seat] >= 1.0 {
-                    let trailing: i64 = ledger.seat_bookings[seat * h + lo..=seat * h + t]
-                        .iter()
-                        .sum();
-                    purge.push((trailing, seat as u32));
+                    ranked.push((trailing(seat), seat as u32));
                 }
             }
-            purge.sort_unstable();
-            purge.truncate((l.purge_share * purge.len() as f64).floor() as usize);
-            purge.sort_unstable_by_key(|&(_, seat)| seat);
+            ranked.sort_unstable();
+            let n = (l.purge_share * ranked.len() as f64).floor() as usize;
+            exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, false)));
         }
+        for &(_, reps, who) in tl.layoffs.iter().filter(|l| l.0 == t) {
+            ranked.clear();
+            for seat in 0..max_seats {
+                if seats.state[seat] == SeatState::Filled
+                    && !exits.iter().any(|e| e.0 == seat as u32)
+                {
+                    let key = match who {
+                        LayoffWho::LowestPerformers => trailing(seat),
+                        LayoffWho::Random => layoff_rng.random::<u32>() as i64,
+                    };
+                    ranked.push((key, seat as u32));
+                }
+            }
+            ranked.sort_unstable();
+            let n = (reps as usize).min(ranked.len());
+            exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, true)));
+        }
+        exits.sort_unstable();
 
-        // Departures at month end.
+        // Departures at month end: attrition (hazard by tenure and month, times the leadership
+        // effect), then forced exits. A seat above the plan's target closes; others backfill.
         let mut departures = 0u32;
-        let mut purged = purge.iter().peekable();
+        let mut forced = exits.iter().peekable();
         for seat in 0..max_seats {
             if seats.state[seat] != SeatState::Filled {
                 continue;
             }
             let k = (t as i32 - seats.hire_month[seat]) as usize;
-            let quits = seats.departs(s, seat, k, fx.attrition);
-            let is_purged = purged.next_if(|&&(_, p)| p as usize == seat).is_some();
-            if quits || is_purged {
+            let quits = seats.departs(s, seat, k, t, fx.attrition);
+            let exit = forced
+                .next_if(|&&(x, _)| x as usize == seat)
+                .map(|&(_, close)| close);
+            if quits || exit.is_some() {
                 ledger.rep_left(s, seat, t);
-                seats.vacate(s, seat, t, seat < target);
+                let keep = exit != Some(true) && open <= target;
+                seats.vacate(s, seat, t, keep);
+                if !keep {
+                    open -= 1;
+                }
                 departures += 1;
             }
         }
@@ -302,7 +365,8 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         // Customers.
         let new_customers = ledger.decided[Outcome::Won as usize][t] as u64;
         let booked = ledger.bookings[t] as f64;
-        let moved = customers.month(&s.customers, &mut customer_rng, new_customers, booked);
+        let rates = (tl.get(Param::LogoChurn, t), tl.get(Param::Expansion, t));
+        let moved = customers.month(rates, &mut customer_rng, new_customers, booked);
 
         let (mut filled, mut vacant) = (0u32, 0u32);
         for st in &seats.state[..max_seats] {
@@ -323,13 +387,23 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(Metric::Hires, t, hires as f64);
         put(Metric::Departures, t, departures as f64);
         put(Metric::QuotaCapacityUsd, t, quota_capacity);
+        let plan_t = s.plan_by_month.as_ref().map_or(0.0, |p| p[t]);
+        put(
+            Metric::CapacityCoverage,
+            t,
+            if s.quota.is_some() && plan_t > 0.0 {
+                quota_capacity / plan_t
+            } else {
+                f64::NAN
+            },
+        );
         put(Metric::DemandIndex, t, demand_t);
         let in_transition = vp.in_transition(t as i64);
         let vp_left = leadership.is_some_and(|l| {
             vp.end_of_month(
                 l,
                 t as i64,
-                false,
+                s.timeline.force_vp_change[t],
                 &ledger.bookings,
                 s.plan_by_month.as_deref(),
             )
@@ -371,6 +445,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(Metric::DealsLost, t, ledger.decided[1][t] as f64);
         put(Metric::DealsNoDecision, t, ledger.decided[2][t] as f64);
         put(Metric::DealsOrphaned, t, ledger.orphaned[t] as f64);
+        let decided = (ledger.decided[0][t] + ledger.decided[1][t] + ledger.decided[2][t]) as f64;
+        let realised = if decided > 0.0 {
+            ledger.decided[0][t] as f64 / decided
+        } else {
+            f64::NAN
+        };
+        put(Metric::RealisedWinRate, t, realised);
         totals.opportunities_created += ledger.created[t] as u64;
         totals.deals_won += ledger.decided[0][t] as u64;
         totals.deals_lost += ledger.decided[1][t] as u64;
@@ -378,12 +459,23 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         totals.deals_orphaned += ledger.orphaned[t] as u64;
     }
     ledger.open_by_month(|t, count, value| {
-        put(Metric::OpenDeals, t, count as f64);
-        put(Metric::OpenPipelineUsd, t, value as f64);
+        let mut set = |m: Metric, v: f64| monthly[m.index() * h + t] = v as f32;
+        set(Metric::OpenDeals, count as f64);
+        set(Metric::OpenPipelineUsd, value as f64);
         if t + 1 == h {
             totals.deals_open_at_end = count as u64;
         }
     });
+    for t in 0..h {
+        let next_quarter = 3.0 * monthly[Metric::QuotaCapacityUsd.index() * h + t] as f64;
+        let value = monthly[Metric::OpenPipelineUsd.index() * h + t] as f64;
+        let coverage = if next_quarter > 0.0 {
+            value / next_quarter
+        } else {
+            f64::NAN
+        };
+        monthly[Metric::PipelineCoverage.index() * h + t] = coverage as f32;
+    }
     totals.bookings_usd = cumulative as f64;
     totals.deals_open_at_start = ledger.open_at_start;
     totals.vp_changes = vp.changes;

@@ -88,6 +88,9 @@ pub fn write_monthly(
         let month = s.clock.start.plus(t as i32).to_string();
         for m in Metric::ALL {
             let d = &monthly[m.index()][t];
+            if d.n == 0 {
+                continue; // not defined in this scenario (e.g. capacity coverage without a plan)
+            }
             for stat in monthly_stats() {
                 let v = d.stat(stat);
                 out.write_record([s.name.as_str(), &month, m.name(), stat, &num(v)])

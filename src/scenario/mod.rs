@@ -7,6 +7,7 @@
 
 pub mod diagnostic;
 pub mod dist;
+pub mod events;
 pub mod raw;
 pub mod template;
 
@@ -40,17 +41,15 @@ pub struct Clock {
     pub fiscal_years: Vec<FiscalYear>,
 }
 
-/// Ramp and attrition, tabulated by tenure month (0 = first month in seat).
+/// Ramp and early washout, tabulated by tenure month (0 = first month in seat).
 #[derive(Debug, Clone)]
 pub struct TenureCurves {
     /// Productivity by tenure month; 1.0 beyond the end of the table.
     pub ramp: Vec<f64>,
     /// Whether the ramp also scales the win rate.
     pub ramp_applies_to_win_rate: bool,
-    /// Monthly departure hazard by tenure month; `base_hazard` beyond the table.
-    pub hazard: Vec<f64>,
-    /// Monthly hazard once past the washout window: 1 - (1 - annual rate)^(1/12).
-    pub base_hazard: f64,
+    /// Extra monthly washout hazard by tenure month; none beyond the table.
+    pub washout: Vec<f64>,
 }
 
 impl TenureCurves {
@@ -60,11 +59,19 @@ impl TenureCurves {
         self.ramp.get(k).copied().unwrap_or(1.0)
     }
 
-    /// Monthly departure probability in tenure month `k`.
+    /// Monthly departure probability in tenure month `k` when the month's base hazard is `base`.
     #[inline]
-    pub fn hazard(&self, k: usize) -> f64 {
-        self.hazard.get(k).copied().unwrap_or(self.base_hazard)
+    pub fn hazard(&self, k: usize, base: f64) -> f64 {
+        match self.washout.get(k) {
+            Some(w) => 1.0 - (1.0 - base) * (1.0 - w),
+            None => base,
+        }
     }
+}
+
+/// Monthly hazard from an annual rate: h = 1 - (1 - a)^(1/12).
+pub fn monthly_hazard(annual: f64) -> f64 {
+    1.0 - (1.0 - annual).powf(1.0 / 12.0)
 }
 
 /// Seats and hiring.
@@ -251,6 +258,10 @@ pub struct Scenario {
     pub plan_by_fiscal_year: Option<Vec<f64>>,
     /// The same plan spread evenly over each fiscal year's months (for board reviews).
     pub plan_by_month: Option<Vec<f64>>,
+    /// Every event-able parameter, month by month, and the dated actions.
+    pub timeline: events::Timeline,
+    /// Monthly attrition hazard (before washout and leadership effects), by month.
+    pub monthly_hazard: Vec<f64>,
 }
 
 impl Scenario {
@@ -291,6 +302,23 @@ impl Scenario {
     pub fn horizon(&self) -> usize {
         self.clock.horizon
     }
+}
+
+/// Lognormal skill with mean 1 whose top 20% hold `share` of the total. For X = exp(sigma Z),
+/// the top 20% (Z > z80) hold P(Z > z80 - sigma) of E[X], so sigma = z80 - z(1 - share).
+fn skill_for_top_share(share: f64) -> Dist {
+    use crate::stats::normal_quantile;
+    let sigma = (normal_quantile(0.8) - normal_quantile(1.0 - share)).max(0.0);
+    if sigma == 0.0 {
+        return Dist::fixed(1.0, Domain::NON_NEGATIVE);
+    }
+    let spec = DistSpec::Family(dist::Family::Lognormal(dist::TwoWay {
+        mean: Some(1.0),
+        sd: Some((sigma * sigma).exp_m1().sqrt()),
+        median: None,
+        p90: None,
+    }));
+    spec.build(Domain::NON_NEGATIVE).expect("a valid lognormal")
 }
 
 /// Months of history that make a steady-state starting pipeline: enough that deals opened
@@ -366,7 +394,26 @@ impl Validator<'_> {
         let staffing = self.staffing(&raw, &clock)?;
         let pipeline = self.pipeline(&raw)?;
         let reps = RepDraws {
-            skill: self.dist(&raw.reps.skill, Domain::NON_NEGATIVE, "reps.skill")?,
+            skill: match &raw.reps.skill_top_20pct_share {
+                None => self.dist(&raw.reps.skill, Domain::NON_NEGATIVE, "reps.skill")?,
+                Some(share) => {
+                    if raw.reps.skill.span() != (0..0) {
+                        return Err(self
+                            .err(
+                                share.span(),
+                                "give either `skill` or `skill_top_20pct_share`, not both",
+                            )
+                            .help("remove one of the two keys"));
+                    }
+                    let x = share.get_ref().0;
+                    if !(0.2..1.0).contains(&x) {
+                        return Err(self
+                            .err(share.span(), format!("{} is outside the allowed range 0.2 (all reps alike) to just under 1", fmt_num(x)))
+                            .help("the top 20% of reps hold at least 20% of skill; 0.35-0.6 is common, 0.8 is the 80/20 rule"));
+                    }
+                    skill_for_top_share(x)
+                }
+            },
             win_rate: match &raw.reps.win_rate_sd {
                 None => Dist::fixed(pipeline.outcomes[0], Domain::UNIT),
                 Some(sd) if *sd.get_ref() == 0.0 => Dist::fixed(pipeline.outcomes[0], Domain::UNIT),
@@ -442,6 +489,31 @@ impl Validator<'_> {
             v
         });
         let leadership = self.leadership(&raw, plan_by_month.is_some())?;
+        let mut staffing = staffing;
+        let timeline = self.timeline(
+            &raw,
+            &clock,
+            &staffing,
+            &pipeline,
+            &customers,
+            quota,
+            leadership.is_some(),
+        )?;
+        staffing.seats_by_month = timeline.series[events::Param::Seats as usize]
+            .iter()
+            .map(|v| v.round() as u32)
+            .collect();
+        staffing.max_seats = staffing
+            .seats_by_month
+            .iter()
+            .copied()
+            .chain([staffing.starting_seats])
+            .max()
+            .unwrap_or(0);
+        let monthly_hazard = timeline.series[events::Param::AnnualAttrition as usize]
+            .iter()
+            .map(|a| monthly_hazard(*a))
+            .collect();
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
         let description = raw.description.clone().unwrap_or_default();
         let canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
@@ -465,6 +537,8 @@ impl Validator<'_> {
             quota,
             plan_by_fiscal_year,
             plan_by_month,
+            timeline,
+            monthly_hazard,
         })
     }
 
@@ -531,23 +605,17 @@ impl Validator<'_> {
                 v.clone()
             }
         };
-        let annual = raw.attrition.annual_rate.map_or(0.0, |p| p.0);
-        let base_hazard = 1.0 - (1.0 - annual).powf(1.0 / 12.0);
-        let hazard = match &raw.attrition.early_washout {
+        let washout = match &raw.attrition.early_washout {
             Some(w) if w.months > 0 && w.share_of_hires.0 > 0.0 => {
                 let extra = 1.0 - (1.0 - w.share_of_hires.0).powf(1.0 / w.months as f64);
-                vec![
-                    1.0 - (1.0 - base_hazard) * (1.0 - extra);
-                    w.months.min(MAX_HORIZON_MONTHS) as usize
-                ]
+                vec![extra; w.months.min(MAX_HORIZON_MONTHS) as usize]
             }
             _ => Vec::new(),
         };
         Ok(TenureCurves {
             ramp,
             ramp_applies_to_win_rate: raw.ramp.applies_to_win_rate,
-            hazard,
-            base_hazard,
+            washout,
         })
     }
 
@@ -721,6 +789,111 @@ impl Validator<'_> {
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
             leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
         })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn timeline(
+        &self,
+        raw: &RawScenario,
+        clock: &Clock,
+        staffing: &Staffing,
+        pipeline: &PipelineParams,
+        customers: &CustomerParams,
+        quota: Option<(f64, bool)>,
+        has_leadership: bool,
+    ) -> Result<events::Timeline, InputError> {
+        use events::{Change, PARAMETERS, Param};
+        let h = clock.horizon;
+        let constant = |v: f64| vec![v; h];
+        let base = vec![
+            constant(pipeline.opportunities_per_rep_month),
+            constant(pipeline.inbound_opportunities_per_month),
+            constant(1.0),
+            constant(1.0),
+            constant(raw.attrition.annual_rate.map_or(0.0, |p| p.0)),
+            staffing.seats_by_month.iter().map(|s| *s as f64).collect(),
+            constant(
+                staffing
+                    .recruiting_capacity_per_month
+                    .map_or(f64::INFINITY, f64::from),
+            ),
+            constant(customers.monthly_logo_churn_rate),
+            constant(customers.monthly_expansion_rate),
+            constant(quota.map_or(0.0, |q| q.0)),
+        ];
+        let last = clock.start.plus(h as i32 - 1);
+        let mut changes = Vec::new();
+        for ev in &raw.events {
+            let e = ev.get_ref();
+            let t = e.month.months_since(clock.start);
+            if t < 0 || t >= h as i32 {
+                return Err(self
+                    .err(
+                        ev.span(),
+                        format!(
+                            "event month {} is outside the horizon {} to {}",
+                            e.month, clock.start, last
+                        ),
+                    )
+                    .help(
+                        "use a month inside the horizon, or lengthen simulation.horizon_months",
+                    ));
+            }
+            let mut set = Vec::new();
+            if let Some(table) = &e.set {
+                for (path, value) in table.get_ref() {
+                    let Some(p) = events::param(path) else {
+                        let options: Vec<&str> = PARAMETERS.iter().map(|p| p.path).collect();
+                        let err = self.err(
+                            table.span(),
+                            format!("`{path}` is not a parameter an event can set"),
+                        );
+                        return Err(match diagnostic::did_you_mean(path, &options) {
+                            Some(best) => err.help(format!("did you mean `{best}`?")),
+                            None => err.help(format!("events can set: {}", options.join(", "))),
+                        });
+                    };
+                    let spec = &PARAMETERS[p as usize];
+                    if !(value.is_finite() && *value >= spec.min && *value <= spec.max) {
+                        return Err(self
+                            .err(
+                                table.span(),
+                                format!(
+                                    "`{path}` = {} is outside the allowed range {} to {}",
+                                    fmt_num(*value),
+                                    fmt_num(spec.min),
+                                    fmt_num(spec.max)
+                                ),
+                            )
+                            .help(format!("{path} is the {}", spec.meaning)));
+                    }
+                    if matches!(p, Param::AnnualQuota) && quota.is_none() {
+                        return Err(self
+                            .err(
+                                table.span(),
+                                "an event sets the quota, but the scenario has no [quota]",
+                            )
+                            .help("add [quota] with annual_quota_usd"));
+                    }
+                    set.push((p, *value));
+                }
+            }
+            if e.force_vp_change && !has_leadership {
+                return Err(self
+                    .err(ev.span(), "force_vp_change needs the VP model, but [leadership] is absent or switched off")
+                    .help("add a [leadership] section"));
+            }
+            changes.push(Change {
+                month: t as usize,
+                set,
+                ramp_months: e.ramp_months.min(MAX_HORIZON_MONTHS) as usize,
+                force_vp_change: e.force_vp_change,
+                hiring_freeze_months: e.hiring_freeze_months.unwrap_or(0).min(MAX_HORIZON_MONTHS)
+                    as usize,
+                layoff: e.layoff.as_ref().map(|l| (l.reps.min(MAX_SEATS), l.who)),
+            });
+        }
+        Ok(events::build(h, base, changes))
     }
 
     fn leadership(

@@ -105,6 +105,11 @@ pub struct RawScenario {
     /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership: Option<Leadership>,
+    /// Dated changes: parameters set or ramped from a month on, forced VP changes, hiring
+    /// freezes, layoffs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<Event>")]
+    pub events: Vec<Spanned<Event>>,
     /// Individual quotas (for attainment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Quota>,
@@ -323,9 +328,17 @@ pub enum Interpolation {
 #[serde(deny_unknown_fields)]
 pub struct Reps {
     /// Skill multiplier on opportunity creation (mean about 1). Default 1: all reps alike.
+    /// Give either this or `skill_top_20pct_share`.
     #[serde(default = "one_dist")]
     #[schemars(with = "DistSpec")]
     pub skill: Spanned<DistSpec>,
+    /// The Pareto way to set skill: the share of total skill held by the top 20% of reps (0.2 =
+    /// all alike; 0.8 = the "80/20 rule"). Skill is then lognormal with mean 1 and the sigma
+    /// that gives this share. Realised bookings are more concentrated still, since luck adds to
+    /// skill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Probability>")]
+    pub skill_top_20pct_share: Option<Spanned<Probability>>,
     /// Spread (standard deviation) of individual win rates around `pipeline.outcomes.won`;
     /// individual win rates are Beta-distributed. Default 0: every rep has the org win rate.
     #[serde(default)]
@@ -337,6 +350,7 @@ impl Default for Reps {
     fn default() -> Self {
         Reps {
             skill: one_dist(),
+            skill_top_20pct_share: None,
             win_rate_sd: None,
         }
     }
@@ -678,4 +692,56 @@ fn default_lift() -> Spanned<DistSpec> {
             sd: 0.05,
         }),
     )
+}
+
+/// One `[[events]]` entry: what changes, from which month.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The month the change takes effect, "YYYY-MM" (inside the horizon).
+    pub month: YearMonth,
+    /// What the event is, for people reading the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Parameters set from this month on, by key path, e.g.
+    /// `set = { "pipeline.opportunities_per_rep_month" = 5 }`. See the scenario reference for
+    /// the paths that can change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
+    pub set: Option<Spanned<std::collections::BTreeMap<String, f64>>>,
+    /// Move to the `set` values in a straight line over this many months instead of at once
+    /// (default 0: at once).
+    #[serde(default)]
+    pub ramp_months: u32,
+    /// The VP of Sales leaves at the end of this month (needs `[leadership]`).
+    #[serde(default)]
+    pub force_vp_change: bool,
+    /// No new rep starts for this many months from the event month; requisitions wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hiring_freeze_months: Option<u32>,
+    /// Lay off reps at the end of this month; their seats are cut from the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layoff: Option<Layoff>,
+}
+
+/// A layoff.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Layoff {
+    /// Number of reps laid off (and seats cut).
+    pub reps: u32,
+    /// Who goes: "lowest_performers" (by bookings over the last 6 months) or "random".
+    #[serde(default)]
+    pub who: LayoffWho,
+}
+
+/// How laid-off reps are chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LayoffWho {
+    /// The reps with the lowest bookings over the last 6 months.
+    #[default]
+    LowestPerformers,
+    /// Reps chosen at random.
+    Random,
 }

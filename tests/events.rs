@@ -1,0 +1,178 @@
+//! The events timeline: parameters set or ramped from a month on, hiring freezes, layoffs and
+//! forced VP changes, each checked where its effect can be worked out exactly.
+
+use revsim::engine::Results;
+use revsim::model::Metric;
+use revsim::{Scenario, simulate};
+
+/// 20 reps, no ramp, 2 opportunities a month each, win rate 0.3, deals of exactly $10,000
+/// decided in their creation month.
+const ORG: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+[org]
+seats = 20
+[pipeline]
+opportunities_per_rep_month = 2.0
+deal_size_usd = 10000
+cycle_months = 0
+[pipeline.outcomes]
+won = 0.3
+lost = 0.7
+no_decision = 0
+"#;
+
+fn with(extra: &str) -> Scenario {
+    Scenario::from_toml(&format!("{ORG}{extra}"), "events.toml", "events")
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run(s: &Scenario) -> Results {
+    simulate(s, 300, 31, &|_| ())
+}
+
+#[test]
+fn a_price_change_moves_every_deal_from_its_month() {
+    let r = run(&with(
+        "[[events]]\nmonth = \"2027-07\"\nset = { \"pipeline.deal_size_multiplier\" = 1.1 }\n",
+    ));
+    for t in 0..r.trials {
+        for m in 0..12 {
+            let (booked, won) = (
+                r.monthly_value(t, Metric::NewBookingsUsd, m),
+                r.monthly_value(t, Metric::DealsWon, m),
+            );
+            let price = if m >= 6 { 11_000.0 } else { 10_000.0 };
+            assert_eq!(booked, won * price, "trial {t} month {m}");
+        }
+    }
+}
+
+#[test]
+fn more_opportunities_from_a_month_on() {
+    // Opportunities per rep-month 2 -> 4 from July: E[wins] 12 -> 24 a month.
+    let r = run(&with(
+        "[[events]]\nmonth = \"2027-07\"\nset = { \"pipeline.opportunities_per_rep_month\" = 4 }\n",
+    ));
+    let mean = |months: std::ops::Range<usize>| {
+        let n = (r.trials * months.len()) as f64;
+        (0..r.trials)
+            .flat_map(|t| months.clone().map(move |m| (t, m)))
+            .map(|(t, m)| r.monthly_value(t, Metric::DealsWon, m) as f64)
+            .sum::<f64>()
+            / n
+    };
+    // Poisson counts: the mean over n trial-months has standard error sqrt(mean / n).
+    let (before, after) = (mean(0..6), mean(6..12));
+    let n = (r.trials * 6) as f64;
+    assert!(
+        (before - 12.0).abs() < 4.0 * (12.0 / n).sqrt(),
+        "before {before}"
+    );
+    assert!(
+        (after - 24.0).abs() < 4.0 * (24.0 / n).sqrt(),
+        "after {after}"
+    );
+}
+
+#[test]
+fn a_hiring_freeze_stops_starts_and_requisitions_wait() {
+    let s = with(
+        "[attrition]\nannual_rate = 0.5\n[[events]]\nmonth = \"2027-05\"\nhiring_freeze_months = 3\n",
+    );
+    let r = run(&s);
+    let mut after = 0.0f64;
+    for t in 0..r.trials {
+        for m in 4..7 {
+            assert_eq!(
+                r.monthly_value(t, Metric::Hires, m),
+                0.0,
+                "trial {t} month {m}"
+            );
+        }
+        after += r.monthly_value(t, Metric::Hires, 7) as f64;
+    }
+    assert!(
+        after / r.trials as f64 > 1.0,
+        "the backlog starts when the freeze ends"
+    );
+}
+
+#[test]
+fn a_layoff_cuts_reps_and_seats() {
+    let s = with("[[events]]\nmonth = \"2027-03\"\nlayoff = { reps = 5, who = \"random\" }\n");
+    let r = run(&s);
+    for t in 0..r.trials {
+        for m in 0..12 {
+            let expected = if m >= 2 { 15.0 } else { 20.0 };
+            assert_eq!(
+                r.monthly_value(t, Metric::Headcount, m),
+                expected,
+                "trial {t} month {m}"
+            );
+            assert_eq!(
+                r.monthly_value(t, Metric::VacantSeats, m),
+                0.0,
+                "cut seats are not vacant seats"
+            );
+        }
+        assert_eq!(r.monthly_value(t, Metric::Departures, 2), 5.0);
+    }
+}
+
+#[test]
+fn lowest_performers_go_first() {
+    // Skill 0 for some reps: with 20 reps and a strongly skewed skill, the laid-off reps are the
+    // ones with the lowest trailing bookings, so bookings per remaining rep rise.
+    let s = with(
+        "[reps]\nskill_top_20pct_share = 0.7\n[[events]]\nmonth = \"2027-06\"\nlayoff = { reps = 10 }\n",
+    );
+    let r = run(&s);
+    let per_rep = |m: usize| {
+        (0..r.trials)
+            .map(|t| {
+                r.monthly_value(t, Metric::OpportunitiesCreated, m) as f64
+                    / r.monthly_value(t, Metric::Headcount, m.max(1) - 1) as f64
+            })
+            .sum::<f64>()
+            / r.trials as f64
+    };
+    assert!(
+        per_rep(8) > 1.2 * per_rep(3),
+        "opportunities per rep should rise after cutting the weakest half"
+    );
+}
+
+#[test]
+fn a_forced_vp_change_happens_in_its_month() {
+    let s = with("[leadership]\n[[events]]\nmonth = \"2027-04\"\nforce_vp_change = true\n");
+    let r = run(&s);
+    for t in 0..r.trials {
+        assert_eq!(r.monthly_value(t, Metric::VpChanges, 3), 1.0);
+        assert_eq!(r.totals[t].vp_changes, 1);
+    }
+}
+
+#[test]
+fn events_are_checked_at_their_line() {
+    let bad = |extra: &str| {
+        Scenario::from_toml(&format!("{ORG}{extra}"), "events.toml", "events")
+            .unwrap_err()
+            .to_string()
+    };
+    let e = bad(
+        "[[events]]\nmonth = \"2027-07\"\nset = { \"pipeline.oportunities_per_rep_month\" = 4 }\n",
+    );
+    assert!(
+        e.contains("events.toml:")
+            && e.contains("did you mean `pipeline.opportunities_per_rep_month`?"),
+        "{e}"
+    );
+    let e = bad("[[events]]\nmonth = \"2029-07\"\nhiring_freeze_months = 2\n");
+    assert!(e.contains("outside the horizon"), "{e}");
+    let e = bad("[[events]]\nmonth = \"2027-07\"\nset = { \"attrition.annual_rate\" = 3 }\n");
+    assert!(e.contains("outside the allowed range 0 to 1"), "{e}");
+    let e = bad("[[events]]\nmonth = \"2027-07\"\nforce_vp_change = true\n");
+    assert!(e.contains("needs the VP model"), "{e}");
+}
