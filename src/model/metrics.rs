@@ -53,16 +53,19 @@ pub enum Metric {
     /// Capacity coverage: the month's ramped quota capacity / the month's plan (needs `[plan]`
     /// and `[quota]`).
     CapacityCoverage,
-    /// Pipeline coverage: open pipeline value at month end / the next quarter's quota capacity
-    /// (three times this month's); needs `[quota]`.
+    /// Pipeline coverage: value of open deals to be decided in the next three months / the
+    /// next quarter's quota capacity (three times this month's); needs `[quota]`.
     PipelineCoverage,
     /// Realised win rate: deals won / deals decided in the month.
     RealisedWinRate,
+    /// Average prospecting multiplier reps apply to reach the coverage target (1 = no push);
+    /// needs `[coverage]`.
+    CoverageEffort,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 25] = [
+    pub const ALL: [Metric; 26] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -88,6 +91,7 @@ impl Metric {
         Metric::CapacityCoverage,
         Metric::PipelineCoverage,
         Metric::RealisedWinRate,
+        Metric::CoverageEffort,
     ];
 
     /// Number of metrics.
@@ -121,6 +125,7 @@ impl Metric {
             Metric::CapacityCoverage => "capacity_coverage",
             Metric::PipelineCoverage => "pipeline_coverage",
             Metric::RealisedWinRate => "realised_win_rate",
+            Metric::CoverageEffort => "coverage_effort",
         }
     }
 

@@ -56,6 +56,10 @@ pub struct Ledger {
     track_open: bool,
     /// Deals created before the start and still open at the start.
     pub open_at_start: u64,
+    /// Value of open deals by the month they will be decided in, USD.
+    pub closing: Vec<i64>,
+    /// The same by seat (`seat * horizon + month`), kept only under a coverage policy.
+    seat_closing: Vec<i64>,
     start_rng: Vec<StreamRng>,
     opp_rng: Vec<StreamRng>,
     deal_rng: Vec<StreamRng>,
@@ -84,6 +88,12 @@ impl Ledger {
             },
             track_open,
             open_at_start: 0,
+            closing: vec![0; h],
+            seat_closing: if s.coverage.is_some() {
+                vec![0; seats * h]
+            } else {
+                Vec::new()
+            },
             start_rng: if s.pipeline.warm_up_months > 0 {
                 rng()
             } else {
@@ -111,6 +121,8 @@ impl Ledger {
             self.deal_rng[seat] = stream(seed, trial, id, Purpose::Deals);
         }
         self.open_at_start = 0;
+        self.closing.fill(0);
+        self.seat_closing.fill(0);
         for (seat, r) in self.start_rng.iter_mut().enumerate() {
             *r = stream(seed, trial, seat as u32, Purpose::StartingPipeline);
         }
@@ -220,6 +232,12 @@ impl Ledger {
                 self.seat_bookings[seat * self.horizon + d] += value;
             }
         }
+        if d > open_from as i64 && d < h {
+            self.closing[d as usize] += value;
+            if !self.seat_closing.is_empty() {
+                self.seat_closing[seat * self.horizon + d as usize] += value;
+            }
+        }
         if self.track_open && d > open_from as i64 {
             let open = &mut self.open[seat];
             if open.len() >= 256 {
@@ -255,6 +273,12 @@ impl Ledger {
                 self.value_diff[t] -= deal.value;
                 self.count_diff[t] -= 1;
                 if decided_in_horizon {
+                    self.closing[d] -= deal.value;
+                    if !self.seat_closing.is_empty() {
+                        self.seat_closing[seat * h + d] -= deal.value;
+                    }
+                }
+                if decided_in_horizon {
                     self.value_diff[d] += deal.value;
                     self.count_diff[d] += 1;
                     self.decided[deal.outcome as usize][d] -= 1;
@@ -273,6 +297,21 @@ impl Ledger {
                 self.seat_bookings[seat * h + d] -= deal.value;
             }
         }
+    }
+
+    /// Value of the open deals of `seat` to be decided in months `from..from + months`.
+    pub fn seat_pipeline(&self, seat: usize, from: usize, months: usize) -> i64 {
+        let h = self.horizon;
+        let row = &self.seat_closing[seat * h..(seat + 1) * h];
+        row[from.min(h)..(from + months).min(h)].iter().sum()
+    }
+
+    /// Value of all open deals to be decided in months `from..from + months`.
+    pub fn pipeline(&self, from: usize, months: usize) -> i64 {
+        let h = self.horizon;
+        self.closing[from.min(h)..(from + months).min(h)]
+            .iter()
+            .sum()
     }
 
     /// Open deals and their value at the end of each month (prefix sums of the differences).

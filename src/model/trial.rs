@@ -248,15 +248,22 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             tl.get(Param::WinRateMultiplier, t),
         );
         let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
+        let bottom_multiplier = tl.get(Param::BottomProductivity, t);
         let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
         let demand_t = demand[t];
         let mut quota_capacity = 0.0;
+        let mut push_sum = 0.0;
         for seat in 0..max_seats {
             if seats.state[seat] != SeatState::Filled {
                 continue;
             }
             let r = seats.ramp[seat];
-            let own = own_rate * seats.skill[seat] * fx.effort;
+            let enablement = if seats.skill[seat] < s.reps.skill_p80 {
+                bottom_multiplier
+            } else {
+                1.0
+            };
+            let own = own_rate * seats.skill[seat] * fx.effort * enablement;
             let rate = (own + inbound_per_ramp) * r * demand_t;
             let ramp_win = if s.tenure.ramp_applies_to_win_rate {
                 r
@@ -264,7 +271,36 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 1.0
             };
             let win = (seats.win_rate[seat] * ramp_win * fx.win_rate * win_multiplier).min(1.0);
-            ledger.create(s, seat, t, rate, win, size_multiplier);
+            // Coverage policy: a rep below target prospects harder (up to the cap); the extra,
+            // lower-quality deals win less often, and the selling time they take lowers the
+            // win rate of the rep's regular deals.
+            let push = match &s.coverage {
+                Some(c) => {
+                    let quarter_quota = 3.0 * monthly_quota * if quota_ramped { r } else { 1.0 };
+                    let target = if c.per_rep {
+                        1.0 / seats.win_rate[seat].max(1e-9)
+                    } else {
+                        tl.get(Param::CoverageTarget, t)
+                    };
+                    let coverage = ledger.seat_pipeline(seat, t, 3) as f64 / quarter_quota;
+                    if quarter_quota > 0.0 && coverage < target {
+                        (target / coverage.max(1e-9)).min(c.max_effort)
+                    } else {
+                        1.0
+                    }
+                }
+                None => 1.0,
+            };
+            push_sum += push;
+            match &s.coverage {
+                Some(c) if push > 1.0 => {
+                    let regular = win * (1.0 - c.effort_cost * (push - 1.0)).max(0.0);
+                    ledger.create(s, seat, t, rate, regular, size_multiplier);
+                    let extra = own * (push - 1.0) * r * demand_t;
+                    ledger.create(s, seat, t, extra, win * c.extra_win_rate, size_multiplier);
+                }
+                _ => ledger.create(s, seat, t, rate, win, size_multiplier),
+            }
             let q = monthly_quota * if quota_ramped { r } else { 1.0 };
             seats.fy_quota[seat] += q;
             quota_capacity += q;
@@ -398,6 +434,32 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             },
         );
         put(Metric::DemandIndex, t, demand_t);
+        // Quarter pipeline coverage at month end: open deals to be decided in the next three
+        // months over the next three months' quota capacity.
+        let quarter_pipeline = ledger.pipeline(t + 1, 3) as f64;
+        put(
+            Metric::PipelineCoverage,
+            t,
+            if quota_capacity > 0.0 {
+                quarter_pipeline / (3.0 * quota_capacity)
+            } else {
+                f64::NAN
+            },
+        );
+        if s.coverage.is_some() {
+            let reps = (filled + departures) as f64;
+            put(
+                Metric::CoverageEffort,
+                t,
+                if reps > 0.0 {
+                    push_sum / reps
+                } else {
+                    f64::NAN
+                },
+            );
+        } else {
+            put(Metric::CoverageEffort, t, f64::NAN);
+        }
         let in_transition = vp.in_transition(t as i64);
         let vp_left = leadership.is_some_and(|l| {
             vp.end_of_month(
@@ -466,16 +528,6 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             totals.deals_open_at_end = count as u64;
         }
     });
-    for t in 0..h {
-        let next_quarter = 3.0 * monthly[Metric::QuotaCapacityUsd.index() * h + t] as f64;
-        let value = monthly[Metric::OpenPipelineUsd.index() * h + t] as f64;
-        let coverage = if next_quarter > 0.0 {
-            value / next_quarter
-        } else {
-            f64::NAN
-        };
-        monthly[Metric::PipelineCoverage.index() * h + t] = coverage as f32;
-    }
     totals.bookings_usd = cumulative as f64;
     totals.deals_open_at_start = ledger.open_at_start;
     totals.vp_changes = vp.changes;

@@ -23,7 +23,7 @@ pub struct Parameter {
 }
 
 /// Every parameter an event can set, in the order of [`Timeline::series`].
-pub const PARAMETERS: [Parameter; 10] = [
+pub const PARAMETERS: [Parameter; 12] = [
     Parameter {
         path: "pipeline.opportunities_per_rep_month",
         min: 0.0,
@@ -84,6 +84,18 @@ pub const PARAMETERS: [Parameter; 10] = [
         max: f64::INFINITY,
         meaning: "annual quota of a ramped rep",
     },
+    Parameter {
+        path: "coverage.target_multiple",
+        min: 0.0,
+        max: f64::INFINITY,
+        meaning: "global pipeline-coverage target (pipeline / next quarter's quota)",
+    },
+    Parameter {
+        path: "reps.bottom_80pct_productivity_multiplier",
+        min: 0.0,
+        max: f64::INFINITY,
+        meaning: "multiplier on own opportunities of reps below the 80th percentile of skill (enablement)",
+    },
 ];
 
 /// Index of each parameter in [`PARAMETERS`] and [`Timeline::series`].
@@ -101,6 +113,8 @@ pub enum Param {
     LogoChurn,
     Expansion,
     AnnualQuota,
+    CoverageTarget,
+    BottomProductivity,
 }
 
 /// Per-month values of every event-able parameter, and the one-off actions.
@@ -155,7 +169,9 @@ pub fn param(path: &str) -> Option<Param> {
         6 => Param::RecruitingCapacity,
         7 => Param::LogoChurn,
         8 => Param::Expansion,
-        _ => Param::AnnualQuota,
+        9 => Param::AnnualQuota,
+        10 => Param::CoverageTarget,
+        _ => Param::BottomProductivity,
     })
 }
 

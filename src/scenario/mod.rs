@@ -104,6 +104,8 @@ pub struct RepDraws {
     pub skill: Dist,
     /// Individual win rate (Beta around the org win rate, or fixed).
     pub win_rate: Dist,
+    /// 80th percentile of skill: reps below it are the "bottom 80%" that enablement lifts.
+    pub skill_p80: f64,
 }
 
 /// Opportunity creation and outcomes.
@@ -218,6 +220,19 @@ pub struct LeadershipParams {
     pub phase_in_months: u32,
 }
 
+/// The pipeline-coverage policy.
+#[derive(Debug, Clone, Copy)]
+pub struct CoverageParams {
+    /// Per-rep targets (1 / own win rate) rather than the global multiple.
+    pub per_rep: bool,
+    /// Cap on the effort multiplier.
+    pub max_effort: f64,
+    /// Win-rate multiplier of extra deals.
+    pub extra_win_rate: f64,
+    /// Loss of regular win rate per unit of extra effort.
+    pub effort_cost: f64,
+}
+
 /// A validated scenario, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -251,6 +266,8 @@ pub struct Scenario {
     pub market: MarketParams,
     /// The VP of Sales model; `None` when absent or switched off.
     pub leadership: Option<LeadershipParams>,
+    /// The coverage policy, if any (its global target is in the timeline).
+    pub coverage: Option<CoverageParams>,
     /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
     pub quota: Option<(f64, bool)>,
     /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
@@ -319,6 +336,18 @@ fn skill_for_top_share(share: f64) -> Dist {
         p90: None,
     }));
     spec.build(Domain::NON_NEGATIVE).expect("a valid lognormal")
+}
+
+/// The `p` quantile of a distribution, estimated from 20,000 draws on a fixed stream (so it is
+/// a pure function of the scenario); exact for fixed values.
+fn quantile_of(d: &Dist, p: f64) -> f64 {
+    if let Some(v) = d.sampler.fixed() {
+        return v;
+    }
+    let mut rng = crate::model::streams::stream(0, 1, 0, crate::model::streams::Purpose::RepDraws);
+    let mut draws: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
+    draws.sort_unstable_by(f64::total_cmp);
+    crate::stats::quantile_sorted(&draws, p)
 }
 
 /// Months of history that make a steady-state starting pipeline: enough that deals opened
@@ -434,6 +463,11 @@ impl Validator<'_> {
                         .map_err(|m| self.err(sd.span(), m))?
                 }
             },
+            skill_p80: 0.0,
+        };
+        let reps = RepDraws {
+            skill_p80: quantile_of(&reps.skill, 0.8),
+            ..reps
         };
         let customers = self.customers(&raw)?;
         let market = self.market(&raw)?;
@@ -489,6 +523,7 @@ impl Validator<'_> {
             v
         });
         let leadership = self.leadership(&raw, plan_by_month.is_some())?;
+        let coverage = self.coverage(&raw, quota.is_some())?;
         let mut staffing = staffing;
         let timeline = self.timeline(
             &raw,
@@ -534,6 +569,7 @@ impl Validator<'_> {
             customers,
             market,
             leadership,
+            coverage,
             quota,
             plan_by_fiscal_year,
             plan_by_month,
@@ -820,6 +856,13 @@ impl Validator<'_> {
             constant(customers.monthly_logo_churn_rate),
             constant(customers.monthly_expansion_rate),
             constant(quota.map_or(0.0, |q| q.0)),
+            constant(
+                raw.coverage
+                    .as_ref()
+                    .and_then(|c| c.get_ref().target_multiple)
+                    .map_or(0.0, |v| v.0),
+            ),
+            constant(1.0),
         ];
         let last = clock.start.plus(h as i32 - 1);
         let mut changes = Vec::new();
@@ -867,6 +910,24 @@ impl Validator<'_> {
                             )
                             .help(format!("{path} is the {}", spec.meaning)));
                     }
+                    let global_coverage = raw
+                        .coverage
+                        .as_ref()
+                        .is_some_and(|c| c.get_ref().policy == raw::CoveragePolicy::Global);
+                    if matches!(p, Param::CoverageTarget) && !global_coverage {
+                        return Err(self
+                            .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
+                            .help("add [coverage] with policy = \"global\" and target_multiple"));
+                    }
+                    let global_coverage = raw
+                        .coverage
+                        .as_ref()
+                        .is_some_and(|c| c.get_ref().policy == raw::CoveragePolicy::Global);
+                    if matches!(p, Param::CoverageTarget) && !global_coverage {
+                        return Err(self
+                            .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
+                            .help("add [coverage] with policy = \"global\" and target_multiple"));
+                    }
                     if matches!(p, Param::AnnualQuota) && quota.is_none() {
                         return Err(self
                             .err(
@@ -894,6 +955,47 @@ impl Validator<'_> {
             });
         }
         Ok(events::build(h, base, changes))
+    }
+
+    fn coverage(
+        &self,
+        raw: &RawScenario,
+        has_quota: bool,
+    ) -> Result<Option<CoverageParams>, InputError> {
+        let Some(c) = &raw.coverage else {
+            return Ok(None);
+        };
+        let v = c.get_ref();
+        if !has_quota {
+            return Err(self
+                .err(
+                    c.span(),
+                    "coverage is pipeline over quota, but the scenario has no [quota]",
+                )
+                .help("add [quota] with annual_quota_usd"));
+        }
+        if v.policy == raw::CoveragePolicy::Global && v.target_multiple.is_none() {
+            return Err(self
+                .err(c.span(), "policy = \"global\" needs target_multiple")
+                .help("e.g. target_multiple = 3.0 for 3X coverage"));
+        }
+        if v.max_effort_multiplier.0 < 1.0 {
+            return Err(self
+                .err(
+                    c.span(),
+                    format!(
+                        "max_effort_multiplier = {} is below 1",
+                        fmt_num(v.max_effort_multiplier.0)
+                    ),
+                )
+                .help("reps below target raise effort: use 1 (no push) or more, e.g. 1.5"));
+        }
+        Ok(Some(CoverageParams {
+            per_rep: v.policy == raw::CoveragePolicy::PerRep,
+            max_effort: v.max_effort_multiplier.0,
+            extra_win_rate: v.extra_deal_win_rate_multiplier.0,
+            effort_cost: v.win_rate_cost_of_extra_effort.0,
+        }))
     }
 
     fn leadership(

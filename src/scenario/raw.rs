@@ -105,6 +105,10 @@ pub struct RawScenario {
     /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership: Option<Leadership>,
+    /// A pipeline-coverage policy: reps below target prospect harder, at lower quality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Coverage>")]
+    pub coverage: Option<Spanned<Coverage>>,
     /// Dated changes: parameters set or ramped from a month on, forced VP changes, hiring
     /// freezes, layoffs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -744,4 +748,47 @@ pub enum LayoffWho {
     LowestPerformers,
     /// Reps chosen at random.
     Random,
+}
+
+/// `[coverage]`: the pipeline-coverage policy (MODEL.md, "Coverage"). A rep's coverage is the
+/// value of their open deals over their next quarter's quota (3 months of their ramped quota).
+/// A rep below target raises own prospecting in proportion to the shortfall, up to a cap; the
+/// extra deals are of lower quality (they win less often): the "gamed coverage" trade-off.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// "global": one target multiple for everyone; "per_rep": each rep's target is 1 / their own
+    /// win rate (a 50% closer needs 2X, a 20% closer 5X).
+    pub policy: CoveragePolicy,
+    /// The global target, pipeline / next quarter's quota (3.0 = "3X"); needed for "global".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_multiple: Option<NonNegative>,
+    /// Most a rep below target multiplies own prospecting by (default 1.5).
+    #[serde(default = "one_and_a_half")]
+    pub max_effort_multiplier: NonNegative,
+    /// Win-rate multiplier of the extra deals a rep creates to reach target (default 0.5).
+    #[serde(default = "half")]
+    pub extra_deal_win_rate_multiplier: Probability,
+    /// Selling time lost to the extra prospecting: a rep's regular win rate is multiplied by
+    /// 1 - cost x (effort multiplier - 1); default 0 (no cost).
+    #[serde(default = "zero_nn")]
+    pub win_rate_cost_of_extra_effort: NonNegative,
+}
+
+fn zero_nn() -> NonNegative {
+    NonNegative(0.0)
+}
+
+fn one_and_a_half() -> NonNegative {
+    NonNegative(1.5)
+}
+
+/// Which coverage target applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CoveragePolicy {
+    /// One target multiple for every rep.
+    Global,
+    /// Each rep's target is 1 / their own win rate.
+    PerRep,
 }
