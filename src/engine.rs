@@ -34,6 +34,9 @@ pub struct Results {
     pub vp_tenure_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: `[months] = count`.
     pub vp_tenure_running: Vec<u64>,
+    /// Quota attainment of reps in seat at fiscal-year end, in whole percent (the last bin is
+    /// 300% or more): `[fy * ATTAINMENT_BINS + percent] = count`.
+    pub attainment: Vec<u64>,
 }
 
 impl Results {
@@ -68,7 +71,7 @@ pub fn simulate(
     let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
     let mut totals = vec![TrialTotals::default(); trials];
     // Histograms come back per block; integer sums do not depend on the order of the blocks.
-    let histograms: Vec<(Vec<u64>, Vec<u64>)> = monthly
+    let histograms: Vec<[Vec<u64>; 3]> = monthly
         .par_chunks_mut(BLOCK * stride)
         .zip(fy.par_chunks_mut(BLOCK * n_fy.max(1)))
         .zip(totals.par_chunks_mut(BLOCK))
@@ -91,21 +94,23 @@ pub fn simulate(
                     );
                 }
                 progress(t.len());
-                ws.take_vp_histograms()
+                ws.take_histograms()
             },
         )
         .collect();
     let bins = crate::model::trial::vp_hist_len(s);
     let (mut vp_tenure_completed, mut vp_tenure_running) = (vec![0u64; bins], vec![0u64; bins]);
-    for (c, r) in &histograms {
+    let mut attainment = vec![0u64; n_fy * crate::model::trial::ATTAINMENT_BINS];
+    for [c, r, a] in &histograms {
         vp_tenure_completed
             .iter_mut()
             .zip(c)
-            .for_each(|(a, b)| *a += b);
+            .for_each(|(x, y)| *x += y);
         vp_tenure_running
             .iter_mut()
             .zip(r)
-            .for_each(|(a, b)| *a += b);
+            .for_each(|(x, y)| *x += y);
+        attainment.iter_mut().zip(a).for_each(|(x, y)| *x += y);
     }
     Results {
         trials,
@@ -117,6 +122,7 @@ pub fn simulate(
         totals,
         vp_tenure_completed,
         vp_tenure_running,
+        attainment,
     }
 }
 

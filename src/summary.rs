@@ -77,6 +77,9 @@ pub struct PeriodSummary {
     pub share_of_reps_at_quota: Option<Distribution>,
     /// Share of bookings produced by the top 20% of reps; fiscal years only.
     pub top_20pct_share_of_bookings: Option<Distribution>,
+    /// Quota attainment of individual reps (in seat at year end, with quota), in whole percent,
+    /// pooled over trials; fiscal years only.
+    pub quota_attainment_pct: Option<HistogramSummary>,
 }
 
 fn dist(mut v: Vec<f64>) -> Distribution {
@@ -131,6 +134,10 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
                 top_20pct_share_of_bookings: Distribution::of(&mut col(&|o| {
                     o.top_20pct_share_of_bookings
                 })),
+                quota_attainment_pct: HistogramSummary::of(
+                    &r.attainment[i * crate::model::trial::ATTAINMENT_BINS
+                        ..(i + 1) * crate::model::trial::ATTAINMENT_BINS],
+                ),
             }
         })
         .collect();
@@ -155,6 +162,7 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
         departures: dist(col(&|t| t.departures as f64)),
         share_of_reps_at_quota: None,
         top_20pct_share_of_bookings: None,
+        quota_attainment_pct: None,
     };
     let vp_of_sales = s.leadership.as_ref().map(|_| VpSummary {
         changes: dist(r.totals.iter().map(|t| t.vp_changes as f64).collect()),

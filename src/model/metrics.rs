@@ -61,11 +61,13 @@ pub enum Metric {
     /// Average prospecting multiplier reps apply to reach the coverage target (1 = no push);
     /// needs `[coverage]`.
     CoverageEffort,
+    /// Reps exited by performance management at the end of the month.
+    PerformanceExits,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 26] = [
+    pub const ALL: [Metric; 27] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -92,6 +94,7 @@ impl Metric {
         Metric::PipelineCoverage,
         Metric::RealisedWinRate,
         Metric::CoverageEffort,
+        Metric::PerformanceExits,
     ];
 
     /// Number of metrics.
@@ -126,6 +129,7 @@ impl Metric {
             Metric::PipelineCoverage => "pipeline_coverage",
             Metric::RealisedWinRate => "realised_win_rate",
             Metric::CoverageEffort => "coverage_effort",
+            Metric::PerformanceExits => "performance_exits",
         }
     }
 

@@ -100,7 +100,13 @@ pub struct Workspace {
     pub vp_hist_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: a histogram.
     pub vp_hist_running: Vec<u64>,
+    /// Quota attainment of reps at fiscal-year end, whole percent (capped), per fiscal year:
+    /// `fy * ATTAINMENT_BINS + percent`.
+    pub attainment_hist: Vec<u64>,
 }
+
+/// Bins of the attainment histogram: 0% to 299% by whole percent, then 300% or more.
+pub const ATTAINMENT_BINS: usize = 301;
 
 /// Bins of the VP tenure histograms: every tenure up to the longest possible.
 pub fn vp_hist_len(s: &Scenario) -> usize {
@@ -112,13 +118,18 @@ pub fn vp_hist_len(s: &Scenario) -> usize {
 }
 
 impl Workspace {
-    /// Takes the VP tenure histograms accumulated so far, leaving zeroed ones.
-    pub fn take_vp_histograms(&mut self) -> (Vec<u64>, Vec<u64>) {
-        let n = self.vp_hist_completed.len();
-        (
-            std::mem::replace(&mut self.vp_hist_completed, vec![0; n]),
-            std::mem::replace(&mut self.vp_hist_running, vec![0; n]),
-        )
+    /// Takes the histograms accumulated so far (completed VP tenures, running VP tenures,
+    /// attainment), leaving zeroed ones.
+    pub fn take_histograms(&mut self) -> [Vec<u64>; 3] {
+        let take = |v: &mut Vec<u64>| {
+            let n = v.len();
+            std::mem::replace(v, vec![0; n])
+        };
+        [
+            take(&mut self.vp_hist_completed),
+            take(&mut self.vp_hist_running),
+            take(&mut self.attainment_hist),
+        ]
     }
 
     /// Buffers sized for the scenario.
@@ -135,6 +146,7 @@ impl Workspace {
             exits: Vec::new(),
             vp_hist_completed: vec![0; vp_hist_len(s)],
             vp_hist_running: vec![0; vp_hist_len(s)],
+            attainment_hist: vec![0; s.clock.fiscal_years.len() * ATTAINMENT_BINS],
         }
     }
 }
@@ -153,6 +165,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         vp_completed,
         vp_hist_completed,
         vp_hist_running,
+        attainment_hist,
         ranked,
         exits,
     } = ws;
@@ -319,7 +332,10 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 scratch.push(seats.fy_bookings[seat]);
                 if seats.fy_quota[seat] > 0.0 {
                     with_quota += 1;
-                    at_quota += u32::from(seats.fy_bookings[seat] as f64 >= seats.fy_quota[seat]);
+                    let ratio = seats.fy_bookings[seat] as f64 / seats.fy_quota[seat];
+                    at_quota += u32::from(ratio >= 1.0);
+                    let pct = ((ratio * 100.0).floor() as usize).min(ATTAINMENT_BINS - 1);
+                    attainment_hist[fy * ATTAINMENT_BINS + pct] += 1;
                 }
             }
             fy_stats.reps_with_quota = with_quota;
@@ -333,6 +349,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             seats.fy_quota.fill(0.0);
         }
 
+        let mut performance_exits = 0u32;
         // Forced exits at month end, by seat: a new VP's purge at the end of rollout (the lowest
         // trailing bookings among fully ramped reps; the seats are backfilled) and layoffs
         // (their seats are cut).
@@ -372,6 +389,40 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             let n = (reps as usize).min(ranked.len());
             exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, true)));
         }
+        if let Some(pm) = &s.performance
+            && (t + 1) % pm.every_months as usize == 0
+        {
+            let w = pm.window_months as usize;
+            for seat in 0..max_seats {
+                let hired = seats.hire_month[seat];
+                if seats.state[seat] != SeatState::Filled
+                    || (t as i32 - hired + 1) < w as i32
+                    || t + 1 < w
+                    || exits.iter().any(|e| e.0 == seat as u32)
+                {
+                    continue;
+                }
+                let window = t + 1 - w..t + 1;
+                let booked: i64 = ledger.seat_bookings
+                    [seat * h + window.start..seat * h + window.end]
+                    .iter()
+                    .sum();
+                let quota: f64 = window
+                    .map(|m| {
+                        let r = if quota_ramped {
+                            s.tenure.ramp((m as i32 - hired) as usize)
+                        } else {
+                            1.0
+                        };
+                        tl.get(Param::AnnualQuota, m) / 12.0 * r
+                    })
+                    .sum();
+                if (booked as f64) < pm.min_share_of_quota * quota {
+                    exits.push((seat as u32, false));
+                    performance_exits += 1;
+                }
+            }
+        }
         exits.sort_unstable();
 
         // Departures at month end: attrition (hazard by tenure and month, times the leadership
@@ -401,14 +452,26 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         // Customers.
         let new_customers = ledger.decided[Outcome::Won as usize][t] as u64;
         let booked = ledger.bookings[t] as f64;
-        let rates = (tl.get(Param::LogoChurn, t), tl.get(Param::Expansion, t));
-        let moved = customers.month(rates, &mut customer_rng, new_customers, booked);
-
         let (mut filled, mut vacant) = (0u32, 0u32);
         for st in &seats.state[..max_seats] {
             filled += u32::from(*st == SeatState::Filled);
             vacant += u32::from(*st == SeatState::Vacant);
         }
+        // Customers in vacant territories churn faster (scaled by the vacant share).
+        let vacant_share = if filled + vacant > 0 {
+            vacant as f64 / (filled + vacant) as f64
+        } else {
+            0.0
+        };
+        let churn_multiplier =
+            1.0 + (s.customers.vacant_territory_churn_multiplier - 1.0) * vacant_share;
+        let churn = (tl.get(Param::LogoChurn, t) * churn_multiplier).min(1.0);
+        let moved = customers.month(
+            (churn, tl.get(Param::Expansion, t)),
+            &mut customer_rng,
+            new_customers,
+            booked,
+        );
         put(Metric::ArrUsd, t, customers.arr_usd);
         put(Metric::ChurnedArrUsd, t, moved.churned_usd);
         put(Metric::ExpansionArrUsd, t, moved.expansion_usd);
@@ -434,6 +497,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             },
         );
         put(Metric::DemandIndex, t, demand_t);
+        put(Metric::PerformanceExits, t, performance_exits as f64);
         // Quarter pipeline coverage at month end: open deals to be decided in the next three
         // months over the next three months' quota capacity.
         let quarter_pipeline = ledger.pipeline(t + 1, 3) as f64;

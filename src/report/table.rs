@@ -74,7 +74,13 @@ pub fn render(s: &Summary) -> String {
         header(&mut o, "Reps at quota", "");
         for p in &s.fiscal_years {
             if let Some(d) = &p.share_of_reps_at_quota {
-                row(&mut o, &label(p), d, &pct, "");
+                let spread = p.quota_attainment_pct.map_or(String::new(), |a| {
+                    format!(
+                        "   a rep's attainment: P10 {:.0}%, P50 {:.0}%, P90 {:.0}%",
+                        a.p10, a.p50, a.p90
+                    )
+                });
+                row(&mut o, &label(p), d, &pct, &spread);
             }
         }
     }

@@ -149,6 +149,8 @@ pub struct CustomerParams {
     pub monthly_logo_churn_rate: f64,
     /// Monthly expansion as a fraction of ARR.
     pub monthly_expansion_rate: f64,
+    /// Churn multiplier when every territory is vacant (scaled by the vacant share).
+    pub vacant_territory_churn_multiplier: f64,
 }
 
 /// Demand shared by every rep.
@@ -220,6 +222,17 @@ pub struct LeadershipParams {
     pub phase_in_months: u32,
 }
 
+/// Performance management.
+#[derive(Debug, Clone, Copy)]
+pub struct PerformanceParams {
+    /// Months between reviews.
+    pub every_months: u32,
+    /// Months reviewed.
+    pub window_months: u32,
+    /// Exit below this share of quota over the window.
+    pub min_share_of_quota: f64,
+}
+
 /// The pipeline-coverage policy.
 #[derive(Debug, Clone, Copy)]
 pub struct CoverageParams {
@@ -268,6 +281,8 @@ pub struct Scenario {
     pub leadership: Option<LeadershipParams>,
     /// The coverage policy, if any (its global target is in the timeline).
     pub coverage: Option<CoverageParams>,
+    /// Performance management, if any.
+    pub performance: Option<PerformanceParams>,
     /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
     pub quota: Option<(f64, bool)>,
     /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
@@ -524,6 +539,30 @@ impl Validator<'_> {
         });
         let leadership = self.leadership(&raw, plan_by_month.is_some())?;
         let coverage = self.coverage(&raw, quota.is_some())?;
+        let performance = match &raw.performance_management {
+            None => None,
+            Some(pm) => {
+                let v = pm.get_ref();
+                if quota.is_none() {
+                    return Err(self
+                        .err(pm.span(), "performance management compares bookings with quota, but the scenario has no [quota]")
+                        .help("add [quota] with annual_quota_usd"));
+                }
+                if v.every_months == 0 || v.window_months == 0 {
+                    return Err(self
+                        .err(
+                            pm.span(),
+                            "every_months and window_months must be at least 1",
+                        )
+                        .help("e.g. review every 6 months on the last 6 months"));
+                }
+                Some(PerformanceParams {
+                    every_months: v.every_months,
+                    window_months: v.window_months.min(MAX_HORIZON_MONTHS),
+                    min_share_of_quota: v.min_share_of_quota.0,
+                })
+            }
+        };
         let mut staffing = staffing;
         let timeline = self.timeline(
             &raw,
@@ -570,6 +609,7 @@ impl Validator<'_> {
             market,
             leadership,
             coverage,
+            performance,
             quota,
             plan_by_fiscal_year,
             plan_by_month,
@@ -1132,6 +1172,9 @@ impl Validator<'_> {
             starting_customers: n,
             monthly_logo_churn_rate: c.monthly_logo_churn_rate.map_or(0.0, |p| p.0),
             monthly_expansion_rate: c.monthly_expansion_rate.map_or(0.0, |p| p.0),
+            vacant_territory_churn_multiplier: c
+                .vacant_territory_churn_multiplier
+                .map_or(1.0, |p| p.0),
         })
     }
 }

@@ -105,6 +105,10 @@ pub struct RawScenario {
     /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership: Option<Leadership>,
+    /// Performance management ("fire fast"): exit reps far below quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PerformanceManagement>")]
+    pub performance_management: Option<Spanned<PerformanceManagement>>,
     /// A pipeline-coverage policy: reps below target prospect harder, at lower quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Coverage>")]
@@ -468,6 +472,10 @@ pub struct Customers {
     /// Growth of the remaining customers' ARR per month (upsell), as a fraction of ARR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_expansion_rate: Option<NonNegative>,
+    /// Churn multiplier for customers in vacant territories: logo churn is multiplied by
+    /// 1 + (this - 1) x the share of open seats that are vacant (default 1: no effect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vacant_territory_churn_multiplier: Option<NonNegative>,
 }
 
 /// `[quota]`: individual quotas.
@@ -791,4 +799,20 @@ pub enum CoveragePolicy {
     Global,
     /// Each rep's target is 1 / their own win rate.
     PerRep,
+}
+
+/// `[performance_management]`: "hire slow, fire fast". At each review, reps who have been in
+/// seat for the whole window and booked less than the given share of their (ramped) quota over
+/// it are exited; their seats are backfilled.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceManagement {
+    /// Months between reviews (default 6); reviews fall at the end of every such month.
+    #[serde(default = "six")]
+    pub every_months: u32,
+    /// Months of bookings reviewed (default 6).
+    #[serde(default = "six")]
+    pub window_months: u32,
+    /// Reps below this share of their quota over the window are exited (e.g. 0.5 for 50%).
+    pub min_share_of_quota: NonNegative,
 }

@@ -1,0 +1,164 @@
+//! Direction and, where an analytic answer exists, magnitude of the issue-3 mechanisms:
+//! coverage, the coverage policy, Pareto skill, performance management, vacant-territory churn.
+
+use revsim::engine::Results;
+use revsim::model::Metric;
+use revsim::{Scenario, simulate};
+
+const Z: f64 = 4.0;
+
+/// 30 reps, no ramp, 3 opportunities a month, win rate 0.25, deals of exactly $10,000.
+const ORG: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 24
+[org]
+seats = 30
+[pipeline]
+opportunities_per_rep_month = 3.0
+deal_size_usd = 10000
+cycle_months = 3
+[pipeline.outcomes]
+won = 0.25
+lost = 0.75
+no_decision = 0
+[quota]
+annual_quota_usd = 90_000
+ramped = false
+"#;
+
+fn with(extra: &str) -> Scenario {
+    Scenario::from_toml(&format!("{ORG}{extra}"), "m.toml", "m").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn mean_over(r: &Results, metric: Metric, months: std::ops::Range<usize>) -> f64 {
+    let n = (r.trials * months.len()) as f64;
+    (0..r.trials)
+        .flat_map(|t| months.clone().map(move |m| (t, m)))
+        .map(|(t, m)| r.monthly_value(t, metric, m) as f64)
+        .sum::<f64>()
+        / n
+}
+
+#[test]
+fn pipeline_over_bookings_per_cycle_tends_to_one_over_win_rate() {
+    // Cycle exactly 3 months: at steady state the open pipeline holds three months of created
+    // value, N lambda S c, while a cycle's bookings are N lambda p S c: the ratio is 1 / p = 4.
+    let r = simulate(&with(""), 2000, 41, &|_| ());
+    let pipeline = mean_over(&r, Metric::OpenPipelineUsd, 6..24);
+    let bookings_per_cycle = 3.0 * mean_over(&r, Metric::NewBookingsUsd, 6..24);
+    let ratio = pipeline / bookings_per_cycle;
+    // Relative standard errors: monthly wins are independent Poisson(N lambda p = 22.5), so B
+    // has 1 / sqrt(22.5 x 2000 x 18); open deals are Poisson(N lambda c = 270) in each month and
+    // a per-trial average has at most that variance, so A has at most 1 / sqrt(270 x 2000). The
+    // ratio's relative error is at most their sum.
+    let rel = 1.0 / (22.5f64 * 2000.0 * 18.0).sqrt() + 1.0 / (270.0f64 * 2000.0).sqrt();
+    let se = 4.0 * rel;
+    assert!(
+        (ratio - 4.0).abs() < Z * se,
+        "ratio {ratio}, expected 4 +- {}",
+        Z * se
+    );
+}
+
+#[test]
+fn a_higher_coverage_mandate_raises_effort_and_lowers_the_realised_win_rate() {
+    let policy = |target: f64| {
+        with(&format!(
+            "[coverage]\npolicy = \"global\"\ntarget_multiple = {target}\nmax_effort_multiplier = 1.5\nextra_deal_win_rate_multiplier = 0.4\n"
+        ))
+    };
+    let (low, high) = (
+        simulate(&policy(2.0), 500, 42, &|_| ()),
+        simulate(&policy(6.0), 500, 42, &|_| ()),
+    );
+    let effort = |r: &Results| mean_over(r, Metric::CoverageEffort, 6..24);
+    let win = |r: &Results| mean_over(r, Metric::RealisedWinRate, 9..24);
+    assert!(
+        effort(&high) > effort(&low) + 0.1,
+        "effort {} vs {}",
+        effort(&high),
+        effort(&low)
+    );
+    // Extra deals win at 0.4 x 0.25 = 0.10, pulling the realised rate below 0.25.
+    assert!(
+        win(&high) < win(&low) - 0.01,
+        "win rate {} vs {}",
+        win(&high),
+        win(&low)
+    );
+    assert!(
+        win(&low) > 0.24,
+        "a 2X target on a 4X org rarely binds: {}",
+        win(&low)
+    );
+}
+
+#[test]
+fn skill_concentration_shows_in_realised_bookings() {
+    let share = |x: f64| {
+        let r = simulate(
+            &with(&format!("[reps]\nskill_top_20pct_share = {x}\n")),
+            300,
+            43,
+            &|_| (),
+        );
+        let v: Vec<f64> = (0..r.trials)
+            .map(|t| r.trial_fiscal_years(t)[1].top_20pct_share_of_bookings)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (even, skewed, extreme) = (share(0.2), share(0.5), share(0.8));
+    assert!(
+        even < skewed && skewed < extreme,
+        "{even} {skewed} {extreme}"
+    );
+    // Realised bookings are at least as concentrated as skill (luck adds to skill).
+    assert!(extreme > 0.75, "{extreme}");
+}
+
+#[test]
+fn firing_fast_exits_reps_below_the_bar() {
+    let s = with(
+        "[reps]\nskill_top_20pct_share = 0.6\n[performance_management]\nevery_months = 6\nwindow_months = 6\nmin_share_of_quota = 0.5\n",
+    );
+    let r = simulate(&s, 300, 44, &|_| ());
+    let exits: f64 = (0..r.trials)
+        .map(|t| {
+            (0..24)
+                .map(|m| r.monthly_value(t, Metric::PerformanceExits, m) as f64)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / r.trials as f64;
+    assert!(exits > 1.0, "some reps are exited: {exits}");
+    for t in 0..r.trials {
+        for m in 0..24 {
+            let e = r.monthly_value(t, Metric::PerformanceExits, m);
+            if m % 6 != 5 {
+                assert_eq!(
+                    e, 0.0,
+                    "reviews happen only at the end of every sixth month"
+                );
+            }
+            assert!(r.monthly_value(t, Metric::Departures, m) >= e);
+        }
+    }
+}
+
+#[test]
+fn vacant_territories_lose_customers_faster() {
+    // 10 of 30 seats filled, the other 20 vacant for good: two thirds of territories uncovered.
+    let churned = |mult: f64| {
+        let text = ORG.replace("seats = 30\n", "seats = 30\nfilled_seats = 10\n")
+            + "[hiring]\nbackfill = false\ntime_to_fill_months = 100\n"
+            + "[customers]\nstarting_arr_usd = 10_000_000\nstarting_customers = 1000\nmonthly_logo_churn_rate = 0.01\n"
+            + &format!("vacant_territory_churn_multiplier = {mult}\n");
+        let s = Scenario::from_toml(&text, "m.toml", "m").unwrap_or_else(|e| panic!("{e}"));
+        let r = simulate(&s, 300, 45, &|_| ());
+        mean_over(&r, Metric::ChurnedArrUsd, 0..24)
+    };
+    // Churn rises by (2 - 1) x 2/3: well above 1.3x once sampling noise is allowed for.
+    let (base, faster) = (churned(1.0), churned(2.0));
+    assert!(faster > base * 1.3, "{faster} vs {base}");
+}
