@@ -162,3 +162,26 @@ fn vacant_territories_lose_customers_faster() {
     let (base, faster) = (churned(1.0), churned(2.0));
     assert!(faster > base * 1.3, "{faster} vs {base}");
 }
+
+#[test]
+fn managers_follow_the_team_and_promotions_vacate_territories() {
+    // Grow 30 -> 60 reps with one manager per 6; all openings filled by promotion.
+    let s = with(
+        "[hiring]\nheadcount_plan = [{ month = \"2027-06\", seats = 60 }]\n[managers]\nspan_of_control = 6\npromote_from_within_share = 1\n",
+    );
+    let r = simulate(&s, 100, 46, &|_| ());
+    for t in 0..r.trials {
+        let mut promoted = 0.0;
+        for m in 0..24 {
+            let p = r.monthly_value(t, Metric::Promotions, m);
+            assert!(
+                r.monthly_value(t, Metric::Departures, m) >= p,
+                "a promotion vacates a seat"
+            );
+            promoted += p;
+        }
+        // 30 reps need 5 managers at the start; 60 need 10: five promotions, no outside hires.
+        assert_eq!(promoted, 5.0, "trial {t}");
+        assert_eq!(r.monthly_value(t, Metric::Managers, 23), 10.0, "trial {t}");
+    }
+}

@@ -63,11 +63,15 @@ pub enum Metric {
     CoverageEffort,
     /// Reps exited by performance management at the end of the month.
     PerformanceExits,
+    /// First-line managers in seat at month end (needs `[managers]`).
+    Managers,
+    /// Reps promoted to manager at the end of the month (their territories fall vacant).
+    Promotions,
 }
 
 impl Metric {
     /// Every metric, in export order.
-    pub const ALL: [Metric; 27] = [
+    pub const ALL: [Metric; 29] = [
         Metric::NewBookingsUsd,
         Metric::CumulativeBookingsUsd,
         Metric::ArrUsd,
@@ -95,6 +99,8 @@ impl Metric {
         Metric::RealisedWinRate,
         Metric::CoverageEffort,
         Metric::PerformanceExits,
+        Metric::Managers,
+        Metric::Promotions,
     ];
 
     /// Number of metrics.
@@ -130,6 +136,8 @@ impl Metric {
             Metric::RealisedWinRate => "realised_win_rate",
             Metric::CoverageEffort => "coverage_effort",
             Metric::PerformanceExits => "performance_exits",
+            Metric::Managers => "managers",
+            Metric::Promotions => "promotions",
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod customers;
 pub mod leadership;
+pub mod managers;
 pub mod market;
 pub mod metrics;
 pub mod org;

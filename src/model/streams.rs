@@ -44,6 +44,8 @@ pub enum Purpose {
     Leadership = 10,
     /// Random layoffs: who goes.
     Layoff = 11,
+    /// First-line managers: promotions and outside hiring lags.
+    Managers = 12,
 }
 
 /// The entity id of organisation-wide streams.

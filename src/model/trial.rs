@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::customers::CustomerBase;
 use super::leadership::{Effects, Vp};
+use super::managers::Bench;
 use super::metrics::Metric;
 use super::org::{NEVER, SeatState, Seats};
 use super::pipeline::{Ledger, Outcome};
@@ -94,6 +95,7 @@ pub struct Workspace {
     scratch: Vec<i64>,
     demand: Vec<f64>,
     vp_completed: Vec<u32>,
+    manager_buffer: Vec<i64>,
     ranked: Vec<(i64, u32)>,
     exits: Vec<(u32, bool)>,
     /// Completed VP tenures (months) of the trials run with this workspace: a histogram.
@@ -142,6 +144,7 @@ impl Workspace {
             scratch: Vec::with_capacity(n),
             demand: vec![1.0; s.horizon()],
             vp_completed: Vec::new(),
+            manager_buffer: Vec::new(),
             ranked: Vec::new(),
             exits: Vec::new(),
             vp_hist_completed: vec![0; vp_hist_len(s)],
@@ -166,11 +169,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         vp_hist_completed,
         vp_hist_running,
         attainment_hist,
+        manager_buffer,
         ranked,
         exits,
     } = ws;
     let mut layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
     let mut vp = Vp::start(s, seed, trial, std::mem::take(vp_completed));
+    let mut bench = Bench::start(s, seed, trial, std::mem::take(manager_buffer));
     let leadership = s.leadership.as_ref();
     seats.start_trial(s, seed, trial);
     ledger.start_trial(seed, trial);
@@ -189,6 +194,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     for t in 0..h {
         let target = s.staffing.seats_by_month[t] as usize;
         let fx = leadership.map_or(Effects::NEUTRAL, |l| vp.effects(l, t as i64));
+        bench.arrive(t as i64);
         let tl = &s.timeline;
         // The plan: open seats (vacant or filled) move toward the month's target. Closed seats
         // open from the lowest index; surplus vacant seats close from the highest.
@@ -262,6 +268,14 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         );
         let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
         let bottom_multiplier = tl.get(Param::BottomProductivity, t);
+        let reps_at_work = seats.state[..max_seats]
+            .iter()
+            .filter(|st| **st == SeatState::Filled)
+            .count() as u32;
+        let managed = s
+            .managers
+            .as_ref()
+            .map_or(1.0, |m| bench.productivity(m, reps_at_work));
         let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
         let demand_t = demand[t];
         let mut quota_capacity = 0.0;
@@ -276,7 +290,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             } else {
                 1.0
             };
-            let own = own_rate * seats.skill[seat] * fx.effort * enablement;
+            let own = own_rate * seats.skill[seat] * fx.effort * enablement * managed;
             let rate = (own + inbound_per_ramp) * r * demand_t;
             let ramp_win = if s.tenure.ramp_applies_to_win_rate {
                 r
@@ -423,6 +437,25 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 }
             }
         }
+        if let Some(m) = &s.managers {
+            let n = bench.openings(m, reps_at_work, t as i64);
+            if n > 0 {
+                // The top reps by their own trailing bookings take the openings.
+                ranked.clear();
+                for seat in 0..max_seats {
+                    if seats.state[seat] == SeatState::Filled
+                        && !exits.iter().any(|e| e.0 == seat as u32)
+                    {
+                        ranked.push((-trailing(seat), seat as u32));
+                    }
+                }
+                ranked.sort_unstable();
+                let n = (n as usize).min(ranked.len());
+                exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, false)));
+                bench.promoted(n as u32, t as i64);
+                bench.promotions = n as u32;
+            }
+        }
         exits.sort_unstable();
 
         // Departures at month end: attrition (hazard by tenure and month, times the leadership
@@ -498,6 +531,24 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         );
         put(Metric::DemandIndex, t, demand_t);
         put(Metric::PerformanceExits, t, performance_exits as f64);
+        put(
+            Metric::Managers,
+            t,
+            if s.managers.is_some() {
+                bench.managers as f64
+            } else {
+                f64::NAN
+            },
+        );
+        put(
+            Metric::Promotions,
+            t,
+            if s.managers.is_some() {
+                bench.promotions as f64
+            } else {
+                f64::NAN
+            },
+        );
         // Quarter pipeline coverage at month end: open deals to be decided in the next three
         // months over the next three months' quota capacity.
         let quarter_pipeline = ledger.pipeline(t + 1, 3) as f64;
@@ -605,6 +656,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         }
     }
     *vp_completed = vp.completed;
+    *manager_buffer = bench.into_buffer();
     *out.totals = totals;
 }
 

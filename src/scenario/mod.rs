@@ -222,6 +222,21 @@ pub struct LeadershipParams {
     pub phase_in_months: u32,
 }
 
+/// First-line managers.
+#[derive(Debug, Clone)]
+pub struct ManagerParams {
+    /// Reps per manager.
+    pub span: u32,
+    /// Managers at the start.
+    pub starting: u32,
+    /// Months to hire from outside.
+    pub time_to_fill_months: Dist,
+    /// Share of openings filled by promotion.
+    pub promote_share: f64,
+    /// Productivity of unmanaged reps.
+    pub unmanaged_productivity: f64,
+}
+
 /// Performance management.
 #[derive(Debug, Clone, Copy)]
 pub struct PerformanceParams {
@@ -283,6 +298,8 @@ pub struct Scenario {
     pub coverage: Option<CoverageParams>,
     /// Performance management, if any.
     pub performance: Option<PerformanceParams>,
+    /// First-line managers, if modelled.
+    pub managers: Option<ManagerParams>,
     /// Annual quota of a ramped rep (USD) and whether it ramps; `None` without `[quota]`.
     pub quota: Option<(f64, bool)>,
     /// Bookings plan per fiscal year (aligned with `clock.fiscal_years`, pro-rated); `None`
@@ -539,6 +556,33 @@ impl Validator<'_> {
         });
         let leadership = self.leadership(&raw, plan_by_month.is_some())?;
         let coverage = self.coverage(&raw, quota.is_some())?;
+        let managers = match &raw.managers {
+            None => None,
+            Some(m) => {
+                let span = *m.span_of_control.get_ref();
+                if span == 0 {
+                    return Err(self
+                        .err(
+                            m.span_of_control.span(),
+                            "span_of_control must be at least 1",
+                        )
+                        .help("first-line managers typically lead 6-10 reps"));
+                }
+                Some(ManagerParams {
+                    span,
+                    starting: m
+                        .starting_managers
+                        .unwrap_or(staffing.starting_filled.div_ceil(span)),
+                    time_to_fill_months: self.dist(
+                        &m.time_to_fill_months,
+                        Domain::NON_NEGATIVE,
+                        "managers.time_to_fill_months",
+                    )?,
+                    promote_share: m.promote_from_within_share.0,
+                    unmanaged_productivity: m.unmanaged_productivity_multiplier.0,
+                })
+            }
+        };
         let performance = match &raw.performance_management {
             None => None,
             Some(pm) => {
@@ -610,6 +654,7 @@ impl Validator<'_> {
             leadership,
             coverage,
             performance,
+            managers,
             quota,
             plan_by_fiscal_year,
             plan_by_month,

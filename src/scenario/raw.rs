@@ -105,6 +105,9 @@ pub struct RawScenario {
     /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership: Option<Leadership>,
+    /// First-line managers: span of control, hiring lag, promotions from the team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managers: Option<Managers>,
     /// Performance management ("fire fast"): exit reps far below quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<PerformanceManagement>")]
@@ -815,4 +818,37 @@ pub struct PerformanceManagement {
     pub window_months: u32,
     /// Reps below this share of their quota over the window are exited (e.g. 0.5 for 50%).
     pub min_share_of_quota: NonNegative,
+}
+
+/// `[managers]`: first-line sales managers. Every `span_of_control` reps need a manager; when
+/// more are needed, each opening is filled by promoting the team's top rep (at once; the rep's
+/// territory falls vacant and is backfilled) with probability `promote_from_within_share`, or
+/// by an outside hire after the time to fill. Reps beyond the managers' span work at
+/// `unmanaged_productivity_multiplier`. Managers do not leave in this version.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Managers {
+    /// Reps per first-line manager.
+    #[schemars(with = "u32")]
+    pub span_of_control: Spanned<u32>,
+    /// Managers at the start (default: enough for the starting reps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_managers: Option<u32>,
+    /// Months to hire a manager from outside (rounded to whole months; default 3).
+    #[serde(default = "three_months")]
+    #[schemars(with = "DistSpec")]
+    pub time_to_fill_months: Spanned<DistSpec>,
+    /// Share of openings filled by promoting the top rep (by bookings over the last 6 months).
+    #[serde(default = "half")]
+    pub promote_from_within_share: Probability,
+    /// Opportunity creation of reps without a manager, relative to managed reps (default 0.85).
+    #[serde(default = "point_eight_five")]
+    pub unmanaged_productivity_multiplier: NonNegative,
+}
+
+fn three_months() -> Spanned<DistSpec> {
+    Spanned::new(0..0, DistSpec::Value(3.0))
+}
+fn point_eight_five() -> NonNegative {
+    NonNegative(0.85)
 }
