@@ -191,12 +191,14 @@ pub fn build(horizon: usize, base: Vec<Vec<f64>>, mut changes: Vec<Change>) -> T
         for &(p, target) in &c.set {
             let v = &mut series[p as usize];
             let before = if c.month > 0 { v[c.month - 1] } else { v[0] };
+            // A ramp needs a finite starting point (a capacity of "no limit" cannot ramp down).
+            let ramp_months = if before.is_finite() { c.ramp_months } else { 0 };
             for (i, slot) in v.iter_mut().enumerate().skip(c.month) {
                 let k = i - c.month + 1;
-                *slot = if k >= c.ramp_months || c.ramp_months == 0 {
+                *slot = if k >= ramp_months || ramp_months == 0 {
                     target
                 } else {
-                    before + (target - before) * k as f64 / c.ramp_months as f64
+                    before + (target - before) * k as f64 / ramp_months as f64
                 };
             }
         }

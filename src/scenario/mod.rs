@@ -924,6 +924,13 @@ impl Validator<'_> {
         has_leadership: bool,
     ) -> Result<events::Timeline, InputError> {
         use events::{Change, PARAMETERS, Param};
+        let skill_is_fixed = raw.reps.skill_top_20pct_share.is_none()
+            && raw
+                .reps
+                .skill
+                .get_ref()
+                .build(Domain::NON_NEGATIVE)
+                .is_ok_and(|d| d.sampler.fixed().is_some());
         let h = clock.horizon;
         let constant = |v: f64| vec![v; h];
         let base = vec![
@@ -1004,14 +1011,10 @@ impl Validator<'_> {
                             .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
                             .help("add [coverage] with policy = \"global\" and target_multiple"));
                     }
-                    let global_coverage = raw
-                        .coverage
-                        .as_ref()
-                        .is_some_and(|c| c.get_ref().policy == raw::CoveragePolicy::Global);
-                    if matches!(p, Param::CoverageTarget) && !global_coverage {
+                    if matches!(p, Param::BottomProductivity) && skill_is_fixed {
                         return Err(self
-                            .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
-                            .help("add [coverage] with policy = \"global\" and target_multiple"));
+                            .err(table.span(), "enablement lifts the reps below the 80th percentile of skill, but every rep has the same skill")
+                            .help("give reps a skill spread: reps.skill as a distribution, or reps.skill_top_20pct_share"));
                     }
                     if matches!(p, Param::AnnualQuota) && quota.is_none() {
                         return Err(self
