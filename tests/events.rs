@@ -1,6 +1,9 @@
 //! The events timeline: parameters set or ramped from a month on, hiring freezes, layoffs and
 //! forced VP changes, each checked where its effect can be worked out exactly.
 
+mod common;
+
+use common::scenario;
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
@@ -24,8 +27,7 @@ no_decision = 0
 "#;
 
 fn with(extra: &str) -> Scenario {
-    Scenario::from_toml(&format!("{ORG}{extra}"), "events.toml", "events")
-        .unwrap_or_else(|e| panic!("{e}"))
+    scenario(&format!("{ORG}{extra}"))
 }
 
 fn run(s: &Scenario) -> Results {

@@ -5,30 +5,17 @@
 //! variance, never from a tolerance tuned until green. With Z = 4 a correct model fails a given
 //! check with probability about 6e-5; the seeds are fixed, so each check is deterministic.
 
+mod common;
+
+use common::{mean_over, scenario};
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
 
 const Z: f64 = 4.0;
 
-fn scenario(body: &str) -> Scenario {
-    Scenario::from_toml(body, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn run(s: &Scenario, trials: usize, seed: u64) -> Results {
     simulate(s, trials, seed, &|_| ())
-}
-
-/// Mean over trials of the average of `metric` over `months`.
-fn mean_over(r: &Results, metric: Metric, months: std::ops::Range<usize>) -> f64 {
-    let per_trial = |t: usize| {
-        months
-            .clone()
-            .map(|m| r.monthly_value(t, metric, m) as f64)
-            .sum::<f64>()
-            / months.len() as f64
-    };
-    (0..r.trials).map(per_trial).sum::<f64>() / r.trials as f64
 }
 
 const FIXED_ORG: &str = r#"

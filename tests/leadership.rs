@@ -1,6 +1,9 @@
 //! The VP-of-Sales model: tenure bookkeeping, board reviews, and the cost of a transition,
 //! against values that can be worked out by hand.
 
+mod common;
+
+use common::scenario;
 use revsim::engine::{Results, without_leadership};
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
@@ -28,8 +31,7 @@ fiscal_year_bookings_usd = [1_440_000]
 "#;
 
 fn with(extra: &str) -> Scenario {
-    let text = format!("{ORG}{extra}");
-    Scenario::from_toml(&text, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+    scenario(&format!("{ORG}{extra}"))
 }
 
 fn zero_phases(search_months: f64, effort: f64) -> String {

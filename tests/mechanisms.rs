@@ -1,6 +1,9 @@
 //! Direction and, where an analytic answer exists, magnitude of the issue-3 mechanisms:
 //! coverage, the coverage policy, Pareto skill, performance management, vacant-territory churn.
 
+mod common;
+
+use common::{mean_over, scenario};
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
@@ -28,16 +31,7 @@ ramped = false
 "#;
 
 fn with(extra: &str) -> Scenario {
-    Scenario::from_toml(&format!("{ORG}{extra}"), "m.toml", "m").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn mean_over(r: &Results, metric: Metric, months: std::ops::Range<usize>) -> f64 {
-    let n = (r.trials * months.len()) as f64;
-    (0..r.trials)
-        .flat_map(|t| months.clone().map(move |m| (t, m)))
-        .map(|(t, m)| r.monthly_value(t, metric, m) as f64)
-        .sum::<f64>()
-        / n
+    scenario(&format!("{ORG}{extra}"))
 }
 
 #[test]

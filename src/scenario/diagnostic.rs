@@ -131,8 +131,9 @@ impl InputError {
             }
         } else if msg.starts_with("missing field `") {
             err.message = msg.replacen("missing field", "missing key", 1);
-            err.help
-                .push("add the key; `revsim init FILE` writes a template with every key".into());
+            err.help.push(
+                "add the key; docs/scenario-reference.md lists every key with an example".into(),
+            );
         }
         err
     }
