@@ -3,31 +3,13 @@
 
 mod common;
 
-use common::scenario;
+use common::{scenario, small_org};
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
 
-/// 20 reps, no ramp, 2 opportunities a month each, win rate 0.3, deals of exactly $10,000
-/// decided in their creation month.
-const ORG: &str = r#"
-[simulation]
-start_month = "2027-01"
-horizon_months = 12
-[org]
-seats = 20
-[pipeline]
-opportunities_per_rep_month = 2.0
-deal_size_usd = 10000
-cycle_months = 0
-[pipeline.outcomes]
-won = 0.3
-lost = 0.7
-no_decision = 0
-"#;
-
 fn with(extra: &str) -> Scenario {
-    scenario(&format!("{ORG}{extra}"))
+    scenario(&format!("{}{extra}", small_org(12)))
 }
 
 fn run(s: &Scenario) -> Results {
@@ -159,9 +141,13 @@ fn a_forced_vp_change_happens_in_its_month() {
 #[test]
 fn events_are_checked_at_their_line() {
     let bad = |extra: &str| {
-        Scenario::from_toml(&format!("{ORG}{extra}"), "events.toml", "events")
-            .unwrap_err()
-            .to_string()
+        Scenario::from_toml(
+            &format!("{}{extra}", small_org(12)),
+            "events.toml",
+            "events",
+        )
+        .unwrap_err()
+        .to_string()
     };
     let e = bad(
         "[[events]]\nmonth = \"2027-07\"\nset = { \"pipeline.oportunities_per_rep_month\" = 4 }\n",

@@ -3,35 +3,20 @@
 
 mod common;
 
-use common::scenario;
+use common::{scenario, small_org};
 use revsim::engine::{Results, without_leadership};
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
 
 const Z: f64 = 4.0;
 
-/// N = 20 reps, no ramp or attrition, 2 opportunities a month each, win rate 0.3, deals of
-/// exactly $10,000 decided in their creation month: E[bookings per month] = $120,000.
-const ORG: &str = r#"
-[simulation]
-start_month = "2027-01"
-horizon_months = 36
-[org]
-seats = 20
-[pipeline]
-opportunities_per_rep_month = 2.0
-deal_size_usd = 10000
-cycle_months = 0
-[pipeline.outcomes]
-won = 0.3
-lost = 0.7
-no_decision = 0
-[plan]
-fiscal_year_bookings_usd = [1_440_000]
-"#;
+/// The small org over 36 months with a plan of its expected bookings, $1.44M a year.
+fn org() -> String {
+    small_org(36) + "[plan]\nfiscal_year_bookings_usd = [1_440_000]\n"
+}
 
 fn with(extra: &str) -> Scenario {
-    scenario(&format!("{ORG}{extra}"))
+    scenario(&format!("{}{extra}", org()))
 }
 
 fn zero_phases(search_months: f64, effort: f64) -> String {
@@ -109,7 +94,7 @@ fn a_board_that_always_fails_the_vp_replaces_them_at_every_review() {
 
 #[test]
 fn a_board_review_without_a_plan_is_an_error() {
-    let text = ORG.replace("[plan]\nfiscal_year_bookings_usd = [1_440_000]\n", "")
+    let text = org().replace("[plan]\nfiscal_year_bookings_usd = [1_440_000]\n", "")
         + "[leadership]\n[leadership.board_review]\ngrace_months = 3\n";
     let e = Scenario::from_toml(&text, "test.toml", "test")
         .unwrap_err()
