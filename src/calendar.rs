@@ -118,11 +118,6 @@ impl FiscalYear {
     pub fn range(&self) -> std::ops::Range<usize> {
         self.first_month..self.first_month + self.months
     }
-
-    /// Whether the whole fiscal year lies inside the horizon.
-    pub fn is_full(&self) -> bool {
-        self.months == 12
-    }
 }
 
 /// Splits a horizon of `horizon` months from `start` into fiscal years starting in

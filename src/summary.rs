@@ -209,7 +209,7 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             |buf, cell| {
                 buf.clear();
                 buf.extend((0..r.trials).map(|t| r.monthly[t * stride + cell] as f64));
-                dist(std::mem::take(buf))
+                Distribution::of(buf).unwrap_or_else(|| dist(Vec::new()))
             },
         )
         .collect();

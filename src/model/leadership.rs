@@ -8,7 +8,9 @@
 //! attrition. At the end of rollout the new VP may purge the lowest performers. After
 //! re-onboarding the new VP's initiative (a win-rate multiplier drawn per VP, possibly below 1)
 //! phases in linearly. A VP replaced before that lands leaves only the transition costs behind:
-//! the death spiral. The starting VP's changes have already landed (multiplier 1).
+//! the death spiral. The starting VP's changes have already landed (multiplier 1). A forced
+//! change that falls while the seat is empty (during a search) has no VP to remove and is
+//! ignored.
 
 use rand::RngExt;
 

@@ -54,15 +54,16 @@ impl Bench {
         (managed + (reps as f64 - managed) * m.unmanaged_productivity) / reps as f64
     }
 
-    /// Opens the month-end manager openings for `reps` reps; returns how many are filled by
-    /// promoting a rep now (the caller picks who).
+    /// Opens the month-end manager openings for `reps` reps; returns how many are to be filled
+    /// by promoting a rep now (the caller picks who and reports back with [`Bench::promoted`]).
     pub fn openings(&mut self, m: &ManagerParams, reps: u32, t: i64) -> u32 {
         self.promotions = 0;
         let needed = reps.div_ceil(m.span);
         let have = self.managers + self.pending.len() as u32;
+        let mut by_promotion = 0;
         for _ in have..needed {
             if self.rng.random::<f64>() < m.promote_share {
-                self.promotions += 1;
+                by_promotion += 1;
             } else {
                 let ttf = (m.time_to_fill_months.sample(&mut self.rng) + 0.5)
                     .floor()
@@ -70,11 +71,12 @@ impl Bench {
                 self.pending.push(t + 1 + ttf);
             }
         }
-        self.promotions
+        by_promotion
     }
 
-    /// Records `n` promoted reps as managers from next month.
+    /// Records the `n` reps promoted at the end of month `t`: managers from next month.
     pub fn promoted(&mut self, n: u32, t: i64) {
+        self.promotions = n;
         for _ in 0..n {
             self.pending.push(t + 1);
         }

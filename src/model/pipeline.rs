@@ -240,7 +240,8 @@ impl Ledger {
         }
         if self.track_open && d > open_from as i64 {
             let open = &mut self.open[seat];
-            if open.len() >= 256 {
+            // Prune decided deals when the list doubles past 256: amortised O(1) per deal.
+            if open.len() >= 256 && open.len().is_power_of_two() {
                 open.retain(|o| o.decided as usize > open_from);
             }
             open.push(OpenDeal {

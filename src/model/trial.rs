@@ -453,7 +453,6 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 let n = (n as usize).min(ranked.len());
                 exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, false)));
                 bench.promoted(n as u32, t as i64);
-                bench.promotions = n as u32;
             }
         }
         exits.sort_unstable();
@@ -562,7 +561,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
             },
         );
         if s.coverage.is_some() {
-            let reps = (filled + departures) as f64;
+            let reps = reps_at_work as f64;
             put(
                 Metric::CoverageEffort,
                 t,
@@ -661,26 +660,39 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
 }
 
 /// Gives the starting reps the pipeline they would have built before the start: for each of
-/// the `warm_up_months` before the start in which the current rep was in seat, the deals they
-/// created (at their ramp then, with an equal share of the inbound pool), of which those still
-/// open at the start month stay in the books.
+/// the `warm_up_months` before the start, the deals each starting rep then in seat created (at
+/// their ramp then, with a ramp-weighted share of the inbound pool, as inside the horizon), of
+/// which those still open at the start month stay in the books.
 fn seed_starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger) {
     let p = &s.pipeline;
-    let w = p.warm_up_months as i64;
-    let filled = s.staffing.starting_filled.max(1) as f64;
-    let inbound = p.inbound_opportunities_per_month / filled;
-    for seat in 0..s.staffing.starting_filled as usize {
-        let hired = seats.hire_month[seat] as i64;
-        for m in (-w).max(hired)..0 {
-            let r = s.tenure.ramp((m - hired) as usize);
-            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound) * r;
-            let win = seats.win_rate[seat]
-                * if s.tenure.ramp_applies_to_win_rate {
-                    r
-                } else {
-                    1.0
-                };
-            ledger.create_before_start(s, seat, m, rate, win);
+    let starting = 0..s.staffing.starting_filled as usize;
+    for m in -(p.warm_up_months as i64)..0 {
+        let ramp = |seat: usize| {
+            let hired = seats.hire_month[seat] as i64;
+            if m >= hired {
+                s.tenure.ramp((m - hired) as usize)
+            } else {
+                0.0
+            }
+        };
+        let ramp_sum: f64 = starting.clone().map(ramp).sum();
+        let inbound_per_ramp = if ramp_sum > 0.0 {
+            p.inbound_opportunities_per_month / ramp_sum
+        } else {
+            0.0
+        };
+        for seat in starting.clone() {
+            let r = ramp(seat);
+            if r <= 0.0 && m < seats.hire_month[seat] as i64 {
+                continue;
+            }
+            let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp) * r;
+            let ramp_win = if s.tenure.ramp_applies_to_win_rate {
+                r
+            } else {
+                1.0
+            };
+            ledger.create_before_start(s, seat, m, rate, seats.win_rate[seat] * ramp_win);
         }
     }
 }

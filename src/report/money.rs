@@ -5,25 +5,27 @@ pub fn usd(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
-    let a = v.abs();
     let sign = if v < 0.0 { "-" } else { "" };
-    let (x, suffix) = if a >= 1e9 {
-        (a / 1e9, "B")
-    } else if a >= 1e6 {
-        (a / 1e6, "M")
-    } else if a >= 1e3 {
-        (a / 1e3, "K")
-    } else {
+    let a = v.abs();
+    if a.round() < 1e3 {
         return format!("{sign}${a:.0}");
-    };
-    let digits = if x >= 100.0 {
-        0
-    } else if x >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{sign}${x:.digits$}{suffix}")
+    }
+    // Pick the suffix after rounding, so 999,950 reads $1.00M rather than $1000K.
+    for (scale, suffix) in [(1e3, "K"), (1e6, "M"), (1e9, "B")] {
+        let x = a / scale;
+        let digits = if x >= 100.0 {
+            0
+        } else if x >= 10.0 {
+            1
+        } else {
+            2
+        };
+        let shown = format!("{x:.digits$}");
+        if shown.parse::<f64>().unwrap_or(x) < 1000.0 || suffix == "B" {
+            return format!("{sign}${shown}{suffix}");
+        }
+    }
+    unreachable!("the B suffix always returns")
 }
 
 /// A share as a percentage with no decimals: 0.483 -> "48%".
@@ -57,6 +59,8 @@ mod tests {
         assert_eq!(usd(1_240_000.0), "$1.24M");
         assert_eq!(usd(48_000_000.0), "$48.0M");
         assert_eq!(usd(-2_100_000_000.0), "-$2.10B");
+        assert_eq!(usd(999_950.0), "$1.00M");
+        assert_eq!(usd(999.6), "$1.00K");
         assert_eq!(pct(0.483), "48%");
         assert_eq!(count(46.0), "46");
         assert_eq!(count(46.25), "46.2");

@@ -128,8 +128,6 @@ pub struct Timeline {
     pub force_vp_change: Vec<bool>,
     /// Layoffs at the end of a month: (month, reps, who).
     pub layoffs: Vec<(usize, u32, LayoffWho)>,
-    /// Whether any event exists.
-    pub any: bool,
 }
 
 impl Timeline {
@@ -185,7 +183,6 @@ pub fn build(horizon: usize, base: Vec<Vec<f64>>, mut changes: Vec<Change>) -> T
         hiring_freeze: vec![false; horizon],
         force_vp_change: vec![false; horizon],
         layoffs: Vec::new(),
-        any: !changes.is_empty(),
     };
     for c in &changes {
         for &(p, target) in &c.set {
