@@ -28,6 +28,15 @@ pub enum Outcome {
     NoDecision = 2,
 }
 
+/// Which of a seat's streams a draw comes from.
+#[derive(Debug, Clone, Copy)]
+enum Draw {
+    /// Counts and outcomes.
+    Opportunity,
+    /// Sizes and cycle times.
+    Deal,
+}
+
 /// A deal still open, kept per seat only when a leaver policy is active.
 #[derive(Debug, Clone, Copy)]
 struct OpenDeal {
@@ -175,19 +184,11 @@ impl Ledger {
             return 0;
         }
         let p = &s.pipeline;
-        let rng = if before_start {
-            &mut self.start_rng[seat]
-        } else {
-            &mut self.opp_rng[seat]
-        };
+        let rng = self.rng(seat, before_start, Draw::Opportunity);
         let n = Poisson::new(rate).map_or(0.0, |d| d.sample(rng)) as u32;
         let lost_cut = win_rate + (1.0 - win_rate) * p.lost_share_of_non_wins;
         for _ in 0..n {
-            let rng = if before_start {
-                &mut self.start_rng[seat]
-            } else {
-                &mut self.opp_rng[seat]
-            };
+            let rng = self.rng(seat, before_start, Draw::Opportunity);
             let u: f64 = rng.random();
             let outcome = if u < win_rate {
                 Outcome::Won
@@ -196,11 +197,7 @@ impl Ledger {
             } else {
                 Outcome::NoDecision
             };
-            let rng = if before_start {
-                &mut self.start_rng[seat]
-            } else {
-                &mut self.deal_rng[seat]
-            };
+            let rng = self.rng(seat, before_start, Draw::Deal);
             let value = (p.deal_size_usd.sample(rng) * size_multiplier)
                 .round()
                 .min(1e15) as i64;
@@ -208,6 +205,16 @@ impl Ledger {
             self.record(seat, t, t + cycle, value, outcome);
         }
         n
+    }
+
+    /// The stream for a seat's draws: its opportunity or deal stream, or, for deals opened
+    /// before the start, its starting-pipeline stream for both.
+    fn rng(&mut self, seat: usize, before_start: bool, draw: Draw) -> &mut StreamRng {
+        match (before_start, draw) {
+            (true, _) => &mut self.start_rng[seat],
+            (false, Draw::Opportunity) => &mut self.opp_rng[seat],
+            (false, Draw::Deal) => &mut self.deal_rng[seat],
+        }
     }
 
     /// Books one deal created in month `t` and decided in month `d` into the ledgers.

@@ -533,20 +533,12 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(
             Metric::Managers,
             t,
-            if s.managers.is_some() {
-                bench.managers as f64
-            } else {
-                f64::NAN
-            },
+            defined(s.managers.is_some(), bench.managers as f64),
         );
         put(
             Metric::Promotions,
             t,
-            if s.managers.is_some() {
-                bench.promotions as f64
-            } else {
-                f64::NAN
-            },
+            defined(s.managers.is_some(), bench.promotions as f64),
         );
         // Quarter pipeline coverage at month end: open deals to be decided in the next three
         // months over the next three months' quota capacity.
@@ -584,12 +576,9 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 s.plan_by_month.as_deref(),
             )
         });
-        put(Metric::VpChanges, t, f64::from(u8::from(vp_left)));
-        put(
-            Metric::VpInTransition,
-            t,
-            f64::from(u8::from(in_transition)),
-        );
+        let vp_flag = |b: bool| defined(leadership.is_some(), f64::from(u8::from(b)));
+        put(Metric::VpChanges, t, vp_flag(vp_left));
+        put(Metric::VpInTransition, t, vp_flag(in_transition));
         totals.vp_transition_months += u32::from(in_transition);
 
         totals.hires += hires;
@@ -695,6 +684,12 @@ fn seed_starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger) {
             ledger.create_before_start(s, seat, m, rate, seats.win_rate[seat] * ramp_win);
         }
     }
+}
+
+/// `v` where the scenario has the mechanism behind a metric; otherwise undefined (NaN, left out
+/// of monthly.csv), not zero.
+fn defined(on: bool, v: f64) -> f64 {
+    if on { v } else { f64::NAN }
 }
 
 /// Share of the total held by the top `fraction` of values (at least one value); NaN if the
