@@ -28,6 +28,11 @@ pub enum Command {
         after_help = "Examples:\n  revsim run scenarios/baseline.toml\n  revsim run scenarios/baseline.toml --trials 50000 --seed 7 --out out/board-pack --force"
     )]
     Run(RunArgs),
+    /// Run several scenarios on common random numbers and report how they differ.
+    #[command(
+        after_help = "The first file is the reference; every other is compared with it.\n\nExamples:\n  revsim compare scenarios/vp-stable.toml scenarios/vp-churn.toml\n  revsim compare base.toml hire-faster.toml hire-more.toml --trials 20000 --out out/hiring"
+    )]
+    Compare(CompareArgs),
     /// Validate scenario files without simulating.
     #[command(after_help = "Example:\n  revsim check scenarios/*.toml")]
     Check {
@@ -74,6 +79,32 @@ pub struct RunArgs {
     pub threads: Option<usize>,
 }
 
+/// Arguments of `revsim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files: the reference first, then the alternatives (2 to 7 in all).
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    /// Trials per scenario (default: the reference's `simulation.trials`).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed shared by every scenario (default: the reference's `simulation.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory (default: out/compare-<first>-vs-<second>...).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the files of a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
 /// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.chain().any(|c| c.is::<InputError>()) {
@@ -103,6 +134,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Run(a) => run(&a),
+        Command::Compare(a) => compare(&a),
         Command::Check { files } => check(&files),
         Command::Init { file, force } => init(&file, force),
         Command::Schema => {
@@ -117,17 +149,36 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     }
 }
 
-fn run(a: &RunArgs) -> anyhow::Result<()> {
-    let s = Scenario::load(&a.file)?;
-    let trials = a.trials.unwrap_or(s.trials);
-    if trials == 0 {
+fn trial_count(requested: u64) -> anyhow::Result<usize> {
+    if requested == 0 {
         return Err(
             InputError::file("--trials", "0 trials cannot give a distribution")
                 .help("use at least 1")
                 .into(),
         );
     }
-    let trials = usize::try_from(trials).context("trial count too large")?;
+    usize::try_from(requested).context("trial count too large")
+}
+
+/// A progress bar on a terminal's stderr; hidden when quiet or redirected.
+fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(total as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} trials [{bar:30}] {per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    b
+}
+
+fn run(a: &RunArgs) -> anyhow::Result<()> {
+    let s = Scenario::load(&a.file)?;
+    let trials = trial_count(a.trials.unwrap_or(s.trials))?;
     let seed = a.seed.unwrap_or(s.seed);
     let out = a
         .out
@@ -139,21 +190,8 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         .num_threads(a.threads.unwrap_or(0))
         .build()?;
     let threads = pool.current_num_threads();
-    let show = !a.quiet && std::io::stderr().is_terminal();
-    let bar = if show {
-        let passes = if s.leadership.is_some() { 2 } else { 1 };
-        let b = indicatif::ProgressBar::new((passes * trials) as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {pos}/{len} trials [{bar:30}] {per_sec} eta {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let passes = if s.leadership.is_some() { 2 } else { 1 };
+    let bar = progress_bar(a.quiet, passes * trials);
     let started = Instant::now();
     let (results, calm, summary, monthly) = pool.install(|| {
         let r = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
@@ -173,26 +211,159 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         trials,
         threads,
         wall_time_s: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-        files: RUN_FILES.to_vec(),
+        files: Vec::new(),
     };
-    report::write_run(
-        &dir,
-        &s,
-        &results,
-        calm.as_ref(),
-        &summary,
-        &monthly,
-        &manifest,
-    )?;
+    let files = pool.install(|| {
+        report::write_run(
+            &dir,
+            &s,
+            &results,
+            calm.as_ref(),
+            &summary,
+            &monthly,
+            &manifest,
+        )
+    })?;
     if !a.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;
         writeln!(
             stdout,
-            "\nWrote {} ({}) in {:.1} s.",
+            "\nWrote {} ({}, and {} charts) in {:.1} s.",
             dir.path().display(),
-            RUN_FILES.join(", "),
+            ["report.html"]
+                .iter()
+                .chain(RUN_FILES.iter())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            files.iter().filter(|f| f.ends_with(".svg")).count(),
             manifest.wall_time_s
+        )?;
+    }
+    Ok(())
+}
+
+fn compare(a: &CompareArgs) -> anyhow::Result<()> {
+    use crate::compare::{Arm, MAX_SCENARIOS};
+    if a.files.len() > MAX_SCENARIOS {
+        return Err(InputError::file(
+            "revsim compare",
+            format!(
+                "{} scenarios given; a comparison takes at most {MAX_SCENARIOS}, one colour each",
+                a.files.len()
+            ),
+        )
+        .help("split the scenarios into several comparisons that share the reference")
+        .into());
+    }
+    let scenarios = a
+        .files
+        .iter()
+        .map(|f| Scenario::load(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reference = &scenarios[0];
+    for s in &scenarios[1..] {
+        if s.clock.start != reference.clock.start || s.horizon() != reference.horizon() {
+            return Err(InputError::file(
+                &s.source,
+                format!(
+                    "starts {} for {} months, but the reference {} starts {} for {} months; a comparison needs one calendar",
+                    s.clock.start,
+                    s.horizon(),
+                    reference.source,
+                    reference.clock.start,
+                    reference.horizon()
+                ),
+            )
+            .help("set simulation.start_month and simulation.horizon_months alike in every file")
+            .into());
+        }
+    }
+    let trials = trial_count(a.trials.unwrap_or(reference.trials))?;
+    let seed = a.seed.unwrap_or(reference.seed);
+    let labels = crate::compare::unique_labels(
+        &scenarios.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+    );
+    let out = a.out.clone().unwrap_or_else(|| {
+        let names: Vec<String> = scenarios.iter().map(|s| safe_dir_name(&s.name)).collect();
+        Path::new("out").join(format!("compare-{}", names.join("-vs-")))
+    });
+    let dir = OutputDir::prepare(&out, a.force)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
+    let threads = pool.current_num_threads();
+    let bar = progress_bar(a.quiet, trials * scenarios.len());
+    let started = Instant::now();
+    let (arms, diffs) = pool.install(|| {
+        let arms: Vec<Arm> = scenarios
+            .into_iter()
+            .zip(labels)
+            .map(|(s, label)| {
+                let results = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
+                let summary = crate::summary::summarize(&s, &results, None);
+                let monthly = crate::summary::monthly(&results);
+                Arm {
+                    label,
+                    scenario: s,
+                    results,
+                    summary,
+                    monthly,
+                }
+            })
+            .collect();
+        let diffs = crate::compare::differences(&arms, seed);
+        (arms, diffs)
+    });
+    bar.finish_and_clear();
+    let wall_time_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let inputs =
+        crate::compare::input_differences(&arms.iter().map(|a| &a.scenario).collect::<Vec<_>>());
+    let command = format!(
+        "revsim compare {} --seed {seed} --trials {trials}",
+        arms.iter()
+            .map(|a| a.scenario.source.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let files = pool.install(|| {
+        report::write_compare(
+            &dir,
+            &arms,
+            &diffs,
+            &inputs,
+            &report::CompareRun {
+                seed,
+                trials,
+                threads,
+                wall_time_s,
+                command,
+            },
+        )
+    })?;
+    if !a.quiet {
+        let mut stdout = std::io::stdout().lock();
+        for d in diffs.iter().filter(|d| d.period == "horizon") {
+            writeln!(stdout, "{}", report::html::compare_sentence(d))?;
+        }
+        if !inputs.is_empty() {
+            writeln!(stdout, "\nInputs that differ:")?;
+            for d in &inputs {
+                let values: Vec<String> = d
+                    .values
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| "(default)".into()))
+                    .collect();
+                writeln!(stdout, "  {}: {}", d.key, values.join(" | "))?;
+            }
+        }
+        writeln!(
+            stdout,
+            "\nWrote {} (report.html and {} files) in {:.1} s.",
+            dir.path().display(),
+            files.len() - 1,
+            wall_time_s
         )?;
     }
     Ok(())

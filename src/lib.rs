@@ -12,7 +12,9 @@
 //! them; [`report`] writes them; [`cli`] is the command line.
 
 pub mod calendar;
+pub mod charts;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod model;
 pub mod report;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+mod common;
+
 fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
 }
@@ -52,8 +54,21 @@ fn every_shipped_scenario_checks_and_runs() {
         let manifest: serde_json::Value =
             serde_json::from_slice(&fs::read(out.join("run.json")).unwrap()).unwrap();
         assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+        let charts = common::assert_charts(&out);
+        for c in [
+            "bookings-distribution",
+            "plan-exceedance",
+            "cumulative-bookings-fan",
+            "arr-fan",
+            "headcount-fan",
+        ] {
+            assert!(charts.iter().any(|n| n == c), "{}: no {c}", path.display());
+        }
         // No temporary files left behind.
-        for e in fs::read_dir(&out).unwrap() {
+        for e in fs::read_dir(&out)
+            .unwrap()
+            .chain(fs::read_dir(out.join("charts")).unwrap())
+        {
             let name = e.unwrap().file_name().to_string_lossy().to_string();
             assert!(!name.starts_with('.'), "leftover {name}");
         }
@@ -82,7 +97,15 @@ fn outputs_are_identical_on_one_and_two_threads() {
             .assert()
             .success();
     }
-    for f in ["summary.json", "monthly.csv", "trials.csv"] {
+    for f in [
+        "summary.json",
+        "monthly.csv",
+        "trials.csv",
+        "report.html",
+        "charts/bookings-distribution.svg",
+        "charts/bookings-distribution.png",
+        "charts/headcount-fan.png",
+    ] {
         let a = fs::read(tmp.path().join("1").join(f)).unwrap();
         let b = fs::read(tmp.path().join("2").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");

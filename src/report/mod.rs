@@ -5,9 +5,11 @@
 //! - `monthly.csv`: tidy long format, one row per (month, metric, stat);
 //! - `trials.csv`: one row per trial with its headline totals, to recompute anything outside.
 
+pub mod html;
 pub mod money;
 pub mod output_dir;
 pub mod table;
+pub mod words;
 
 use std::io::Write;
 
@@ -41,11 +43,11 @@ pub struct Manifest {
     pub threads: usize,
     /// Wall time of the simulation and summary, seconds.
     pub wall_time_s: f64,
-    /// Files written beside this one.
-    pub files: Vec<&'static str>,
+    /// Files written beside this one (charts under `charts/`).
+    pub files: Vec<String>,
 }
 
-/// The files a run writes, in order.
+/// The data files a run writes, in order; charts and `report.html` follow them.
 pub const RUN_FILES: [&str; 4] = ["summary.json", "monthly.csv", "trials.csv", "run.json"];
 
 /// Writes every file of a run into `dir`.
@@ -57,12 +59,252 @@ pub fn write_run(
     summary: &Summary,
     monthly: &[Vec<Distribution>],
     manifest: &Manifest,
-) -> Result<(), InputError> {
+) -> Result<Vec<String>, InputError> {
     dir.write("summary.json", |w| json(w, summary))?;
     dir.write("monthly.csv", |w| write_monthly(w, s, monthly))?;
     dir.write("trials.csv", |w| write_trials(w, s, r, calm))?;
-    dir.write("run.json", |w| json(w, manifest))?;
-    Ok(())
+    let charts = crate::charts::run::charts(&crate::charts::run::RunData {
+        scenario: s,
+        results: r,
+        summary,
+        monthly,
+    });
+    let drawn = write_charts(dir, charts)?;
+    let mut files: Vec<String> = RUN_FILES.iter().map(|f| f.to_string()).collect();
+    files.push("report.html".into());
+    for (c, _) in &drawn {
+        files.push(format!("charts/{}.svg", c.name));
+        files.push(format!("charts/{}.png", c.name));
+    }
+    let manifest = Manifest {
+        files: files.clone(),
+        ..manifest.clone()
+    };
+    let html = html::run_report(s, summary, &drawn, &manifest);
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    dir.write("run.json", |w| json(w, &manifest))?;
+    Ok(files)
+}
+
+/// How a comparison was run, for its manifest and report.
+#[derive(Debug, Clone)]
+pub struct CompareRun {
+    /// Seed shared by every scenario.
+    pub seed: u64,
+    /// Trials per scenario.
+    pub trials: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time of the simulations, seconds.
+    pub wall_time_s: f64,
+    /// The command that reproduces it.
+    pub command: String,
+}
+
+/// One scenario of a comparison in its manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestScenario {
+    /// Label in the report.
+    pub label: String,
+    /// File as given.
+    pub path: String,
+    /// SHA-256 of the resolved scenario.
+    pub sha256: String,
+}
+
+/// `run.json` of a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareManifest {
+    /// revsim version.
+    pub revsim_version: &'static str,
+    /// Results version.
+    pub results_version: u32,
+    /// The scenarios, reference first.
+    pub scenarios: Vec<ManifestScenario>,
+    /// Seed shared by every scenario.
+    pub seed: u64,
+    /// Trials per scenario.
+    pub trials: usize,
+    /// Worker threads used (results do not depend on it).
+    pub threads: usize,
+    /// Wall time of the simulations, seconds.
+    pub wall_time_s: f64,
+    /// Files written beside this one.
+    pub files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ComparisonJson<'a> {
+    seed: u64,
+    trials: usize,
+    reference: &'a str,
+    scenarios: Vec<&'a Summary>,
+    differences: &'a [crate::compare::Difference],
+    input_differences: &'a [crate::compare::InputDifference],
+}
+
+/// Writes every file of a comparison into `dir`; returns their names.
+pub fn write_compare(
+    dir: &OutputDir,
+    arms: &[crate::compare::Arm],
+    diffs: &[crate::compare::Difference],
+    inputs: &[crate::compare::InputDifference],
+    run: &CompareRun,
+) -> Result<Vec<String>, InputError> {
+    let doc = ComparisonJson {
+        seed: run.seed,
+        trials: run.trials,
+        reference: arms.first().map_or("", |a| a.label.as_str()),
+        scenarios: arms.iter().map(|a| &a.summary).collect(),
+        differences: diffs,
+        input_differences: inputs,
+    };
+    dir.write("comparison.json", |w| json(w, &doc))?;
+    dir.write("differences.csv", |w| write_differences(w, diffs))?;
+    dir.write("input-differences.csv", |w| {
+        write_input_differences(w, arms, inputs)
+    })?;
+    let drawn = write_charts(dir, crate::charts::compare::charts(arms, diffs))?;
+    let mut files: Vec<String> = [
+        "report.html",
+        "comparison.json",
+        "differences.csv",
+        "input-differences.csv",
+        "run.json",
+    ]
+    .map(String::from)
+    .to_vec();
+    for (c, _) in &drawn {
+        files.push(format!("charts/{}.svg", c.name));
+        files.push(format!("charts/{}.png", c.name));
+    }
+    let info = html::CompareInfo {
+        revsim_version: env!("CARGO_PKG_VERSION"),
+        results_version: crate::RESULTS_VERSION,
+        seed: run.seed,
+        trials: run.trials,
+        command: run.command.clone(),
+    };
+    let page = html::compare_report(arms, diffs, inputs, &drawn, &info);
+    dir.write("report.html", |w| w.write_all(page.as_bytes()))?;
+    let manifest = CompareManifest {
+        revsim_version: env!("CARGO_PKG_VERSION"),
+        results_version: crate::RESULTS_VERSION,
+        scenarios: arms
+            .iter()
+            .map(|a| ManifestScenario {
+                label: a.label.clone(),
+                path: a.scenario.source.clone(),
+                sha256: a.scenario.sha256.clone(),
+            })
+            .collect(),
+        seed: run.seed,
+        trials: run.trials,
+        threads: run.threads,
+        wall_time_s: run.wall_time_s,
+        files: files.clone(),
+    };
+    dir.write("run.json", |w| json(w, &manifest))?;
+    Ok(files)
+}
+
+/// `differences.csv`: scenario, reference, period, metric, value, ci95_low, ci95_high.
+pub fn write_differences(
+    w: &mut dyn Write,
+    diffs: &[crate::compare::Difference],
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record([
+        "scenario",
+        "reference",
+        "period",
+        "metric",
+        "value",
+        "ci95_low",
+        "ci95_high",
+    ])
+    .map_err(csv_err)?;
+    for d in diffs {
+        let mut row = |metric: &str, v: f64, lo: Option<f64>, hi: Option<f64>| {
+            out.write_record([
+                d.scenario.as_str(),
+                d.reference.as_str(),
+                d.period.as_str(),
+                metric,
+                &num(v),
+                &lo.map_or(String::new(), num),
+                &hi.map_or(String::new(), num),
+            ])
+        };
+        row("p50_reference_usd", d.p50_reference_usd, None, None).map_err(csv_err)?;
+        row("p50_usd", d.p50_usd, None, None).map_err(csv_err)?;
+        for (m, e) in [
+            ("p50_difference_usd", &d.p50_difference_usd),
+            ("mean_difference_usd", &d.mean_difference_usd),
+        ] {
+            row(m, e.value, Some(e.ci95_low), Some(e.ci95_high)).map_err(csv_err)?;
+        }
+        let p = &d.p_beats_reference;
+        row(
+            "p_beats_reference",
+            p.p,
+            Some(p.ci95_low),
+            Some(p.ci95_high),
+        )
+        .map_err(csv_err)?;
+        row("share_tied", d.share_tied, None, None).map_err(csv_err)?;
+        for (m, p) in [
+            ("p_hit_plan_reference", &d.p_hit_plan_reference),
+            ("p_hit_plan", &d.p_hit_plan),
+        ] {
+            if let Some(p) = p {
+                row(m, p.p, Some(p.ci95_low), Some(p.ci95_high)).map_err(csv_err)?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// `input-differences.csv`: key, then one column per scenario (empty = not set).
+pub fn write_input_differences(
+    w: &mut dyn Write,
+    arms: &[crate::compare::Arm],
+    inputs: &[crate::compare::InputDifference],
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = vec!["key".to_string()];
+    header.extend(arms.iter().map(|a| a.label.clone()));
+    out.write_record(&header).map_err(csv_err)?;
+    for d in inputs {
+        let mut row = vec![d.key.clone()];
+        row.extend(d.values.iter().map(|v| v.clone().unwrap_or_default()));
+        out.write_record(&row).map_err(csv_err)?;
+    }
+    out.flush()
+}
+
+/// Draws `charts` (in parallel) into `dir/charts/` as SVG and PNG; returns each with its SVG.
+pub fn write_charts(
+    dir: &OutputDir,
+    charts: Vec<crate::charts::Chart>,
+) -> Result<Vec<(crate::charts::Chart, String)>, InputError> {
+    use rayon::prelude::*;
+    let drawn: Vec<(crate::charts::Chart, String, Vec<u8>)> = charts
+        .into_par_iter()
+        .map(|c| {
+            let svg = c.svg();
+            let png = c.png();
+            (c, svg, png)
+        })
+        .collect();
+    let sub = dir.subdir("charts")?;
+    let mut out = Vec::with_capacity(drawn.len());
+    for (c, svg, png) in drawn {
+        sub.write(&format!("{}.svg", c.name), |w| w.write_all(svg.as_bytes()))?;
+        sub.write(&format!("{}.png", c.name), |w| w.write_all(&png))?;
+        out.push((c, svg));
+    }
+    Ok(out)
 }
 
 fn json<T: Serialize>(w: &mut dyn Write, v: &T) -> std::io::Result<()> {

@@ -59,6 +59,19 @@ impl OutputDir {
         }
     }
 
+    /// A sub-directory (created if needed) whose files are written the same way.
+    pub fn subdir(&self, name: &str) -> Result<OutputDir, InputError> {
+        let path = self.path.join(name);
+        fs::create_dir_all(&path).map_err(|e| {
+            InputError::file(
+                path.display().to_string(),
+                format!("cannot create the output directory: {e}"),
+            )
+            .help("check the path and your permissions, or choose another --out")
+        })?;
+        Ok(OutputDir { path })
+    }
+
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.path

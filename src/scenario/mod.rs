@@ -8,6 +8,7 @@
 pub mod diagnostic;
 pub mod dist;
 pub mod events;
+pub mod flat;
 pub mod raw;
 pub mod template;
 

@@ -45,3 +45,66 @@ no_decision = 0
 "#
     )
 }
+
+/// Checks the charts and report a run or comparison wrote into `out`, as listed in its
+/// `run.json`: every file exists, each PNG decodes to a 1000-pixel-wide picture with real
+/// content (ink on a good share of it and several colours), each SVG has text and shapes, and
+/// `report.html` inlines every chart. Returns the chart names.
+pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let files: Vec<String> = manifest["files"]
+        .as_array()
+        .expect("run.json lists its files")
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let mut names = Vec::new();
+    for f in &files {
+        let path = out.join(f);
+        assert!(path.is_file(), "{}: listed but missing", path.display());
+        if let Some(stem) = f
+            .strip_prefix("charts/")
+            .and_then(|f| f.strip_suffix(".png"))
+        {
+            names.push(stem.to_string());
+            let decoder =
+                png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+            let mut reader = decoder.read_info().unwrap();
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let info = reader.next_frame(&mut buf).unwrap();
+            assert_eq!(info.width, 1000, "{f}");
+            assert!(info.height >= 400, "{f}");
+            let px = &buf[..info.buffer_size()];
+            let pixels = px.len() / 3;
+            let inked = px.chunks(3).filter(|p| p.iter().any(|c| *c < 200)).count();
+            let mut colours: Vec<[u8; 3]> = px.chunks(3).map(|p| [p[0], p[1], p[2]]).collect();
+            colours.sort_unstable();
+            colours.dedup();
+            assert!(
+                inked * 100 > pixels * 2,
+                "{f}: only {inked} of {pixels} pixels have ink"
+            );
+            assert!(colours.len() >= 8, "{f}: only {} colours", colours.len());
+        }
+        if f.ends_with(".svg") {
+            let svg = std::fs::read_to_string(&path).unwrap();
+            assert!(svg.starts_with("<svg"), "{f}");
+            assert!(svg.matches("<text").count() >= 8, "{f}: too little text");
+            assert!(
+                svg.contains("<polygon") || svg.contains("<rect") || svg.contains("<polyline"),
+                "{f}: no shapes"
+            );
+        }
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<svg").count(),
+        names.len(),
+        "report.html inlines every chart"
+    );
+    for n in &names {
+        assert!(html.contains(&format!("id=\"{n}\"")), "report lacks {n}");
+    }
+    names
+}

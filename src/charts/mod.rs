@@ -1,0 +1,629 @@
+//! Charts, drawn with plotters as SVG (inlined in `report.html`) and PNG (for slides).
+//!
+//! Every chart is first described as data ([`Chart`]: panels of bands, lines, bars and marker
+//! lines on two axes) and then drawn by one renderer, so the SVG and the PNG of a chart cannot
+//! disagree and every chart shares one look: left-aligned title, a one-line takeaway under it,
+//! currency as $1.2M, a colour-blind-safe palette (Okabe-Ito) and the bundled DejaVu Sans font.
+//!
+//! The font is compiled into the binary and registered with plotters' `ab_glyph` backend, so
+//! charts never depend on the fonts of the machine: a bare container draws the same PNG.
+
+pub mod bitmap;
+pub mod compare;
+pub mod run;
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::calendar::YearMonth;
+use crate::report::money;
+
+/// The bundled font (DejaVu Sans; licence in `assets/fonts/`).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The family name charts use; SVG viewers fall back to their own sans-serif face.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Chart width in pixels (PNG) and user units (SVG).
+pub const WIDTH: u32 = 1000;
+
+/// Okabe-Ito colours, distinguishable with the common forms of colour blindness. Scenario `i`
+/// of a comparison always gets `PALETTE[i]`.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 0, 0),       // black
+];
+
+/// Text and reference lines.
+pub const INK: RGBColor = RGBColor(33, 37, 41);
+/// Secondary text.
+pub const MUTED: RGBColor = RGBColor(90, 98, 106);
+/// The plan line (vermillion: it must stand out from the blue data).
+pub const PLAN: RGBColor = RGBColor(213, 94, 0);
+
+/// `#rrggbb` of a colour, for HTML.
+pub fn hex(c: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_err() {
+            panic!("the bundled font does not parse; the binary is damaged");
+        }
+    });
+}
+
+/// How an axis labels its values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scale {
+    /// US dollars: $45M.
+    Usd,
+    /// A share in [0, 1] shown as 40%.
+    Share,
+    /// A plain count or number.
+    Count,
+    /// Month index from a start month, labelled "Jan 2027".
+    Month(YearMonth),
+}
+
+/// One axis: its title, scale and range.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    /// Axis title.
+    pub label: String,
+    /// Label format.
+    pub scale: Scale,
+    /// Range shown.
+    pub range: (f64, f64),
+}
+
+impl Axis {
+    /// An axis over `range`.
+    pub fn new(label: impl Into<String>, scale: Scale, range: (f64, f64)) -> Axis {
+        let (lo, hi) = range;
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        Axis {
+            label: label.into(),
+            scale,
+            range: (lo, hi),
+        }
+    }
+}
+
+/// Something drawn in a panel. A `label` adds a legend entry.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// A filled band between `lo` and `hi` over `x`.
+    Band {
+        /// X values.
+        x: Vec<f64>,
+        /// Lower edge.
+        lo: Vec<f64>,
+        /// Upper edge.
+        hi: Vec<f64>,
+        /// Fill colour.
+        color: RGBColor,
+        /// Fill opacity.
+        opacity: f64,
+        /// Legend entry.
+        label: Option<String>,
+    },
+    /// A polyline.
+    Line {
+        /// X values.
+        x: Vec<f64>,
+        /// Y values.
+        y: Vec<f64>,
+        /// Colour.
+        color: RGBColor,
+        /// Stroke width, pixels.
+        width: u32,
+        /// Dashed.
+        dashed: bool,
+        /// Legend entry.
+        label: Option<String>,
+    },
+    /// Histogram bars from 0 to `height` between `left[i]` and `right[i]`.
+    Bars {
+        /// Left edges.
+        left: Vec<f64>,
+        /// Right edges.
+        right: Vec<f64>,
+        /// Heights.
+        height: Vec<f64>,
+        /// Fill colour.
+        color: RGBColor,
+        /// Fill opacity.
+        opacity: f64,
+        /// Legend entry.
+        label: Option<String>,
+    },
+    /// A vertical marker line across the panel.
+    VLine {
+        /// Position.
+        x: f64,
+        /// Colour.
+        color: RGBColor,
+        /// Stroke width, pixels.
+        width: u32,
+        /// Dashed.
+        dashed: bool,
+        /// Legend entry.
+        label: Option<String>,
+    },
+}
+
+/// Where a panel's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legend {
+    /// Top left.
+    UpperLeft,
+    /// Top right.
+    UpperRight,
+    /// Bottom right.
+    LowerRight,
+    /// Bottom left.
+    LowerLeft,
+    /// No legend (small multiples explain their marks in the chart's subtitle).
+    Hidden,
+}
+
+/// One plot area.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// Heading above the panel (for small multiples).
+    pub heading: Option<String>,
+    /// Horizontal axis.
+    pub x: Axis,
+    /// Vertical axis.
+    pub y: Axis,
+    /// What is drawn, bottom to top.
+    pub layers: Vec<Layer>,
+    /// Legend position.
+    pub legend: Legend,
+}
+
+/// A chart: a title, a one-line takeaway, and one or more panels in a grid.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// File stem: `charts/<name>.svg` and `.png`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// The takeaway, one sentence.
+    pub subtitle: String,
+    /// Panels, row by row.
+    pub panels: Vec<Panel>,
+    /// Panels per row.
+    pub columns: usize,
+}
+
+impl Chart {
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        let rows = self.panels.len().div_ceil(self.columns.max(1)).max(1) as u32;
+        if rows == 1 { 560 } else { 90 + rows * 340 }
+    }
+
+    /// The chart as an SVG document.
+    pub fn svg(&self) -> String {
+        register_font();
+        let mut out = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut out, (WIDTH, self.height())).into_drawing_area();
+            self.draw(&root).expect("drawing to a string cannot fail");
+        }
+        out
+    }
+
+    /// The chart as a PNG image.
+    pub fn png(&self) -> Vec<u8> {
+        register_font();
+        let (w, h) = (WIDTH, self.height());
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        {
+            let root = bitmap::Bitmap::new(&mut rgb, (w, h), FONT).into_drawing_area();
+            self.draw(&root).expect("drawing to a buffer cannot fail");
+        }
+        let mut png = Vec::new();
+        let mut enc = png::Encoder::new(&mut png, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().expect("PNG header into memory");
+        writer.write_image_data(&rgb).expect("PNG data into memory");
+        writer.finish().expect("PNG end into memory");
+        png
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        root.draw(&Text::new(
+            self.title.clone(),
+            (24, 16),
+            (FONT_FAMILY, 24).into_font().color(&INK),
+        ))?;
+        root.draw(&Text::new(
+            self.subtitle.clone(),
+            (24, 50),
+            (FONT_FAMILY, 16).into_font().color(&MUTED),
+        ))?;
+        let body = root.margin(80, 6, 6, 6);
+        let cols = self.columns.max(1);
+        let rows = self.panels.len().div_ceil(cols).max(1);
+        let areas = body.split_evenly((rows, cols));
+        for (panel, area) in self.panels.iter().zip(areas.iter()) {
+            draw_panel(panel, area)?;
+        }
+        root.present()
+    }
+}
+
+/// Axis tick labels: `$45M`, `40%`, `12`, `Jan 2027`.
+fn tick_label(scale: Scale, range: (f64, f64), v: f64) -> String {
+    match scale {
+        Scale::Usd => usd_tick(v, range),
+        Scale::Share => {
+            let span = range.1 - range.0;
+            if span < 0.05 {
+                format!("{:.1}%", v * 100.0)
+            } else {
+                format!("{:.0}%", v * 100.0)
+            }
+        }
+        Scale::Count => {
+            if (v - v.round()).abs() < 1e-9 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        }
+        Scale::Month(start) => month_label(start, v.round() as i32),
+    }
+}
+
+/// "Jan 2027" for month `i` after `start`.
+pub fn month_label(start: YearMonth, i: i32) -> String {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = start.plus(i);
+    format!("{} {}", NAMES[(m.month() - 1) as usize], m.year())
+}
+
+/// Dollars with a suffix fixed by the size of the axis and just enough decimals for its step.
+fn usd_tick(v: f64, range: (f64, f64)) -> String {
+    let top = range.0.abs().max(range.1.abs());
+    // A range up to $1.2M reads better as $200K ... $1200K than as $0.2M ... $1.2M.
+    let (scale, suffix) = if top >= 1.5e9 {
+        (1e9, "B")
+    } else if top >= 1.5e6 {
+        (1e6, "M")
+    } else if top >= 1.5e3 {
+        (1e3, "K")
+    } else {
+        (1.0, "")
+    };
+    let step = (range.1 - range.0) / 8.0 / scale;
+    let digits = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10()).ceil().clamp(0.0, 2.0) as usize
+    };
+    if v.abs() < 1e-9 * scale {
+        return "$0".into();
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}${:.digits$}{suffix}", v.abs() / scale)
+}
+
+/// Quarter, half-year or year ticks for a month axis.
+fn month_ticks(range: (f64, f64), start: YearMonth) -> Vec<f64> {
+    let span = range.1 - range.0;
+    let every = if span <= 15.0 {
+        3
+    } else if span <= 48.0 {
+        6
+    } else if span <= 120.0 {
+        12
+    } else {
+        24
+    };
+    let first = range.0.ceil() as i32;
+    let last = range.1.floor() as i32;
+    (first..=last)
+        .filter(|i| {
+            let m = start.plus(*i).month() as i32;
+            // Align ticks to calendar quarters / halves / years.
+            (m - 1) % every.min(12) == 0 && (every <= 12 || start.plus(*i).year() % 2 == 0)
+        })
+        .map(f64::from)
+        .collect()
+}
+
+fn stroke(color: RGBColor, width: u32) -> ShapeStyle {
+    ShapeStyle {
+        color: color.to_rgba(),
+        filled: false,
+        stroke_width: width,
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    p: &Panel,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x0, x1) = p.x.range;
+    let (y0, y1) = p.y.range;
+    let mut builder = ChartBuilder::on(area);
+    if let Some(h) = &p.heading {
+        builder.caption(h, (FONT_FAMILY, 17).into_font().color(&INK));
+    }
+    builder
+        .margin(8)
+        .margin_right(28)
+        .x_label_area_size(50)
+        .y_label_area_size(78);
+    let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1)?;
+
+    let month_axis = match p.x.scale {
+        Scale::Month(start) => Some(month_ticks(p.x.range, start)),
+        _ => None,
+    };
+    let (xs, ys) = (p.x.scale, p.y.scale);
+    let (xr, yr) = (p.x.range, p.y.range);
+    let xfmt = move |v: &f64| tick_label(xs, xr, *v);
+    let yfmt = move |v: &f64| tick_label(ys, yr, *v);
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(WHITE)
+        .bold_line_style(RGBColor(222, 222, 222))
+        .axis_style(RGBColor(160, 160, 160))
+        .label_style((FONT_FAMILY, 13).into_font().color(&MUTED))
+        .axis_desc_style((FONT_FAMILY, 14).into_font().color(&INK))
+        .x_desc(p.x.label.as_str())
+        .y_desc(p.y.label.as_str())
+        .y_labels(7)
+        .y_label_formatter(&yfmt);
+    if month_axis.is_some() {
+        mesh.disable_x_mesh().x_labels(0);
+    } else {
+        mesh.x_labels(9).x_label_formatter(&xfmt);
+    }
+    mesh.draw()?;
+
+    if let (Some(ticks), Scale::Month(start)) = (&month_axis, p.x.scale) {
+        let grid = RGBColor(222, 222, 222);
+        chart.draw_series(
+            ticks
+                .iter()
+                .map(|&t| PathElement::new(vec![(t, y0), (t, y1)], stroke(grid, 1))),
+        )?;
+        let base = area.get_base_pixel();
+        let style = (FONT_FAMILY, 13)
+            .into_font()
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for &t in ticks {
+            let (px, py) = chart.backend_coord(&(t, y0));
+            area.draw(&Text::new(
+                month_label(start, t as i32),
+                (px - base.0, py - base.1 + 6),
+                style.clone(),
+            ))?;
+        }
+    }
+
+    let mut any_label = false;
+    for layer in &p.layers {
+        match layer {
+            Layer::Band {
+                x,
+                lo,
+                hi,
+                color,
+                opacity,
+                label,
+            } => {
+                let mut pts: Vec<(f64, f64)> = x.iter().copied().zip(hi.iter().copied()).collect();
+                pts.extend(x.iter().copied().zip(lo.iter().copied()).rev());
+                let fill = color.mix(*opacity).filled();
+                let s = chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l)
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill));
+                }
+            }
+            Layer::Line {
+                x,
+                y,
+                color,
+                width,
+                dashed,
+                label,
+            } => {
+                let pts: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
+                let st = stroke(*color, *width);
+                let s = if *dashed {
+                    chart.draw_series(std::iter::once(DashedPathElement::new(pts, 8, 5, st)))?
+                } else {
+                    chart.draw_series(std::iter::once(PathElement::new(pts, st)))?
+                };
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], st));
+                }
+            }
+            Layer::Bars {
+                left,
+                right,
+                height,
+                color,
+                opacity,
+                label,
+            } => {
+                let fill = color.mix(*opacity).filled();
+                let s = chart.draw_series(
+                    left.iter()
+                        .zip(right)
+                        .zip(height)
+                        .filter(|(_, h)| **h > 0.0)
+                        .map(|((l, r), h)| Rectangle::new([(*l, 0.0), (*r, *h)], fill)),
+                )?;
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l)
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill));
+                }
+            }
+            Layer::VLine {
+                x,
+                color,
+                width,
+                dashed,
+                label,
+            } => {
+                let pts = vec![(*x, y0), (*x, y1)];
+                let st = stroke(*color, *width);
+                let s = if *dashed {
+                    chart.draw_series(std::iter::once(DashedPathElement::new(pts, 8, 5, st)))?
+                } else {
+                    chart.draw_series(std::iter::once(PathElement::new(pts, st)))?
+                };
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], st));
+                }
+            }
+        }
+    }
+    if any_label && p.legend != Legend::Hidden {
+        let pos = match p.legend {
+            Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Legend::UpperRight => SeriesLabelPosition::UpperRight,
+            Legend::LowerRight => SeriesLabelPosition::LowerRight,
+            Legend::LowerLeft | Legend::Hidden => SeriesLabelPosition::LowerLeft,
+        };
+        chart
+            .configure_series_labels()
+            .position(pos)
+            .margin(10)
+            .label_font((FONT_FAMILY, 13).into_font().color(&INK))
+            .background_style(WHITE.mix(0.88))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Histogram of `values` in `bins` equal bins over `range`, as shares of all values.
+pub fn histogram(values: &[f64], range: (f64, f64), bins: usize) -> Layer {
+    let (lo, hi) = range;
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0u64; bins];
+    for &v in values {
+        if v.is_finite() {
+            let i = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
+            counts[i] += 1;
+        }
+    }
+    let n = values.len().max(1) as f64;
+    Layer::Bars {
+        left: (0..bins).map(|i| lo + i as f64 * width).collect(),
+        right: (0..bins).map(|i| lo + (i + 1) as f64 * width).collect(),
+        height: counts.iter().map(|c| *c as f64 / n).collect(),
+        color: PALETTE[0],
+        opacity: 0.75,
+        label: None,
+    }
+}
+
+/// A range that holds `values` (and `extra` points such as the plan), padded by 4% each side.
+pub fn padded_range(values: &[f64], extra: &[f64]) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &v in values.iter().chain(extra) {
+        if v.is_finite() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-9 * hi.abs().max(1.0) {
+        let pad = (hi.abs() * 0.05).max(1.0);
+        return (lo - pad, hi + pad);
+    }
+    let pad = (hi - lo) * 0.04;
+    (lo - pad, hi + pad)
+}
+
+/// The top of a y axis that starts at 0 and holds `max`, with 8% headroom for the legend.
+pub fn headroom(max: f64) -> f64 {
+    if max.is_finite() && max > 0.0 {
+        max * 1.08
+    } else {
+        1.0
+    }
+}
+
+/// `$1.2M`-style money for legends and captions.
+pub fn usd(v: f64) -> String {
+    money::usd(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_like_a_cfo_would_write_them() {
+        assert_eq!(usd_tick(45e6, (40e6, 60e6)), "$45M");
+        assert_eq!(usd_tick(2.5e6, (0.0, 4e6)), "$2.5M");
+        assert_eq!(usd_tick(90e6, (0.0, 150e6)), "$90M");
+        assert_eq!(tick_label(Scale::Share, (0.0, 1.0), 0.4), "40%");
+        let start = YearMonth::new(2027, 1).unwrap();
+        assert_eq!(month_label(start, 13), "Feb 2028");
+        assert_eq!(
+            month_ticks((0.0, 35.0), start),
+            vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
+        );
+    }
+
+    #[test]
+    fn the_bundled_font_draws_text() {
+        let chart = Chart {
+            name: "t".into(),
+            title: "Title".into(),
+            subtitle: "Subtitle".into(),
+            panels: vec![Panel {
+                heading: None,
+                x: Axis::new("x", Scale::Usd, (0.0, 1e6)),
+                y: Axis::new("y", Scale::Share, (0.0, 1.0)),
+                layers: vec![histogram(&[1e5, 2e5, 2e5], (0.0, 1e6), 10)],
+                legend: Legend::UpperRight,
+            }],
+            columns: 1,
+        };
+        let png = chart.png();
+        assert_eq!(&png[1..4], b"PNG");
+        let svg = chart.svg();
+        assert!(svg.contains("Title") && svg.contains("$200K"), "{svg}");
+    }
+}

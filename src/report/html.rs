@@ -1,0 +1,620 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no script, no network) that
+//! opens with the answer, then the charts, the tables and the assumptions behind them.
+//!
+//! Every piece of text that comes from a scenario file (names, descriptions, values) goes
+//! through [`escape`]; chart SVG comes from plotters, which escapes the text it draws.
+
+use std::fmt::Write;
+
+use crate::charts::Chart;
+use crate::report::Manifest;
+use crate::report::money::{count, pct, usd};
+use crate::report::words;
+use crate::scenario::Scenario;
+use crate::stats::{Distribution, Probability};
+use crate::summary::{PeriodSummary, Summary};
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root { --ink:#212529; --muted:#5a626a; --line:#dee2e6; --soft:#f5f7f9; --accent:#0072b2; --plan:#d55e00; }
+* { box-sizing: border-box; }
+body { margin:0; color:var(--ink); background:#fff; font:16px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
+main { max-width:1080px; margin:0 auto; padding:28px 24px 48px; }
+.eyebrow { color:var(--muted); font-size:13px; letter-spacing:.04em; text-transform:uppercase; margin:0; }
+h1 { font-size:30px; line-height:1.2; margin:4px 0 6px; }
+h2 { font-size:20px; margin:36px 0 10px; padding-top:8px; border-top:1px solid var(--line); }
+.desc { color:var(--muted); margin:0 0 14px; }
+.answer { font-size:22px; line-height:1.35; font-weight:600; margin:18px 0 6px; padding:14px 18px; background:var(--soft); border-left:5px solid var(--accent); }
+.byyear { color:var(--muted); margin:0 0 8px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(190px, 1fr)); gap:12px; margin:18px 0 6px; }
+.card { border:1px solid var(--line); border-radius:6px; padding:10px 14px; }
+.card .k { color:var(--muted); font-size:13px; }
+.card .v { font-size:24px; font-weight:600; font-variant-numeric:tabular-nums; }
+.card .s { color:var(--muted); font-size:13px; }
+figure { margin:18px 0 26px; break-inside:avoid; page-break-inside:avoid; }
+figure svg { display:block; width:100%; height:auto; border:1px solid var(--line); border-radius:4px; }
+figcaption { color:var(--muted); font-size:14px; margin-top:6px; }
+.swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:-1px; margin-right:6px; }
+table { border-collapse:collapse; width:100%; font-size:14px; font-variant-numeric:tabular-nums; margin:8px 0 4px; }
+th, td { text-align:right; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+th:first-child, td:first-child { text-align:left; }
+td.text, th.text { text-align:left; }
+thead th { border-bottom:2px solid var(--ink); font-weight:600; }
+.scroll { overflow-x:auto; }
+.note { color:var(--muted); font-size:13px; }
+code, .mono { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:13px; overflow-wrap:anywhere; }
+details { margin:10px 0; } summary { cursor:pointer; color:var(--accent); }
+footer { margin-top:40px; padding-top:12px; border-top:1px solid var(--line); color:var(--muted); font-size:13px; }
+@media print {
+  main { max-width:none; padding:0; }
+  h2 { break-after:avoid; }
+  .answer { background:none; }
+  details > *:not(summary) { display:block; }
+}
+@page { margin:14mm; }
+"#;
+
+/// A complete page around `body`.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// A chart as an inline SVG figure with a caption.
+pub fn figure(chart: &Chart, svg: &str) -> String {
+    // The XML prolog is not allowed inside HTML.
+    let svg = svg.trim_start_matches(|c| c != '<');
+    let svg = match svg.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(svg, |(_, r)| r.trim_start()),
+        None => svg,
+    };
+    format!(
+        "<figure id=\"{}\">\n{svg}\n<figcaption>Also in <code>charts/{}.svg</code> and <code>charts/{}.png</code>.</figcaption>\n</figure>\n",
+        escape(&chart.name),
+        escape(&chart.name),
+        escape(&chart.name)
+    )
+}
+
+fn card(out: &mut String, key: &str, value: &str, sub: &str) {
+    let _ = writeln!(
+        out,
+        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div><div class=\"s\">{}</div></div>",
+        escape(key),
+        escape(value),
+        escape(sub)
+    );
+}
+
+/// "62% (60–64%)".
+pub fn prob(p: &Probability) -> String {
+    format!("{} ({}–{})", pct(p.p), pct(p.ci95_low), pct(p.ci95_high))
+}
+
+fn range(d: &Distribution, f: fn(f64) -> String) -> String {
+    format!("{}–{}", f(d.p10), f(d.p90))
+}
+
+fn period_row(out: &mut String, p: &PeriodSummary) {
+    let partial = if p.label != "horizon" && p.months < 12 {
+        format!(" ({} mo)", p.months)
+    } else {
+        String::new()
+    };
+    let cells = [
+        format!("{}{partial}", p.label),
+        p.plan_bookings_usd.map_or("–".into(), usd),
+        p.p_hit_plan.as_ref().map_or("–".into(), prob),
+        usd(p.bookings_usd.p10),
+        usd(p.bookings_usd.p50),
+        usd(p.bookings_usd.p90),
+        usd(p.bookings_usd.mean),
+        usd(p.ending_arr_usd.p50),
+        count(p.ending_headcount.p50),
+        p.share_of_reps_at_quota
+            .as_ref()
+            .map_or("–".into(), |d| pct(d.mean)),
+    ];
+    out.push_str("<tr>");
+    for c in cells {
+        let _ = write!(out, "<td>{}</td>", escape(&c));
+    }
+    out.push_str("</tr>\n");
+}
+
+/// The table of fiscal years and the horizon.
+pub fn period_table(summary: &Summary) -> String {
+    let mut out = String::from(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Period</th><th>Plan</th><th>P(hit plan) (95% CI)</th><th>Bookings P10</th><th>P50</th><th>P90</th><th>Mean</th><th>Ending ARR P50</th><th>Reps at end P50</th><th>Reps at quota</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &summary.fiscal_years {
+        period_row(&mut out, p);
+    }
+    period_row(&mut out, &summary.horizon);
+    out.push_str("</tbody></table></div>\n");
+    out
+}
+
+/// Key settings a reader checks first, with friendly names: (label, dotted key).
+const KEY_ASSUMPTIONS: [(&str, &str); 16] = [
+    ("Seats at start", "org.seats"),
+    ("Reps in seat at start", "org.filled_seats"),
+    ("Headcount plan", "hiring.headcount_plan"),
+    ("Ramp", "ramp.curve"),
+    ("Annual attrition", "attrition.annual_rate"),
+    (
+        "Own opportunities per rep-month",
+        "pipeline.opportunities_per_rep_month",
+    ),
+    (
+        "Inbound opportunities per month",
+        "pipeline.inbound_opportunities_per_month",
+    ),
+    ("Win rate", "pipeline.outcomes.won"),
+    ("No-decision rate", "pipeline.outcomes.no_decision"),
+    ("Deal size (USD)", "pipeline.deal_size_usd"),
+    (
+        "Sales cycle, won and lost (months)",
+        "pipeline.cycle_months",
+    ),
+    ("Starting ARR", "customers.starting_arr_usd"),
+    ("Monthly logo churn", "customers.monthly_logo_churn_rate"),
+    ("Annual quota per ramped rep", "quota.annual_quota_usd"),
+    (
+        "Bookings plan per fiscal year",
+        "plan.fiscal_year_bookings_usd",
+    ),
+    ("VP of Sales model", "leadership"),
+];
+
+/// A TOML value made readable: money keys as $1.2M.
+pub fn readable(key: &str, value: &str) -> String {
+    if key.ends_with("_usd")
+        && let Ok(v) = value.replace('_', "").parse::<f64>()
+    {
+        return usd(v);
+    }
+    value.to_string()
+}
+
+fn assumptions(s: &Scenario) -> String {
+    let flat = s.flatten();
+    let mut out = String::from(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Assumption</th><th class=\"text\">Value</th><th class=\"text\">Key</th></tr></thead>\n<tbody>\n",
+    );
+    for (label, key) in KEY_ASSUMPTIONS {
+        let value = if key == "leadership" {
+            if s.leadership.is_some() {
+                "on: VP tenure, board reviews and transitions are modelled".to_string()
+            } else {
+                "off".to_string()
+            }
+        } else {
+            match flat.iter().find(|(k, _)| k == key) {
+                Some((k, v)) => readable(k, v),
+                None => continue,
+            }
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"text mono\">{}</td><td class=\"text mono\">{}</td></tr>",
+            escape(label),
+            escape(&value),
+            escape(key)
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    let _ = write!(
+        out,
+        "<details><summary>All {} settings of the resolved scenario</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>Key</th><th class=\"text\">Value</th></tr></thead>\n<tbody>\n",
+        flat.len()
+    );
+    for (k, v) in &flat {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"mono\">{}</td><td class=\"text mono\">{}</td></tr>",
+            escape(k),
+            escape(v)
+        );
+    }
+    out.push_str("</tbody></table></div></details>\n");
+    out
+}
+
+/// The reproducibility footer.
+pub fn footer(m: &Manifest, command: &str) -> String {
+    format!(
+        "<footer>Made by revsim {} (results version {}) from <code>{}</code> (SHA-256 <code>{}</code>), seed {}, {} trials. Same file, seed, trial count and version give the same figures: <code>{}</code>. Quantiles are type 7 (Excel PERCENTILE.INC); intervals are 95%.</footer>\n",
+        escape(m.revsim_version),
+        m.results_version,
+        escape(&m.scenario_path),
+        escape(&m.scenario_sha256),
+        m.seed,
+        m.trials,
+        escape(command)
+    )
+}
+
+/// The report of one run. `charts` pairs each chart with its SVG.
+pub fn run_report(
+    s: &Scenario,
+    summary: &Summary,
+    charts: &[(Chart, String)],
+    manifest: &Manifest,
+) -> String {
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<header>\n<p class=\"eyebrow\">revsim forecast · {} trials · seed {}</p>\n<h1>{}</h1>",
+        summary.trials,
+        summary.seed,
+        escape(&summary.scenario)
+    );
+    if !summary.description.is_empty() {
+        let _ = writeln!(b, "<p class=\"desc\">{}</p>", escape(&summary.description));
+    }
+    b.push_str("</header>\n");
+    let _ = writeln!(
+        b,
+        "<p class=\"answer\">{}</p>",
+        escape(&words::answer(s, summary))
+    );
+    if let Some(y) = words::by_year(summary) {
+        let _ = writeln!(b, "<p class=\"byyear\">{}</p>", escape(&y));
+    }
+
+    let h = &summary.horizon;
+    b.push_str("<div class=\"cards\">\n");
+    if let (Some(plan), Some(hit)) = (h.plan_bookings_usd, h.p_hit_plan.as_ref()) {
+        card(
+            &mut b,
+            "Chance of hitting plan",
+            &pct(hit.p),
+            &format!(
+                "plan {}; 95% CI {}–{}",
+                usd(plan),
+                pct(hit.ci95_low),
+                pct(hit.ci95_high)
+            ),
+        );
+    }
+    card(
+        &mut b,
+        "Bookings, most likely (P50)",
+        &usd(h.bookings_usd.p50),
+        &format!("P10–P90 {}", range(&h.bookings_usd, usd)),
+    );
+    card(
+        &mut b,
+        "ARR at the end (P50)",
+        &usd(h.ending_arr_usd.p50),
+        &format!("P10–P90 {}", range(&h.ending_arr_usd, usd)),
+    );
+    card(
+        &mut b,
+        "Reps in seat at the end (P50)",
+        &count(h.ending_headcount.p50),
+        &format!(
+            "P10–P90 {}; {} hires, {} leavers on average",
+            range(&h.ending_headcount, count),
+            count(h.hires.mean),
+            count(h.departures.mean)
+        ),
+    );
+    if let Some(vp) = &summary.vp_of_sales {
+        card(
+            &mut b,
+            "VP of Sales changes",
+            &format!("{:.1}", vp.changes.mean),
+            &format!(
+                "per trial on average; {:.1} months in transition",
+                vp.months_in_transition.mean
+            ),
+        );
+        if let Some(lost) = &vp.bookings_lost_to_turnover_usd {
+            card(
+                &mut b,
+                "Bookings lost to VP turnover",
+                &usd(lost.mean),
+                &format!("mean; P10–P90 {}", range(lost, usd)),
+            );
+        }
+    }
+    b.push_str("</div>\n");
+
+    b.push_str("<h2>Charts</h2>\n");
+    for (chart, svg) in charts {
+        b.push_str(&figure(chart, svg));
+    }
+
+    b.push_str("<h2>By fiscal year</h2>\n");
+    b.push_str(&period_table(summary));
+    b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
+
+    b.push_str("<h2>Key assumptions</h2>\n");
+    b.push_str(&assumptions(s));
+
+    let command = format!(
+        "revsim run {} --seed {} --trials {}",
+        manifest.scenario_path, manifest.seed, manifest.trials
+    );
+    b.push_str(&footer(manifest, &command));
+    page(&format!("{} · revsim forecast", summary.scenario), &b)
+}
+
+/// What the comparison report needs to say how it was made.
+#[derive(Debug, Clone)]
+pub struct CompareInfo {
+    /// revsim version.
+    pub revsim_version: &'static str,
+    /// Results version.
+    pub results_version: u32,
+    /// Seed shared by every scenario.
+    pub seed: u64,
+    /// Trials per scenario.
+    pub trials: usize,
+    /// The command that reproduces the comparison.
+    pub command: String,
+}
+
+fn signed_usd(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", usd(v))
+    } else {
+        usd(v)
+    }
+}
+
+fn estimate(e: &crate::compare::Estimate) -> String {
+    format!(
+        "{} ({} to {})",
+        signed_usd(e.value),
+        signed_usd(e.ci95_low),
+        signed_usd(e.ci95_high)
+    )
+}
+
+fn swatch(i: usize) -> String {
+    format!(
+        "<span class=\"swatch\" style=\"background:{}\"></span>",
+        crate::charts::hex(crate::charts::compare::color(i))
+    )
+}
+
+/// One sentence per scenario against the reference.
+pub fn compare_sentence(d: &crate::compare::Difference) -> String {
+    let p50 = &d.p50_difference_usd;
+    let direction = if p50.value >= 0.0 { "higher" } else { "lower" };
+    let plan = match (d.p_hit_plan, d.p_hit_plan_reference) {
+        (Some(b), Some(a)) => format!(
+            "{} chance of hitting plan against {} for {}; ",
+            pct(b.p),
+            pct(a.p),
+            d.reference
+        ),
+        _ => String::new(),
+    };
+    let more = d.p_beats_reference.p;
+    let less = (1.0 - more - d.share_tied).max(0.0);
+    let split = if d.share_tied >= 0.005 {
+        format!(
+            "more than {} in {} of trials, the same in {}, less in {}",
+            d.reference,
+            pct(more),
+            pct(d.share_tied),
+            pct(less)
+        )
+    } else {
+        format!(
+            "more than {} in {} of trials, less in {}",
+            d.reference,
+            pct(more),
+            pct(less)
+        )
+    };
+    format!(
+        "{}: {plan}median bookings {} {direction} (95% CI {} to {}); trial by trial it books {split}.",
+        d.scenario,
+        usd(p50.value.abs()),
+        signed_usd(p50.ci95_low),
+        signed_usd(p50.ci95_high)
+    )
+}
+
+fn difference_rows(
+    out: &mut String,
+    arms: &[crate::compare::Arm],
+    diffs: &[crate::compare::Difference],
+    period: &str,
+) {
+    let idx = |label: &str| arms.iter().position(|a| a.label == label).unwrap_or(0);
+    let mut first = true;
+    for d in diffs.iter().filter(|d| d.period == period) {
+        if first {
+            let a = &arms[0];
+            let p = if period == "horizon" {
+                Some(&a.summary.horizon)
+            } else {
+                a.summary.fiscal_years.iter().find(|f| f.label == period)
+            };
+            let hit = p
+                .and_then(|p| p.p_hit_plan.as_ref())
+                .map_or("–".into(), prob);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}{} <span class=\"note\">(reference)</span></td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>{}</td></tr>",
+                swatch(0),
+                escape(&d.reference),
+                escape(period),
+                escape(&usd(d.p50_reference_usd)),
+                escape(&hit)
+            );
+            first = false;
+        }
+        let _ = writeln!(
+            out,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            swatch(idx(&d.scenario)),
+            escape(&d.scenario),
+            escape(period),
+            escape(&usd(d.p50_usd)),
+            escape(&estimate(&d.p50_difference_usd)),
+            escape(&estimate(&d.mean_difference_usd)),
+            escape(&prob(&d.p_beats_reference)),
+            escape(&d.p_hit_plan.as_ref().map_or("–".into(), prob))
+        );
+    }
+}
+
+/// The comparison report.
+pub fn compare_report(
+    arms: &[crate::compare::Arm],
+    diffs: &[crate::compare::Difference],
+    inputs: &[crate::compare::InputDifference],
+    charts: &[(Chart, String)],
+    info: &CompareInfo,
+) -> String {
+    let labels: Vec<&str> = arms.iter().map(|a| a.label.as_str()).collect();
+    let title = labels.join(" vs ");
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<header>\n<p class=\"eyebrow\">revsim comparison · common random numbers · {} trials each · seed {}</p>\n<h1>{}</h1>\n</header>",
+        info.trials,
+        info.seed,
+        escape(&title)
+    );
+    for d in diffs.iter().filter(|d| d.period == "horizon") {
+        let _ = writeln!(
+            b,
+            "<p class=\"answer\">{}</p>",
+            escape(&compare_sentence(d))
+        );
+    }
+    b.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Scenario</th><th class=\"text\">Description</th><th class=\"text\">File</th></tr></thead>\n<tbody>\n");
+    for (i, a) in arms.iter().enumerate() {
+        let _ = writeln!(
+            b,
+            "<tr><td>{}{}</td><td class=\"text\">{}</td><td class=\"text mono\">{}</td></tr>",
+            swatch(i),
+            escape(&a.label),
+            escape(&a.summary.description),
+            escape(&a.scenario.source)
+        );
+    }
+    b.push_str("</tbody></table></div>\n");
+
+    let head = "<thead><tr><th>Scenario</th><th>Period</th><th>Bookings P50</th><th>P50 difference vs reference (95% CI)</th><th>Mean difference (95% CI)</th><th>P(beats reference) (95% CI)</th><th>P(hit own plan) (95% CI)</th></tr></thead>\n<tbody>\n";
+    let _ = write!(
+        b,
+        "<h2>Differences over the horizon</h2>\n<div class=\"scroll\"><table>\n{head}"
+    );
+    difference_rows(&mut b, arms, diffs, "horizon");
+    b.push_str("</tbody></table></div>\n<p class=\"note\">Every scenario ran the same trials on the same random numbers, so differences are paired trial by trial. P50 difference: median of the scenario minus median of the reference, with a 95% interval from 1,000 paired bootstrap resamples. Mean difference: a 95% normal interval on the paired differences. P(beats reference): share of trials in which the scenario books more, with a Wilson interval; trials where both book exactly the same count as not beating it. Each P(hit plan) is against that scenario's own plan.</p>\n");
+
+    let fy: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for d in diffs.iter().filter(|d| d.period != "horizon") {
+            if !v.contains(&d.period.as_str()) {
+                v.push(&d.period);
+            }
+        }
+        v
+    };
+    if !fy.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>By fiscal year</h2>\n<div class=\"scroll\"><table>\n{head}"
+        );
+        for p in fy {
+            difference_rows(&mut b, arms, diffs, p);
+        }
+        b.push_str("</tbody></table></div>\n");
+    }
+
+    b.push_str("<h2>What differs in the inputs</h2>\n");
+    if inputs.is_empty() {
+        b.push_str("<p>The resolved scenarios are identical.</p>\n");
+    } else {
+        b.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th>");
+        for (i, l) in labels.iter().enumerate() {
+            let _ = write!(b, "<th class=\"text\">{}{}</th>", swatch(i), escape(l));
+        }
+        b.push_str("</tr></thead>\n<tbody>\n");
+        for d in inputs {
+            let _ = write!(b, "<tr><td class=\"mono\">{}</td>", escape(&d.key));
+            for v in &d.values {
+                let shown = match v {
+                    Some(v) => readable(&d.key, v),
+                    None => "(not set: default)".into(),
+                };
+                let _ = write!(b, "<td class=\"text mono\">{}</td>", escape(&shown));
+            }
+            b.push_str("</tr>\n");
+        }
+        b.push_str("</tbody></table></div>\n<p class=\"note\">Keys of the resolved scenarios whose values differ; these are the assumptions behind the differences above.</p>\n");
+    }
+
+    b.push_str("<h2>Charts</h2>\n");
+    for (chart, svg) in charts {
+        b.push_str(&figure(chart, svg));
+    }
+
+    b.push_str("<h2>Each scenario</h2>\n");
+    for (i, a) in arms.iter().enumerate() {
+        let _ = writeln!(
+            b,
+            "<h3>{}{}</h3>\n<p>{}</p>",
+            swatch(i),
+            escape(&a.label),
+            escape(&words::answer(&a.scenario, &a.summary))
+        );
+        b.push_str(&period_table(&a.summary));
+    }
+    let _ = writeln!(
+        b,
+        "<footer>Made by revsim {} (results version {}), seed {}, {} trials per scenario. Reproduce with <code>{}</code>. Quantiles are type 7 (Excel PERCENTILE.INC); intervals are 95%.</footer>",
+        escape(info.revsim_version),
+        info.results_version,
+        info.seed,
+        info.trials,
+        escape(&info.command)
+    );
+    page(&format!("{title} · revsim comparison"), &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>alert("x") & 'y'</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn money_keys_read_as_money() {
+        assert_eq!(readable("customers.starting_arr_usd", "90000000"), "$90.0M");
+        assert_eq!(readable("org.seats", "50"), "50");
+    }
+}

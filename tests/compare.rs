@@ -1,0 +1,241 @@
+//! `revsim compare` as a user runs it, and the statistics behind its table.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn revsim() -> Command {
+    Command::cargo_bin("revsim").expect("binary built")
+}
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn read_csv(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// (value, ci95_low, ci95_high) of `metric` for `period` in differences.csv.
+fn figure(rows: &[csv::StringRecord], period: &str, metric: &str) -> (f64, String, String) {
+    let r = rows
+        .iter()
+        .find(|r| &r[2] == period && &r[3] == metric)
+        .unwrap_or_else(|| panic!("no {period} {metric}"));
+    (r[4].parse().unwrap(), r[5].to_string(), r[6].to_string())
+}
+
+#[test]
+fn the_vp_bet_compared_on_common_random_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let run = revsim()
+        .args(["compare", "--trials", "400", "--seed", "5", "--out"])
+        .arg(&out)
+        .arg(shipped("vp-stable.toml"))
+        .arg(shipped("vp-churn.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("vp-churn:"), "{stdout}");
+    assert!(
+        stdout.contains("leadership.board_review.grace_months: 21 | 15"),
+        "{stdout}"
+    );
+
+    let charts = common::assert_charts(&out);
+    assert_eq!(
+        charts,
+        [
+            "compare-bookings-distribution",
+            "compare-bookings-cdf",
+            "compare-difference",
+            "compare-cumulative-bookings",
+            "compare-arr",
+            "compare-headcount"
+        ]
+    );
+    let rows = read_csv(&out.join("differences.csv"));
+    let (diff, lo, hi) = figure(&rows, "horizon", "p50_difference_usd");
+    let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+    assert!(lo <= diff && diff <= hi, "{lo} <= {diff} <= {hi}");
+    let (beats, _, _) = figure(&rows, "horizon", "p_beats_reference");
+    let (tied, _, _) = figure(&rows, "horizon", "share_tied");
+    assert!((0.0..=1.0).contains(&(beats + tied)));
+    assert!(rows.iter().any(|r| &r[2] == "FY2028"), "fiscal years too");
+
+    let inputs = read_csv(&out.join("input-differences.csv"));
+    let grace = inputs
+        .iter()
+        .find(|r| &r[0] == "leadership.board_review.grace_months")
+        .expect("the changed setting is listed");
+    assert_eq!((&grace[1], &grace[2]), ("21", "15"));
+    assert!(
+        !inputs.iter().any(|r| &r[0] == "org.seats"),
+        "settings that agree are not listed"
+    );
+
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("leadership.board_review.grace_months"));
+    // One colour per scenario, the same in the report's swatches as in the charts.
+    for hex in ["#0072b2", "#e69f00"] {
+        assert!(html.contains(hex), "swatch {hex}");
+    }
+    let svg = fs::read_to_string(out.join("charts/compare-bookings-cdf.svg")).unwrap();
+    assert!(svg.contains("#0072B2") && svg.contains("#E69F00"));
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("comparison.json")).unwrap()).unwrap();
+    assert_eq!(json["reference"], "vp-stable");
+    assert_eq!(json["scenarios"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_scenario_against_itself_differs_in_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("same");
+    let baseline = shipped("baseline.toml");
+    revsim()
+        .args(["compare", "-q", "--trials", "200", "--out"])
+        .arg(&out)
+        .arg(&baseline)
+        .arg(&baseline)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("differences.csv"));
+    assert!(rows.iter().all(|r| &r[0] == "baseline (2)"));
+    for period in ["horizon", "FY2027", "FY2029"] {
+        assert_eq!(figure(&rows, period, "p50_difference_usd").0, 0.0);
+        assert_eq!(figure(&rows, period, "mean_difference_usd").0, 0.0);
+        assert_eq!(figure(&rows, period, "p_beats_reference").0, 0.0);
+        assert_eq!(figure(&rows, period, "share_tied").0, 1.0);
+    }
+    assert_eq!(read_csv(&out.join("input-differences.csv")).len(), 0);
+}
+
+/// Common random numbers: a scenario that differs only in its plan books exactly the same in
+/// every trial; only the chance of hitting plan moves.
+#[test]
+fn a_plan_change_leaves_every_trial_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(shipped("baseline.toml")).unwrap();
+    let old = "fiscal_year_bookings_usd = [27_000_000, 30_000_000, 33_000_000]";
+    assert!(base.contains(old));
+    let stretch = base
+        .replace(
+            old,
+            "fiscal_year_bookings_usd = [30_000_000, 33_000_000, 36_000_000]",
+        )
+        .replace("name = \"baseline\"", "name = \"stretch\"");
+    let b = tmp.path().join("stretch.toml");
+    fs::write(&b, stretch).unwrap();
+    let out = tmp.path().join("plan");
+    revsim()
+        .args(["compare", "-q", "--trials", "300", "--out"])
+        .arg(&out)
+        .arg(shipped("baseline.toml"))
+        .arg(&b)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("differences.csv"));
+    assert_eq!(figure(&rows, "horizon", "share_tied").0, 1.0);
+    let (a, _, _) = figure(&rows, "horizon", "p_hit_plan_reference");
+    let (s, _, _) = figure(&rows, "horizon", "p_hit_plan");
+    assert!(s < a, "a higher plan is hit less often: {s} vs {a}");
+    let inputs = read_csv(&out.join("input-differences.csv"));
+    let keys: Vec<&str> = inputs.iter().map(|r| &r[0]).collect();
+    assert_eq!(keys, ["name", "plan.fiscal_year_bookings_usd"]);
+}
+
+#[test]
+fn scenarios_on_different_calendars_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("year.toml");
+    fs::write(&a, common::small_org(12)).unwrap();
+    let b = tmp.path().join("later.toml");
+    fs::write(&b, common::small_org(18)).unwrap();
+    let run = revsim()
+        .args(["compare", "--trials", "10", "--out"])
+        .arg(tmp.path().join("x"))
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        err.contains("later.toml") && err.contains("one calendar"),
+        "{err}"
+    );
+    assert!(err.contains("horizon_months"), "{err}");
+    assert!(!tmp.path().join("x").join("report.html").exists());
+}
+
+#[test]
+fn comparisons_are_identical_on_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    for threads in ["1", "2"] {
+        revsim()
+            .args([
+                "compare",
+                "-q",
+                "--trials",
+                "150",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(tmp.path().join(threads))
+            .arg(shipped("cycle-4-vs-6-months.toml"))
+            .arg(shipped("baseline.toml"))
+            .assert()
+            .success();
+    }
+    for f in [
+        "comparison.json",
+        "differences.csv",
+        "report.html",
+        "charts/compare-difference.png",
+    ] {
+        let a = fs::read(tmp.path().join("1").join(f)).unwrap();
+        let b = fs::read(tmp.path().join("2").join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+}
+
+/// The bootstrap interval of a difference of medians covers the true difference about 95% of
+/// the time. 400 replications; the bound is 4 binomial standard errors below 0.95.
+#[test]
+fn median_difference_interval_has_its_coverage() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let reps = 400;
+    let n = 301;
+    let normal = Normal::new(0.0, 1.0).unwrap();
+    let mut covered = 0;
+    for k in 0..reps {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1000 + k);
+        // Paired like common random numbers: b shares a's draw plus its own noise, shifted by 0.5.
+        let a: Vec<f64> = (0..n).map(|_| normal.sample(&mut rng)).collect();
+        let b: Vec<f64> = a
+            .iter()
+            .map(|x| 0.8 * x + 0.6 * normal.sample(&mut rng) + 0.5)
+            .collect();
+        // Both are standard normal in distribution, so the true difference of medians is 0.5.
+        let d = revsim::compare::median_difference(&a, &b, k);
+        if d.ci95_low <= 0.5 && 0.5 <= d.ci95_high {
+            covered += 1;
+        }
+    }
+    let p = covered as f64 / reps as f64;
+    let bound = 0.95 - 4.0 * (0.95f64 * 0.05 / reps as f64).sqrt();
+    assert!(p >= bound, "coverage {p} below {bound}");
+}
