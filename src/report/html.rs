@@ -46,8 +46,8 @@ h2 { font-size:20px; margin:36px 0 10px; padding-top:8px; border-top:1px solid v
 .card .k { color:var(--muted); font-size:13px; }
 .card .v { font-size:24px; font-weight:600; font-variant-numeric:tabular-nums; }
 .card .s { color:var(--muted); font-size:13px; }
-figure { margin:18px 0 26px; break-inside:avoid; page-break-inside:avoid; }
-figure svg { display:block; width:100%; height:auto; border:1px solid var(--line); border-radius:4px; }
+figure { margin:18px 0 26px; break-inside:avoid; page-break-inside:avoid; overflow-x:auto; }
+figure svg { display:block; width:100%; min-width:720px; height:auto; border:1px solid var(--line); border-radius:4px; }
 figcaption { color:var(--muted); font-size:14px; margin-top:6px; }
 .swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:-1px; margin-right:6px; }
 table { border-collapse:collapse; width:100%; font-size:14px; font-variant-numeric:tabular-nums; margin:8px 0 4px; }
@@ -62,6 +62,7 @@ details { margin:10px 0; } summary { cursor:pointer; color:var(--accent); }
 footer { margin-top:40px; padding-top:12px; border-top:1px solid var(--line); color:var(--muted); font-size:13px; }
 @media print {
   main { max-width:none; padding:0; }
+  figure { overflow:visible; } figure svg { min-width:0; }
   h2 { break-after:avoid; }
   .answer { background:none; }
   details > *:not(summary) { display:block; }
@@ -186,10 +187,19 @@ const KEY_ASSUMPTIONS: [(&str, &str); 16] = [
 
 /// A TOML value made readable: money keys as $1.2M.
 pub fn readable(key: &str, value: &str) -> String {
-    if key.ends_with("_usd")
-        && let Ok(v) = value.replace('_', "").parse::<f64>()
-    {
-        return usd(v);
+    if !key.ends_with("_usd") {
+        return value.to_string();
+    }
+    let money = |v: &str| v.trim().replace('_', "").parse::<f64>().ok().map(usd);
+    if let Some(m) = money(value) {
+        return m;
+    }
+    // A list of amounts, such as a plan per fiscal year.
+    if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        let parts: Option<Vec<String>> = inner.split(',').map(money).collect();
+        if let Some(p) = parts {
+            return format!("[{}]", p.join(", "));
+        }
     }
     value.to_string()
 }
@@ -616,5 +626,9 @@ mod tests {
     fn money_keys_read_as_money() {
         assert_eq!(readable("customers.starting_arr_usd", "90000000"), "$90.0M");
         assert_eq!(readable("org.seats", "50"), "50");
+        assert_eq!(
+            readable("plan.fiscal_year_bookings_usd", "[27000000.0, 30000000.0]"),
+            "[$27.0M, $30.0M]"
+        );
     }
 }
