@@ -39,6 +39,9 @@ pub enum Command {
         /// Scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Override a setting: `--set key=value` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Write a commented starter scenario.
     #[command(after_help = "Example:\n  revsim init my-org.toml && revsim run my-org.toml")]
@@ -77,6 +80,10 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override a setting for this run: `--set key=value` (repeatable), applied after the file
+    /// and everything it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Arguments of `revsim compare`.
@@ -103,6 +110,10 @@ pub struct CompareArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override a setting for this run: `--set key=value` (repeatable), applied after the file
+    /// and everything it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
@@ -135,7 +146,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run(&a),
         Command::Compare(a) => compare(&a),
-        Command::Check { files } => check(&files),
+        Command::Check { files, set } => check(&files, &set),
         Command::Init { file, force } => init(&file, force),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
@@ -177,7 +188,7 @@ fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar {
 }
 
 fn run(a: &RunArgs) -> anyhow::Result<()> {
-    let s = Scenario::load(&a.file)?;
+    let s = Scenario::load_with(&a.file, &a.set)?;
     let trials = trial_count(a.trials.unwrap_or(s.trials))?;
     let seed = a.seed.unwrap_or(s.seed);
     let out = a
@@ -206,6 +217,8 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         results_version: crate::RESULTS_VERSION,
         scenario: s.name.clone(),
         scenario_path: s.source.clone(),
+        scenario_inherits: s.inherits.clone(),
+        overrides: a.set.clone(),
         scenario_sha256: s.sha256.clone(),
         seed,
         trials,
@@ -260,7 +273,7 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     let scenarios = a
         .files
         .iter()
-        .map(|f| Scenario::load(f))
+        .map(|f| Scenario::load_with(f, &a.set))
         .collect::<Result<Vec<_>, _>>()?;
     let reference = &scenarios[0];
     for s in &scenarios[1..] {
@@ -321,11 +334,15 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     let inputs =
         crate::compare::input_differences(&arms.iter().map(|a| &a.scenario).collect::<Vec<_>>());
     let command = format!(
-        "revsim compare {} --seed {seed} --trials {trials}",
+        "revsim compare {} --seed {seed} --trials {trials}{}",
         arms.iter()
-            .map(|a| a.scenario.source.as_str())
+            .map(|a| crate::report::html::shell_word(&a.scenario.source))
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" "),
+        a.set
+            .iter()
+            .map(|s| format!(" --set {}", crate::report::html::shell_word(s)))
+            .collect::<String>()
     );
     let files = pool.install(|| {
         report::write_compare(
@@ -369,19 +386,24 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(files: &[PathBuf]) -> anyhow::Result<()> {
+fn check(files: &[PathBuf], set: &[String]) -> anyhow::Result<()> {
     let mut failed = None;
     for f in files {
-        match Scenario::load(f) {
+        match Scenario::load_with(f, set) {
             Ok(s) => writeln!(
                 std::io::stdout().lock(),
-                "ok: {} ({}: {} seats, {} months from {}, {} trials)",
+                "ok: {} ({}: {} seats, {} months from {}, {} trials{})",
                 f.display(),
                 s.name,
                 s.staffing.starting_seats,
                 s.horizon(),
                 s.clock.start,
-                s.trials
+                s.trials,
+                if s.inherits.is_empty() {
+                    String::new()
+                } else {
+                    format!("; extends {}", s.inherits.join(" <- "))
+                }
             )?,
             Err(e) => {
                 // Print all but the last failure here; main prints the one returned.

@@ -106,10 +106,11 @@ pub fn median_difference(a: &[f64], b: &[f64], seed: u64) -> Estimate {
     let n = a.len();
     let value = median(&mut b.to_vec()) - median(&mut a.to_vec());
     if n < 2 {
+        // One trial gives a difference but no idea of its uncertainty.
         return Estimate {
             value,
-            ci95_low: value,
-            ci95_high: value,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
         };
     }
     let mut diffs: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
@@ -149,7 +150,11 @@ pub fn mean_difference(a: &[f64], b: &[f64]) -> Estimate {
     } else {
         0.0
     };
-    let half = 1.959_963_984_540_054 * (var / n).sqrt();
+    let half = if d.len() > 1 {
+        1.959_963_984_540_054 * (var / n).sqrt()
+    } else {
+        f64::NAN
+    };
     Estimate {
         value: mean,
         ci95_low: mean - half,
@@ -178,12 +183,9 @@ pub fn differences(arms: &[Arm], seed: u64) -> Vec<Difference> {
         let mut periods: Vec<(String, Option<usize>, Option<usize>)> =
             vec![("horizon".into(), None, None)];
         for (i, fy) in a.summary.fiscal_years.iter().enumerate() {
-            if let Some(j) = b
-                .summary
-                .fiscal_years
-                .iter()
-                .position(|f| f.label == fy.label && f.months == fy.months)
-            {
+            if let Some(j) = b.summary.fiscal_years.iter().position(|f| {
+                f.label == fy.label && f.months == fy.months && f.first_month == fy.first_month
+            }) {
                 periods.push((fy.label.clone(), Some(i), Some(j)));
             }
         }

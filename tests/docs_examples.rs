@@ -50,7 +50,8 @@ fn blocks(text: &str) -> Vec<(usize, bool, String)> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
         match &mut cur {
-            None if t.starts_with("```toml") => {
+            // ```toml,extends blocks are what-if files over the baseline: see `extends_examples`.
+            None if t.starts_with("```toml") && !t.starts_with("```toml,extends") => {
                 cur = Some((i + 1, t.starts_with("```toml,error"), String::new()));
             }
             Some(_) if t.starts_with("```") => out.push(cur.take().expect("inside a block")),
@@ -96,6 +97,48 @@ fn check_file(rel: &str) -> usize {
         }
     }
     found.len()
+}
+
+/// Every ```toml,extends block in `rel`, saved as a file beside a copy of the bundled baseline
+/// (`baseline.toml`), loads through the `extends` chain.
+fn check_extends(rel: &str) -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+        tmp.path().join("baseline.toml"),
+    )
+    .unwrap();
+    let mut n = 0;
+    let mut cur: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        match &mut cur {
+            None if t.starts_with("```toml,extends") => cur = Some((i + 1, String::new())),
+            Some((start, body)) if t.starts_with("```") => {
+                let file = tmp.path().join(format!("example-{start}.toml"));
+                std::fs::write(&file, &body).unwrap();
+                if let Err(e) = Scenario::load(&file) {
+                    panic!("{rel}:{start}: example does not load over the baseline:\n{e}");
+                }
+                n += 1;
+                cur = None;
+            }
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None => {}
+        }
+    }
+    n
+}
+
+#[test]
+fn extends_examples_load_over_the_baseline() {
+    assert!(check_extends("docs/scenario-reference.md") >= 1);
+    check_extends("README.md");
 }
 
 #[test]

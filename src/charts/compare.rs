@@ -48,36 +48,31 @@ fn all_horizon_bookings(arms: &[Arm]) -> Vec<Vec<f64>> {
     arms.iter().map(|a| bookings(&a.results, None)).collect()
 }
 
-/// Plans that differ get a line each, in the scenario's colour; one shared plan is one line.
+/// The plans as solid lines: one black line when every scenario with a plan shares it, else a
+/// line per distinct plan in the colour of the first scenario that has it. Scenarios without a
+/// plan draw none.
 fn plan_lines(arms: &[Arm]) -> Vec<Layer> {
-    let plans: Vec<Option<f64>> = arms
-        .iter()
-        .map(|a| a.summary.horizon.plan_bookings_usd)
-        .collect();
-    let first = plans.first().copied().flatten();
-    if plans.iter().all(|p| *p == first) {
-        return first
-            .map(|p| Layer::VLine {
-                x: p,
-                color: INK,
-                width: 3,
-                dashed: false,
-                label: Some(format!("plan {}", usd(p))),
-            })
-            .into_iter()
-            .collect();
+    let mut plans: Vec<(usize, f64)> = Vec::new();
+    for (i, a) in arms.iter().enumerate() {
+        if let Some(p) = a.summary.horizon.plan_bookings_usd
+            && !plans.iter().any(|(_, q)| *q == p)
+        {
+            plans.push((i, p));
+        }
     }
+    let shared = plans.len() == 1;
     plans
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            p.map(|p| Layer::VLine {
-                x: p,
-                color: color(i),
-                width: 2,
-                dashed: true,
-                label: Some(format!("plan of {} {}", arms[i].label, usd(p))),
-            })
+        .into_iter()
+        .map(|(i, p)| Layer::VLine {
+            x: p,
+            color: if shared { INK } else { color(i) },
+            width: 3,
+            dashed: false,
+            label: Some(if shared {
+                format!("plan {}", usd(p))
+            } else {
+                format!("plan of {} {}", arms[i].label, usd(p))
+            }),
         })
         .collect()
 }
@@ -159,11 +154,15 @@ fn distributions(arms: &[Arm]) -> Chart {
     Chart {
         name: "compare-bookings-distribution".into(),
         title: "New bookings over the horizon, by scenario".into(),
-        subtitle: subtitle(arms),
+        subtitle: format!("{}. Dashed: each scenario's median.", subtitle(arms)),
         panels: vec![Panel {
             heading: None,
             x: Axis::new("new bookings", Scale::Usd, range),
-            y: Axis::new("share of trials", Scale::Share, (0.0, headroom(top) * 1.3)),
+            y: Axis::new(
+                "share of trials",
+                Scale::Share,
+                (0.0, (headroom(top) * 1.3).min(1.0)),
+            ),
             layers,
             legend: Legend::UpperRight,
         }],
@@ -205,13 +204,13 @@ fn cdfs(arms: &[Arm]) -> Chart {
     Chart {
         name: "compare-bookings-cdf".into(),
         title: "Cumulative distribution of new bookings over the horizon".into(),
-        subtitle: "Read up: the chance of booking at most each amount. A curve further right is better at every level of risk.".into(),
+        subtitle: "Read up: the chance of booking at most each amount. Where one curve lies right of another, that scenario books more at that level of risk.".into(),
         panels: vec![Panel {
             heading: None,
             x: Axis::new("new bookings", Scale::Usd, range),
             y: Axis::new("share of trials at or below", Scale::Share, (0.0, 1.0)),
             layers,
-            legend: Legend::UpperLeft,
+            legend: Legend::LowerRight,
         }],
         columns: 1,
     }
@@ -231,8 +230,13 @@ fn differences(arms: &[Arm], diffs: &[Difference]) -> Chart {
             .zip(&xa)
             .map(|(y, x)| y - x)
             .collect();
-        let range = padded_range(&d, &[0.0]);
-        let mut bars = super::histogram(&d, range, bins_for(d.len()));
+        let mut range = padded_range(&d, &[0.0]);
+        let mut bars = centred_histogram(&d, range, bins_for(d.len()));
+        if let Layer::Bars { left, right, .. } = &bars
+            && let (Some(l), Some(r)) = (left.first(), right.last())
+        {
+            range = (*l, *r);
+        }
         let mut top: f64 = 0.0;
         if let Layer::Bars {
             color: c, height, ..
@@ -245,24 +249,26 @@ fn differences(arms: &[Arm], diffs: &[Difference]) -> Chart {
             .iter()
             .find(|x| x.scenario == b.label && x.period == "horizon");
         let heading = diff.map(|x| {
-            sentence.push(format!(
-                "{} beats {} in {} of trials",
-                b.label,
-                a.label,
-                pct(x.p_beats_reference.p)
-            ));
+            let more = x.p_beats_reference.p;
+            let less = (1.0 - more - x.share_tied).max(0.0);
+            sentence.push(format!("{} books more in {}", b.label, pct(more)));
             format!(
-                "{} minus {}: mean {}, better in {} of trials",
+                "{}: mean {}; more in {}, the same in {}, less in {}",
                 b.label,
-                a.label,
                 usd(x.mean_difference_usd.value),
-                pct(x.p_beats_reference.p)
+                pct(more),
+                pct(x.share_tied),
+                pct(less)
             )
         });
         panels.push(Panel {
             heading,
             x: Axis::new("difference in new bookings, same trial", Scale::Usd, range),
-            y: Axis::new("share of trials", Scale::Share, (0.0, headroom(top))),
+            y: Axis::new(
+                "share of trials",
+                Scale::Share,
+                (0.0, headroom(top).min(1.0)),
+            ),
             layers: vec![
                 bars,
                 Layer::VLine {
@@ -281,11 +287,35 @@ fn differences(arms: &[Arm], diffs: &[Difference]) -> Chart {
         name: "compare-difference".into(),
         title: format!("Trial by trial: each scenario minus {}", a.label),
         subtitle: format!(
-            "Common random numbers pair the trials; right of the dashed line the scenario books more. {}.",
+            "Same trials, same random numbers: right of the dashed line the scenario books more; the bar on the line holds ties. {}.",
             sentence.join("; ")
         ),
         panels,
         columns,
+    }
+}
+
+/// A histogram whose bins are centred on multiples of their width, so that 0 (a tie) sits in the
+/// middle of its own bin rather than on an edge.
+fn centred_histogram(values: &[f64], range: (f64, f64), bins: usize) -> Layer {
+    let width = ((range.1 - range.0) / bins as f64).max(f64::MIN_POSITIVE);
+    let start = ((range.0 / width) - 0.5).floor() * width + 0.5 * width;
+    let n_bins = (((range.1 - start) / width).ceil() as usize).max(1);
+    let mut counts = vec![0u64; n_bins];
+    for &v in values {
+        let k = (((v - start) / width).floor().max(0.0) as usize).min(n_bins - 1);
+        counts[k] += 1;
+    }
+    let n = values.len().max(1) as f64;
+    Layer::Bars {
+        left: (0..n_bins).map(|k| start + k as f64 * width).collect(),
+        right: (0..n_bins)
+            .map(|k| start + (k + 1) as f64 * width)
+            .collect(),
+        height: counts.iter().map(|c| *c as f64 / n).collect(),
+        color: PALETTE[0],
+        opacity: 0.75,
+        label: None,
     }
 }
 
@@ -310,19 +340,58 @@ fn fan(
     let mut layers = Vec::new();
     let mut top: f64 = 0.0;
     for (i, a) in arms.iter().enumerate() {
-        layers.extend(fan_layers(&a.monthly, metric, color(i), &a.label, true));
+        // One legend entry per scenario: its median line carries the name.
+        layers.extend(
+            fan_layers(&a.monthly, metric, color(i), &a.label, true)
+                .into_iter()
+                .map(|l| match l {
+                    Layer::Band {
+                        x,
+                        lo,
+                        hi,
+                        color,
+                        opacity,
+                        ..
+                    } => Layer::Band {
+                        x,
+                        lo,
+                        hi,
+                        color,
+                        opacity,
+                        label: None,
+                    },
+                    Layer::Line {
+                        x,
+                        y,
+                        color,
+                        width,
+                        dashed,
+                        ..
+                    } => Layer::Line {
+                        x,
+                        y,
+                        color,
+                        width,
+                        dashed,
+                        label: Some(a.label.clone()),
+                    },
+                    other => other,
+                }),
+        );
         top = top.max(fan_top(&a.monthly, metric));
     }
     if metric == Metric::CumulativeBookingsUsd {
-        let plans: Vec<Option<Vec<f64>>> =
-            arms.iter().map(|a| cumulative_plan(&a.scenario)).collect();
-        let first = plans.first().cloned().flatten();
-        let shared = plans.iter().all(|p| *p == first);
-        for (i, p) in plans.into_iter().enumerate() {
-            let Some(p) = p else { continue };
-            if shared && i > 0 {
-                break;
+        // Distinct plans only: one black line when they agree, else one per distinct plan.
+        let mut plans: Vec<(usize, Vec<f64>)> = Vec::new();
+        for (i, a) in arms.iter().enumerate() {
+            if let Some(p) = cumulative_plan(&a.scenario)
+                && !plans.iter().any(|(_, q)| *q == p)
+            {
+                plans.push((i, p));
             }
+        }
+        let shared = plans.len() == 1;
+        for (i, p) in plans {
             top = top.max(p.last().copied().unwrap_or(0.0));
             layers.push(Layer::Line {
                 x: (0..p.len()).map(|k| k as f64).collect(),

@@ -40,7 +40,7 @@ pub const PALETTE: [RGBColor; 7] = [
     RGBColor(204, 121, 167), // reddish purple
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(213, 94, 0),    // vermillion
-    RGBColor(0, 0, 0),       // black
+    RGBColor(128, 128, 128), // grey (black is kept for plan and reference lines)
 ];
 
 /// Text and reference lines.
@@ -252,17 +252,22 @@ impl Chart {
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
+        let room = f64::from(WIDTH) - 48.0;
+        let (title, title_size) = fit(&self.title, 24.0, 18.0, room);
         root.draw(&Text::new(
-            self.title.clone(),
+            title,
             (24, 16),
-            (FONT_FAMILY, 24).into_font().color(&INK),
+            (FONT_FAMILY, title_size).into_font().color(&INK),
         ))?;
-        root.draw(&Text::new(
-            self.subtitle.clone(),
-            (24, 50),
-            (FONT_FAMILY, 16).into_font().color(&MUTED),
-        ))?;
-        let body = root.margin(80, 6, 6, 6);
+        let lines = wrap(&self.subtitle, 16.0, room, 2);
+        for (i, line) in lines.iter().enumerate() {
+            root.draw(&Text::new(
+                line.clone(),
+                (24, 50 + 22 * i as i32),
+                (FONT_FAMILY, 16).into_font().color(&MUTED),
+            ))?;
+        }
+        let body = root.margin(80 + 22 * (lines.len().max(1) as u32 - 1), 6, 6, 6);
         let cols = self.columns.max(1);
         let rows = self.panels.len().div_ceil(cols).max(1);
         let areas = body.split_evenly((rows, cols));
@@ -340,16 +345,24 @@ fn month_ticks(range: (f64, f64), start: YearMonth) -> Vec<f64> {
         6
     } else if span <= 120.0 {
         12
-    } else {
+    } else if span <= 240.0 {
         24
+    } else if span <= 600.0 {
+        60
+    } else {
+        120
     };
     let first = range.0.ceil() as i32;
     let last = range.1.floor() as i32;
     (first..=last)
         .filter(|i| {
-            let m = start.plus(*i).month() as i32;
-            // Align ticks to calendar quarters / halves / years.
-            (m - 1) % every.min(12) == 0 && (every <= 12 || start.plus(*i).year() % 2 == 0)
+            let m = start.plus(*i);
+            // Align ticks to calendar quarters, halves, years, or every few years.
+            if every <= 12 {
+                (m.month() as i32 - 1) % every == 0
+            } else {
+                m.month() == 1 && m.year().rem_euclid(every / 12) == 0
+            }
         })
         .map(f64::from)
         .collect()
@@ -371,7 +384,9 @@ fn draw_panel<DB: DrawingBackend>(
     let (y0, y1) = p.y.range;
     let mut builder = ChartBuilder::on(area);
     if let Some(h) = &p.heading {
-        builder.caption(h, (FONT_FAMILY, 17).into_font().color(&INK));
+        let room = f64::from(area.dim_in_pixel().0) - 24.0;
+        let (h, size) = fit(h, 17.0, 12.0, room);
+        builder.caption(h, (FONT_FAMILY, size).into_font().color(&INK));
     }
     builder
         .margin(8)
@@ -465,8 +480,9 @@ fn draw_panel<DB: DrawingBackend>(
                 };
                 if let Some(l) = label {
                     any_label = true;
+                    let dashed = *dashed;
                     s.label(l)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], st));
+                        .legend(move |(x, y)| legend_line::<DB>(x, y, st, dashed));
                 }
             }
             Layer::Bars {
@@ -507,8 +523,9 @@ fn draw_panel<DB: DrawingBackend>(
                 };
                 if let Some(l) = label {
                     any_label = true;
+                    let dashed = *dashed;
                     s.label(l)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], st));
+                        .legend(move |(x, y)| legend_line::<DB>(x, y, st, dashed));
                 }
             }
         }
@@ -530,6 +547,91 @@ fn draw_panel<DB: DrawingBackend>(
             .draw()?;
     }
     Ok(())
+}
+
+/// A legend sample of a line, dashed like the line it stands for.
+fn legend_line<DB: DrawingBackend>(
+    x: i32,
+    y: i32,
+    st: ShapeStyle,
+    dashed: bool,
+) -> DynElement<'static, DB, (i32, i32)> {
+    if dashed {
+        DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 3, st).into_dyn()
+    } else {
+        PathElement::new(vec![(x, y), (x + 20, y)], st).into_dyn()
+    }
+}
+
+/// Width of `text` drawn at plotters size `size`, in pixels, measured with the bundled font
+/// (the SVG and PNG backends draw at `size / 1.24` CSS pixels).
+pub fn text_width(text: &str, size: f64) -> f64 {
+    use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+    let font = FontRef::try_from_slice(FONT).expect("the bundled font parses");
+    let em = (size / 1.24) as f32;
+    let scale = PxScale::from(em * font.height_unscaled() / font.units_per_em().unwrap_or(2048.0));
+    let scaled = font.as_scaled(scale);
+    let mut width = 0.0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            width += scaled.kern(p, id);
+        }
+        width += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    f64::from(width)
+}
+
+/// `text` at the largest size from `size` down to `min` that fits `room` pixels, cut with an
+/// ellipsis if even `min` does not fit.
+pub fn fit(text: &str, size: f64, min: f64, room: f64) -> (String, f64) {
+    let mut s = size;
+    while s > min && text_width(text, s) > room {
+        s -= 1.0;
+    }
+    if text_width(text, s) <= room {
+        return (text.to_string(), s);
+    }
+    let mut cut: String = text.to_string();
+    while !cut.is_empty() && text_width(&format!("{cut}…"), s) > room {
+        cut.pop();
+    }
+    (format!("{}…", cut.trim_end()), s)
+}
+
+/// `text` broken at spaces into at most `max_lines` lines of `room` pixels; the last line is cut
+/// with an ellipsis if the text does not fit.
+pub fn wrap(text: &str, size: f64, room: f64, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if text_width(&candidate, size) <= room || current.is_empty() {
+            current = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > max_lines {
+        let rest = lines[max_lines - 1..].join(" ");
+        lines.truncate(max_lines - 1);
+        lines.push(rest);
+    }
+    if let Some(last) = lines.last_mut()
+        && text_width(last, size) > room
+    {
+        *last = fit(last, size, size, room).0;
+    }
+    lines
 }
 
 /// Histogram of `values` in `bins` equal bins over `range`, as shares of all values.

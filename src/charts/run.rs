@@ -35,16 +35,19 @@ pub fn bins_for(n: usize) -> usize {
 
 /// Every chart of a run, in report order.
 pub fn charts(d: &RunData) -> Vec<Chart> {
-    let mut out = vec![
-        bookings_distribution(d),
-        plan_exceedance(d),
-        cumulative_bookings_fan(d),
-    ];
+    // A fan needs at least two months to draw.
+    let fans = d.scenario.horizon() >= 2;
+    let mut out = vec![bookings_distribution(d), plan_exceedance(d)];
+    if fans {
+        out.push(cumulative_bookings_fan(d));
+    }
     if d.summary.fiscal_years.len() > 1 {
         out.push(bookings_by_fiscal_year(d));
     }
-    out.push(arr_fan(d));
-    out.push(headcount_fan(d));
+    if fans {
+        out.push(arr_fan(d));
+        out.push(headcount_fan(d));
+    }
     if d.summary
         .fiscal_years
         .iter()
@@ -93,7 +96,10 @@ fn bookings_panel(values: &[f64], p: &PeriodSummary, heading: Option<String>) ->
         y: Axis::new(
             "share of trials",
             Scale::Share,
-            (0.0, headroom(top) * if small { 1.0 } else { 1.25 }),
+            (
+                0.0,
+                (headroom(top) * if small { 1.0 } else { 1.25 }).min(1.0),
+            ),
         ),
         layers,
         legend: if small {
@@ -119,9 +125,9 @@ fn bookings_distribution(d: &RunData) -> Chart {
     Chart {
         name: "bookings-distribution".into(),
         title: format!(
-            "New bookings, {} ({} trials)",
+            "New bookings, {} ({})",
             words::horizon_words(d.scenario),
-            d.summary.trials
+            words::plural(d.summary.trials, "trial")
         ),
         subtitle: words::answer(d.scenario, d.summary),
         panels: vec![bookings_panel(&values, &d.summary.horizon, None)],
@@ -129,12 +135,38 @@ fn bookings_distribution(d: &RunData) -> Chart {
     }
 }
 
+/// At most `max` indices out of `0..n`, evenly spread, first and last included.
+pub fn spread(n: usize, max: usize) -> Vec<usize> {
+    if n <= max {
+        return (0..n).collect();
+    }
+    if max < 2 {
+        return (0..max).collect();
+    }
+    let mut v: Vec<usize> = (0..max)
+        .map(|k| (k as f64 * (n - 1) as f64 / (max - 1) as f64).round() as usize)
+        .collect();
+    v.dedup();
+    v
+}
+
+/// Most fiscal years drawn as panels or lines; the rest are in `summary.json`.
+const MAX_YEARS_DRAWN: usize = 8;
+
 fn bookings_by_fiscal_year(d: &RunData) -> Chart {
-    let panels = d
-        .summary
-        .fiscal_years
+    let n = d.summary.fiscal_years.len();
+    let shown = spread(n, MAX_YEARS_DRAWN);
+    let note = if shown.len() < n {
+        format!(
+            " {} of {n} fiscal years shown; all are in summary.json.",
+            shown.len()
+        )
+    } else {
+        String::new()
+    };
+    let panels = shown
         .iter()
-        .enumerate()
+        .map(|&i| (i, &d.summary.fiscal_years[i]))
         .map(|(i, p)| {
             let values: Vec<f64> = (0..d.results.trials)
                 .map(|t| d.results.trial_fiscal_years(t)[i].bookings_usd)
@@ -161,7 +193,9 @@ fn bookings_by_fiscal_year(d: &RunData) -> Chart {
     Chart {
         name: "bookings-by-fiscal-year".into(),
         title: "New bookings by fiscal year".into(),
-        subtitle: "Each panel: the year's bookings over trials. Black: P50; dashed: P10 and P90; orange: the year's plan.".into(),
+        subtitle: format!(
+            "Each panel: the year's bookings over trials. Black: P50; dashed: P10 and P90; orange: the year's plan.{note}"
+        ),
         panels,
         columns: 2,
     }
@@ -205,7 +239,7 @@ fn plan_exceedance(d: &RunData) -> Chart {
             p20,
             INK,
             true,
-            format!("reached with 80% confidence: {}", usd(p20)),
+            format!("reached with an 80% chance: {}", usd(p20)),
         ),
     ];
     let subtitle = match (h.plan_bookings_usd, h.p_hit_plan) {
@@ -218,14 +252,14 @@ fn plan_exceedance(d: &RunData) -> Chart {
                 label: Some(format!("plan {}: {} chance", usd(p), pct(hit.p))),
             });
             format!(
-                "Read across: the chance of booking at least each amount. {} with 80% confidence; the {} plan has a {} chance.",
+                "Read across: the chance of booking at least each amount. {} has an 80% chance; the {} plan has a {} chance.",
                 usd(p20),
                 usd(p),
                 pct(hit.p)
             )
         }
         _ => format!(
-            "Read across: the chance of booking at least each amount. {} with 80% confidence.",
+            "Read across: the chance of booking at least each amount. {} has an 80% chance.",
             usd(p20)
         ),
     };
@@ -328,7 +362,7 @@ fn cumulative_bookings_fan(d: &RunData) -> Chart {
     let last = d.monthly[Metric::CumulativeBookingsUsd.index()].last();
     let mut subtitle = match last {
         Some(l) => format!(
-            "Bookings since {}: by the last month most likely {}, P10–P90 {}–{}.",
+            "Bookings since {}: by the last month a median {}, P10–P90 {}–{}.",
             super::month_label(d.scenario.clock.start, 0),
             usd(l.p50),
             usd(l.p10),
@@ -341,7 +375,7 @@ fn cumulative_bookings_fan(d: &RunData) -> Chart {
         if let Some(l) = last {
             let total = plan.last().copied().unwrap_or(0.0);
             subtitle = format!(
-                "Bookings since {}: by the last month most likely {} against a {} plan (P10–P90 {}–{}).",
+                "Bookings since {}: by the last month a median {} against a {} plan (P10–P90 {}–{}).",
                 super::month_label(d.scenario.clock.start, 0),
                 usd(l.p50),
                 usd(total),
@@ -381,7 +415,7 @@ fn arr_fan(d: &RunData) -> Chart {
         name: "arr-fan".into(),
         title: "Annual recurring revenue (ARR) at month end".into(),
         subtitle: format!(
-            "From {} at the start to most likely {} at the end (P10–P90 {}–{}).",
+            "From {} at the start to a median {} at the end (P10–P90 {}–{}).",
             usd(d.scenario.customers.starting_arr_usd),
             usd(e.p50),
             usd(e.p10),
@@ -433,7 +467,7 @@ fn headcount_fan(d: &RunData) -> Chart {
     let r = &d.monthly[Metric::RampedEquivalentReps.index()];
     let subtitle = match (h.last(), r.last()) {
         (Some(h), Some(r)) => format!(
-            "At the end: most likely {} reps in seat, worth {} fully ramped reps (ramp and vacancies cost the gap).",
+            "At the end: a median {} reps in seat, worth {} fully ramped reps (the gap is reps still ramping).",
             super::super::report::money::count(h.p50),
             super::super::report::money::count(r.p50)
         ),
@@ -471,11 +505,21 @@ fn quota_attainment(d: &RunData) -> Chart {
     let mut layers = Vec::new();
     let mut top: f64 = 0.0;
     let mut parts = Vec::new();
-    for (i, f) in d.summary.fiscal_years.iter().enumerate() {
+    let with_reps: Vec<usize> = (0..d.summary.fiscal_years.len())
+        .filter(|i| {
+            d.results.attainment[i * ATTAINMENT_BINS..(i + 1) * ATTAINMENT_BINS]
+                .iter()
+                .sum::<u64>()
+                > 0
+        })
+        .collect();
+    let shown: Vec<usize> = spread(with_reps.len(), 6)
+        .into_iter()
+        .map(|k| with_reps[k])
+        .collect();
+    for &i in &shown {
+        let f = &d.summary.fiscal_years[i];
         let hist = &d.results.attainment[i * ATTAINMENT_BINS..(i + 1) * ATTAINMENT_BINS];
-        if hist.iter().sum::<u64>() == 0 {
-            continue;
-        }
         let (x, y) = attainment_bins(hist);
         top = top.max(y.iter().copied().fold(0.0, f64::max));
         let at_quota = f
@@ -535,8 +579,11 @@ fn vp_tenure(d: &RunData) -> Chart {
     let last_nonzero = |h: &[u64]| h.iter().rposition(|c| *c > 0).map_or(0, |i| i + 1);
     let len = last_nonzero(&r.vp_tenure_completed)
         .max(last_nonzero(&r.vp_tenure_running))
-        .max(12);
+        .max(1)
+        .min(r.vp_tenure_completed.len().min(r.vp_tenure_running.len()));
     let width = if len > 72 { 6 } else { 3 };
+    // The axis ends on a bin edge and shows at least a year.
+    let axis_end = (len.div_ceil(width) * width).max(12);
     let total: u64 =
         r.vp_tenure_completed.iter().sum::<u64>() + r.vp_tenure_running.iter().sum::<u64>();
     let (l, rt, done) = tenure_bins(&r.vp_tenure_completed[..len], width, total);
@@ -587,7 +634,7 @@ fn vp_tenure(d: &RunData) -> Chart {
         subtitle,
         panels: vec![Panel {
             heading: None,
-            x: Axis::new("tenure, months", Scale::Count, (0.0, len as f64)),
+            x: Axis::new("tenure, months", Scale::Count, (0.0, axis_end as f64)),
             y: Axis::new("share of VPs", Scale::Share, (0.0, headroom(top) * 1.3)),
             layers,
             legend: Legend::UpperRight,
@@ -606,6 +653,12 @@ mod tests {
         let (x, y) = exceedance(&v, (0.0, 4.0), 4);
         assert_eq!(x, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
         assert_eq!(y, vec![1.0, 1.0, 0.75, 0.5, 0.25]);
+    }
+
+    #[test]
+    fn spread_keeps_the_ends() {
+        assert_eq!(spread(3, 8), vec![0, 1, 2]);
+        assert_eq!(spread(50, 6), vec![0, 10, 20, 29, 39, 49]);
     }
 
     #[test]

@@ -14,6 +14,18 @@ use crate::scenario::Scenario;
 use crate::stats::{Distribution, Probability};
 use crate::summary::{PeriodSummary, Summary};
 
+/// `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -219,7 +231,30 @@ fn assumptions(s: &Scenario) -> String {
         } else {
             match flat.iter().find(|(k, _)| k == key) {
                 Some((k, v)) => readable(k, v),
-                None => continue,
+                None => {
+                    // An array of tables is flattened item by item: key[0].month, key[0].seats.
+                    let prefix = format!("{key}[");
+                    let items: Vec<String> = flat
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .fold(Vec::<(String, Vec<String>)>::new(), |mut acc, (k, v)| {
+                            let rest = &k[prefix.len()..];
+                            let (index, field) = rest.split_once("].").unwrap_or((rest, ""));
+                            let part = format!("{field} = {v}");
+                            match acc.last_mut() {
+                                Some((i, parts)) if i == index => parts.push(part),
+                                _ => acc.push((index.to_string(), vec![part])),
+                            }
+                            acc
+                        })
+                        .into_iter()
+                        .map(|(_, parts)| parts.join(", "))
+                        .collect();
+                    if items.is_empty() {
+                        continue;
+                    }
+                    items.join("; ")
+                }
             }
         };
         let _ = writeln!(
@@ -307,7 +342,7 @@ pub fn run_report(
     }
     card(
         &mut b,
-        "Bookings, most likely (P50)",
+        "Bookings, median (P50)",
         &usd(h.bookings_usd.p50),
         &format!("P10–P90 {}", range(&h.bookings_usd, usd)),
     );
@@ -362,8 +397,15 @@ pub fn run_report(
     b.push_str(&assumptions(s));
 
     let command = format!(
-        "revsim run {} --seed {} --trials {}",
-        manifest.scenario_path, manifest.seed, manifest.trials
+        "revsim run {} --seed {} --trials {}{}",
+        shell_word(&manifest.scenario_path),
+        manifest.seed,
+        manifest.trials,
+        manifest
+            .overrides
+            .iter()
+            .map(|s| format!(" --set {}", shell_word(s)))
+            .collect::<String>()
     );
     b.push_str(&footer(manifest, &command));
     page(&format!("{} · revsim forecast", summary.scenario), &b)
@@ -393,6 +435,9 @@ fn signed_usd(v: f64) -> String {
 }
 
 fn estimate(e: &crate::compare::Estimate) -> String {
+    if !e.ci95_low.is_finite() {
+        return format!("{} (no interval from one trial)", signed_usd(e.value));
+    }
     format!(
         "{} ({} to {})",
         signed_usd(e.value),
@@ -412,6 +457,18 @@ fn swatch(i: usize) -> String {
 pub fn compare_sentence(d: &crate::compare::Difference) -> String {
     let p50 = &d.p50_difference_usd;
     let direction = if p50.value >= 0.0 { "higher" } else { "lower" };
+    let median = if p50.value == 0.0 && p50.ci95_low == 0.0 && p50.ci95_high == 0.0 {
+        "median bookings the same".to_string()
+    } else if !p50.ci95_low.is_finite() {
+        format!("median bookings {} {direction}", usd(p50.value.abs()))
+    } else {
+        format!(
+            "median bookings {} {direction} (95% CI {} to {})",
+            usd(p50.value.abs()),
+            signed_usd(p50.ci95_low),
+            signed_usd(p50.ci95_high)
+        )
+    };
     let plan = match (d.p_hit_plan, d.p_hit_plan_reference) {
         (Some(b), Some(a)) => format!(
             "{} chance of hitting plan against {} for {}; ",
@@ -440,11 +497,8 @@ pub fn compare_sentence(d: &crate::compare::Difference) -> String {
         )
     };
     format!(
-        "{}: {plan}median bookings {} {direction} (95% CI {} to {}); trial by trial it books {split}.",
-        d.scenario,
-        usd(p50.value.abs()),
-        signed_usd(p50.ci95_low),
-        signed_usd(p50.ci95_high)
+        "{}: {plan}{median}; trial by trial it books {split}.",
+        d.scenario
     )
 }
 
@@ -573,7 +627,7 @@ pub fn compare_report(
             for v in &d.values {
                 let shown = match v {
                     Some(v) => readable(&d.key, v),
-                    None => "(not set: default)".into(),
+                    None => "(not set)".into(),
                 };
                 let _ = write!(b, "<td class=\"text mono\">{}</td>", escape(&shown));
             }

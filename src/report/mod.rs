@@ -33,6 +33,10 @@ pub struct Manifest {
     pub scenario: String,
     /// Scenario file as given.
     pub scenario_path: String,
+    /// Files the scenario inherits from through `extends`, nearest first.
+    pub scenario_inherits: Vec<String>,
+    /// `--set` overrides applied, in order.
+    pub overrides: Vec<String>,
     /// SHA-256 of the resolved scenario (canonical TOML).
     pub scenario_sha256: String,
     /// Seed.

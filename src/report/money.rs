@@ -28,12 +28,22 @@ pub fn usd(v: f64) -> String {
     unreachable!("the B suffix always returns")
 }
 
-/// A share as a percentage with no decimals: 0.483 -> "48%".
+/// A share as a percentage with no decimals: 0.483 -> "48%". A share that is not exactly 0 or 1
+/// but would round to 0% or 100% keeps one decimal ("0.3%", "99.6%"), and beyond that reads
+/// "<0.1%" or ">99.9%", so a small chance is never shown as none.
 pub fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.0}%", v * 100.0)
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let p = v * 100.0;
+    if p > 0.0 && p < 0.05 {
+        "<0.1%".into()
+    } else if p < 100.0 && p > 99.95 {
+        ">99.9%".into()
+    } else if (p > 0.0 && p < 0.5) || (99.5..100.0).contains(&p) {
+        format!("{p:.1}%")
     } else {
-        "-".into()
+        format!("{p:.0}%")
     }
 }
 
@@ -62,6 +72,11 @@ mod tests {
         assert_eq!(usd(999_950.0), "$1.00M");
         assert_eq!(usd(999.6), "$1.00K");
         assert_eq!(pct(0.483), "48%");
+        assert_eq!(pct(1.0), "100%");
+        assert_eq!(pct(0.9962), "99.6%");
+        assert_eq!(pct(0.003), "0.3%");
+        assert_eq!(pct(0.0004), "<0.1%");
+        assert_eq!(pct(0.0), "0%");
         assert_eq!(count(46.0), "46");
         assert_eq!(count(46.25), "46.2");
     }

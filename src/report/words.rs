@@ -16,11 +16,21 @@ pub fn horizon_words(s: &Scenario) -> String {
                 format!("{}–{}", a.label, b.label)
             }
         }
+        _ if s.horizon() == 1 => month_label(s.clock.start, 0),
         _ => format!(
             "the {} months from {}",
             s.horizon(),
             month_label(s.clock.start, 0)
         ),
+    }
+}
+
+/// "1 trial", "300 trials".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -24,9 +24,11 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-/// A one-key table holding a table: a distribution or a curve, read best whole.
+/// A one-key table holding a table, or `{ fixed = x }`: a distribution or a curve, read best
+/// whole.
 fn is_tagged(v: &toml::Value) -> bool {
-    matches!(v, toml::Value::Table(t) if t.len() == 1 && t.values().all(toml::Value::is_table))
+    matches!(v, toml::Value::Table(t)
+        if t.len() == 1 && t.iter().all(|(k, v)| v.is_table() || k == "fixed"))
 }
 
 fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<(String, String)>) {

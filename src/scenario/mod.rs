@@ -10,6 +10,7 @@ pub mod dist;
 pub mod events;
 pub mod flat;
 pub mod raw;
+pub mod resolve;
 pub mod template;
 
 use std::ops::Range;
@@ -271,6 +272,8 @@ pub struct Scenario {
     pub description: String,
     /// The file it came from, as the user named it.
     pub source: String,
+    /// The files it inherits from through `extends`, nearest first (empty without `extends`).
+    pub inherits: Vec<String>,
     /// The resolved scenario, as parsed (before validation).
     pub raw: RawScenario,
     /// SHA-256 of the canonical TOML of the resolved scenario.
@@ -315,23 +318,15 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file, with its `extends` chain.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
-        let label = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                "check the path; `revsim init FILE` writes a starter scenario"
-            } else {
-                "check that the file is readable"
-            };
-            InputError::file(&label, format!("cannot read the scenario file: {e}")).help(hint)
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            InputError::file(&label, format!("the file is not UTF-8 text ({e})"))
-                .help("save the scenario as UTF-8")
-        })?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        Scenario::from_toml(&text, &label, stem.as_deref().unwrap_or("scenario"))
+        resolve::load(path, &[])
+    }
+
+    /// Reads and validates a scenario file, with its `extends` chain and `key=value` overrides
+    /// (the command line's `--set`), applied last.
+    pub fn load_with(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
+        resolve::load(path, sets)
     }
 
     /// Parses and validates scenario text. `file` labels errors; `default_name` names a scenario
@@ -340,6 +335,14 @@ impl Scenario {
         let text: Arc<str> = Arc::from(text);
         let raw: RawScenario =
             toml::from_str(&text).map_err(|e| InputError::from_toml(file, &text, &e))?;
+        if raw.extends.is_some() {
+            return Err(InputError::file(
+                file,
+                "`extends` names a parent file, which only a scenario read from a file can follow",
+            )
+            .key("extends")
+            .help("load the scenario with Scenario::load (as the command line does)"));
+        }
         Validator { file, text: &text }.scenario(raw, default_name)
     }
 
@@ -633,6 +636,21 @@ impl Validator<'_> {
             .iter()
             .map(|a| monthly_hazard(*a))
             .collect();
+        for (key, value) in [("name", &raw.name), ("description", &raw.description)] {
+            if let Some(v) = value
+                && let Some(c) = v.chars().find(|c| c.is_control())
+            {
+                return Err(InputError::file(
+                    self.file,
+                    format!(
+                        "`{key}` holds the control character {:?}; it would garble reports and the terminal",
+                        c
+                    ),
+                )
+                .key(key)
+                .help("use plain text on one line"));
+            }
+        }
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
         let description = raw.description.clone().unwrap_or_default();
         let canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
@@ -641,6 +659,7 @@ impl Validator<'_> {
             name,
             description,
             source: self.file.to_string(),
+            inherits: Vec::new(),
             trials: *raw.simulation.trials.get_ref(),
             seed: raw.simulation.seed,
             sha256,

@@ -72,6 +72,11 @@ impl TryFrom<f64> for NonNegative {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// A scenario file to inherit from, relative to this file: its settings apply unless this
+    /// file sets them (sections merge key by key; arrays and `{ ... }` values replace whole;
+    /// `name` and `description` are not inherited).
+    #[serde(default, skip_serializing)]
+    pub extends: Option<String>,
     /// Short name used in reports and as the default output folder (default: the file name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

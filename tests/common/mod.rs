@@ -48,7 +48,7 @@ no_decision = 0
 
 /// Checks the charts and report a run or comparison wrote into `out`, as listed in its
 /// `run.json`: every file exists, each PNG decodes to a 1000-pixel-wide picture with real
-/// content (ink on a good share of it and several colours), each SVG has text and shapes, and
+/// content (ink on at least 1% of it, data colours on at least 0.5%, several colours), each SVG has text and shapes, and
 /// `report.html` inlines every chart. Returns the chart names.
 pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
     let manifest: serde_json::Value =
@@ -81,9 +81,18 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
             let mut colours: Vec<[u8; 3]> = px.chunks(3).map(|p| [p[0], p[1], p[2]]).collect();
             colours.sort_unstable();
             colours.dedup();
+            // Data is drawn in the palette's saturated colours; text, axes and grid are grey.
+            let coloured = px
+                .chunks(3)
+                .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 40)
+                .count();
             assert!(
-                inked * 100 > pixels * 2,
+                inked * 100 > pixels,
                 "{f}: only {inked} of {pixels} pixels have ink"
+            );
+            assert!(
+                coloured * 200 > pixels,
+                "{f}: only {coloured} of {pixels} pixels show data"
             );
             assert!(colours.len() >= 8, "{f}: only {} colours", colours.len());
         }

@@ -1,0 +1,308 @@
+//! Inheritance and overrides: `extends = "base.toml"` and `--set key=value`.
+//!
+//! A scenario may name a parent file; the parent may name its own. The files are merged parent
+//! first: sections (`[pipeline]`) and dotted keys merge key by key, while arrays (including
+//! `[[events]]`) and inline tables (`{ ... }`: distributions, curves) replace the parent's value
+//! whole. `name` and `description` are never inherited, so a what-if is not mistaken for its
+//! base. `--set` values are applied last, as if written in one more file.
+//!
+//! Errors keep pointing at the file, line and column that hold the bad value. The files are laid
+//! end to end in one virtual text, every span is shifted into it, and an error's span is mapped
+//! back to the file it falls in.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::key_path_at;
+use super::raw::RawScenario;
+use super::{InputError, Scenario, Validator};
+
+/// Most files in one `extends` chain.
+pub const MAX_DEPTH: usize = 16;
+
+/// The label `--set` overrides carry in error messages.
+pub const SET_LABEL: &str = "--set";
+
+struct Source {
+    label: String,
+    text: Arc<str>,
+    offset: usize,
+}
+
+/// Reads a scenario file, with the standard messages for a missing or unreadable file.
+pub fn read(path: &Path, label: &str) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; `revsim init FILE` writes a starter scenario"
+        } else {
+            "check that the file is readable"
+        };
+        InputError::file(label, format!("cannot read the scenario file: {e}")).help(hint)
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        InputError::file(label, format!("the file is not UTF-8 text ({e})"))
+            .help("save the scenario as UTF-8")
+    })
+}
+
+/// The `extends` value of a parsed file, with its span.
+fn extends_of(label: &str, text: &Arc<str>) -> Result<Option<Spanned<String>>, InputError> {
+    let doc = DeTable::parse(text).map_err(|e| InputError::from_toml(label, text, &e))?;
+    let Some(v) = doc.get_ref().get("extends") else {
+        return Ok(None);
+    };
+    match v.get_ref() {
+        DeValue::String(s) => Ok(Some(Spanned::new(v.span(), s.to_string()))),
+        other => Err(InputError::at(
+            label,
+            text,
+            Some(v.span()),
+            format!(
+                "`extends` must be the path of a scenario file, not a {}",
+                other.type_str()
+            ),
+        )
+        .help("write extends = \"baseline.toml\" (a path relative to this file)")),
+    }
+}
+
+/// Turns `key=value` overrides into the text of one more TOML layer. A value that is not valid
+/// TOML is taken as a string, so `--set name=q3-plan` works unquoted.
+pub fn set_layer(sets: &[String]) -> Result<String, InputError> {
+    let mut text = String::new();
+    for s in sets {
+        let Some((key, value)) = s.split_once('=') else {
+            return Err(
+                InputError::file(SET_LABEL, format!("`{s}` is not of the form key=value"))
+                    .help("for example --set pipeline.outcomes.won=0.3 or --set org.seats=80"),
+            );
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let valid_key = !key.is_empty()
+            && key.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        if !valid_key {
+            return Err(InputError::file(
+                SET_LABEL,
+                format!("`{key}` is not a dotted key such as pipeline.outcomes.won"),
+            )
+            .help(
+                "keys are section names and key names joined by dots, as in the scenario reference",
+            ));
+        }
+        let line = format!("{key} = {value}\n");
+        let line = if DeTable::parse(&line).is_ok() {
+            line
+        } else {
+            format!("{key} = {}\n", toml::Value::String(value.to_string()))
+        };
+        text.push_str(&line);
+    }
+    if !text.is_empty() && DeTable::parse(&text).is_err() {
+        return Err(InputError::file(
+            SET_LABEL,
+            "two --set overrides collide (the same key twice, or a key and a key inside it)",
+        )
+        .help("give each key once"));
+    }
+    Ok(text)
+}
+
+/// Shifts every span in `v` by `by` bytes.
+fn shift_value<'a>(v: Spanned<DeValue<'a>>, by: usize) -> Spanned<DeValue<'a>> {
+    let span = v.span();
+    let value = match v.into_inner() {
+        DeValue::Table(t) => DeValue::Table(shift_table(t, by)),
+        DeValue::Array(a) => DeValue::Array(a.into_iter().map(|x| shift_value(x, by)).collect()),
+        other => other,
+    };
+    Spanned::new(span.start + by..span.end + by, value)
+}
+
+fn shift_table<'a>(t: DeTable<'a>, by: usize) -> DeTable<'a> {
+    t.into_iter()
+        .map(|(k, v)| {
+            let ks = k.span();
+            (
+                Spanned::new(ks.start + by..ks.end + by, k.into_inner()),
+                shift_value(v, by),
+            )
+        })
+        .collect()
+}
+
+/// Merges `over` into `base`: tables key by key, except inline tables, which replace.
+fn merge<'a>(base: &mut DeTable<'a>, over: DeTable<'a>, combined: &str) {
+    for (k, v) in over {
+        let inline = combined
+            .get(v.span().start..)
+            .is_some_and(|s| s.starts_with('{'));
+        let name = k.get_ref().to_string();
+        let existing = base.iter_mut().find(|(bk, _)| bk.get_ref() == &name);
+        match (existing, v.get_ref()) {
+            (Some((_, slot)), DeValue::Table(_)) if !inline && slot.get_ref().is_table() => {
+                let DeValue::Table(inner) = v.into_inner() else {
+                    unreachable!("matched a table")
+                };
+                if let DeValue::Table(b) = slot.get_mut() {
+                    merge(b, inner, combined);
+                }
+            }
+            (Some((_, slot)), _) => *slot = v,
+            (None, _) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Loads `path` with its `extends` chain and the `--set` overrides.
+pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
+    let label = path.display().to_string();
+    let text: Arc<str> = Arc::from(read(path, &label)?);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let set_text = set_layer(sets)?;
+
+    // The chain, child first.
+    let mut sources = vec![Source {
+        label: label.clone(),
+        text: text.clone(),
+        offset: 0,
+    }];
+    let mut seen: Vec<PathBuf> = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
+    let mut dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    loop {
+        let current = sources.last().expect("the child is first");
+        let (cur_label, cur_text) = (current.label.clone(), current.text.clone());
+        let Some(ext) = extends_of(&cur_label, &cur_text)? else {
+            break;
+        };
+        let at = |msg: String| InputError::at(&cur_label, &cur_text, Some(ext.span()), msg);
+        let parent = dir.join(ext.get_ref());
+        let parent_label = parent.display().to_string();
+        let canonical = parent.canonicalize().unwrap_or_else(|_| parent.clone());
+        if let Some(first) = seen.iter().position(|p| *p == canonical) {
+            let mut chain: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
+            chain.push(parent_label);
+            return Err(at(format!(
+                "`extends` makes a loop: {}",
+                chain[first..].join(" -> ")
+            ))
+            .help("a scenario cannot inherit from itself or from a file that inherits from it"));
+        }
+        if sources.len() >= MAX_DEPTH {
+            return Err(at(format!("`extends` chains more than {MAX_DEPTH} files"))
+                .help("flatten the chain: inherit from the base directly"));
+        }
+        let parent_text = read(&parent, &parent_label).map_err(|e| {
+            at(format!(
+                "cannot read the parent scenario `{}` ({}): {}",
+                ext.get_ref(),
+                parent_label,
+                e.message
+            ))
+            .help("the path is relative to the file that names it")
+        })?;
+        seen.push(canonical);
+        dir = parent.parent().map(Path::to_path_buf).unwrap_or_default();
+        sources.push(Source {
+            label: parent_label,
+            text: Arc::from(parent_text),
+            offset: 0,
+        });
+    }
+    if sources.len() == 1 && set_text.is_empty() {
+        return Scenario::from_toml(&text, &label, &stem);
+    }
+    if !set_text.is_empty() {
+        sources.push(Source {
+            label: SET_LABEL.into(),
+            text: Arc::from(set_text),
+            offset: 0,
+        });
+    }
+
+    // Lay the files end to end.
+    let mut combined = String::new();
+    for s in &mut sources {
+        s.offset = combined.len();
+        combined.push_str(&s.text);
+        combined.push('\n');
+    }
+    let combined: Arc<str> = Arc::from(combined);
+    let remap = |e: InputError| remap(e, &combined, &sources, &label);
+
+    // Merge: the root parent first, then each child, then --set.
+    let n_files = sources.len() - usize::from(!sets.is_empty());
+    let order: Vec<usize> = (0..n_files).rev().chain(n_files..sources.len()).collect();
+    let mut merged = DeTable::default();
+    for i in order {
+        let s = &sources[i];
+        // Parse from the virtual text, so every table borrows from one string.
+        let doc = DeTable::parse(&combined[s.offset..s.offset + s.text.len()])
+            .map_err(|e| InputError::from_toml(&s.label, &s.text, &e))?
+            .into_inner();
+        let parent = i != 0 && s.label != SET_LABEL;
+        let doc: DeTable = shift_table(doc, s.offset)
+            .into_iter()
+            .filter(|(k, _)| {
+                let k: &str = k.get_ref();
+                k != "extends" && !(parent && matches!(k, "name" | "description"))
+            })
+            .collect();
+        merge(&mut merged, doc, &combined);
+    }
+    let raw = RawScenario::deserialize(toml::de::Deserializer::from(Spanned::new(
+        0..combined.len(),
+        merged,
+    )))
+    .map_err(|e| remap(InputError::from_toml(&label, &combined, &e)))?;
+    let mut scenario = Validator {
+        file: &label,
+        text: &combined,
+    }
+    .scenario(raw, &stem)
+    .map_err(remap)?;
+    scenario.inherits = sources[1..n_files]
+        .iter()
+        .map(|s| s.label.clone())
+        .collect();
+    Ok(scenario)
+}
+
+/// Maps an error located in the virtual text back to the file that holds the span.
+fn remap(mut e: InputError, combined: &Arc<str>, sources: &[Source], child: &str) -> InputError {
+    let in_combined = e.text.as_ref().is_some_and(|t| Arc::ptr_eq(t, combined));
+    if !in_combined {
+        return e;
+    }
+    let Some(span) = e.span.clone() else {
+        e.text = None;
+        e.file = child.to_string();
+        return e;
+    };
+    let Some(s) = sources.iter().rev().find(|s| s.offset <= span.start) else {
+        return e;
+    };
+    let local: Range<usize> = span.start - s.offset
+        ..(span.end - s.offset)
+            .min(s.text.len())
+            .max(span.start - s.offset);
+    e.file = s.label.clone();
+    e.key = e.key.or_else(|| key_path_at(&s.text, local.clone()));
+    e.span = Some(local);
+    e.text = Some(s.text.clone());
+    e
+}
