@@ -234,3 +234,46 @@ fn set_overrides_apply_last() {
             .contains("dotted key")
     );
 }
+
+#[test]
+fn the_command_line_follows_extends_and_records_overrides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let vp = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vp-churn.toml");
+    assert_cmd::Command::cargo_bin("revsim")
+        .unwrap()
+        .args([
+            "run",
+            "-q",
+            "--trials",
+            "50",
+            "--set",
+            "org.seats=52",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&vp)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(manifest["overrides"][0], "org.seats=52");
+    let chain = manifest["scenario_inherits"][0].as_str().unwrap();
+    assert!(chain.ends_with("baseline.toml"), "{chain}");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("--set org.seats=52"),
+        "the reproduce command repeats --set"
+    );
+    let check = assert_cmd::Command::cargo_bin("revsim")
+        .unwrap()
+        .arg("check")
+        .arg(&vp)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&check.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("extends") && stdout.contains("baseline.toml"),
+        "{stdout}"
+    );
+}
