@@ -57,18 +57,16 @@ pub enum Command {
     Schema,
 }
 
-/// Arguments of `revsim run`.
+/// Options shared by the commands that simulate (`run`, `compare`).
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file.
-    pub file: PathBuf,
-    /// Number of trials (default: the scenario's `simulation.trials`).
+pub struct SimOptions {
+    /// Number of trials (default: the (first) scenario's `simulation.trials`).
     #[arg(long)]
     pub trials: Option<u64>,
-    /// Random seed (default: the scenario's `simulation.seed`).
+    /// Random seed, shared by every scenario (default: the (first) scenario's `simulation.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output directory (default: out/<scenario name>/).
+    /// Output directory (default: out/<scenario name>/, or out/compare-<a>-vs-<b>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the files of a non-empty output directory.
@@ -80,10 +78,20 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Override a setting for this run: `--set key=value` (repeatable), applied after the file
-    /// and everything it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
+    /// Override a setting: `--set key=value` (repeatable), applied after the file and everything
+    /// it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// Arguments of `revsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file.
+    pub file: PathBuf,
+    /// Trials, seed, output and overrides.
+    #[command(flatten)]
+    pub opts: SimOptions,
 }
 
 /// Arguments of `revsim compare`.
@@ -92,28 +100,9 @@ pub struct CompareArgs {
     /// Scenario files: the reference first, then the alternatives (2 to 7 in all).
     #[arg(required = true, num_args = 2..)]
     pub files: Vec<PathBuf>,
-    /// Trials per scenario (default: the reference's `simulation.trials`).
-    #[arg(long)]
-    pub trials: Option<u64>,
-    /// Random seed shared by every scenario (default: the reference's `simulation.seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Output directory (default: out/compare-<first>-vs-<second>...).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace the files of a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Override a setting for this run: `--set key=value` (repeatable), applied after the file
-    /// and everything it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
+    /// Trials, seed, output and overrides.
+    #[command(flatten)]
+    pub opts: SimOptions,
 }
 
 /// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
@@ -188,21 +177,22 @@ fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar {
 }
 
 fn run(a: &RunArgs) -> anyhow::Result<()> {
-    let s = Scenario::load_with(&a.file, &a.set)?;
-    let trials = trial_count(a.trials.unwrap_or(s.trials))?;
-    let seed = a.seed.unwrap_or(s.seed);
+    let s = Scenario::load_with(&a.file, &a.opts.set)?;
+    let trials = trial_count(a.opts.trials.unwrap_or(s.trials))?;
+    let seed = a.opts.seed.unwrap_or(s.seed);
     let out = a
+        .opts
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(safe_dir_name(&s.name)));
-    let dir = OutputDir::prepare(&out, a.force)?;
+    let dir = OutputDir::prepare(&out, a.opts.force)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.unwrap_or(0))
+        .num_threads(a.opts.threads.unwrap_or(0))
         .build()?;
     let threads = pool.current_num_threads();
     let passes = if s.leadership.is_some() { 2 } else { 1 };
-    let bar = progress_bar(a.quiet, passes * trials);
+    let bar = progress_bar(a.opts.quiet, passes * trials);
     let started = Instant::now();
     let (results, calm, summary, monthly) = pool.install(|| {
         let r = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
@@ -218,7 +208,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         scenario: s.name.clone(),
         scenario_path: s.source.clone(),
         scenario_inherits: s.inherits.clone(),
-        overrides: a.set.clone(),
+        overrides: a.opts.set.clone(),
         scenario_sha256: s.sha256.clone(),
         seed,
         trials,
@@ -237,7 +227,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
             &manifest,
         )
     })?;
-    if !a.quiet {
+    if !a.opts.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;
         writeln!(
@@ -273,7 +263,7 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     let scenarios = a
         .files
         .iter()
-        .map(|f| Scenario::load_with(f, &a.set))
+        .map(|f| Scenario::load_with(f, &a.opts.set))
         .collect::<Result<Vec<_>, _>>()?;
     let reference = &scenarios[0];
     for s in &scenarios[1..] {
@@ -293,21 +283,21 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    let trials = trial_count(a.trials.unwrap_or(reference.trials))?;
-    let seed = a.seed.unwrap_or(reference.seed);
+    let trials = trial_count(a.opts.trials.unwrap_or(reference.trials))?;
+    let seed = a.opts.seed.unwrap_or(reference.seed);
     let labels = crate::compare::unique_labels(
         &scenarios.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
     );
-    let out = a.out.clone().unwrap_or_else(|| {
+    let out = a.opts.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = scenarios.iter().map(|s| safe_dir_name(&s.name)).collect();
         Path::new("out").join(format!("compare-{}", names.join("-vs-")))
     });
-    let dir = OutputDir::prepare(&out, a.force)?;
+    let dir = OutputDir::prepare(&out, a.opts.force)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.unwrap_or(0))
+        .num_threads(a.opts.threads.unwrap_or(0))
         .build()?;
     let threads = pool.current_num_threads();
-    let bar = progress_bar(a.quiet, trials * scenarios.len());
+    let bar = progress_bar(a.opts.quiet, trials * scenarios.len());
     let started = Instant::now();
     let (arms, diffs) = pool.install(|| {
         let arms: Vec<Arm> = scenarios
@@ -339,7 +329,8 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
             .map(|a| crate::report::html::shell_word(&a.scenario.source))
             .collect::<Vec<_>>()
             .join(" "),
-        a.set
+        a.opts
+            .set
             .iter()
             .map(|s| format!(" --set {}", crate::report::html::shell_word(s)))
             .collect::<String>()
@@ -359,7 +350,7 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
             },
         )
     })?;
-    if !a.quiet {
+    if !a.opts.quiet {
         let mut stdout = std::io::stdout().lock();
         for d in diffs.iter().filter(|d| d.period == "horizon") {
             writeln!(stdout, "{}", report::html::compare_sentence(d))?;

@@ -44,8 +44,16 @@ pub fn charts(arms: &[Arm], diffs: &[Difference]) -> Vec<Chart> {
     ]
 }
 
-fn all_horizon_bookings(arms: &[Arm]) -> Vec<Vec<f64>> {
-    arms.iter().map(|a| bookings(&a.results, None)).collect()
+/// Each arm's per-trial horizon bookings, and one range that holds them all and every plan.
+fn horizon_bookings_and_range(arms: &[Arm]) -> (Vec<Vec<f64>>, (f64, f64)) {
+    let values: Vec<Vec<f64>> = arms.iter().map(|a| bookings(&a.results, None)).collect();
+    let plans: Vec<f64> = arms
+        .iter()
+        .filter_map(|a| a.summary.horizon.plan_bookings_usd)
+        .collect();
+    let all: Vec<f64> = values.iter().flatten().copied().collect();
+    let range = padded_range(&all, &plans);
+    (values, range)
 }
 
 /// The plans as solid lines: one black line when every scenario with a plan shares it, else a
@@ -91,13 +99,7 @@ fn subtitle(arms: &[Arm]) -> String {
 }
 
 fn distributions(arms: &[Arm]) -> Chart {
-    let values = all_horizon_bookings(arms);
-    let plans: Vec<f64> = arms
-        .iter()
-        .filter_map(|a| a.summary.horizon.plan_bookings_usd)
-        .collect();
-    let all: Vec<f64> = values.iter().flatten().copied().collect();
-    let range = padded_range(&all, &plans);
+    let (values, range) = horizon_bookings_and_range(arms);
     let bins = bins_for(values.first().map_or(0, Vec::len));
     let width = (range.1 - range.0) / bins as f64;
     let mut layers = Vec::new();
@@ -171,13 +173,7 @@ fn distributions(arms: &[Arm]) -> Chart {
 }
 
 fn cdfs(arms: &[Arm]) -> Chart {
-    let values = all_horizon_bookings(arms);
-    let plans: Vec<f64> = arms
-        .iter()
-        .filter_map(|a| a.summary.horizon.plan_bookings_usd)
-        .collect();
-    let all: Vec<f64> = values.iter().flatten().copied().collect();
-    let range = padded_range(&all, &plans);
+    let (values, range) = horizon_bookings_and_range(arms);
     let mut layers = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let mut sorted = v.clone();
