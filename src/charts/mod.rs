@@ -444,6 +444,28 @@ fn draw_panel<DB: DrawingBackend>(
 
     let mut any_label = false;
     for layer in &p.layers {
+        // A marker line is a two-point line from the bottom of the panel to the top.
+        let as_line;
+        let layer = match layer {
+            Layer::VLine {
+                x,
+                color,
+                width,
+                dashed,
+                label,
+            } => {
+                as_line = Layer::Line {
+                    x: vec![*x, *x],
+                    y: vec![y0, y1],
+                    color: *color,
+                    width: *width,
+                    dashed: *dashed,
+                    label: label.clone(),
+                };
+                &as_line
+            }
+            other => other,
+        };
         match layer {
             Layer::Band {
                 x,
@@ -459,8 +481,7 @@ fn draw_panel<DB: DrawingBackend>(
                 let s = chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
                 if let Some(l) = label {
                     any_label = true;
-                    s.label(l)
-                        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill));
+                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
                 }
             }
             Layer::Line {
@@ -503,31 +524,10 @@ fn draw_panel<DB: DrawingBackend>(
                 )?;
                 if let Some(l) = label {
                     any_label = true;
-                    s.label(l)
-                        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill));
+                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
                 }
             }
-            Layer::VLine {
-                x,
-                color,
-                width,
-                dashed,
-                label,
-            } => {
-                let pts = vec![(*x, y0), (*x, y1)];
-                let st = stroke(*color, *width);
-                let s = if *dashed {
-                    chart.draw_series(std::iter::once(DashedPathElement::new(pts, 8, 5, st)))?
-                } else {
-                    chart.draw_series(std::iter::once(PathElement::new(pts, st)))?
-                };
-                if let Some(l) = label {
-                    any_label = true;
-                    let dashed = *dashed;
-                    s.label(l)
-                        .legend(move |(x, y)| legend_line::<DB>(x, y, st, dashed));
-                }
-            }
+            Layer::VLine { .. } => unreachable!("marker lines are drawn as lines"),
         }
     }
     if any_label && p.legend != Legend::Hidden {
@@ -547,6 +547,11 @@ fn draw_panel<DB: DrawingBackend>(
             .draw()?;
     }
     Ok(())
+}
+
+/// A legend sample of a filled area.
+fn legend_box(x: i32, y: i32, fill: ShapeStyle) -> Rectangle<(i32, i32)> {
+    Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill)
 }
 
 /// A legend sample of a line, dashed like the line it stands for.
