@@ -11,6 +11,7 @@
 //! and the trial index); [`engine`] runs trials in parallel; [`stats`] and [`summary`] reduce
 //! them; [`report`] writes them; [`cli`] is the command line.
 
+pub mod batch;
 pub mod calendar;
 pub mod charts;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
+pub mod tables;
 
 pub use engine::{Results, simulate};
 pub use scenario::{InputError, Scenario};

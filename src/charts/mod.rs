@@ -8,6 +8,7 @@
 //! The font is compiled into the binary and registered with plotters' `ab_glyph` backend, so
 //! charts never depend on the fonts of the machine: a bare container draws the same PNG.
 
+pub mod batch;
 pub mod bitmap;
 pub mod compare;
 pub mod run;

@@ -1,0 +1,1 @@
+//! Batches of variants: sweeps, sensitivity, goal seek.

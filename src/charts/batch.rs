@@ -1,0 +1,1 @@
+//! Charts of batches: metrics against a varied parameter, and the tornado.

@@ -1,0 +1,1 @@
+//! Tidy tables written as CSV, Parquet and Excel.
