@@ -14,8 +14,10 @@ use crate::scenario::Scenario;
 pub const BLOCK: usize = 64;
 
 /// Everything a run produced, trial by trial.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Results {
+    /// Index of the first trial held (0 unless this is one shard of a larger run).
+    pub first_trial: usize,
     /// Number of trials.
     pub trials: usize,
     /// Months per trial.
@@ -54,6 +56,40 @@ impl Results {
     pub fn trial_fiscal_years(&self, trial: usize) -> &[FiscalYearOutcome] {
         &self.fy[trial * self.fiscal_years..(trial + 1) * self.fiscal_years]
     }
+
+    /// Appends `next`, the trials that follow these ones (same scenario and seed): the result
+    /// equals one run of both ranges. Fails when `next` does not start where these trials end.
+    pub fn append(&mut self, next: Results) -> Result<(), String> {
+        if next.first_trial != self.first_trial + self.trials
+            || next.seed != self.seed
+            || next.horizon != self.horizon
+            || next.fiscal_years != self.fiscal_years
+            || next.vp_tenure_completed.len() != self.vp_tenure_completed.len()
+            || next.attainment.len() != self.attainment.len()
+        {
+            return Err(format!(
+                "trials {}..{} (seed {}) do not follow trials {}..{} (seed {}) of the same scenario",
+                next.first_trial,
+                next.first_trial + next.trials,
+                next.seed,
+                self.first_trial,
+                self.first_trial + self.trials,
+                self.seed
+            ));
+        }
+        self.trials += next.trials;
+        self.monthly.extend(next.monthly);
+        self.fy.extend(next.fy);
+        self.totals.extend(next.totals);
+        add(&mut self.vp_tenure_completed, &next.vp_tenure_completed);
+        add(&mut self.vp_tenure_running, &next.vp_tenure_running);
+        add(&mut self.attainment, &next.attainment);
+        Ok(())
+    }
+}
+
+fn add(into: &mut [u64], from: &[u64]) {
+    into.iter_mut().zip(from).for_each(|(x, y)| *x += y);
 }
 
 /// Runs `trials` trials of `s` with `seed`. `progress` is called with the number of trials
@@ -64,6 +100,20 @@ pub fn simulate(
     seed: u64,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Results {
+    simulate_range(s, 0..trials, seed, progress)
+}
+
+/// Runs trials `range` of `s` with `seed`: the same numbers those trials have in a run of
+/// `range.end` trials, so consecutive ranges [appended](Results::append) equal one run (the
+/// basis of `--precision` and of trial shards).
+pub fn simulate_range(
+    s: &Scenario,
+    range: std::ops::Range<usize>,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Results {
+    let first_trial = range.start;
+    let trials = range.len();
     let horizon = s.horizon();
     let n_fy = s.clock.fiscal_years.len();
     let stride = Metric::COUNT * horizon;
@@ -80,7 +130,7 @@ pub fn simulate(
             || Workspace::new(s),
             |ws, (block, ((m, f), t))| {
                 for i in 0..t.len() {
-                    let trial = (block * BLOCK + i) as u64;
+                    let trial = (first_trial + block * BLOCK + i) as u64;
                     run_trial(
                         s,
                         seed,
@@ -102,17 +152,12 @@ pub fn simulate(
     let (mut vp_tenure_completed, mut vp_tenure_running) = (vec![0u64; bins], vec![0u64; bins]);
     let mut attainment = vec![0u64; n_fy * crate::model::trial::ATTAINMENT_BINS];
     for [c, r, a] in &histograms {
-        vp_tenure_completed
-            .iter_mut()
-            .zip(c)
-            .for_each(|(x, y)| *x += y);
-        vp_tenure_running
-            .iter_mut()
-            .zip(r)
-            .for_each(|(x, y)| *x += y);
-        attainment.iter_mut().zip(a).for_each(|(x, y)| *x += y);
+        add(&mut vp_tenure_completed, c);
+        add(&mut vp_tenure_running, r);
+        add(&mut attainment, a);
     }
     Results {
+        first_trial,
         trials,
         horizon,
         fiscal_years: n_fy,

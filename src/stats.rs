@@ -260,6 +260,23 @@ impl Probability {
     }
 }
 
+/// Distribution-free 95%-style interval for the `p` quantile of ascending `sorted` values (non-
+/// empty): the order statistics at ranks n p -/+ z sqrt(n p (1 - p)), which cover the true
+/// quantile with probability about that of a normal z (binomial argument; no assumption about
+/// the distribution of the values).
+pub fn quantile_ci(sorted: &[f64], p: f64, z: f64) -> (f64, f64) {
+    debug_assert!(!sorted.is_empty());
+    let n = sorted.len() as f64;
+    let half = z * (n * p * (1.0 - p)).sqrt();
+    let last = sorted.len() - 1;
+    let lo = ((n * p - half).floor() as isize - 1).clamp(0, last as isize) as usize;
+    let hi = ((n * p + half).ceil() as isize - 1).clamp(0, last as isize) as usize;
+    (sorted[lo], sorted[hi])
+}
+
+/// The normal quantile for a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
 /// Wilson score interval for a binomial proportion.
 pub fn wilson(hits: usize, n: usize, z: f64) -> (f64, f64) {
     let n = n as f64;

@@ -87,6 +87,10 @@ pub struct Axis {
     pub scale: Scale,
     /// Range shown.
     pub range: (f64, f64),
+    /// Where the axis puts its ticks and grid lines, e.g. at the values a sweep ran; empty to
+    /// let plotters choose. A month axis always ticks quarters, halves or years, and the y axis
+    /// of a panel of named rows ([`Layer::HBars`]) has none.
+    pub ticks: Vec<f64>,
 }
 
 impl Axis {
@@ -98,7 +102,14 @@ impl Axis {
             label: label.into(),
             scale,
             range: (lo, hi),
+            ticks: Vec::new(),
         }
+    }
+
+    /// The axis with ticks at `ticks` (see [`Axis::ticks`]).
+    pub fn with_ticks(mut self, ticks: Vec<f64>) -> Axis {
+        self.ticks = ticks;
+        self
     }
 }
 
@@ -163,7 +174,65 @@ pub enum Layer {
         /// Legend entry.
         label: Option<String>,
     },
+    /// A horizontal marker line across the panel.
+    HLine {
+        /// Position.
+        y: f64,
+        /// Colour.
+        color: RGBColor,
+        /// Stroke width, pixels.
+        width: u32,
+        /// Dashed.
+        dashed: bool,
+        /// Legend entry.
+        label: Option<String>,
+    },
+    /// Point markers: filled circles with a white rim. Points with a value that is not finite
+    /// are skipped.
+    Points {
+        /// X values.
+        x: Vec<f64>,
+        /// Y values.
+        y: Vec<f64>,
+        /// Colour.
+        color: RGBColor,
+        /// Radius, pixels.
+        radius: u32,
+        /// Legend entry.
+        label: Option<String>,
+    },
+    /// Horizontal bars in named rows (a tornado). Rows are counted down from the top of the y
+    /// axis, one unit each: row `i` spans y from `top - i - 1` to `top - i`, so the y axis should
+    /// run up to the number of rows. Bar `i` spans `from[i]..to[i]` in row `i`, filling the part
+    /// `slot` of the row's height (fractions from its top), with `notes[i]` written just past
+    /// its `to` end. A panel with bars names its rows (`names[i]`, fitted to the label area)
+    /// on the left axis in place of y ticks. Bars with an end that is not finite are skipped.
+    HBars {
+        /// Row names, top to bottom; empty names leave the row to another layer's name.
+        names: Vec<String>,
+        /// Where each bar starts (the baseline of a tornado).
+        from: Vec<f64>,
+        /// Where each bar ends.
+        to: Vec<f64>,
+        /// Text past the `to` end of each bar; empty for none.
+        notes: Vec<String>,
+        /// The part of each row's height the bars fill, as fractions from its top.
+        slot: (f64, f64),
+        /// Fill colour.
+        color: RGBColor,
+        /// Fill opacity.
+        opacity: f64,
+        /// Legend entry.
+        label: Option<String>,
+    },
 }
+
+/// Height in pixels of a row of horizontal bars ([`Layer::HBars`]).
+const BAR_ROW_PX: f64 = 44.0;
+
+/// Pixels of a one-panel chart above and below its plot area with a one-line takeaway: title
+/// and takeaway, margins, and the x axis labels. A second line of takeaway takes 22 more.
+const CHART_CHROME_PX: u32 = 152;
 
 /// Where a panel's legend goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +283,19 @@ impl Chart {
     /// Height in pixels.
     pub fn height(&self) -> u32 {
         let rows = self.panels.len().div_ceil(self.columns.max(1)).max(1) as u32;
-        if rows == 1 { 560 } else { 90 + rows * 340 }
+        if rows > 1 {
+            return 90 + rows * 340;
+        }
+        // A panel of horizontal bars is as tall as its rows (a unit of its y axis each) need.
+        let bar_rows = self
+            .panels
+            .iter()
+            .filter(|p| p.layers.iter().any(|l| matches!(l, Layer::HBars { .. })))
+            .map(|p| p.y.range.1 - p.y.range.0)
+            .filter(|r| r.is_finite())
+            .fold(0.0, f64::max);
+        let bars = (bar_rows.min(200.0) * BAR_ROW_PX).ceil() as u32 + CHART_CHROME_PX + 22;
+        if bar_rows > 0.0 { bars.max(320) } else { 560 }
     }
 
     /// The chart as an SVG document.
@@ -295,11 +376,30 @@ fn tick_label(scale: Scale, range: (f64, f64), v: f64) -> String {
             if (v - v.round()).abs() < 1e-9 {
                 format!("{v:.0}")
             } else {
-                format!("{v:.1}")
+                // One decimal, or as many as the ticks of a narrow axis need (0.25, 0.30).
+                let digits = nice_step((range.1 - range.0) / 8.0).map_or(1, |step| {
+                    (-step.log10() - 1e-9).ceil().clamp(1.0, 6.0) as usize
+                });
+                format!("{v:.digits$}")
             }
         }
         Scale::Month(start) => month_label(start, v.round() as i32),
     }
+}
+
+/// The smallest 1, 2 or 5 times a power of ten at or above `step` (plotters puts ticks at such
+/// steps, at least an eighth of the axis apart); `None` for a step that is not positive.
+fn nice_step(step: f64) -> Option<f64> {
+    if !(step.is_finite() && step > 0.0) {
+        return None;
+    }
+    let power = 10f64.powf(step.log10().floor());
+    let m = step / power;
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|n| m <= n * (1.0 + 1e-9))
+        .unwrap_or(10.0);
+    Some(nice * power)
 }
 
 /// "Jan 2027" for month `i` after `start`.
@@ -389,15 +489,36 @@ fn draw_panel<DB: DrawingBackend>(
         let (h, size) = fit(h, 17.0, 12.0, room);
         builder.caption(h, (FONT_FAMILY, size).into_font().color(&INK));
     }
+    let rows = row_names(&p.layers);
+    let has_rows = p.layers.iter().any(|l| matches!(l, Layer::HBars { .. }));
+    let y_area = if has_rows {
+        row_label_area(&rows, !p.y.label.is_empty())
+    } else {
+        78
+    };
     builder
         .margin(8)
         .margin_right(28)
         .x_label_area_size(50)
-        .y_label_area_size(78);
+        .y_label_area_size(y_area);
     let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1)?;
 
-    let month_axis = match p.x.scale {
-        Scale::Month(start) => Some(month_ticks(p.x.range, start)),
+    // Ticks placed here rather than by plotters: calendar ticks of a month axis, or the
+    // axis's own.
+    let custom_ticks: Option<Vec<(f64, String)>> = match p.x.scale {
+        Scale::Month(start) => Some(
+            month_ticks(p.x.range, start)
+                .into_iter()
+                .map(|t| (t, month_label(start, t as i32)))
+                .collect(),
+        ),
+        scale if !p.x.ticks.is_empty() => Some(
+            p.x.ticks
+                .iter()
+                .filter(|t| t.is_finite() && **t >= x0 && **t <= x1)
+                .map(|&t| (t, tick_label(scale, p.x.range, t)))
+                .collect(),
+        ),
         _ => None,
     };
     let (xs, ys) = (p.x.scale, p.y.scale);
@@ -414,29 +535,80 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(p.y.label.as_str())
         .y_labels(7)
         .y_label_formatter(&yfmt);
-    if month_axis.is_some() {
+    if custom_ticks.is_some() {
         mesh.disable_x_mesh().x_labels(0);
     } else {
         mesh.x_labels(9).x_label_formatter(&xfmt);
     }
+    let y_ticks: Option<Vec<(f64, String)>> = (!p.y.ticks.is_empty() && !has_rows).then(|| {
+        p.y.ticks
+            .iter()
+            .filter(|t| t.is_finite() && **t >= y0 && **t <= y1)
+            .map(|&t| (t, tick_label(ys, yr, t)))
+            .collect()
+    });
+    if has_rows || y_ticks.is_some() {
+        mesh.disable_y_mesh().y_labels(0);
+    }
     mesh.draw()?;
 
-    if let (Some(ticks), Scale::Month(start)) = (&month_axis, p.x.scale) {
+    if let Some(ticks) = &y_ticks {
         let grid = RGBColor(222, 222, 222);
         chart.draw_series(
             ticks
                 .iter()
-                .map(|&t| PathElement::new(vec![(t, y0), (t, y1)], stroke(grid, 1))),
+                .map(|&(t, _)| PathElement::new(vec![(x0, t), (x1, t)], stroke(grid, 1))),
+        )?;
+        let base = area.get_base_pixel();
+        let style = (FONT_FAMILY, 13)
+            .into_font()
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        for (t, label) in ticks {
+            let (px, py) = chart.backend_coord(&(x0, *t));
+            area.draw(&Text::new(
+                label.clone(),
+                (px - base.0 - 10, py - base.1),
+                style.clone(),
+            ))?;
+        }
+    }
+
+    if has_rows {
+        // Row names right-aligned against the axis, fitted to the label area.
+        let base = area.get_base_pixel();
+        let room =
+            f64::from(y_area) - ROW_LABEL_PAD - if p.y.label.is_empty() { 0.0 } else { 24.0 };
+        for (i, name) in rows.iter().enumerate() {
+            if name.is_empty() {
+                continue;
+            }
+            let (text, size) = fit(name, 13.0, 12.0, room);
+            let style = (FONT_FAMILY, size)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Right, VPos::Center));
+            let (px, py) = chart.backend_coord(&(x0, y1 - i as f64 - 0.5));
+            area.draw(&Text::new(text, (px - base.0 - 10, py - base.1), style))?;
+        }
+    }
+
+    if let Some(ticks) = &custom_ticks {
+        let grid = RGBColor(222, 222, 222);
+        chart.draw_series(
+            ticks
+                .iter()
+                .map(|&(t, _)| PathElement::new(vec![(t, y0), (t, y1)], stroke(grid, 1))),
         )?;
         let base = area.get_base_pixel();
         let style = (FONT_FAMILY, 13)
             .into_font()
             .color(&MUTED)
             .pos(Pos::new(HPos::Center, VPos::Top));
-        for &t in ticks {
-            let (px, py) = chart.backend_coord(&(t, y0));
+        for (t, label) in ticks {
+            let (px, py) = chart.backend_coord(&(*t, y0));
             area.draw(&Text::new(
-                month_label(start, t as i32),
+                label.clone(),
                 (px - base.0, py - base.1 + 6),
                 style.clone(),
             ))?;
@@ -458,6 +630,23 @@ fn draw_panel<DB: DrawingBackend>(
                 as_line = Layer::Line {
                     x: vec![*x, *x],
                     y: vec![y0, y1],
+                    color: *color,
+                    width: *width,
+                    dashed: *dashed,
+                    label: label.clone(),
+                };
+                &as_line
+            }
+            Layer::HLine {
+                y,
+                color,
+                width,
+                dashed,
+                label,
+            } => {
+                as_line = Layer::Line {
+                    x: vec![x0, x1],
+                    y: vec![*y, *y],
                     color: *color,
                     width: *width,
                     dashed: *dashed,
@@ -528,7 +717,80 @@ fn draw_panel<DB: DrawingBackend>(
                     s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
                 }
             }
-            Layer::VLine { .. } => unreachable!("marker lines are drawn as lines"),
+            Layer::Points {
+                x,
+                y,
+                color,
+                radius,
+                label,
+            } => {
+                let (fill, r) = (color.filled(), *radius);
+                let rim = WHITE.filled();
+                let pts: Vec<(f64, f64)> = x
+                    .iter()
+                    .copied()
+                    .zip(y.iter().copied())
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .collect();
+                chart.draw_series(pts.iter().map(|p| Circle::new(*p, r + 2, rim)))?;
+                let s = chart.draw_series(pts.iter().map(|p| Circle::new(*p, r, fill)))?;
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l)
+                        .legend(move |(x, y)| Circle::new((x + 10, y), r, fill));
+                }
+            }
+            Layer::HBars {
+                from,
+                to,
+                notes,
+                slot,
+                color,
+                opacity,
+                label,
+                ..
+            } => {
+                let fill = color.mix(*opacity).filled();
+                let bars: Vec<(usize, f64, f64)> = from
+                    .iter()
+                    .zip(to)
+                    .enumerate()
+                    .filter(|(_, (f, t))| f.is_finite() && t.is_finite())
+                    .map(|(i, (f, t))| (i, *f, *t))
+                    .collect();
+                let (top, bottom) = (slot.0.clamp(0.0, 1.0), slot.1.clamp(0.0, 1.0));
+                let s = chart.draw_series(bars.iter().filter(|(_, f, t)| f != t).map(
+                    |&(i, f, t)| {
+                        let row_top = y1 - i as f64;
+                        Rectangle::new([(f, row_top - top), (t, row_top - bottom)], fill)
+                    },
+                ))?;
+                if let Some(l) = label {
+                    any_label = true;
+                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
+                }
+                let base = area.get_base_pixel();
+                let style = (FONT_FAMILY, 12).into_font().color(&MUTED);
+                for &(i, f, t) in &bars {
+                    let Some(note) = notes.get(i).filter(|n| !n.is_empty()) else {
+                        continue;
+                    };
+                    let (px, py) = chart.backend_coord(&(t, y1 - i as f64 - (top + bottom) / 2.0));
+                    let (dx, h) = if t >= f {
+                        (6, HPos::Left)
+                    } else {
+                        (-6, HPos::Right)
+                    };
+                    area.draw(&Text::new(
+                        note.clone(),
+                        (px - base.0 + dx, py - base.1),
+                        style.clone().pos(Pos::new(h, VPos::Center)),
+                    ))?;
+                }
+            }
+            Layer::VLine { .. } | Layer::HLine { .. } => {
+                unreachable!("marker lines are drawn as lines")
+            }
         }
     }
     if any_label && p.legend != Legend::Hidden {
@@ -548,6 +810,39 @@ fn draw_panel<DB: DrawingBackend>(
             .draw()?;
     }
     Ok(())
+}
+
+/// Pixels between the row names of horizontal bars and the edges of their label area.
+const ROW_LABEL_PAD: f64 = 22.0;
+
+/// The name of each row of a panel's horizontal bars: the first non-empty name any bar layer
+/// gives it.
+fn row_names(layers: &[Layer]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in layers {
+        if let Layer::HBars { names: n, .. } = l {
+            if names.len() < n.len() {
+                names.resize(n.len(), String::new());
+            }
+            for (slot, name) in names.iter_mut().zip(n) {
+                if slot.is_empty() {
+                    slot.clone_from(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Width in pixels of the left label area that holds row names (at most 300; longer names are
+/// cut), and room for the axis title if there is one.
+fn row_label_area(names: &[String], titled: bool) -> u32 {
+    let widest = names
+        .iter()
+        .map(|n| text_width(n, 13.0))
+        .fold(0.0, f64::max);
+    let title = if titled { 24.0 } else { 0.0 };
+    (widest + ROW_LABEL_PAD + title).clamp(78.0, 300.0).ceil() as u32
 }
 
 /// A legend sample of a filled area.
@@ -706,6 +1001,11 @@ mod tests {
         assert_eq!(usd_tick(2.5e6, (0.0, 4e6)), "$2.5M");
         assert_eq!(usd_tick(90e6, (0.0, 150e6)), "$90M");
         assert_eq!(tick_label(Scale::Share, (0.0, 1.0), 0.4), "40%");
+        assert_eq!(tick_label(Scale::Count, (0.0, 30.0), 2.5), "2.5");
+        assert_eq!(tick_label(Scale::Count, (0.24, 0.41), 0.25), "0.25");
+        assert_eq!(tick_label(Scale::Count, (0.24, 0.41), 0.3), "0.30");
+        assert_eq!(tick_label(Scale::Count, (0.7, 1.3), 0.9), "0.9");
+        assert_eq!(tick_label(Scale::Count, (45.0, 95.0), 60.0), "60");
         let start = YearMonth::new(2027, 1).unwrap();
         assert_eq!(month_label(start, 13), "Feb 2028");
         assert_eq!(

@@ -8,7 +8,7 @@
 //! tenure) and their open deals follow the leaver policy; finally the customer base rolls
 //! forward with churn, expansion and the month's new customers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::customers::CustomerBase;
 use super::leadership::{Effects, Vp};
@@ -23,7 +23,7 @@ use crate::scenario::raw::LayoffWho;
 use rand::RngExt;
 
 /// Headline figures of one fiscal year (or its part inside the horizon) in one trial.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct FiscalYearOutcome {
     /// New bookings in the fiscal year, USD.
     pub bookings_usd: f64,
@@ -45,7 +45,7 @@ pub struct FiscalYearOutcome {
 }
 
 /// Headline totals of one trial over the whole horizon.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrialTotals {
     /// New bookings over the horizon, USD.
     pub bookings_usd: f64,

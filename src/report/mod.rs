@@ -47,6 +47,12 @@ pub struct Manifest {
     pub threads: usize,
     /// Wall time of the simulation and summary, seconds.
     pub wall_time_s: f64,
+    /// For `--precision` runs: the target, the trials it took and the half-widths reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::batch::Precision>,
+    /// For a run merged from shards: how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<usize>,
     /// Files written beside this one (charts under `charts/`).
     pub files: Vec<String>,
 }

@@ -79,3 +79,16 @@ pub fn by_year(summary: &Summary) -> Option<String> {
         .collect();
     parts.map(|p| format!("Chance of hitting each year's plan: {}.", p.join(" · ")))
 }
+
+/// A whole number with thousands separators: 23040 -> "23,040".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,4 +1,8 @@
-//! The command line: `run`, `check`, `init`, `schema`.
+//! The command line: `run`, `compare`, `sweep`, `sensitivity`, `solve`, `merge`, `check`, `init`,
+//! `schema`.
+
+mod batch;
+mod batch_more;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -33,6 +37,26 @@ pub enum Command {
         after_help = "The first file is the reference; every other is compared with it.\n\nExamples:\n  revsim compare scenarios/vp-stable.toml scenarios/vp-churn.toml\n  revsim compare base.toml hire-faster.toml hire-more.toml --trials 20000 --out out/hiring"
     )]
     Compare(CompareArgs),
+    /// Run a grid of variants (or a batch file of named variants) on common random numbers.
+    #[command(
+        after_help = "Every combination of the --vary values runs with one seed; finished variants are kept, so a rerun resumes.\n\nExamples:\n  revsim sweep scenarios/baseline.toml --vary pipeline.opportunities_per_rep_month=3.5..4.5:0.5 --vary attrition.annual_rate=0.2,0.28,0.35\n  revsim sweep scenarios/baseline.toml --variants what-ifs.toml --trials 5000\n  revsim sweep scenarios/baseline.toml --vary attrition.annual_rate=0.2..0.4:0.02 --shard 2/4 --out out/attrition   (then revsim merge out/attrition)"
+    )]
+    Sweep(batch::SweepArgs),
+    /// Rank parameters by how much they move P50 bookings and P(hit plan): a tornado chart.
+    #[command(
+        after_help = "Examples:\n  revsim sensitivity scenarios/baseline.toml --param attrition.annual_rate --param pipeline.opportunities_per_rep_month --param hiring.recruiting_capacity_per_month\n  revsim sensitivity scenarios/baseline.toml --param pipeline.inbound_opportunities_per_month --change 10% --vary attrition.annual_rate=0.2,0.4"
+    )]
+    Sensitivity(batch::SensitivityArgs),
+    /// Goal seek: the smallest (or largest) value of a setting that meets a target.
+    #[command(
+        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
+    )]
+    Solve(batch::SolveArgs),
+    /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
+    #[command(
+        after_help = "Examples:\n  revsim merge out/seats                      (shards that shared one --out directory)\n  revsim merge part-1 part-2 part-3 --out out/big-run"
+    )]
+    Merge(batch::MergeArgs),
     /// Validate scenario files without simulating.
     #[command(after_help = "Example:\n  revsim check scenarios/*.toml")]
     Check {
@@ -92,6 +116,19 @@ pub struct RunArgs {
     /// Trials, seed, output and overrides.
     #[command(flatten)]
     pub opts: SimOptions,
+    /// Keep adding trials until the 95% half-width of P50 bookings is under this share of it
+    /// and that of P(hit plan) under this many points, e.g. `--precision 1%`. `--trials` is then
+    /// the first batch.
+    #[arg(long, value_name = "PERCENT")]
+    pub precision: Option<String>,
+    /// The most trials `--precision` may run.
+    #[arg(long, default_value_t = 1_000_000, requires = "precision")]
+    pub max_trials: u64,
+    /// Run only part I of N of the trials (whole blocks), for a cluster array job; `revsim merge`
+    /// combines the parts. Defaults from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or
+    /// AWS_BATCH_JOB_ARRAY_INDEX with REVSIM_SHARD_COUNT (see docs/cluster.md).
+    #[arg(long, value_name = "I/N", conflicts_with = "precision")]
+    pub shard: Option<String>,
 }
 
 /// Arguments of `revsim compare`.
@@ -135,6 +172,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run(&a),
         Command::Compare(a) => compare(&a),
+        Command::Sweep(a) => batch::sweep(&a),
+        Command::Sensitivity(a) => batch::sensitivity(&a),
+        Command::Solve(a) => batch::solve(&a),
+        Command::Merge(a) => batch::merge(&a),
         Command::Check { files, set } => check(&files, &set),
         Command::Init { file, force } => init(&file, force),
         Command::Schema => {
@@ -149,7 +190,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     }
 }
 
-fn trial_count(requested: u64) -> anyhow::Result<usize> {
+pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
     if requested == 0 {
         return Err(
             InputError::file("--trials", "0 trials cannot give a distribution")
@@ -161,7 +202,7 @@ fn trial_count(requested: u64) -> anyhow::Result<usize> {
 }
 
 /// A progress bar on a terminal's stderr; hidden when quiet or redirected.
-fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -180,11 +221,28 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
     let s = Scenario::load_with(&a.file, &a.opts.set)?;
     let trials = trial_count(a.opts.trials.unwrap_or(s.trials))?;
     let seed = a.opts.seed.unwrap_or(s.seed);
+    let precision = a
+        .precision
+        .as_deref()
+        .map(|p| crate::batch::parse_precision(p, s.plan_by_fiscal_year.is_some()))
+        .transpose()?;
+    let shard = crate::batch::resolve_shard(a.shard.as_deref(), &|k| std::env::var(k).ok())?;
+    if precision.is_some() && shard.is_some() {
+        return Err(InputError::file(
+            "--precision",
+            "a precision-targeted run cannot be split into shards: its trial count is not known in advance",
+        )
+        .help("run the shards with a fixed --trials, or drop --shard")
+        .into());
+    }
     let out = a
         .opts
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(safe_dir_name(&s.name)));
+    if let Some((shard, from)) = shard {
+        return batch::run_shard(a, &s, &out, trials, seed, shard, &from);
+    }
     let dir = OutputDir::prepare(&out, a.opts.force)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -194,12 +252,23 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
     let passes = if s.leadership.is_some() { 2 } else { 1 };
     let bar = progress_bar(a.opts.quiet, passes * trials);
     let started = Instant::now();
-    let (results, calm, summary, monthly) = pool.install(|| {
-        let r = crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64));
-        let calm = crate::engine::without_leadership(&s, trials, seed, &|n| bar.inc(n as u64));
-        let summary = crate::summary::summarize(&s, &r, calm.as_ref());
-        let monthly = crate::summary::monthly(&r);
-        (r, calm, summary, monthly)
+    let (results, calm, reached) = pool.install(|| {
+        let (r, reached) = match &precision {
+            None => (
+                crate::engine::simulate(&s, trials, seed, &|n| bar.inc(n as u64)),
+                None,
+            ),
+            Some(p) => {
+                let max = usize::try_from(a.max_trials)
+                    .unwrap_or(usize::MAX)
+                    .max(trials);
+                let (r, reached) = crate::batch::until_precise(&s, trials, max, seed, p, &bar);
+                bar.set_length((passes * r.trials) as u64);
+                (r, Some(reached))
+            }
+        };
+        let calm = crate::engine::without_leadership(&s, r.trials, seed, &|n| bar.inc(n as u64));
+        (r, calm, reached)
     });
     bar.finish_and_clear();
     let manifest = Manifest {
@@ -211,15 +280,56 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         overrides: a.opts.set.clone(),
         scenario_sha256: s.sha256.clone(),
         seed,
-        trials,
+        trials: results.trials,
         threads,
-        wall_time_s: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        wall_time_s: 0.0,
+        precision: reached.clone(),
+        shards: None,
         files: Vec::new(),
     };
+    finish_run(
+        &pool,
+        &dir,
+        &s,
+        results,
+        calm,
+        manifest,
+        started,
+        a.opts.quiet,
+    )?;
+    if let (Some(r), false) = (reached, a.opts.quiet) {
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            crate::batch::precision_sentence(&r)
+        )?;
+    }
+    Ok(())
+}
+
+/// Summarises a finished run, writes its files and prints its table.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_run(
+    pool: &rayon::ThreadPool,
+    dir: &OutputDir,
+    s: &Scenario,
+    results: crate::engine::Results,
+    calm: Option<crate::engine::Results>,
+    mut manifest: Manifest,
+    started: Instant,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let (summary, monthly) = pool.install(|| {
+        (
+            crate::summary::summarize(s, &results, calm.as_ref()),
+            crate::summary::monthly(&results),
+        )
+    });
+    manifest.wall_time_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     let files = pool.install(|| {
         report::write_run(
-            &dir,
-            &s,
+            dir,
+            s,
             &results,
             calm.as_ref(),
             &summary,
@@ -227,7 +337,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
             &manifest,
         )
     })?;
-    if !a.opts.quiet {
+    if !quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;
         writeln!(

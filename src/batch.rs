@@ -1,1 +1,0 @@
-//! Batches of variants: sweeps, sensitivity, goal seek.

@@ -1,0 +1,518 @@
+//! The outputs of a sweep: the tidy table (CSV, Parquet, Excel), charts of each headline metric
+//! against each varied parameter, and a report page.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_key};
+use crate::charts::Scale;
+use crate::charts::batch::{Band, sweep_chart};
+use crate::report::OutputDir;
+use crate::report::html::escape;
+use crate::report::money::{pct, usd};
+use crate::scenario::InputError;
+use crate::tables::{Column, Format, Table, Values};
+
+/// What a batch is: written to `batch.json` before anything runs, read back by `revsim merge`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchPlan {
+    /// "sweep".
+    pub kind: String,
+    /// The scenario file as given.
+    pub scenario: String,
+    /// The `--set` overrides applied to every variant.
+    pub overrides: Vec<String>,
+    /// Seed shared by every variant.
+    pub seed: u64,
+    /// Trials per variant.
+    pub trials: usize,
+    /// The varied parameters of a grid (empty for a batch file of named variants).
+    pub params: Vec<Param>,
+    /// Every variant, in table order.
+    pub variants: Vec<PlannedVariant>,
+}
+
+/// One variant of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedVariant {
+    /// Name.
+    pub name: String,
+    /// Overrides as (key, TOML literal).
+    pub sets: Vec<(String, String)>,
+    /// Result key: `variants/<key>.json`.
+    pub key: String,
+}
+
+/// The name of the plan file.
+pub const PLAN_FILE: &str = "batch.json";
+
+/// The columns of the varied parameters: every key any variant sets, in first-seen order.
+fn param_keys(plan: &BatchPlan) -> Vec<String> {
+    let mut keys: Vec<String> = plan.params.iter().map(|p| p.key.clone()).collect();
+    for v in &plan.variants {
+        for (k, _) in &v.sets {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    keys
+}
+
+fn number(literal: &str) -> Option<f64> {
+    literal
+        .trim()
+        .replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// The tidy table: one row per variant and period (the horizon first, then fiscal years).
+pub fn table(plan: &BatchPlan, results: &[VariantResult]) -> Table {
+    let keys = param_keys(plan);
+    let rows: Vec<(&VariantResult, &PeriodMetrics)> = results
+        .iter()
+        .flat_map(|r| r.periods.iter().map(move |p| (r, p)))
+        .collect();
+    let text = |f: &dyn Fn(&VariantResult, &PeriodMetrics) -> String| -> Values {
+        Values::Text(rows.iter().map(|(r, p)| f(r, p)).collect())
+    };
+    let num = |f: &dyn Fn(&VariantResult, &PeriodMetrics) -> f64| -> Values {
+        Values::Number(rows.iter().map(|(r, p)| f(r, p)).collect())
+    };
+    let col = |name: &str, format: Format, description: &str, values: Values| Column {
+        name: name.into(),
+        format,
+        description: description.into(),
+        values,
+    };
+    let mut columns = vec![col(
+        "variant",
+        Format::Plain,
+        "Variant name",
+        text(&|r, _| r.name.clone()),
+    )];
+    for k in &keys {
+        let literals: Vec<Option<&str>> = rows
+            .iter()
+            .map(|(r, _)| {
+                r.sets
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+            })
+            .collect();
+        let numeric = literals.iter().flatten().all(|v| number(v).is_some());
+        let values = if numeric {
+            Values::Number(
+                literals
+                    .iter()
+                    .map(|v| v.and_then(number).unwrap_or(f64::NAN))
+                    .collect(),
+            )
+        } else {
+            Values::Text(
+                literals
+                    .iter()
+                    .map(|v| {
+                        v.map(|v| v.trim_matches('"').to_string())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            )
+        };
+        columns.push(col(
+            k,
+            Format::Plain,
+            "Varied setting (empty: the scenario's own value)",
+            values,
+        ));
+    }
+    columns.push(col(
+        "period",
+        Format::Plain,
+        "\"horizon\" (the whole run) or a fiscal year",
+        text(&|_, p| p.period.clone()),
+    ));
+    columns.push(col(
+        "first_month",
+        Format::Plain,
+        "First month of the period",
+        text(&|_, p| p.first_month.clone()),
+    ));
+    columns.push(col(
+        "months",
+        Format::Count,
+        "Months in the period",
+        num(&|_, p| p.months as f64),
+    ));
+    columns.push(col(
+        "trials",
+        Format::Count,
+        "Trials run",
+        num(&|r, _| r.trials as f64),
+    ));
+    columns.push(col(
+        "plan_bookings_usd",
+        Format::Usd,
+        "Bookings plan of the period",
+        num(&|_, p| p.plan_bookings_usd.unwrap_or(f64::NAN)),
+    ));
+    for (q, format) in QUANTITIES {
+        for s in STATS {
+            let name = format!("{q}_{s}");
+            let what = match s {
+                "mean" => "Mean".to_string(),
+                other => format!("{} (type-7 percentile)", other.to_uppercase()),
+            };
+            columns.push(col(
+                &name,
+                format,
+                &format!("{what} of {} over trials", q.replace('_', " ")),
+                num(&|_, p| p.get(&name).map_or(f64::NAN, |e| e.value)),
+            ));
+        }
+    }
+    let ci = |name: &str, low: bool| {
+        let name = name.to_string();
+        move |_: &VariantResult, p: &PeriodMetrics| {
+            p.get(&name)
+                .map_or(f64::NAN, |e| if low { e.ci95_low } else { e.ci95_high })
+        }
+    };
+    columns.push(col(
+        "bookings_usd_p50_ci95_low",
+        Format::Usd,
+        "Lower end of the 95% interval of P50 bookings (order statistics)",
+        num(&ci("bookings_usd_p50", true)),
+    ));
+    columns.push(col(
+        "bookings_usd_p50_ci95_high",
+        Format::Usd,
+        "Upper end of the 95% interval of P50 bookings",
+        num(&ci("bookings_usd_p50", false)),
+    ));
+    columns.push(col(
+        "p_hit_plan",
+        Format::Share,
+        "Probability that bookings reach the plan",
+        num(&|_, p| p.get("p_hit_plan").map_or(f64::NAN, |e| e.value)),
+    ));
+    columns.push(col(
+        "p_hit_plan_ci95_low",
+        Format::Share,
+        "Lower end of the 95% Wilson interval of P(hit plan)",
+        num(&ci("p_hit_plan", true)),
+    ));
+    columns.push(col(
+        "p_hit_plan_ci95_high",
+        Format::Share,
+        "Upper end of the 95% Wilson interval of P(hit plan)",
+        num(&ci("p_hit_plan", false)),
+    ));
+    columns.push(col(
+        "scenario_sha256",
+        Format::Plain,
+        "SHA-256 of the variant's resolved scenario",
+        text(&|r, _| r.scenario_sha256.clone()),
+    ));
+    Table { columns }
+}
+
+/// The headline metrics charted against each parameter: (metric stem, title, axis, scale).
+const CHARTED: [(&str, &str, Scale); 3] = [
+    ("bookings_usd", "Bookings over the horizon", Scale::Usd),
+    (
+        "ending_arr_usd",
+        "ARR at the end of the horizon",
+        Scale::Usd,
+    ),
+    ("ending_headcount", "Reps in seat at the end", Scale::Count),
+];
+
+/// Most lines on one chart (one palette colour each).
+const MAX_LINES: usize = 7;
+
+/// Charts of each headline metric against each numeric varied parameter, one line per
+/// combination of the other parameters (up to [`MAX_LINES`]).
+pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts::Chart> {
+    let mut out = Vec::new();
+    let params = &plan.params;
+    for (pi, p) in params.iter().enumerate() {
+        let xs: Option<Vec<f64>> = p.values.iter().map(|v| number(v)).collect();
+        let Some(xs) = xs else { continue };
+        if xs.len() < 2 {
+            continue;
+        }
+        // Group the variants by the values of the other parameters.
+        let mut groups: Vec<(String, Vec<(f64, &VariantResult)>)> = Vec::new();
+        for r in results {
+            let Some((_, v)) = r.sets.iter().find(|(k, _)| *k == p.key) else {
+                continue;
+            };
+            let Some(x) = number(v) else { continue };
+            let label = r
+                .sets
+                .iter()
+                .filter(|(k, _)| *k != p.key)
+                .map(|(k, v)| format!("{}={}", short_key(k), v.trim_matches('"')))
+                .collect::<Vec<_>>()
+                .join(" ");
+            match groups.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, g)) => g.push((x, r)),
+                None => groups.push((label, vec![(x, r)])),
+            }
+        }
+        let shown = groups.len().min(MAX_LINES);
+        let note = if groups.len() > MAX_LINES {
+            format!(
+                " ({shown} of {} combinations drawn; the table has all)",
+                groups.len()
+            )
+        } else {
+            String::new()
+        };
+        let horizon = |r: &VariantResult, name: &str| {
+            r.periods[0].get(name).unwrap_or(super::Estimate {
+                value: f64::NAN,
+                ci95_low: f64::NAN,
+                ci95_high: f64::NAN,
+            })
+        };
+        let x_title = p.key.clone();
+        let file_key = crate::report::safe_dir_name(short_key(&p.key));
+        let band = |stem: &str, g: &[(f64, &VariantResult)], label: &str| -> Band {
+            let mut g = g.to_vec();
+            g.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let pick = |name: &str, part: fn(super::Estimate) -> f64| -> Vec<f64> {
+                g.iter().map(|(_, r)| part(horizon(r, name))).collect()
+            };
+            if stem == "p_hit_plan" {
+                Band {
+                    label: label.into(),
+                    x: g.iter().map(|(x, _)| *x).collect(),
+                    low: pick(stem, |e| e.ci95_low),
+                    mid: pick(stem, |e| e.value),
+                    high: pick(stem, |e| e.ci95_high),
+                }
+            } else {
+                Band {
+                    label: label.into(),
+                    x: g.iter().map(|(x, _)| *x).collect(),
+                    low: pick(&format!("{stem}_p10"), |e| e.value),
+                    mid: pick(&format!("{stem}_p50"), |e| e.value),
+                    high: pick(&format!("{stem}_p90"), |e| e.value),
+                }
+            }
+        };
+        let single = params.len() == 1;
+        let series = |stem: &str| -> Vec<Band> {
+            groups[..shown]
+                .iter()
+                .map(|(label, g)| band(stem, g, if single { "" } else { label }))
+                .collect()
+        };
+        let others = if single {
+            String::new()
+        } else {
+            format!("; one line per value of the other settings{note}")
+        };
+        for (stem, title, scale) in CHARTED {
+            let s = series(stem);
+            let takeaway = trend(&s[0], scale, short_key(&p.key));
+            let plan_line = (stem == "bookings_usd")
+                .then(|| results[0].periods[0].plan_bookings_usd)
+                .flatten()
+                .map(|v| (v, format!("Plan {}", usd(v))));
+            let mut c = sweep_chart(
+                &format!("{title} by {}", short_key(&p.key)),
+                &format!("{takeaway}{others}."),
+                (&x_title, Scale::Count),
+                (title, scale),
+                "P10–P90",
+                &s,
+                plan_line.as_ref().map(|(v, l)| (*v, l.as_str())),
+            );
+            c.name = format!("{}-by-{file_key}", stem.replace('_', "-"));
+            out.push(c);
+        }
+        if results[0].periods[0].get("p_hit_plan").is_some() {
+            let s = series("p_hit_plan");
+            let takeaway = trend(&s[0], Scale::Share, short_key(&p.key));
+            let mut c = sweep_chart(
+                &format!("Chance of hitting the plan by {}", short_key(&p.key)),
+                &format!("{takeaway}{others}."),
+                (&x_title, Scale::Count),
+                ("P(hit plan)", Scale::Share),
+                "95% interval",
+                &s,
+                None,
+            );
+            c.name = format!("p-hit-plan-by-{file_key}");
+            out.push(c);
+        }
+        let _ = pi;
+    }
+    out
+}
+
+fn show(v: f64, scale: Scale) -> String {
+    match scale {
+        Scale::Usd => usd(v),
+        Scale::Share => pct(v),
+        _ => format!("{v:.0}"),
+    }
+}
+
+/// "P50 goes from $25.1M at seats=40 to $31.0M at seats=80".
+fn trend(b: &Band, scale: Scale, key: &str) -> String {
+    let n = b.x.len();
+    if n == 0 {
+        return String::new();
+    }
+    let what = if scale == Scale::Share {
+        "It goes"
+    } else {
+        "The median goes"
+    };
+    format!(
+        "{what} from {} at {key}={} to {} at {key}={}",
+        show(b.mid[0], scale),
+        b.x[0],
+        show(b.mid[n - 1], scale),
+        b.x[n - 1]
+    )
+}
+
+/// Writes the sweep's outputs into `dir`; returns the files written.
+pub fn write(
+    dir: &OutputDir,
+    plan: &BatchPlan,
+    results: &[VariantResult],
+) -> Result<Vec<String>, InputError> {
+    let t = table(plan, results);
+    let mut files = Vec::new();
+    dir.write("sweep.csv", |w| crate::tables::write_csv(&t, w))?;
+    files.push("sweep.csv".to_string());
+    let parquet = crate::tables::parquet_bytes(&t)
+        .map_err(|e| InputError::file("sweep.parquet", format!("cannot encode: {e}")))?;
+    dir.write("sweep.parquet", |w| w.write_all(&parquet))?;
+    files.push("sweep.parquet".to_string());
+    let notes = vec![
+        format!(
+            "{} variants of {} on common random numbers: seed {}, {} trials each.",
+            results.len(),
+            plan.scenario,
+            plan.seed,
+            plan.trials
+        ),
+        "One row per variant and period; P10 is the 10th percentile (a 90% chance of doing better).".to_string(),
+    ];
+    let xlsx = crate::tables::xlsx_bytes(&t, "revsim sweep", &notes)
+        .map_err(|e| InputError::file("sweep.xlsx", format!("cannot encode: {e}")))?;
+    dir.write("sweep.xlsx", |w| w.write_all(&xlsx))?;
+    files.push("sweep.xlsx".to_string());
+    let drawn = crate::report::write_charts(dir, charts(plan, results))?;
+    for (c, _) in &drawn {
+        files.push(format!("charts/{}.svg", c.name));
+        files.push(format!("charts/{}.png", c.name));
+    }
+    let html = report(plan, results, &drawn);
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    files.push("report.html".to_string());
+    Ok(files)
+}
+
+/// The sweep's report page: the answer, the horizon table, the charts.
+fn report(
+    plan: &BatchPlan,
+    results: &[VariantResult],
+    drawn: &[(crate::charts::Chart, String)],
+) -> String {
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "<h1>Sweep of {}</h1>\n<p class=\"lead\">{} variants on common random numbers (seed {}, {} trials each){}.</p>",
+        escape(&plan.scenario),
+        results.len(),
+        plan.seed,
+        plan.trials,
+        if plan.params.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", varying {}",
+                escape(
+                    &plan
+                        .params
+                        .iter()
+                        .map(|p| format!("{} ({})", p.key, p.values.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            )
+        }
+    );
+    let has_plan = results
+        .first()
+        .is_some_and(|r| r.periods[0].get("p_hit_plan").is_some());
+    if let Some(best) = results.iter().max_by(|a, b| {
+        let v = |r: &VariantResult| {
+            r.periods[0]
+                .get("bookings_usd_p50")
+                .map_or(0.0, |e| e.value)
+        };
+        v(a).total_cmp(&v(b))
+    }) {
+        let p50 = best.periods[0]
+            .get("bookings_usd_p50")
+            .map_or(f64::NAN, |e| e.value);
+        let _ = writeln!(
+            body,
+            "<p>Highest median bookings over the horizon: <strong>{}</strong> with {}{}.</p>",
+            escape(&usd(p50)),
+            escape(&best.name),
+            best.periods[0]
+                .get("p_hit_plan")
+                .map(|e| format!(" ({} chance of hitting plan)", pct(e.value)))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(
+        body,
+        "<h2>Over the horizon</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Variant</th><th>P10 bookings</th><th>P50 bookings</th><th>P90 bookings</th><th>Ending ARR P50</th><th>Ending reps P50</th>{}</tr></thead>\n<tbody>",
+        if has_plan { "<th>P(hit plan)</th>" } else { "" }
+    );
+    for r in results {
+        let h = &r.periods[0];
+        let v = |n: &str| h.get(n).map_or(f64::NAN, |e| e.value);
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td>{}</tr>",
+            escape(&r.name),
+            escape(&usd(v("bookings_usd_p10"))),
+            escape(&usd(v("bookings_usd_p50"))),
+            escape(&usd(v("bookings_usd_p90"))),
+            escape(&usd(v("ending_arr_usd_p50"))),
+            v("ending_headcount_p50"),
+            h.get("p_hit_plan")
+                .map(|e| format!(
+                    "<td>{} ({}–{})</td>",
+                    escape(&pct(e.value)),
+                    escape(&pct(e.ci95_low)),
+                    escape(&pct(e.ci95_high))
+                ))
+                .unwrap_or_default()
+        );
+    }
+    body.push_str("</tbody></table></div>\n<p>Every variant and fiscal year, with means and intervals: <code>sweep.csv</code>, <code>sweep.xlsx</code>, <code>sweep.parquet</code>.</p>\n");
+    if !drawn.is_empty() {
+        body.push_str("<h2>Charts</h2>\n");
+        for (c, svg) in drawn {
+            body.push_str(&crate::report::html::figure(c, svg));
+        }
+    }
+    crate::report::html::page(&format!("Sweep of {}", plan.scenario), &body)
+}

@@ -1,0 +1,664 @@
+//! What-if batches from the command line: sweeps on common random numbers, resuming after a
+//! kill, shards merged byte-for-byte, precision-targeted runs, sensitivity and goal seek.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn revsim() -> Command {
+    Command::cargo_bin("revsim").expect("binary built")
+}
+
+fn baseline() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+}
+
+const GRID: [&str; 4] = [
+    "--vary",
+    "pipeline.opportunities_per_rep_month=3.5,4.0,4.5",
+    "--vary",
+    "attrition.annual_rate=0.2,0.35",
+];
+
+fn sweep(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    revsim()
+        .arg("sweep")
+        .arg(baseline())
+        .args(GRID)
+        .args(["--trials", "200", "--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+/// The files a sweep writes that must not depend on how the work was split.
+const SWEEP_FILES: [&str; 6] = [
+    "sweep.csv",
+    "sweep.parquet",
+    "sweep.xlsx",
+    "report.html",
+    "charts/bookings-usd-by-opportunities_per_rep_month.svg",
+    "charts/p-hit-plan-by-annual_rate.png",
+];
+
+fn assert_same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        let (x, y) = (fs::read(a.join(f)), fs::read(b.join(f)));
+        assert!(x.is_ok(), "{} missing", a.join(f).display());
+        assert!(
+            x.unwrap() == y.unwrap(),
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn a_sweep_row_equals_a_plain_run_of_that_variant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    sweep(&out, &[]).success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 6 variants x (horizon + 3 fiscal years).
+    assert_eq!(rows.len(), 6 * 4);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| {
+            r[col("pipeline.opportunities_per_rep_month")] == "4"
+                && r[col("attrition.annual_rate")] == "0.35"
+                && r[col("period")] == "horizon"
+        })
+        .expect("the variant's horizon row");
+
+    // The same variant as a plain run with --set: the same figures.
+    let run = tmp.path().join("run");
+    revsim()
+        .arg("run")
+        .arg(baseline())
+        .args([
+            "--trials",
+            "200",
+            "--quiet",
+            "--set",
+            "pipeline.opportunities_per_rep_month=4.0",
+            "--set",
+            "attrition.annual_rate=0.35",
+            "--out",
+        ])
+        .arg(&run)
+        .assert()
+        .success();
+    let summary = json(&run.join("summary.json"));
+    for (column, stat) in [
+        ("bookings_usd_p50", "p50"),
+        ("bookings_usd_p10", "p10"),
+        ("bookings_usd_mean", "mean"),
+    ] {
+        let from_sweep: f64 = row[col(column)].parse().unwrap();
+        let from_run = summary["horizon"]["bookings_usd"][stat].as_f64().unwrap();
+        assert_eq!(from_sweep, from_run, "{column}");
+    }
+    let p_hit: f64 = row[col("p_hit_plan")].parse().unwrap();
+    assert_eq!(
+        p_hit,
+        summary["horizon"]["p_hit_plan"]["p"].as_f64().unwrap()
+    );
+    // The Excel workbook and the charts came with it.
+    assert!(fs::read(out.join("sweep.xlsx")).unwrap().starts_with(b"PK"));
+    assert!(
+        fs::read(out.join("sweep.parquet"))
+            .unwrap()
+            .starts_with(b"PAR1")
+    );
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("Over the horizon"));
+}
+
+#[test]
+fn common_random_numbers_make_a_sweep_smooth() {
+    // More opportunities per rep can only add deals on the same random numbers, so P50 bookings
+    // rises with every step, in every attrition column: no sampling noise to hide the effect.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    sweep(&out, &[]).success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .filter(|r: &Vec<String>| r[col("period")] == "horizon")
+        .collect();
+    for attrition in ["0.2", "0.35"] {
+        let p50: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[col("attrition.annual_rate")] == attrition)
+            .map(|r| r[col("bookings_usd_p50")].parse().unwrap())
+            .collect();
+        assert_eq!(p50.len(), 3);
+        assert!(p50[0] < p50[1] && p50[1] < p50[2], "{attrition}: {p50:?}");
+    }
+}
+
+#[test]
+fn a_rerun_resumes_and_a_killed_sweep_finishes_identically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    sweep(&whole, &[]).success();
+
+    // Start the same sweep with more trials per variant so it runs long enough to be killed.
+    let killed = tmp.path().join("killed");
+    let args = |out: &Path| -> Vec<std::ffi::OsString> {
+        let mut v: Vec<std::ffi::OsString> = vec!["sweep".into(), baseline().into()];
+        v.extend(GRID.iter().map(Into::into));
+        v.extend(["--trials", "3000", "--threads", "1", "--quiet", "--out"].map(Into::into));
+        v.push(out.into());
+        v
+    };
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    let mut child = std::process::Command::new(&bin)
+        .args(args(&killed))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let finished = |dir: &Path| -> usize {
+        fs::read_dir(dir.join("variants"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let start = Instant::now();
+    while finished(&killed) < 1 && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = finished(&killed);
+    assert!(done >= 1, "no variant finished before the kill");
+    assert!(!killed.join("sweep.csv").exists() || done == 6);
+    // Every kept result is complete JSON (written atomically).
+    for e in fs::read_dir(killed.join("variants")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let _: serde_json::Value = json(&p);
+        }
+    }
+    // Rerun: it skips what was finished and ends with the table an uninterrupted run writes.
+    let rerun = std::process::Command::new(&bin)
+        .args(args(&killed))
+        .output()
+        .unwrap();
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    let uninterrupted = tmp.path().join("uninterrupted");
+    let out = std::process::Command::new(&bin)
+        .args(args(&uninterrupted))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_same_files(&killed, &uninterrupted, &SWEEP_FILES);
+
+    // A plain rerun of a finished sweep runs nothing and says so.
+    let again = revsim()
+        .arg("sweep")
+        .arg(baseline())
+        .args(GRID)
+        .args(["--trials", "200", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&again.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("Ran 0 variant(s) (6 were already done)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shards_in_separate_processes_merge_byte_identically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    sweep(&whole, &[]).success();
+
+    // Three shard processes at once, sharing one directory.
+    let shared = tmp.path().join("shared");
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    let children: Vec<_> = (1..=3)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .arg("sweep")
+                .arg(baseline())
+                .args(GRID)
+                .args(["--trials", "200", "--quiet", "--threads", "1", "--out"])
+                .arg(&shared)
+                .arg("--shard")
+                .arg(format!("{i}/3"))
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert!(
+        !shared.join("sweep.csv").exists(),
+        "a shard does not write the table"
+    );
+    revsim()
+        .arg("merge")
+        .arg(&shared)
+        .arg("-q")
+        .assert()
+        .success();
+    assert_same_files(&whole, &shared, &SWEEP_FILES);
+
+    // Separate directories, with the shard taken from a Slurm array's environment.
+    let parts: Vec<PathBuf> = (0..2)
+        .map(|i| tmp.path().join(format!("part{i}")))
+        .collect();
+    for (i, p) in parts.iter().enumerate() {
+        let out = revsim()
+            .arg("sweep")
+            .arg(baseline())
+            .args(GRID)
+            .args(["--trials", "200", "--out"])
+            .arg(p)
+            .env("SLURM_ARRAY_TASK_ID", i.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", "2")
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(
+            stdout.contains(&format!("Shard {}/2 (SLURM_ARRAY_TASK_ID", i + 1)),
+            "{stdout}"
+        );
+    }
+    // One part alone is not enough: merge names what is missing.
+    let missing = revsim()
+        .arg("merge")
+        .arg(&parts[0])
+        .args(["--out"])
+        .arg(tmp.path().join("merged-too-soon"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&missing.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("3 of 6 variants have no result yet"),
+        "{stderr}"
+    );
+    let merged = tmp.path().join("merged");
+    revsim()
+        .arg("merge")
+        .args(&parts)
+        .arg("--out")
+        .arg(&merged)
+        .arg("-q")
+        .assert()
+        .success();
+    assert_same_files(&whole, &merged, &SWEEP_FILES);
+}
+
+#[test]
+fn a_run_split_into_trial_shards_merges_to_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vp-churn.toml");
+    let whole = tmp.path().join("whole");
+    revsim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--trials", "300", "-q", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    let parts = tmp.path().join("parts");
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    let children: Vec<_> = (1..=3)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .arg("run")
+                .arg(&scenario)
+                .args(["--trials", "300", "-q", "--threads", "1", "--out"])
+                .arg(&parts)
+                .env("JOB_COMPLETION_INDEX", (i - 1).to_string())
+                .env("REVSIM_SHARD_COUNT", "3")
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    revsim()
+        .arg("merge")
+        .arg(&parts)
+        .arg("-q")
+        .assert()
+        .success();
+    let mut files = vec!["summary.json", "monthly.csv", "trials.csv", "report.html"];
+    let charts: Vec<String> = fs::read_dir(whole.join("charts"))
+        .unwrap()
+        .map(|e| format!("charts/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert!(charts.len() >= 10);
+    files.extend(charts.iter().map(String::as_str));
+    assert_same_files(&whole, &parts, &files);
+    // run.json differs only in how the work was done.
+    let (mut a, mut b) = (json(&whole.join("run.json")), json(&parts.join("run.json")));
+    assert_eq!(b["shards"], 3);
+    for m in [&mut a, &mut b] {
+        let o = m.as_object_mut().unwrap();
+        for k in ["wall_time_s", "threads", "shards"] {
+            o.remove(k);
+        }
+    }
+    assert_eq!(a, b);
+}
+
+/// The distribution-free 95% interval of the median, as revsim computes it.
+fn median_half_width(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let half = 1.959_963_984_540_054 * (n * 0.25).sqrt();
+    let lo = ((n * 0.5 - half).floor() as usize).saturating_sub(1);
+    let hi = ((n * 0.5 + half).ceil() as usize - 1).min(v.len() - 1);
+    (v[hi] - v[lo]) / 2.0
+}
+
+#[test]
+fn precision_runs_stop_when_the_bound_is_met_and_are_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |threads: &str, out: &Path| {
+        revsim()
+            .arg("run")
+            .arg(baseline())
+            .args([
+                "--trials",
+                "256",
+                "--precision",
+                "1%",
+                "-q",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run("1", &a);
+    run("2", &b);
+    assert_same_files(&a, &b, &["summary.json", "trials.csv", "monthly.csv"]);
+    let m = json(&a.join("run.json"));
+    let p = &m["precision"];
+    let used = p["trials_used"].as_u64().unwrap() as usize;
+    assert!(p["reached"].as_bool().unwrap());
+    assert!(used > 256, "the first batch is not enough for 1%");
+    assert_eq!(m["trials"].as_u64().unwrap() as usize, used);
+    // Recompute the half-widths from trials.csv: both under the bound.
+    let csv = fs::read_to_string(a.join("trials.csv")).unwrap();
+    let bookings: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(bookings.len(), used);
+    let mut sorted = bookings.clone();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let p50 = (sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0;
+    let rel = median_half_width(bookings.clone()) / p50;
+    assert!(rel <= 0.01 + 1e-12, "P50 half-width {rel}");
+    let plan = 90_000_000.0;
+    let hits = bookings.iter().filter(|b| **b >= plan).count() as f64;
+    let ph = hits / n as f64;
+    // Wilson half-width.
+    let z: f64 = 1.959_963_984_540_054;
+    let nn = n as f64;
+    let half = z * (ph * (1.0 - ph) / nn + z * z / (4.0 * nn * nn)).sqrt() / (1.0 + z * z / nn);
+    assert!(half <= 0.01 + 1e-12, "P(hit plan) half-width {half}");
+}
+
+#[test]
+fn sensitivity_ranks_settings_by_swing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tornado");
+    let run = revsim()
+        .arg("sensitivity")
+        .arg(baseline())
+        .args([
+            "--param",
+            "customers.monthly_logo_churn_rate",
+            "--param",
+            "pipeline.opportunities_per_rep_month",
+            "--vary",
+            "attrition.annual_rate=0.2,0.35",
+            "--trials",
+            "300",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("largest swing first"), "{stdout}");
+    let csv = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 6, "3 settings x 2 metrics");
+    let p50: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "bookings_usd_p50").collect();
+    let swings: Vec<f64> = p50.iter().map(|r| r[8].parse().unwrap()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
+    assert_eq!(p50[0][2], "pipeline.opportunities_per_rep_month");
+    assert_eq!(p50[0][3], "3.2", "-20% of 4.0");
+    assert_eq!(p50[0][4], "4.8", "+20% of 4.0");
+    // Logo churn changes the installed base, not new bookings: on common random numbers the
+    // swing is exactly zero.
+    assert_eq!(p50[2][2], "customers.monthly_logo_churn_rate");
+    assert_eq!(swings[2], 0.0);
+    for c in ["tornado-bookings-usd-p50", "tornado-p-hit-plan"] {
+        assert!(out.join(format!("charts/{c}.svg")).is_file());
+        assert!(out.join(format!("charts/{c}.png")).is_file());
+    }
+}
+
+#[test]
+fn solve_finds_the_boundary_with_its_uncertainty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("solve");
+    let run = revsim()
+        .arg("solve")
+        .arg(baseline())
+        .args([
+            "--target",
+            "p_hit_plan >= 70%",
+            "--vary",
+            "pipeline.opportunities_per_rep_month=3.0..6.0:0.1",
+            "--trials",
+            "500",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let s = json(&out.join("solve.json"));
+    assert_eq!(s["direction"], "increasing", "{stdout}");
+    let answer = s["answer"].as_f64().unwrap();
+    let evals = s["evaluations"].as_array().unwrap();
+    let at = |x: f64| {
+        evals
+            .iter()
+            .find(|e| (e["value"].as_f64().unwrap() - x).abs() < 1e-9)
+            .map(|e| e["estimate"].as_f64().unwrap())
+    };
+    // The answer meets the target and the grid point below it does not.
+    assert!(at(answer).unwrap() >= 0.7);
+    let below = ((answer - 0.1) * 10.0).round() / 10.0;
+    assert!(at(below).unwrap() < 0.7, "{stdout}");
+    // The 95% range brackets the answer.
+    let (o, c) = (
+        s["answer_95_optimistic"].as_f64().unwrap(),
+        s["answer_95_conservative"].as_f64().unwrap(),
+    );
+    assert!(o <= answer && answer <= c, "{o} {answer} {c}");
+    // Bisection: far fewer runs than grid points.
+    assert!(evals.len() < 20, "{} evaluations", evals.len());
+    assert!(
+        stdout.contains("Smallest pipeline.opportunities_per_rep_month"),
+        "{stdout}"
+    );
+
+    // An unreachable target is said plainly.
+    let none = revsim()
+        .arg("solve")
+        .arg(baseline())
+        .args([
+            "--target",
+            "bookings_usd_p50 >= 500M",
+            "--vary",
+            "attrition.annual_rate=0.1..0.5:0.1",
+            "--trials",
+            "100",
+            "--out",
+        ])
+        .arg(tmp.path().join("none"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&none.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("No attrition.annual_rate in 0.1..0.5 meets"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn batch_input_errors_are_clear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["sweep", "--vary", "org.seats=40..80"],
+            "a sweep range needs a step",
+        ),
+        (
+            &["sweep", "--vary", "org.seats=abc..80:5"],
+            "is not a number",
+        ),
+        (&["sweep", "--vary", "org.seat=50,60"], "org.seat"),
+        (
+            &[
+                "solve",
+                "--target",
+                "p_hit >= 0.8",
+                "--vary",
+                "org.seats=50..60",
+            ],
+            "did you mean `p_hit_plan`",
+        ),
+        (
+            &["sensitivity", "--param", "pipeline.deal_size_usd"],
+            "not a single number",
+        ),
+        (
+            &["sweep", "--vary", "org.seats=50", "--shard", "4/3"],
+            "does not exist",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = revsim()
+            .arg(args[0])
+            .arg(baseline())
+            .args(&args[1..])
+            .args(["--out"])
+            .arg(tmp.path().join("x"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
+    // A batch file with an unknown key in a variant is reported before anything runs.
+    let file = tmp.path().join("what-ifs.toml");
+    fs::write(
+        &file,
+        "[[variant]]\nname = \"faster\"\nset = { \"hiring.recruiting_capacity_per_month\" = 6 }\n\n[[variant]]\nname = \"typo\"\nset = { \"attrition.anual_rate\" = 0.3 }\n",
+    )
+    .unwrap();
+    let out = revsim()
+        .arg("sweep")
+        .arg(baseline())
+        .arg("--variants")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("y"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("typo") && stderr.contains("annual_rate"),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("y").exists(),
+        "nothing written before the error"
+    );
+}
+
+#[test]
+fn named_variants_from_a_batch_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("what-ifs.toml");
+    fs::write(
+        &file,
+        r#"
+[[variant]]
+name = "as-planned"
+
+[[variant]]
+name = "hire-faster"
+set = { "hiring.recruiting_capacity_per_month" = 6, "hiring.time_to_fill_months" = { triangular = { min = 1, mode = 1, max = 2 } } }
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("named");
+    revsim()
+        .arg("sweep")
+        .arg(baseline())
+        .arg("--variants")
+        .arg(&file)
+        .args(["--trials", "200", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with(
+            "variant,hiring.recruiting_capacity_per_month,hiring.time_to_fill_months,period"
+        ),
+        "{header}"
+    );
+    assert!(csv.contains("\nas-planned,,,horizon,"), "{csv}");
+    assert!(csv.contains("\nhire-faster,6,"), "{csv}");
+}
