@@ -268,7 +268,7 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
         print_sweep(&mut stdout, &results)?;
         writeln!(
             stdout,
-            "\nRan {ran} variant(s){} in {:.1} s. Wrote {} ({} files: sweep.csv, sweep.xlsx, sweep.parquet, report.html, charts).",
+            "\nRan {ran} variant(s){} in {:.1} s. Wrote {} (report.html, sweep.csv, sweep.xlsx, sweep.parquet and {} charts).",
             if done > 0 {
                 format!(" ({done} were already done)")
             } else {
@@ -276,7 +276,7 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
             },
             started.elapsed().as_secs_f64(),
             dir.path().display(),
-            files.len()
+            files.iter().filter(|f| f.ends_with(".svg")).count()
         )?;
     }
     Ok(())
