@@ -282,6 +282,7 @@ fn shards_in_separate_processes_merge_byte_identically() {
             .args(GRID)
             .args(["--trials", "200", "--out"])
             .arg(p)
+            .args(["--shard", "auto"])
             .env("SLURM_ARRAY_TASK_ID", i.to_string())
             .env("SLURM_ARRAY_TASK_COUNT", "2")
             .assert()
@@ -549,7 +550,7 @@ fn solve_finds_the_boundary_with_its_uncertainty() {
         .success();
     let stdout = String::from_utf8_lossy(&none.get_output().stdout).to_string();
     assert!(
-        stdout.contains("No attrition.annual_rate in 0.1..0.5 meets"),
+        stdout.contains("No attrition.annual_rate in 0.1..0.5 (step 0.1) meets"),
         "{stdout}"
     );
 }
@@ -661,4 +662,125 @@ set = { "hiring.recruiting_capacity_per_month" = 6, "hiring.time_to_fill_months"
     );
     assert!(csv.contains("\nas-planned,,,horizon,"), "{csv}");
     assert!(csv.contains("\nhire-faster,6,"), "{csv}");
+}
+
+#[test]
+fn edge_cases_a_reviewer_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = baseline();
+    // One trial: intervals are undefined, yet the batch completes and resumes.
+    let one = tmp.path().join("one");
+    for _ in 0..2 {
+        revsim()
+            .arg("sweep")
+            .arg(&b)
+            .args([
+                "--vary",
+                "attrition.annual_rate=0.2,0.3",
+                "--trials",
+                "1",
+                "-q",
+                "--out",
+            ])
+            .arg(&one)
+            .assert()
+            .success();
+    }
+    revsim()
+        .arg("solve")
+        .arg(&b)
+        .args([
+            "--target",
+            "p_hit_plan >= 50%",
+            "--vary",
+            "attrition.annual_rate=0.1..0.5:0.1",
+        ])
+        .args(["--trials", "1", "-q", "--out"])
+        .arg(tmp.path().join("solve1"))
+        .assert()
+        .success();
+    // A variant may override a key the batch's --set also sets: the variant wins.
+    let both = tmp.path().join("both");
+    revsim()
+        .arg("sweep")
+        .arg(&b)
+        .args([
+            "--set",
+            "attrition.annual_rate=0.3",
+            "--vary",
+            "attrition.annual_rate=0.2,0.35",
+        ])
+        .args(["--trials", "64", "-q", "--out"])
+        .arg(&both)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(both.join("sweep.csv")).unwrap();
+    assert!(
+        csv.contains("\nannual_rate=0.2,0.2,horizon,") && csv.contains("\nannual_rate=0.35,0.35,"),
+        "{csv}"
+    );
+    // Sensitivity reads values inside distributions.
+    let out = revsim()
+        .arg("sensitivity")
+        .arg(&b)
+        .args([
+            "--param",
+            "pipeline.cycle_months.gamma.mean",
+            "--trials",
+            "64",
+            "--out",
+        ])
+        .arg(tmp.path().join("sens"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("at 2.4") && stdout.contains("at 3.6"),
+        "{stdout}"
+    );
+    // merge refuses a directory that is not a sweep or a sharded run.
+    let err = revsim()
+        .arg("merge")
+        .arg(tmp.path().join("solve1"))
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&err.get_output().stderr).contains("`revsim solve` batch"));
+    // For a `<=` goal that nothing meets, the closest value is the low end.
+    let out = revsim()
+        .arg("solve")
+        .arg(&b)
+        .args([
+            "--target",
+            "departures_p50 <= 5",
+            "--vary",
+            "attrition.annual_rate=0.1..0.5:0.1",
+        ])
+        .args(["--trials", "64", "--out"])
+        .arg(tmp.path().join("closest"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("at attrition.annual_rate = 0.1."),
+        "{stdout}"
+    );
+    // A range that does not end on its grid, and a probability written as a percentage number.
+    for (vary, target, expect) in [
+        (
+            "org.seats=46..120:10",
+            "p_hit_plan >= 0.8",
+            "not a whole number of steps",
+        ),
+        ("org.seats=46..56", "p_hit_plan >= 80", "between 0 and 1"),
+    ] {
+        let err = revsim()
+            .arg("solve")
+            .arg(&b)
+            .args(["--target", target, "--vary", vary, "--out"])
+            .arg(tmp.path().join("bad"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+        assert!(stderr.contains(expect), "{stderr}");
+    }
 }

@@ -113,7 +113,43 @@ fn split_key(spec: &str) -> Result<(String, String), InputError> {
     let key = key.trim();
     // The same key rules as --set; check them by building a one-line layer.
     crate::scenario::resolve::set_layer(&[format!("{key}=0")])?;
+    batch_wide(key, VARY_LABEL)?;
     Ok((key.to_string(), rest.trim().to_string()))
+}
+
+/// The seed and trial count belong to the whole batch (common random numbers need one of
+/// each), so a variant cannot set them.
+pub fn batch_wide(key: &str, label: &str) -> Result<(), InputError> {
+    if matches!(key, "simulation.seed" | "simulation.trials") {
+        return Err(InputError::file(
+            label,
+            format!("{key} is the same for every variant of a batch (that is what makes their random numbers common)"),
+        )
+        .help("set it for the whole batch with --seed or --trials; to see seed-to-seed spread, compare runs with different --seed"));
+    }
+    Ok(())
+}
+
+/// Splits `a,b,{ c = 1, d = 2 },[3, 4]` at the commas outside brackets, braces and quotes.
+fn split_values(text: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth, mut quote) = (Vec::new(), String::new(), 0i32, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur.trim().to_string());
+    out
 }
 
 /// Parses `key=lo..hi` or `key=lo..hi:step` into a range, or `None` if `rest` is not a range.
@@ -187,10 +223,7 @@ pub fn parse_vary(spec: &str) -> Result<Param, InputError> {
             }
             r.grid(step).into_iter().map(|x| r.literal(x)).collect()
         }
-        None => rest
-            .split(',')
-            .map(|v| v.trim().to_string())
-            .collect::<Vec<_>>(),
+        None => split_values(&rest),
     };
     if values.iter().any(String::is_empty) {
         return Err(
@@ -244,6 +277,28 @@ pub fn short_key(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
 }
 
+/// The shortest last parts of `keys` that tell them apart: `seats` for `org.seats`, but
+/// `cycle_months.gamma.mean` and `cycle_months_no_decision.gamma.mean` for two means.
+pub fn short_keys(keys: &[&str]) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
+    let tail = |p: &Vec<&str>, n: usize| p[p.len().saturating_sub(n)..].join(".");
+    parts
+        .iter()
+        .map(|p| {
+            (1..=p.len())
+                .map(|n| tail(p, n))
+                .find(|t| {
+                    parts
+                        .iter()
+                        .filter(|q| (1..=q.len()).any(|m| tail(q, m) == *t))
+                        .count()
+                        == 1
+                })
+                .unwrap_or_else(|| p.join("."))
+        })
+        .collect()
+}
+
 /// Every combination of the parameters' values (the first parameter varies slowest).
 pub fn grid(params: &[Param]) -> Result<Vec<Variant>, InputError> {
     let count: f64 = params.iter().map(|p| p.values.len() as f64).product();
@@ -280,11 +335,14 @@ pub fn grid(params: &[Param]) -> Result<Vec<Variant>, InputError> {
             })
             .collect();
     }
+    let keys: Vec<&str> = params.iter().map(|p| p.key.as_str()).collect();
+    let short = short_keys(&keys);
     for v in &mut out {
         v.name = v
             .sets
             .iter()
-            .map(|(k, x)| format!("{}={}", short_key(k), x.trim_matches('"')))
+            .zip(&short)
+            .map(|((_, x), k)| format!("{k}={}", x.trim_matches('"')))
             .collect::<Vec<_>>()
             .join(" ");
     }
@@ -373,6 +431,9 @@ pub fn read_batch_file(path: &Path) -> Result<Vec<Variant>, InputError> {
         }
         let sets: Vec<(String, String)> =
             v.set.iter().map(|(k, x)| (k.clone(), inline(x))).collect();
+        for (k, _) in &sets {
+            batch_wide(k, &label)?;
+        }
         // Check the keys now, so a typo fails before anything runs.
         crate::scenario::resolve::set_layer(
             &sets
@@ -400,11 +461,31 @@ pub fn read_batch_file(path: &Path) -> Result<Vec<Variant>, InputError> {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The estimate.
+    #[serde(with = "nan_as_null")]
     pub value: f64,
-    /// Lower end of its 95% confidence interval.
+    /// Lower end of its 95% confidence interval (undefined, NaN, from one trial).
+    #[serde(with = "nan_as_null")]
     pub ci95_low: f64,
     /// Upper end of its 95% confidence interval.
+    #[serde(with = "nan_as_null")]
     pub ci95_high: f64,
+}
+
+/// JSON has no NaN: an undefined figure is written as `null` and read back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_some(v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 impl Estimate {
@@ -655,10 +736,9 @@ pub fn plan(
     variants
         .into_iter()
         .map(|variant| {
-            let mut sets = base_sets.to_vec();
-            sets.extend(variant.set_strings());
-            let scenario = Scenario::load_with(file, &sets)
-                .with_context(|| format!("in variant {:?}", variant.name))?;
+            let scenario =
+                Scenario::load_layers(file, &[base_sets.to_vec(), variant.set_strings()])
+                    .with_context(|| format!("in variant {:?}", variant.name))?;
             let key = key(&scenario, seed, trials);
             Ok(Planned {
                 variant,
@@ -771,67 +851,87 @@ fn whole(var: &str, value: &str) -> Result<usize, InputError> {
         .map_err(|_| shard_error(format!("{var}={value} is not a whole number")))
 }
 
-/// The shard to run: `--shard I/N` (1-based I, as people count) when given; otherwise the
-/// array job's index and count from the environment (see [`SHARD_ENV`]); `None` for the whole
-/// batch. Returns the 0-based shard and where it came from.
+/// The shard to run: `--shard I/N` (1-based I, as people count); `--shard auto`, or no
+/// `--shard` with `REVSIM_SHARD_COUNT` set, takes the array job's index from the environment
+/// (see [`SHARD_ENV`]); otherwise `None`, the whole batch. An array job's variables alone do not
+/// shard a command, so running one whole scenario per array task still works. Returns the
+/// 0-based shard and where it came from.
 pub fn resolve_shard(
     spec: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<(Shard, String)>, InputError> {
-    if let Some(spec) = spec {
-        let bad = |m: &str| shard_error(format!("`{spec}` {m}"));
-        let (i, n) = spec
-            .split_once('/')
-            .ok_or_else(|| bad("is not of the form I/N"))?;
-        let (i, n) = (whole("--shard", i)?, whole("--shard", n)?);
-        if n == 0 || i == 0 || i > n {
-            return Err(bad(&format!(
-                "names shard {i} of {n}, which does not exist"
+    match spec {
+        Some("auto") => shard_from_env(env).map(Some),
+        Some(spec) => {
+            let bad = |m: &str| shard_error(format!("`{spec}` {m}"));
+            let (i, n) = spec
+                .split_once('/')
+                .ok_or_else(|| bad("is not of the form I/N (or auto)"))?;
+            let (i, n) = (whole("--shard", i)?, whole("--shard", n)?);
+            if n == 0 || i == 0 || i > n {
+                return Err(bad(&format!(
+                    "names shard {i} of {n}, which does not exist"
+                )));
+            }
+            Ok(Some((
+                Shard {
+                    index: i - 1,
+                    count: n,
+                },
+                "--shard".into(),
+            )))
+        }
+        None if env(SHARD_COUNT_ENV).is_some() => shard_from_env(env).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn shard_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<(Shard, String), InputError> {
+    let Some((index_var, index)) = SHARD_ENV
+        .iter()
+        .find_map(|(var, _)| env(var).map(|v| (*var, v)))
+    else {
+        return Err(shard_error(format!(
+            "no array-job index found: none of {} is set",
+            SHARD_ENV.map(|(i, _)| i).join(", ")
+        )));
+    };
+    let count_var = SHARD_ENV
+        .iter()
+        .find(|(var, _)| *var == index_var)
+        .and_then(|(_, c)| *c);
+    let (count_var, count) = match (
+        env(SHARD_COUNT_ENV),
+        count_var.and_then(|c| env(c).map(|v| (c, v))),
+    ) {
+        (Some(n), _) => (SHARD_COUNT_ENV, n),
+        (None, Some(found)) => found,
+        (None, None) => {
+            return Err(shard_error(format!(
+                "{index_var} is set (this is an array job) but {SHARD_COUNT_ENV}, the number of shards, is not"
             )));
         }
-        return Ok(Some((
-            Shard {
-                index: i - 1,
-                count: n,
-            },
-            "--shard".into(),
-        )));
-    }
-    for (index_var, count_var) in SHARD_ENV {
-        let Some(index) = env(index_var) else {
-            continue;
-        };
-        let (count_var, count) = match count_var.and_then(|c| env(c).map(|v| (c, v))) {
-            Some(found) => found,
-            None => (
-                SHARD_COUNT_ENV,
-                env(SHARD_COUNT_ENV).ok_or_else(|| {
-                    shard_error(format!(
-                        "{index_var} is set (this is an array job) but {SHARD_COUNT_ENV}, the \
-                         number of shards, is not"
-                    ))
-                })?,
-            ),
-        };
-        let mut i = whole(index_var, &index)?;
-        // Slurm arrays may start at 1 (--array=1-8): count from the first task.
-        if let Some(min) =
-            env("SLURM_ARRAY_TASK_MIN").filter(|_| index_var == "SLURM_ARRAY_TASK_ID")
-        {
+    };
+    let mut i = whole(index_var, &index)?;
+    if index_var == "SLURM_ARRAY_TASK_ID" {
+        // Slurm arrays may start at 1 (--array=1-8) or step (--array=0-15:2): count tasks.
+        if let Some(min) = env("SLURM_ARRAY_TASK_MIN") {
             i = i.saturating_sub(whole("SLURM_ARRAY_TASK_MIN", &min)?);
         }
-        let n = whole(count_var, &count)?;
-        if n == 0 || i >= n {
-            return Err(shard_error(format!(
-                "{index_var}={index} does not fit {count_var}={n} (the index counts from 0)"
-            )));
+        if let Some(step) = env("SLURM_ARRAY_TASK_STEP") {
+            i /= whole("SLURM_ARRAY_TASK_STEP", &step)?.max(1);
         }
-        return Ok(Some((
-            Shard { index: i, count: n },
-            format!("{index_var}={index}, {count_var}={n}"),
+    }
+    let n = whole(count_var, &count)?;
+    if n == 0 || i >= n {
+        return Err(shard_error(format!(
+            "{index_var}={index} does not fit {count_var}={n} (the index counts from 0)"
         )));
     }
-    Ok(None)
+    Ok((
+        Shard { index: i, count: n },
+        format!("{index_var}={index}, {count_var}={n}"),
+    ))
 }
 
 #[cfg(test)]
@@ -864,6 +964,16 @@ mod tests {
         assert_eq!(g.len(), 6);
         assert_eq!(g[0].name, "x=1 y=3");
         assert_eq!(g[5].set_strings(), ["a.x=2", "b.y=5"]);
+        assert_eq!(
+            short_keys(&["p.cycle.gamma.mean", "p.nd.gamma.mean", "org.seats"]),
+            ["cycle.gamma.mean", "nd.gamma.mean", "seats"]
+        );
+        let p = parse_vary("p.c={ gamma = { mean = 3, sd = 1 } },{ fixed = 2 }").unwrap();
+        assert_eq!(
+            p.values,
+            ["{ gamma = { mean = 3, sd = 1 } }", "{ fixed = 2 }"]
+        );
+        assert!(parse_vary("simulation.seed=1,2").is_err());
     }
 
     #[test]
@@ -899,9 +1009,22 @@ mod tests {
             "SLURM_ARRAY_TASK_COUNT" => Some("4".to_string()),
             _ => None,
         };
-        assert_eq!(shard(None, &slurm).unwrap(), Some((3, 4)));
+        assert_eq!(
+            shard(None, &slurm).unwrap(),
+            None,
+            "an array job alone does not shard"
+        );
+        assert_eq!(shard(Some("auto"), &slurm).unwrap(), Some((3, 4)));
+        let stepped = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("10".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("0".to_string()),
+            "SLURM_ARRAY_TASK_STEP" => Some("5".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("3".to_string()),
+            _ => None,
+        };
+        assert_eq!(shard(Some("auto"), &stepped).unwrap(), Some((2, 3)));
         let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "2".to_string());
-        assert!(shard(None, &k8s).is_err(), "a count is needed");
+        assert!(shard(Some("auto"), &k8s).is_err(), "a count is needed");
         let k8s_n = |k: &str| match k {
             "JOB_COMPLETION_INDEX" => Some("2".to_string()),
             "REVSIM_SHARD_COUNT" => Some("3".to_string()),
@@ -909,9 +1032,14 @@ mod tests {
         };
         assert_eq!(shard(None, &k8s_n).unwrap(), Some((2, 3)));
         assert_eq!(
-            shard(Some("1/1"), &k8s).unwrap(),
+            shard(Some("1/1"), &k8s_n).unwrap(),
             Some((0, 1)),
             "--shard wins"
+        );
+        let count_only = |k: &str| (k == "REVSIM_SHARD_COUNT").then(|| "3".to_string());
+        assert!(
+            shard(None, &count_only).is_err(),
+            "a count without an index"
         );
     }
 

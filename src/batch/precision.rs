@@ -83,6 +83,9 @@ pub fn half_widths(s: &Scenario, r: &Results) -> (f64, Option<f64>) {
     (rel, hit)
 }
 
+/// The fewest trials a precision-targeted run judges its intervals from.
+pub const MIN_TRIALS: usize = 4 * BLOCK;
+
 /// Runs `s` from `first` trials, adding trials until `target` is met or `max` trials have run.
 /// The next trial count is predicted from the 1/sqrt(n) law (with 10% to spare), at least 1.25
 /// and at most 4 times the last, in whole blocks.
@@ -94,6 +97,9 @@ pub fn until_precise(
     target: &Precision,
     bar: &indicatif::ProgressBar,
 ) -> (Results, Precision) {
+    // Order-statistic intervals from a handful of trials are clamped to the sample's extremes
+    // and look precise when they are not: never judge from fewer than MIN_TRIALS.
+    let first = first.max(MIN_TRIALS).min(max.max(MIN_TRIALS));
     let mut r = simulate_range(s, 0..first, seed, &|n| bar.inc(n as u64));
     loop {
         let (rel, hit) = half_widths(s, &r);

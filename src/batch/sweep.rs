@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_key};
+use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
 use crate::report::OutputDir;
@@ -240,7 +240,15 @@ const MAX_LINES: usize = 7;
 pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts::Chart> {
     let mut out = Vec::new();
     let params = &plan.params;
+    let keys: Vec<&str> = params.iter().map(|p| p.key.as_str()).collect();
+    let shorts = short_keys(&keys);
+    let short_of = |k: &str| -> String {
+        keys.iter()
+            .position(|x| *x == k)
+            .map_or_else(|| k.to_string(), |i| shorts[i].clone())
+    };
     for (pi, p) in params.iter().enumerate() {
+        let short = shorts[pi].as_str();
         let xs: Option<Vec<f64>> = p.values.iter().map(|v| number(v)).collect();
         let Some(xs) = xs else { continue };
         if xs.len() < 2 {
@@ -257,13 +265,16 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
                 .sets
                 .iter()
                 .filter(|(k, _)| *k != p.key)
-                .map(|(k, v)| format!("{}={}", short_key(k), v.trim_matches('"')))
+                .map(|(k, v)| format!("{}={}", short_of(k), v.trim_matches('"')))
                 .collect::<Vec<_>>()
                 .join(" ");
             match groups.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, g)) => g.push((x, r)),
                 None => groups.push((label, vec![(x, r)])),
             }
+        }
+        if groups.is_empty() {
+            continue;
         }
         let shown = groups.len().min(MAX_LINES);
         let note = if groups.len() > MAX_LINES {
@@ -282,7 +293,7 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
             })
         };
         let x_title = p.key.clone();
-        let file_key = crate::report::safe_dir_name(short_key(&p.key));
+        let file_key = crate::report::safe_dir_name(short);
         let band = |stem: &str, g: &[(f64, &VariantResult)], label: &str| -> Band {
             let mut g = g.to_vec();
             g.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -321,13 +332,13 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
         };
         for (stem, title, scale) in CHARTED {
             let s = series(stem);
-            let takeaway = trend(&s[0], scale, short_key(&p.key));
+            let takeaway = trend(&s[0], scale, short);
             let plan_line = (stem == "bookings_usd")
                 .then(|| results[0].periods[0].plan_bookings_usd)
                 .flatten()
                 .map(|v| (v, format!("Plan {}", usd(v))));
             let mut c = sweep_chart(
-                &format!("{title} by {}", short_key(&p.key)),
+                &format!("{title} by {}", short),
                 &format!("{takeaway}{others}."),
                 (&x_title, Scale::Count),
                 (title, scale),
@@ -340,9 +351,9 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
         }
         if results[0].periods[0].get("p_hit_plan").is_some() {
             let s = series("p_hit_plan");
-            let takeaway = trend(&s[0], Scale::Share, short_key(&p.key));
+            let takeaway = trend(&s[0], Scale::Share, short);
             let mut c = sweep_chart(
-                &format!("Chance of hitting the plan by {}", short_key(&p.key)),
+                &format!("Chance of hitting the plan by {}", short),
                 &format!("{takeaway}{others}."),
                 (&x_title, Scale::Count),
                 ("P(hit plan)", Scale::Share),
@@ -353,7 +364,6 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
             c.name = format!("p-hit-plan-by-{file_key}");
             out.push(c);
         }
-        let _ = pi;
     }
     out
 }

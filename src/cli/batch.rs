@@ -26,7 +26,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "vary")]
     pub variants: Option<PathBuf>,
     /// Run only shard I of N of the variants (for a cluster array job); `revsim merge` combines
-    /// them. Defaults from the array job's environment (see docs/cluster.md).
+    /// them. `auto` reads the array job's index and count (the default when
+    /// REVSIM_SHARD_COUNT is set; see docs/cluster.md).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Trials, seed, output and overrides.
@@ -80,19 +81,59 @@ fn only_batch_files(path: &Path) -> bool {
     })
 }
 
+/// Whether a directory holds parts of a sharded run (and so may be written again by a shard or
+/// a merge).
+fn holds_run_parts(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("run-part-") && name.ends_with(".bin")
+        })
+    })
+}
+
 /// Opens a batch's output directory: a new or empty one, one that already holds this batch
 /// (a rerun resumes it; shards share it), or, with `force`, any directory.
 fn batch_dir(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, InputError> {
     let shown = out.display().to_string();
     let plan_path = out.join(PLAN_FILE);
     if let Ok(text) = std::fs::read_to_string(&plan_path) {
-        let same = serde_json::from_str::<BatchPlan>(&text).is_ok_and(|p| p == *plan);
-        if !same && !force {
-            return Err(InputError::file(
-                &shown,
-                "the directory holds a different batch (another scenario, seed, trial count or set of variants)",
-            )
-            .help("choose another --out, or pass --force to write this batch there"));
+        let old = serde_json::from_str::<BatchPlan>(&text).ok();
+        if old.as_ref() != Some(plan) && !force {
+            let what = match &old {
+                None => "a batch plan (batch.json) revsim cannot read".to_string(),
+                Some(o) => {
+                    let mut d = Vec::new();
+                    if o.kind != plan.kind {
+                        d.push(format!("it is a `{}`, not a `{}`", o.kind, plan.kind));
+                    }
+                    if o.scenario != plan.scenario {
+                        d.push(format!("scenario {} (now {})", o.scenario, plan.scenario));
+                    }
+                    if o.seed != plan.seed {
+                        d.push(format!("seed {} (now {})", o.seed, plan.seed));
+                    }
+                    if o.trials != plan.trials {
+                        d.push(format!("{} trials (now {})", o.trials, plan.trials));
+                    }
+                    if o.overrides != plan.overrides {
+                        d.push(format!(
+                            "--set {:?} (now {:?})",
+                            o.overrides, plan.overrides
+                        ));
+                    }
+                    if o.variants != plan.variants {
+                        d.push(format!(
+                            "{} variants (now {}, or with other settings)",
+                            o.variants.len(),
+                            plan.variants.len()
+                        ));
+                    }
+                    format!("a different batch: {}", d.join("; "))
+                }
+            };
+            return Err(InputError::file(&shown, format!("the directory holds {what}"))
+                .help("choose another --out, or pass --force to write this batch there (finished variants are kept and reused where they match)"));
         }
     } else if out.is_dir() && !force && !only_batch_files(out) {
         return OutputDir::prepare(out, force);
@@ -194,7 +235,7 @@ fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, Inp
     }
     let shown: Vec<String> = missing.iter().take(5).map(|n| format!("{n:?}")).collect();
     Err(InputError::file(
-        "revsim merge",
+        "batch",
         format!(
             "{} of {} variants have no result yet: {}{}",
             missing.len(),
@@ -213,7 +254,23 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
     let seed = a.opts.seed.unwrap_or(base.seed);
     let (params, variants) = match &a.variants {
-        Some(f) => (Vec::new(), crate::batch::read_batch_file(f)?),
+        Some(f) => {
+            let mut variants = crate::batch::read_batch_file(f)?;
+            // The base case comes first, so every what-if has its reference in the table.
+            if !variants
+                .iter()
+                .any(|v| v.sets.is_empty() || v.name == "base")
+            {
+                variants.insert(
+                    0,
+                    crate::batch::Variant {
+                        name: "base".into(),
+                        sets: Vec::new(),
+                    },
+                );
+            }
+            (Vec::new(), variants)
+        }
         None => {
             let params = a
                 .vary
@@ -324,6 +381,10 @@ fn print_sweep(out: &mut dyn Write, results: &[VariantResult]) -> std::io::Resul
 #[derive(Debug, Serialize, Deserialize)]
 struct RunPart {
     scenario_path: String,
+    /// The resolved scenario, so a merge needs no access to the scenario files.
+    resolved_toml: String,
+    inherits: Vec<String>,
+    default_name: String,
     overrides: Vec<String>,
     scenario_sha256: String,
     seed: u64,
@@ -347,7 +408,7 @@ pub(crate) fn run_shard(
     shard: Shard,
     from: &str,
 ) -> anyhow::Result<()> {
-    let dir = if out.is_dir() && only_batch_files(out) {
+    let dir = if out.is_dir() && (only_batch_files(out) || holds_run_parts(out)) {
         OutputDir::existing(out)
     } else {
         OutputDir::prepare(out, a.opts.force)?
@@ -368,6 +429,13 @@ pub(crate) fn run_shard(
     bar.finish_and_clear();
     let part = RunPart {
         scenario_path: a.file.display().to_string(),
+        resolved_toml: s.resolved_toml(),
+        inherits: s.inherits.clone(),
+        default_name: a
+            .file
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into()),
         overrides: a.opts.set.clone(),
         scenario_sha256: s.sha256.clone(),
         seed,
@@ -455,6 +523,20 @@ fn merge_batch(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
         stores.push(Store::open(&OutputDir::existing(p))?);
     }
     let (plan, _) = plan.expect("at least one part");
+    if plan.kind != "sweep" {
+        return Err(InputError::file(
+            a.parts[0].display().to_string(),
+            format!(
+                "holds a `revsim {}` batch; merge combines sweeps and runs split with --shard",
+                plan.kind
+            ),
+        )
+        .help(format!(
+            "rerun the `revsim {}` command itself: it reuses the runs already made",
+            plan.kind
+        ))
+        .into());
+    }
     let results = collect(&plan, &stores)?;
     let same_dir = a.parts.len() == 1 && a.parts[0] == out;
     let dir = if same_dir {
@@ -559,15 +641,30 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
         .help("run the missing shards (or give every part once), then merge again")
         .into());
     }
-    let s = Scenario::load_with(Path::new(&first.scenario_path), &first.overrides)?;
+    let mut s = Scenario::from_toml(
+        &first.resolved_toml,
+        &first.scenario_path,
+        &first.default_name,
+    )
+    .map_err(|e| {
+        InputError::file(
+            first_file.display().to_string(),
+            format!(
+                "the scenario stored in this part does not load: {}",
+                e.message
+            ),
+        )
+        .help("rerun the shards with this version of revsim")
+    })?;
     if s.sha256 != first.scenario_sha256 {
         return Err(InputError::file(
-            &first.scenario_path,
-            "the scenario (or a file it extends) changed since the shards ran",
+            first_file.display().to_string(),
+            "the scenario stored in this part does not match its SHA-256 (the file is damaged)",
         )
-        .help("restore the file the shards ran, or rerun the shards")
+        .help("rerun that shard")
         .into());
     }
+    s.inherits = first.inherits.clone();
     let (seed, trials, overrides) = (first.seed, first.trials, first.overrides.clone());
     let mut iter = parts.into_iter().map(|(_, p)| p);
     let head = iter.next().expect("non-empty");
@@ -578,7 +675,7 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
             c.append(next).map_err(anyhow::Error::msg)?;
         }
     }
-    let dir = if out.is_dir() && only_batch_files(out) {
+    let dir = if out.is_dir() && (only_batch_files(out) || holds_run_parts(out)) {
         OutputDir::existing(out)
     } else {
         OutputDir::prepare(out, a.force)?

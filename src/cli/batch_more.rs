@@ -74,12 +74,23 @@ fn percent(spec: &str, flag: &str) -> Result<f64, InputError> {
         })
 }
 
-/// The literal of `key` in the resolved scenario, if it is set there.
+/// The literal of `key` in the resolved scenario, if it is set there, looking inside inline
+/// tables (`pipeline.cycle_months.gamma.mean`).
 fn value_in(s: &Scenario, key: &str) -> Option<String> {
-    s.flatten()
-        .into_iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v)
+    let flat = s.flatten();
+    if let Some((_, v)) = flat.iter().find(|(k, _)| k == key) {
+        return Some(v.clone());
+    }
+    let (prefix, v) = flat
+        .iter()
+        .filter(|(k, _)| key.starts_with(k.as_str()) && key[k.len()..].starts_with('.'))
+        .max_by_key(|(k, _)| k.len())?;
+    let doc: toml::Table = toml::from_str(&format!("v = {v}")).ok()?;
+    let mut at = doc.get("v")?;
+    for part in key[prefix.len() + 1..].split('.') {
+        at = at.as_table()?.get(part)?;
+    }
+    Some(at.to_string())
 }
 
 fn low_high(base: &Scenario, key: &str, change: f64) -> Result<(String, String), InputError> {
@@ -87,16 +98,30 @@ fn low_high(base: &Scenario, key: &str, change: f64) -> Result<(String, String),
         return Err(InputError::file(
             "--param",
             format!(
-                "{key} is not set in {} (it takes its default), so there is no value to move",
+                "{key} is not set in {} (it takes its default, or is not a setting), so there is no value to move",
+                base.source
+            ),
+        )
+        .help("check the key against docs/scenario-reference.md")
+        .help(format!(
+            "give explicit values instead: --vary {key}=LOW,HIGH"
+        )));
+    };
+    let clean = literal.replace('_', "");
+    let parsed = clean.parse::<f64>();
+    if parsed == Ok(0.0) {
+        return Err(InputError::file(
+            "--param",
+            format!(
+                "{key} is 0 in {}, so moving it by a percentage leaves it at 0",
                 base.source
             ),
         )
         .help(format!(
             "give explicit values instead: --vary {key}=LOW,HIGH"
         )));
-    };
-    let clean = literal.replace('_', "");
-    let Ok(v) = clean.parse::<f64>() else {
+    }
+    let Ok(v) = parsed else {
         return Err(InputError::file(
             "--param",
             format!("{key} = {literal} is not a single number, so it cannot move by a percentage"),
@@ -119,7 +144,7 @@ fn low_high(base: &Scenario, key: &str, change: f64) -> Result<(String, String),
         };
         Ok((f(v * (1.0 - change)), f(v * (1.0 + change))))
     } else {
-        let lo = (v * (1.0 - change)).round().min(v - 1.0);
+        let lo = (v * (1.0 - change)).round().min(v - 1.0).max(0.0);
         let hi = (v * (1.0 + change)).round().max(v + 1.0);
         Ok((format!("{lo:.0}"), format!("{hi:.0}")))
     }
@@ -444,15 +469,19 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
             )?;
             let w = rows.iter().map(|s| s.parameter.len()).max().unwrap_or(9);
             for s in rows {
+                let swing = if *scale == Scale::Usd {
+                    usd(s.swing)
+                } else {
+                    format!("{:.0} points", s.swing * 100.0)
+                };
                 writeln!(
                     stdout,
-                    "  {:w$}  {:>9} at {:<8} {:>9} at {:<8} swing {}",
+                    "  {:w$}  {:>9} at {:<8} {:>9} at {:<8} swing {swing}",
                     s.parameter,
                     show(s.at_low),
                     s.low_value,
                     show(s.at_high),
                     s.high_value,
-                    show(s.swing)
                 )?;
             }
         }
@@ -544,6 +573,16 @@ pub fn parse_target(spec: &str) -> Result<Target, InputError> {
     }
     let threshold =
         amount(value).ok_or_else(|| bad(format!("`{}` is not a number", value.trim())))?;
+    if metric == "p_hit_plan" && !(0.0..=1.0).contains(&threshold) {
+        return Err(bad(format!(
+            "P(hit plan) is a probability between 0 and 1, not {}",
+            value.trim()
+        ))
+        .help(format!(
+            "write it as a share or a percentage, e.g. {}%",
+            value.trim()
+        )));
+    }
     Ok(Target {
         metric: metric.to_string(),
         op: op.to_string(),
@@ -620,6 +659,22 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         .step
         .unwrap_or_else(|| 10f64.powi(-(range.decimals as i32)));
     let n = ((range.hi - range.lo) / step + 1e-9).floor() as usize;
+    if (range.lo + n as f64 * step - range.hi).abs() > step * 1e-6 {
+        return Err(InputError::file(
+            "--vary",
+            format!(
+                "{}..{} is not a whole number of steps of {step}",
+                range.literal(range.lo),
+                range.literal(range.hi)
+            ),
+        )
+        .help(format!(
+            "end the range on the grid, e.g. {key}={}..{}:{step}",
+            range.literal(range.lo),
+            range.literal(range.lo + (n + 1) as f64 * step)
+        ))
+        .into());
+    }
     let x = |i: usize| range.at(range.lo + i as f64 * step);
     let literal = |i: usize| range.literal(range.lo + i as f64 * step);
     // Check both ends resolve before running anything.
@@ -785,7 +840,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let show = |v: f64| match scale {
         Scale::Usd => usd(v),
         Scale::Share => pct(v),
-        _ => format!("{v:.1}"),
+        _ => crate::report::money::count(v),
     };
     let mut c = crate::charts::batch::sweep_chart(
         &{
@@ -824,7 +879,19 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         crate::batch::op_symbol(&target.op),
         show(target.threshold)
     );
+    let grid = format!("{}..{} (step {})", fmt(0), fmt(n), range.literal(step));
     match (direction, answer) {
+        (Some("met everywhere"), _) => {
+            let _ = write!(
+                text,
+                "{goal} holds across the whole range {grid}, even at {key} = {} ({} = {}) and {} ({}): the boundary lies outside the range. Widen it to find where the goal stops being met.",
+                fmt(0),
+                target.metric,
+                show(lo_e.value),
+                fmt(n),
+                show(hi_e.value)
+            );
+        }
         (Some(d), Some(i)) => {
             let which = if d == "decreasing" {
                 "Largest"
@@ -834,9 +901,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             let e = cache[&i];
             let _ = write!(
                 text,
-                "{which} {key} in {}..{} that meets {goal}: {} ({} = {}, 95% CI {} to {}).",
-                fmt(0),
-                fmt(n),
+                "{which} {key} in {grid} that meets {goal}: {} ({} = {}, 95% CI {} to {}).",
                 fmt(i),
                 target.metric,
                 show(e.value),
@@ -855,7 +920,8 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
                         fmt(c)
                     ),
                     (Some(o), None) => format!(
-                        "from {} on it may be met, but nowhere in the range is it met at the pessimistic end of the 95% interval; widen the range or add trials",
+                        "{} {} it may be met, but nowhere in the range is it met at the pessimistic end of the 95% interval; widen the range or add trials",
+                        if d == "decreasing" { "up to" } else { "from" },
                         fmt(o)
                     ),
                     _ => "uncertain".into(),
@@ -863,16 +929,15 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             );
         }
         _ => {
-            let best = if lo_e.value > hi_e.value {
+            let higher_is_better = target.op.starts_with('>');
+            let best = if (lo_e.value > hi_e.value) == higher_is_better {
                 (0, lo_e)
             } else {
                 (n, hi_e)
             };
             let _ = write!(
                 text,
-                "No {key} in {}..{} meets {goal}: the closest is {} = {} at {key} = {}. Widen the range or change another setting.",
-                fmt(0),
-                fmt(n),
+                "No {key} in {grid} meets {goal}: the closest is {} = {} at {key} = {}. Widen the range or change another setting.",
                 target.metric,
                 show(best.1.value),
                 fmt(best.0)
@@ -882,8 +947,8 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     if !a.opts.quiet {
         writeln!(
             std::io::stdout().lock(),
-            "{text}\n{} runs on common random numbers (seed {seed}). Wrote {} (solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
-            cache.len(),
+            "{text}\n{} on common random numbers (seed {seed}). Wrote {} (solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
+            crate::report::words::plural(cache.len(), "run"),
             dir.path().display(),
             started.elapsed().as_secs_f64()
         )?;

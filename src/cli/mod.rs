@@ -122,11 +122,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "PERCENT")]
     pub precision: Option<String>,
     /// The most trials `--precision` may run.
-    #[arg(long, default_value_t = 1_000_000, requires = "precision")]
+    #[arg(long, default_value_t = 200_000, requires = "precision")]
     pub max_trials: u64,
     /// Run only part I of N of the trials (whole blocks), for a cluster array job; `revsim merge`
-    /// combines the parts. Defaults from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or
-    /// AWS_BATCH_JOB_ARRAY_INDEX with REVSIM_SHARD_COUNT (see docs/cluster.md).
+    /// combines the parts. `auto` reads JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or
+    /// AWS_BATCH_JOB_ARRAY_INDEX and the count (the default when REVSIM_SHARD_COUNT is set; see
+    /// docs/cluster.md).
     #[arg(long, value_name = "I/N", conflicts_with = "precision")]
     pub shard: Option<String>,
 }

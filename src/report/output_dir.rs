@@ -84,9 +84,7 @@ impl OutputDir {
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<PathBuf, InputError> {
         let target = self.path.join(name);
-        let tmp = self
-            .path
-            .join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = self.path.join(format!(".{name}.tmp-{}", temp_tag()));
         let shown = target.display().to_string();
         let result = (|| -> std::io::Result<()> {
             let file = fs::File::create(&tmp)?;
@@ -103,6 +101,31 @@ impl OutputDir {
         })?;
         Ok(target)
     }
+}
+
+/// A tag that makes a temporary file's name unique among the processes that may share the
+/// directory: shards on several machines, or in containers where every process is PID 1.
+fn temp_tag() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(32)
+        .collect();
+    format!(
+        "{host}-{}-{nanos:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A folder name made from a scenario name: letters, digits, `-`, `_` and `.` kept, anything

@@ -329,6 +329,13 @@ impl Scenario {
         resolve::load(path, sets)
     }
 
+    /// Reads and validates a scenario file with its `extends` chain and several layers of
+    /// `key=value` overrides, each applied over the ones before (a batch's `--set`, then a
+    /// variant's settings).
+    pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, InputError> {
+        resolve::load_layers(path, layers)
+    }
+
     /// Parses and validates scenario text. `file` labels errors; `default_name` names a scenario
     /// that has no `name` key.
     pub fn from_toml(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {

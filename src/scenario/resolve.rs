@@ -167,13 +167,25 @@ fn merge<'a>(base: &mut DeTable<'a>, over: DeTable<'a>, combined: &str) {
 
 /// Loads `path` with its `extends` chain and the `--set` overrides.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
+    load_layers(path, &[sets.to_vec()])
+}
+
+/// Loads `path` with its `extends` chain and layers of `key=value` overrides, each applied over
+/// the ones before (a batch's `--set`, then a variant's own settings).
+pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, InputError> {
     let label = path.display().to_string();
     let text: Arc<str> = Arc::from(read(path, &label)?);
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
-    let set_text = set_layer(sets)?;
+    let set_texts: Vec<String> = layers
+        .iter()
+        .map(|l| set_layer(l))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect();
 
     // The chain, child first.
     let mut sources = vec![Source {
@@ -223,10 +235,11 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
             offset: 0,
         });
     }
-    if sources.len() == 1 && set_text.is_empty() {
+    if sources.len() == 1 && set_texts.is_empty() {
         return Scenario::from_toml(&text, &label, &stem);
     }
-    if !set_text.is_empty() {
+    let n_files = sources.len();
+    for set_text in set_texts {
         sources.push(Source {
             label: SET_LABEL.into(),
             text: Arc::from(set_text),
@@ -245,7 +258,6 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
     let remap = |e: InputError| remap(e, &combined, &sources, &label);
 
     // Merge: the root parent first, then each child, then --set.
-    let n_files = sources.len() - usize::from(!sets.is_empty());
     let order: Vec<usize> = (0..n_files).rev().chain(n_files..sources.len()).collect();
     let mut merged = DeTable::default();
     for i in order {
