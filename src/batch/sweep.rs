@@ -490,6 +490,16 @@ fn report(
                 .unwrap_or_default()
         );
     }
+    if let Some(plan_usd) = results.first().and_then(|r| r.periods[0].plan_bookings_usd) {
+        let h = &results[0].periods[0];
+        let _ = writeln!(
+            body,
+            "<p>P(hit plan) is the chance that bookings over the whole horizon ({} months from {}) reach the plan of {}; the fiscal-year figures are in <code>sweep.csv</code>.</p>",
+            h.months,
+            escape(&h.first_month),
+            escape(&usd(plan_usd))
+        );
+    }
     let _ = writeln!(
         body,
         "<h2>Over the horizon</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Variant</th><th>P10 bookings</th><th>P50 bookings</th><th>P90 bookings</th><th>Ending ARR P50</th><th>Ending reps P50</th>{}</tr></thead>\n<tbody>",

@@ -453,7 +453,38 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     for (c, svg) in &drawn {
         body.push_str(&crate::report::html::figure(c, svg));
     }
-    body.push_str("<p>The table behind the charts: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>.</p>\n");
+    for (metric, label, scale) in &metrics {
+        let show = |v: f64| if *scale == Scale::Usd { usd(v) } else { pct(v) };
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th><th>Low</th><th>High</th><th>At low</th><th>Base</th><th>At high</th><th>Swing</th></tr></thead>\n<tbody>",
+            crate::report::html::escape(label)
+        );
+        for s in swings.iter().filter(|s| s.metric == *metric) {
+            let swing = if *scale == Scale::Usd {
+                usd(s.swing)
+            } else {
+                format!("{:.0} points", s.swing * 100.0)
+            };
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                crate::report::html::escape(&s.parameter),
+                crate::report::html::escape(&s.low_value),
+                crate::report::html::escape(&s.high_value),
+                crate::report::html::escape(&show(s.at_low)),
+                crate::report::html::escape(&show(s.base)),
+                crate::report::html::escape(&show(s.at_high)),
+                crate::report::html::escape(&swing)
+            );
+        }
+        body.push_str("</tbody></table></div>\n");
+    }
+    let _ = writeln!(
+        body,
+        "<p>Settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>.</p>",
+        crate::report::html::escape(&a.change)
+    );
     let html = crate::report::html::page(&format!("Sensitivity of {}", a.file.display()), &body);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
 
@@ -869,7 +900,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         )),
     );
     c.name = "solve".into();
-    crate::report::write_charts(&dir, vec![c])?;
+    let drawn = crate::report::write_charts(&dir, vec![c])?;
 
     let fmt = |i: usize| literal(i);
     let mut text = String::new();
@@ -944,10 +975,27 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let mut body = format!(
+        "<h1>Goal seek on {}</h1>\n",
+        crate::report::html::escape(&a.file.display().to_string())
+    );
+    for line in text.lines() {
+        let _ = writeln!(body, "<p>{}</p>", crate::report::html::escape(line));
+    }
+    let _ = writeln!(
+        body,
+        "<p>{} of {trials} trials each, on common random numbers (seed {seed}). Every point tried: <code>solve.csv</code>; the search: <code>solve.json</code>.</p>",
+        crate::report::words::plural(cache.len(), "run")
+    );
+    for (c, svg) in &drawn {
+        body.push_str(&crate::report::html::figure(c, svg));
+    }
+    let html = crate::report::html::page(&format!("Goal seek on {}", a.file.display()), &body);
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     if !a.opts.quiet {
         writeln!(
             std::io::stdout().lock(),
-            "{text}\n{} on common random numbers (seed {seed}). Wrote {} (solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
+            "{text}\n{} on common random numbers (seed {seed}). Wrote {} (report.html, solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
             crate::report::words::plural(cache.len(), "run"),
             dir.path().display(),
             started.elapsed().as_secs_f64()
