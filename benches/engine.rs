@@ -1,4 +1,5 @@
-//! Engine benchmarks: one trial of the bundled scenarios, and a full 10,000-trial run.
+//! Engine benchmarks: one trial of the bundled scenarios and of a 200-rep, 36-month org, and a
+//! full 10,000-trial run.
 //!
 //! Run with `cargo bench`; compare trials per second with the NumPy peer as described in
 //! docs/performance.md.
@@ -16,9 +17,29 @@ fn load(name: &str) -> Scenario {
     Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The baseline grown to 200 reps in 200 seats for 36 months, every mechanism of the baseline on.
+fn two_hundred_reps() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let sets = [
+        "org.seats=200",
+        "org.filled_seats=200",
+        "hiring.headcount_plan=[]",
+        "pipeline.inbound_opportunities_per_month=200",
+        "customers.starting_arr_usd=360000000",
+        "customers.starting_customers=7200",
+    ]
+    .map(String::from)
+    .to_vec();
+    Scenario::load_layers(&path, &[sets]).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn one_trial(c: &mut Criterion) {
-    for name in ["baseline.toml", "reference-r1.toml"] {
-        let s = load(name);
+    let scenarios = [
+        ("baseline.toml", load("baseline.toml")),
+        ("baseline-200-reps", two_hundred_reps()),
+        ("reference-r1.toml", load("reference-r1.toml")),
+    ];
+    for (name, s) in scenarios {
         let mut ws = Workspace::new(&s);
         let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
         let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];

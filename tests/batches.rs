@@ -124,6 +124,10 @@ fn a_sweep_row_equals_a_plain_run_of_that_variant() {
     );
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Over the horizon"));
+    // Self-contained, like the run report: nothing to fetch.
+    for needle in ["src=", "href=", "url(", "@import", "<script"] {
+        assert!(!html.contains(needle), "report.html holds {needle}");
+    }
 }
 
 #[test]
