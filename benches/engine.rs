@@ -77,5 +77,31 @@ fn full_run(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_trial, full_run);
+/// The cost of the random variates R1 cannot avoid, 1,000 at a time on the engine's generator:
+/// the sampling floor of one R1 trial is 7,200 Poisson counts (one per rep-month) plus, per
+/// opportunity (21,600 per trial), a uniform for the outcome, a lognormal size and a gamma cycle.
+fn draws(c: &mut Criterion) {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
+    let mut g = c.benchmark_group("1000 draws");
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+    let poisson = Poisson::new(3.0).unwrap();
+    let lognormal = LogNormal::new(20_000f64.ln(), 0.8).unwrap();
+    let gamma = Gamma::new(2.0, 1.5).unwrap();
+    g.bench_function("uniform", |b| {
+        b.iter(|| (0..1000).map(|_| rng.random::<f64>()).sum::<f64>())
+    });
+    g.bench_function("poisson(3)", |b| {
+        b.iter(|| (0..1000).map(|_| poisson.sample(&mut rng)).sum::<f64>())
+    });
+    g.bench_function("lognormal", |b| {
+        b.iter(|| (0..1000).map(|_| lognormal.sample(&mut rng)).sum::<f64>())
+    });
+    g.bench_function("gamma(2, 1.5)", |b| {
+        b.iter(|| (0..1000).map(|_| gamma.sample(&mut rng)).sum::<f64>())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, one_trial, full_run, draws);
 criterion_main!(benches);
