@@ -93,13 +93,28 @@ fn holds_run_parts(path: &Path) -> bool {
 }
 
 /// Opens a batch's output directory: a new or empty one, one that already holds this batch
-/// (a rerun resumes it; shards share it), or, with `force`, any directory.
-fn batch_dir(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, InputError> {
+/// (a rerun resumes it; shards share it), or, with `force`, any directory. A sweep must match
+/// its plan exactly; a sensitivity or goal seek may change its settings or range and reuse the
+/// runs it already made.
+pub(crate) fn batch_dir(
+    out: &Path,
+    plan: &BatchPlan,
+    force: bool,
+) -> Result<OutputDir, InputError> {
     let shown = out.display().to_string();
     let plan_path = out.join(PLAN_FILE);
     if let Ok(text) = std::fs::read_to_string(&plan_path) {
         let old = serde_json::from_str::<BatchPlan>(&text).ok();
-        if old.as_ref() != Some(plan) && !force {
+        let compatible = old.as_ref().is_some_and(|o| {
+            o == plan
+                || (plan.kind != "sweep"
+                    && o.kind == plan.kind
+                    && o.scenario == plan.scenario
+                    && o.overrides == plan.overrides
+                    && o.seed == plan.seed
+                    && o.trials == plan.trials)
+        });
+        if !compatible && !force {
             let what = match &old {
                 None => "a batch plan (batch.json) revsim cannot read".to_string(),
                 Some(o) => {
@@ -146,7 +161,9 @@ fn batch_dir(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, Inp
     Ok(dir)
 }
 
-fn plan_of(
+/// The plan of a batch of `kind` ("sweep", "sensitivity", "solve").
+pub(crate) fn plan_of(
+    kind: &str,
     a_file: &Path,
     opts: &SimOptions,
     planned: &[Planned],
@@ -155,7 +172,7 @@ fn plan_of(
     trials: usize,
 ) -> BatchPlan {
     BatchPlan {
-        kind: "sweep".into(),
+        kind: kind.into(),
         scenario: a_file.display().to_string(),
         overrides: opts.set.clone(),
         seed,
@@ -283,7 +300,7 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     };
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &env_var)?;
     let planned = crate::batch::plan(&a.file, &a.opts.set, variants, seed, trials)?;
-    let plan = plan_of(&a.file, &a.opts, &planned, params, seed, trials);
+    let plan = plan_of("sweep", &a.file, &a.opts, &planned, params, seed, trials);
     let out =
         a.opts.out.clone().unwrap_or_else(|| {
             Path::new("out").join(format!("sweep-{}", safe_dir_name(&base.name)))

@@ -10,11 +10,10 @@ use serde::Serialize;
 
 use super::batch::run_variants;
 use super::{SimOptions, trial_count};
-use crate::batch::sweep::{BatchPlan, PLAN_FILE, PlannedVariant};
 use crate::batch::{Estimate, Param, Store, Variant, VariantResult, short_key};
 use crate::charts::Scale;
 use crate::report::money::{pct, usd};
-use crate::report::{OutputDir, safe_dir_name};
+use crate::report::safe_dir_name;
 use crate::scenario::{InputError, Scenario};
 use crate::tables::{Column, Format, Table, Values};
 
@@ -150,53 +149,6 @@ fn low_high(base: &Scenario, key: &str, change: f64) -> Result<(String, String),
     }
 }
 
-fn batch_plan(
-    kind: &str,
-    file: &Path,
-    opts: &SimOptions,
-    planned: &[crate::batch::Planned],
-    params: Vec<Param>,
-    seed: u64,
-    trials: usize,
-) -> BatchPlan {
-    BatchPlan {
-        kind: kind.into(),
-        scenario: file.display().to_string(),
-        overrides: opts.set.clone(),
-        seed,
-        trials,
-        params,
-        variants: planned
-            .iter()
-            .map(|p| PlannedVariant {
-                name: p.variant.name.clone(),
-                sets: p.variant.sets.clone(),
-                key: p.key.clone(),
-            })
-            .collect(),
-    }
-}
-
-/// A directory for a batch that may already hold part of it (resumed) or nothing.
-fn open_dir(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, InputError> {
-    let plan_path = out.join(PLAN_FILE);
-    let resumable = std::fs::read_to_string(&plan_path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<BatchPlan>(&t).ok())
-        .is_some_and(|p| {
-            p.kind == plan.kind
-                && p.scenario == plan.scenario
-                && p.seed == plan.seed
-                && p.trials == plan.trials
-        });
-    let dir = OutputDir::prepare(out, force || resumable)?;
-    dir.write(PLAN_FILE, |w| {
-        serde_json::to_writer_pretty(&mut *w, plan)?;
-        w.write_all(b"\n")
-    })?;
-    Ok(dir)
-}
-
 fn horizon(r: &VariantResult, name: &str) -> Option<Estimate> {
     r.periods[0].get(name)
 }
@@ -265,7 +217,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
         }
     }
     let planned = crate::batch::plan(&a.file, &a.opts.set, variants, seed, trials)?;
-    let plan = batch_plan(
+    let plan = super::batch::plan_of(
         "sensitivity",
         &a.file,
         &a.opts,
@@ -277,7 +229,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let out = a.opts.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!("sensitivity-{}", safe_dir_name(&base.name)))
     });
-    let dir = open_dir(&out, &plan, a.opts.force)?;
+    let dir = super::batch::batch_dir(&out, &plan, a.opts.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.threads.unwrap_or(0))
@@ -721,18 +673,11 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             trials,
         )?;
     }
-    let plan = BatchPlan {
-        kind: "solve".into(),
-        scenario: a.file.display().to_string(),
-        overrides: a.opts.set.clone(),
-        seed,
-        trials,
-        params: vec![Param {
-            key: key.clone(),
-            values: vec![literal(0), literal(n)],
-        }],
-        variants: Vec::new(),
-    };
+    let params = vec![Param {
+        key: key.clone(),
+        values: vec![literal(0), literal(n)],
+    }];
+    let plan = super::batch::plan_of("solve", &a.file, &a.opts, &[], params, seed, trials);
     let out = a.opts.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!(
             "solve-{}-{}",
@@ -740,7 +685,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             safe_dir_name(short_key(&key))
         ))
     });
-    let dir = open_dir(&out, &plan, a.opts.force)?;
+    let dir = super::batch::batch_dir(&out, &plan, a.opts.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.threads.unwrap_or(0))
