@@ -5,7 +5,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::Results;
-use crate::model::Metric;
 use crate::scenario::Scenario;
 use crate::stats::{Distribution, HistogramSummary, Probability, QUANTILES};
 
@@ -202,16 +201,28 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
 pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
     let h = r.horizon;
     let stride = r.stride();
-    let cells: Vec<Distribution> = (0..Metric::COUNT * h)
+    // Transpose trial-major records into one column per (metric, month) cell, a few hundred
+    // cells at a time: each pass reads every record's run of those cells in order, where
+    // reading one cell at a time would touch every record once per cell.
+    const CELLS: usize = 256;
+    let cells: Vec<Distribution> = (0..stride.div_ceil(CELLS))
         .into_par_iter()
-        .map_init(
-            || Vec::with_capacity(r.trials),
-            |buf, cell| {
-                buf.clear();
-                buf.extend((0..r.trials).map(|t| r.monthly[t * stride + cell] as f64));
-                Distribution::of(buf).unwrap_or_else(|| dist(Vec::new()))
-            },
-        )
+        .flat_map_iter(|part| {
+            let range = part * CELLS..((part + 1) * CELLS).min(stride);
+            let mut columns: Vec<Vec<f32>> = range
+                .clone()
+                .map(|_| Vec::with_capacity(r.trials))
+                .collect();
+            for t in 0..r.trials {
+                let row = &r.monthly[t * stride + range.start..t * stride + range.end];
+                for (column, &v) in columns.iter_mut().zip(row) {
+                    column.push(v);
+                }
+            }
+            columns
+                .into_iter()
+                .map(|column| Distribution::of_f32(&column).unwrap_or_else(|| dist(Vec::new())))
+        })
         .collect();
     cells.chunks(h).map(<[Distribution]>::to_vec).collect()
 }

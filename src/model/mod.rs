@@ -5,12 +5,15 @@
 //! loop). MODEL.md is the specification; each file says which part it implements.
 
 pub mod customers;
+pub mod hazard;
 pub mod leadership;
 pub mod managers;
 pub mod market;
 pub mod metrics;
 pub mod org;
 pub mod pipeline;
+pub mod production;
+pub mod sampling;
 pub mod streams;
 pub mod trial;
 

@@ -1,20 +1,41 @@
-//! Opportunities and deals: creation, outcome, size and cycle time, and the monthly ledgers.
+//! Opportunities and deals: creation, outcome, size and decision month, and the monthly ledgers.
 //!
-//! Each opportunity draws its outcome (won with the rep's win rate; otherwise lost or no
-//! decision in the scenario's proportions), its size and its cycle time; it is decided in month
-//! `created + ceil(cycle)`. Everything a deal contributes is known when it is created, so the
-//! ledgers are filled at creation: bookings and decided counts by decision month, and the open
-//! pipeline as a difference array (open from its creation month up to its decision month).
-//! Deals that starting reps opened before the start month (see `create_before_start`) give each
-//! trial a steady-state pipeline at the start instead of an empty one.
+//! Each rep in seat creates opportunities as a Poisson process; each is won with the rep's win
+//! rate, otherwise lost or ends in no decision in the scenario's proportions; it has a size and
+//! is decided in month `created + ceil(cycle)`. Summed over reps, the month's won, lost and
+//! no-decision deals are three independent Poisson counts whose means are the sums of the
+//! reps' intensities, and each deal belongs to rep i with probability proportional to rep i's
+//! intensity (superposition and splitting of Poisson processes): exactly the per-rep model, with
+//! three counts per month instead of a count and an outcome draw per rep-month. Counts come from
+//! [`poisson_inverse`], so a higher intensity only adds deals; each deal's lag, size and seat
+//! come from the month's own streams in deal order, so the deals two scenarios share are the
+//! same deals (common random numbers).
+//!
+//! Two ways to draw them, by [`Detail`]:
+//!
+//! - **Full** (by creation month): every deal is drawn in the month it is created, with its lag
+//!   ([`crate::scenario::lags::Lags`]), size and seat, and everything it contributes goes into
+//!   the ledgers at once: bookings and decided counts by decision month, the open pipeline as a
+//!   difference array, each seat's pipeline (for the coverage policy) and open deals (for the
+//!   leaver policy). Deals the starting reps opened in the warm-up months before the start are
+//!   thinned to those still open at the start.
+//! - **Bookings** (by decision month): only won deals, drawn in the month they are decided. The
+//!   won deals decided in month m are Poisson with mean sum_t A_t P(lag = m - t) over creation
+//!   months t (A_t: the won intensity of month t), so no deal needs a lag, and deals decided
+//!   after the horizon or lost need nothing at all. When a rep's bookings matter (quota,
+//!   performance management, leaver policy, ...) each booked deal also draws its creation month
+//!   (in proportion to A_t P(lag = m - t)) and its seat (in proportion to the seats' intensities
+//!   that month).
+//!
 //! Amounts are whole dollars in integers, so sums are exact and independent of order, and a
 //! leaver's deals can be taken back out exactly.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Poisson};
+use rand::{Rng, RngExt};
 
-use super::streams::{Purpose, StreamRng, stream};
+use super::sampling::{Categorical, poisson_inverse};
+use super::streams::{Purpose, StreamRng, month_entity, outcome_stream, stream};
 use crate::scenario::Scenario;
+use crate::scenario::raw::Detail;
 
 /// How an opportunity ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,14 +49,7 @@ pub enum Outcome {
     NoDecision = 2,
 }
 
-/// Which of a seat's streams a draw comes from.
-#[derive(Debug, Clone, Copy)]
-enum Draw {
-    /// Counts and outcomes.
-    Opportunity,
-    /// Sizes and cycle times.
-    Deal,
-}
+const OUTCOMES: [Outcome; 3] = [Outcome::Won, Outcome::Lost, Outcome::NoDecision];
 
 /// A deal still open, kept per seat only when a leaver policy is active.
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +59,68 @@ struct OpenDeal {
     outcome: Outcome,
 }
 
+/// The intensities of one month: each seat's expected won and other (lost or no-decision)
+/// opportunities, as cumulative tables to say which seat a deal belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct MonthTable {
+    /// The seats with a rep, in the order of the tables.
+    pub seats: Vec<u32>,
+    /// Expected won deals by seat.
+    pub won: Categorical,
+    /// Expected lost and no-decision deals by seat.
+    pub other: Categorical,
+}
+
+impl MonthTable {
+    /// Empties the table.
+    pub fn clear(&mut self) {
+        self.seats.clear();
+        self.won.clear();
+        self.other.clear();
+    }
+
+    /// Adds a seat with its expected won and other deals.
+    #[inline]
+    pub fn push(&mut self, seat: u32, won: f64, other: f64) {
+        self.seats.push(seat);
+        self.won.push(won);
+        self.other.push(other);
+    }
+
+    /// Builds the guide tables once every seat is in (`other`: also for lost and no-decision
+    /// deals).
+    pub fn finish(&mut self, other: bool) {
+        self.won.finish();
+        if other {
+            self.other.finish();
+        }
+    }
+
+    /// The seat a deal of `outcome` falls to, for the uniform `u`.
+    #[inline]
+    fn seat(&self, outcome: Outcome, u: f64) -> usize {
+        let table = if outcome == Outcome::Won {
+            &self.won
+        } else {
+            &self.other
+        };
+        self.seats[table.sample(u)] as usize
+    }
+}
+
 /// The deal ledgers of one trial (reused across trials).
 #[derive(Debug)]
 pub struct Ledger {
     horizon: usize,
+    warm_up: usize,
+    detail: Detail,
+    seed: u64,
+    trial: u64,
+    /// Whether each won deal is credited to a seat.
+    pub attribute_won: bool,
+    /// Whether lost and no-decision deals are credited to seats too (leaver or coverage
+    /// policy, full detail).
+    attribute_all: bool,
     /// Bookings by decision month, USD.
     pub bookings: Vec<i64>,
     /// Deals decided by month, by outcome (won, lost, no decision).
@@ -69,25 +141,44 @@ pub struct Ledger {
     pub closing: Vec<i64>,
     /// The same by seat (`seat * horizon + month`), kept only under a coverage policy.
     seat_closing: Vec<i64>,
-    start_rng: Vec<StreamRng>,
-    opp_rng: Vec<StreamRng>,
-    deal_rng: Vec<StreamRng>,
+    /// Each seat's stream for the fate of its leavers' open deals (full detail, leaver policy).
     leaver_rng: Vec<StreamRng>,
+    /// Bookings detail: the won intensity of each month from the first warm-up month.
+    won_intensity: Vec<f64>,
+    /// Bookings detail with seats: each month's table, from the first warm-up month.
+    tables: Vec<MonthTable>,
+    creation: Categorical,
+    /// The current batch of deal sizes.
+    sizes: Vec<f64>,
 }
 
 impl Ledger {
     /// Buffers for `seats` seats over the scenario's horizon.
     pub fn new(s: &Scenario, seats: usize) -> Self {
         let h = s.horizon();
-        let track_open = s.pipeline.leaver_policy_active();
-        let rng = || vec![stream(0, 0, 0, Purpose::Opportunities); seats];
+        let w = s.pipeline.warm_up_months;
+        let detail = s.detail;
+        let attribute_all =
+            detail == Detail::Full && (s.pipeline.leaver_policy_active() || s.coverage.is_some());
+        let track_open = detail == Detail::Full && s.pipeline.leaver_policy_active();
+        let attribute_won = s.per_rep_bookings();
         Ledger {
             horizon: h,
+            warm_up: w,
+            detail,
+            seed: 0,
+            trial: 0,
+            attribute_won,
+            attribute_all,
             bookings: vec![0; h],
             decided: [vec![0; h], vec![0; h], vec![0; h]],
             created: vec![0; h],
             orphaned: vec![0; h],
-            seat_bookings: vec![0; seats * h],
+            seat_bookings: if attribute_won {
+                vec![0; seats * h]
+            } else {
+                Vec::new()
+            },
             value_diff: vec![0; h + 1],
             count_diff: vec![0; h + 1],
             open: if track_open {
@@ -103,19 +194,26 @@ impl Ledger {
             } else {
                 Vec::new()
             },
-            start_rng: if s.pipeline.warm_up_months > 0 {
-                rng()
+            leaver_rng: if track_open {
+                vec![stream(0, 0, 0, Purpose::Leaver); seats]
             } else {
                 Vec::new()
             },
-            opp_rng: rng(),
-            deal_rng: rng(),
-            leaver_rng: if track_open { rng() } else { Vec::new() },
+            won_intensity: vec![0.0; w + h],
+            tables: if detail == Detail::Bookings && attribute_won {
+                vec![MonthTable::default(); w + h]
+            } else {
+                Vec::new()
+            },
+            creation: Categorical::default(),
+            sizes: Vec::new(),
         }
     }
 
-    /// Clears the ledgers and keys the seats' streams for a new trial.
+    /// Clears the ledgers for a new trial.
     pub fn start_trial(&mut self, seed: u64, trial: u64) {
+        self.seed = seed;
+        self.trial = trial;
         self.bookings.fill(0);
         self.decided.iter_mut().for_each(|v| v.fill(0));
         self.created.fill(0);
@@ -124,97 +222,182 @@ impl Ledger {
         self.value_diff.fill(0);
         self.count_diff.fill(0);
         self.open.iter_mut().for_each(Vec::clear);
-        for seat in 0..self.opp_rng.len() {
-            let id = seat as u32;
-            self.opp_rng[seat] = stream(seed, trial, id, Purpose::Opportunities);
-            self.deal_rng[seat] = stream(seed, trial, id, Purpose::Deals);
-        }
         self.open_at_start = 0;
         self.closing.fill(0);
         self.seat_closing.fill(0);
-        for (seat, r) in self.start_rng.iter_mut().enumerate() {
-            *r = stream(seed, trial, seat as u32, Purpose::StartingPipeline);
-        }
+        self.won_intensity.fill(0.0);
         for (seat, r) in self.leaver_rng.iter_mut().enumerate() {
             *r = stream(seed, trial, seat as u32, Purpose::Leaver);
         }
     }
 
-    /// Creates the opportunities of `seat` in month `t`: a Poisson number with mean `rate`, each
-    /// won with probability `win_rate`.
-    /// Deal sizes are multiplied by `size_multiplier` (price changes from events).
-    pub fn create(
-        &mut self,
-        s: &Scenario,
-        seat: usize,
-        t: usize,
-        rate: f64,
-        win_rate: f64,
-        size_multiplier: f64,
-    ) {
-        self.created[t] += self.deals(s, seat, t as i64, rate, win_rate, size_multiplier, false);
-    }
-
-    /// Creates the deals the rep in `seat` opened in month `t` < 0, before the start, on the
-    /// seat's starting-pipeline stream; those still open at the start form its pipeline.
-    pub fn create_before_start(
-        &mut self,
-        s: &Scenario,
-        seat: usize,
-        t: i64,
-        rate: f64,
-        win_rate: f64,
-    ) {
-        debug_assert!(t < 0);
-        self.deals(s, seat, t, rate, win_rate, 1.0, true);
-    }
-
+    /// Draws the deals of month `t` (negative: a warm-up month before the start). `table` holds
+    /// the month's seats and intensities (finished) when [`Ledger::needs_table`]; bookings
+    /// detail keeps it (swapping in an old buffer). `won` and `other` are the month's total won
+    /// and other intensities. `left_at` lists, by seat, the months at whose end a rep left (for
+    /// the leaver policy in bookings detail).
     #[allow(clippy::too_many_arguments)]
-    fn deals(
+    pub fn month(
         &mut self,
         s: &Scenario,
-        seat: usize,
         t: i64,
-        rate: f64,
-        win_rate: f64,
+        table: &mut MonthTable,
+        won: f64,
+        other: f64,
         size_multiplier: f64,
-        before_start: bool,
-    ) -> u32 {
-        if rate <= 0.0 {
-            return 0;
+        left_at: &[Vec<i32>],
+    ) {
+        let i = (t + self.warm_up as i64) as usize;
+        match self.detail {
+            Detail::Full => {
+                let table = self.needs_table().then_some(&*table);
+                self.create(s, t, table, [won, other], size_multiplier)
+            }
+            Detail::Bookings => {
+                self.won_intensity[i] = won;
+                if let Some(kept) = self.tables.get_mut(i) {
+                    std::mem::swap(kept, table);
+                }
+                if t >= 0 {
+                    self.book(s, t as usize, size_multiplier, left_at);
+                }
+            }
         }
-        let p = &s.pipeline;
-        let rng = self.rng(seat, before_start, Draw::Opportunity);
-        let n = Poisson::new(rate).map_or(0.0, |d| d.sample(rng)) as u32;
-        let lost_cut = win_rate + (1.0 - win_rate) * p.lost_share_of_non_wins;
-        for _ in 0..n {
-            let rng = self.rng(seat, before_start, Draw::Opportunity);
-            let u: f64 = rng.random();
-            let outcome = if u < win_rate {
-                Outcome::Won
-            } else if u < lost_cut {
-                Outcome::Lost
-            } else {
-                Outcome::NoDecision
-            };
-            let rng = self.rng(seat, before_start, Draw::Deal);
-            let value = (p.deal_size_usd.sample(rng) * size_multiplier)
-                .round()
-                .min(1e15) as i64;
-            let cycle = p.cycle_months[outcome as usize].sample(rng).ceil().min(1e6) as i64;
-            self.record(seat, t, t + cycle, value, outcome);
-        }
-        n
     }
 
-    /// The stream for a seat's draws: its opportunity or deal stream, or, for deals opened
-    /// before the start, its starting-pipeline stream for both.
-    fn rng(&mut self, seat: usize, before_start: bool, draw: Draw) -> &mut StreamRng {
-        match (before_start, draw) {
-            (true, _) => &mut self.start_rng[seat],
-            (false, Draw::Opportunity) => &mut self.opp_rng[seat],
-            (false, Draw::Deal) => &mut self.deal_rng[seat],
+    /// Whether a month's intensities must be kept seat by seat.
+    pub fn needs_table(&self) -> bool {
+        self.attribute_won || self.attribute_all
+    }
+
+    /// Whether lost and no-decision deals are credited to seats too.
+    pub fn attributes_all(&self) -> bool {
+        self.attribute_all
+    }
+
+    /// Full detail: the deals created in month `t`.
+    fn create(
+        &mut self,
+        s: &Scenario,
+        t: i64,
+        table: Option<&MonthTable>,
+        [won, other]: [f64; 2],
+        size_multiplier: f64,
+    ) {
+        let p = &s.pipeline;
+        let l = p.lost_share_of_non_wins;
+        let means = [won, other * l, other * (1.0 - l)];
+        let (seed, trial, entity) = (self.seed, self.trial, month_entity(t));
+        let mut counts = stream(seed, trial, entity, Purpose::DealCounts);
+        // Warm-up months: only the deals still open at the start (thinning by P(lag >= -t)).
+        let before = if t < 0 { Some((-t) as usize) } else { None };
+        for outcome in OUTCOMES {
+            let o = outcome as usize;
+            let lags = &p.lags[o];
+            let (mean, alias, first_lag) = match before {
+                None => (means[o], &lags.alias, 0),
+                Some(j) => {
+                    let (survival, alias) = &lags.open_at_start[j - 1];
+                    (means[o] * survival, alias, j)
+                }
+            };
+            let u: f64 = counts.random();
+            let n = poisson_inverse(mean, u);
+            if n == 0 {
+                continue;
+            }
+            if t >= 0 {
+                self.created[t as usize] += n as u32;
+            }
+            let mut lag_rng = outcome_stream(seed, trial, entity, Purpose::DealLags, o);
+            let mut size_rng = outcome_stream(seed, trial, entity, Purpose::DealSizes, o);
+            let attribute = self.attribute_all || (outcome == Outcome::Won && self.attribute_won);
+            let mut seat_rng =
+                attribute.then(|| outcome_stream(seed, trial, entity, Purpose::DealSeats, o));
+            let beyond = lags.beyond();
+            let mut sizes = std::mem::take(&mut self.sizes);
+            sizes.resize(n as usize, 0.0);
+            p.deal_size_usd.fill(&mut size_rng, &mut sizes);
+            for &size in &sizes {
+                let lag = first_lag + alias.sample(lag_rng.next_u64());
+                let decided = if lag >= beyond {
+                    i64::MAX / 4
+                } else {
+                    t + lag as i64
+                };
+                let value = dollars(size, size_multiplier);
+                let seat = match (&mut seat_rng, table) {
+                    (Some(r), Some(table)) => table.seat(outcome, r.random()),
+                    _ => usize::MAX,
+                };
+                self.record(seat, t, decided, value, outcome);
+            }
+            self.sizes = sizes;
         }
+    }
+
+    /// Bookings detail: the won deals decided in month `m`.
+    fn book(&mut self, s: &Scenario, m: usize, size_multiplier: f64, left_at: &[Vec<i32>]) {
+        let w = self.warm_up;
+        let pmf = &s.pipeline.lags[0].pmf;
+        // Creation months -w..=m, as indices i = t + w.
+        let last = m + w;
+        let mean: f64 = (0..=last)
+            .map(|i| self.won_intensity[i] * pmf[last - i])
+            .sum();
+        let (seed, trial, entity) = (self.seed, self.trial, month_entity(m as i64));
+        let mut counts = stream(seed, trial, entity, Purpose::DealCounts);
+        let n = poisson_inverse(mean, counts.random());
+        if n == 0 {
+            return;
+        }
+        let mut size_rng = outcome_stream(seed, trial, entity, Purpose::DealSizes, 0);
+        let mut sizes = std::mem::take(&mut self.sizes);
+        sizes.resize(n as usize, 0.0);
+        s.pipeline.deal_size_usd.fill(&mut size_rng, &mut sizes);
+        if !self.attribute_won {
+            let total = total_dollars(&sizes, size_multiplier);
+            self.bookings[m] += total;
+            self.decided[0][m] += n as u32;
+            self.sizes = sizes;
+            return;
+        }
+        // Each booked deal's creation month, then its seat among that month's reps.
+        self.creation.clear();
+        for i in 0..=last {
+            self.creation.push(self.won_intensity[i] * pmf[last - i]);
+        }
+        self.creation.finish();
+        let mut creation_rng = stream(seed, trial, entity, Purpose::DealCreation);
+        let mut seat_rng = outcome_stream(seed, trial, entity, Purpose::DealSeats, 0);
+        let p = &s.pipeline;
+        let mut leaver_rng = p
+            .leaver_policy_active()
+            .then(|| stream(seed, trial, entity, Purpose::Leaver));
+        let h = self.horizon;
+        for &size in &sizes {
+            let value = dollars(size, size_multiplier);
+            let i = self.creation.sample(creation_rng.random());
+            let seat = self.tables[i].seat(Outcome::Won, seat_rng.random());
+            if let Some(r) = &mut leaver_rng {
+                // The rep who opened it left before its decision: the leaver policy applies once,
+                // at that departure (as in full detail).
+                let created = i as i64 - w as i64;
+                let left = left_at[seat]
+                    .iter()
+                    .any(|&d| d as i64 >= created && (d as usize) < m);
+                if left {
+                    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
+                    if orphaned || r.random::<f64>() >= p.leaver_win_rate_multiplier {
+                        continue;
+                    }
+                }
+            }
+            self.bookings[m] += value;
+            self.decided[0][m] += 1;
+            self.seat_bookings[seat * h + m] += value;
+        }
+        self.sizes = sizes;
     }
 
     /// Books one deal created in month `t` and decided in month `d` into the ledgers.
@@ -236,7 +419,9 @@ impl Ledger {
             self.decided[outcome as usize][d] += 1;
             if outcome == Outcome::Won {
                 self.bookings[d] += value;
-                self.seat_bookings[seat * self.horizon + d] += value;
+                if self.attribute_won {
+                    self.seat_bookings[seat * self.horizon + d] += value;
+                }
             }
         }
         if d > open_from as i64 && d < h {
@@ -285,8 +470,6 @@ impl Ledger {
                     if !self.seat_closing.is_empty() {
                         self.seat_closing[seat * h + d] -= deal.value;
                     }
-                }
-                if decided_in_horizon {
                     self.value_diff[d] += deal.value;
                     self.count_diff[d] += 1;
                     self.decided[deal.outcome as usize][d] -= 1;
@@ -330,5 +513,39 @@ impl Ledger {
             value += self.value_diff[t];
             f(t, count, value);
         }
+    }
+
+    /// The current rep's own bookings in `seat` over months `from..=to`.
+    pub fn seat_bookings_between(&self, seat: usize, from: usize, to: usize) -> i64 {
+        let h = self.horizon;
+        self.seat_bookings[seat * h + from..=seat * h + to]
+            .iter()
+            .sum()
+    }
+}
+
+/// A deal's value in whole dollars: its size times the month's price multiplier, to the
+/// nearest dollar (at most $1e15).
+#[inline]
+fn dollars(size: f64, multiplier: f64) -> i64 {
+    whole_dollars(size, multiplier) as i64
+}
+
+/// [`dollars`] as an exact `f64`: adding and removing 2^52 rounds to the nearest integer (ties
+/// to even) in one float operation each, without a library call, and vectorises.
+#[inline]
+fn whole_dollars(size: f64, multiplier: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    ((size * multiplier).min(1e15) + TWO_52) - TWO_52
+}
+
+/// The sum of the deals' values in whole dollars: in `f64`, which is exact while the total stays
+/// below 2^52 (every partial sum is then below it too), else in integers.
+fn total_dollars(sizes: &[f64], multiplier: f64) -> i64 {
+    let total: f64 = sizes.iter().map(|&v| whole_dollars(v, multiplier)).sum();
+    if total < 4_503_599_627_370_496.0 {
+        total as i64
+    } else {
+        sizes.iter().map(|&v| dollars(v, multiplier)).sum()
     }
 }

@@ -24,20 +24,12 @@ pub type StreamRng = Xoshiro256PlusPlus;
 pub enum Purpose {
     /// A seat's hire draws: starting tenure, skill and win rate of each rep who takes the seat.
     RepDraws = 1,
-    /// A seat's monthly departure draws.
+    /// A seat's departure budgets, one per rep.
     Attrition = 2,
-    /// A seat's opportunity counts and outcomes.
-    Opportunities = 3,
-    /// A seat's deal sizes and cycle times.
-    Deals = 4,
     /// A seat's requisition time-to-fill draws.
     Hiring = 5,
-    /// The fate of a seat's open deals when its rep leaves.
-    Leaver = 6,
     /// The customer base (churn).
     Customers = 7,
-    /// The deals a seat's starting rep opened before the start month.
-    StartingPipeline = 8,
     /// The market: the per-trial demand factor and the monthly shocks.
     Market = 9,
     /// The VP of Sales: tenures, board decisions, transition lengths, initiatives.
@@ -46,6 +38,19 @@ pub enum Purpose {
     Layoff = 11,
     /// First-line managers: promotions and outside hiring lags.
     Managers = 12,
+    /// A month's deal counts: one uniform per outcome (won, lost, no decision).
+    DealCounts = 13,
+    /// A month's decision lags, by outcome (`+ outcome`).
+    DealLags = 16,
+    /// A month's deal sizes, by outcome (`+ outcome`).
+    DealSizes = 20,
+    /// Which seat each of a month's deals belongs to, by outcome (`+ outcome`).
+    DealSeats = 24,
+    /// The creation month of each deal booked in a month (bookings detail).
+    DealCreation = 28,
+    /// The fate of a leaver's open deals, by the month of the departure (full detail) or of
+    /// the decision (bookings detail).
+    Leaver = 29,
 }
 
 /// The entity id of organisation-wide streams.
@@ -62,10 +67,45 @@ pub fn mix64(mut z: u64) -> u64 {
 /// The stream for (seed, trial, entity, purpose).
 #[inline]
 pub fn stream(seed: u64, trial: u64, entity: u32, purpose: Purpose) -> StreamRng {
+    stream_for(seed, trial, entity, purpose as u8)
+}
+
+/// The stream of outcome `outcome` (0 won, 1 lost, 2 no decision) of a per-outcome purpose.
+#[inline]
+pub fn outcome_stream(
+    seed: u64,
+    trial: u64,
+    entity: u32,
+    purpose: Purpose,
+    outcome: usize,
+) -> StreamRng {
+    stream_for(seed, trial, entity, purpose as u8 + outcome as u8)
+}
+
+fn stream_for(seed: u64, trial: u64, entity: u32, purpose: u8) -> StreamRng {
+    keyed(trial_key(seed, trial), entity, purpose)
+}
+
+/// The part of every stream key of one trial that depends only on (seed, trial): computed once
+/// per trial where a trial opens many streams.
+#[inline]
+pub fn trial_key(seed: u64, trial: u64) -> u64 {
     let k = mix64(seed ^ 0x5265_7653_696d_0001); // "RevSim" + format version 1
-    let k = mix64(k ^ trial);
-    let k = mix64(k ^ ((entity as u64) << 8 | purpose as u64));
-    StreamRng::seed_from_u64(k)
+    mix64(k ^ trial)
+}
+
+/// The stream for (entity, purpose) of the trial whose [`trial_key`] is `key`: the same
+/// stream as [`stream`] gives.
+#[inline]
+pub fn keyed(key: u64, entity: u32, purpose: u8) -> StreamRng {
+    StreamRng::seed_from_u64(mix64(key ^ ((entity as u64) << 8 | purpose as u64)))
+}
+
+/// The entity id of month `t`'s streams (`t` may be negative: months of the warm-up before
+/// the start that give the starting pipeline).
+#[inline]
+pub fn month_entity(t: i64) -> u32 {
+    (t + 4096) as u32
 }
 
 #[cfg(test)]
@@ -77,23 +117,24 @@ mod tests {
     fn streams_are_value_stable() {
         // Golden values: a change here changes every result revsim produces. If it is
         // deliberate, bump the results version in the manifest and CHANGELOG.
-        let mut r = stream(1, 0, 0, Purpose::Opportunities);
+        let mut r = stream(1, 0, 0, Purpose::RepDraws);
         let got = [r.next_u64(), r.next_u64()];
-        let mut again = stream(1, 0, 0, Purpose::Opportunities);
+        let mut again = stream(1, 0, 0, Purpose::RepDraws);
         assert_eq!(got, [again.next_u64(), again.next_u64()]);
         assert_eq!(got, GOLDEN, "stream values changed");
     }
 
-    const GOLDEN: [u64; 2] = [4566876045128035941, 9102758387717780717];
+    const GOLDEN: [u64; 2] = [642284911227089066, 16254538606129843372];
 
     #[test]
     fn keys_separate_streams() {
-        let a = stream(1, 0, 0, Purpose::Opportunities).next_u64();
+        let a = stream(1, 0, 0, Purpose::RepDraws).next_u64();
         for other in [
-            stream(2, 0, 0, Purpose::Opportunities),
-            stream(1, 1, 0, Purpose::Opportunities),
-            stream(1, 0, 1, Purpose::Opportunities),
-            stream(1, 0, 0, Purpose::Deals),
+            stream(2, 0, 0, Purpose::RepDraws),
+            stream(1, 1, 0, Purpose::RepDraws),
+            stream(1, 0, 1, Purpose::RepDraws),
+            stream(1, 0, 0, Purpose::Attrition),
+            outcome_stream(1, 0, 0, Purpose::DealLags, 2),
         ] {
             let mut other = other;
             assert_ne!(a, other.next_u64());

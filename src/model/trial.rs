@@ -11,15 +11,17 @@
 use serde::{Deserialize, Serialize};
 
 use super::customers::CustomerBase;
+use super::hazard::Hazards;
 use super::leadership::{Effects, Vp};
 use super::managers::Bench;
 use super::metrics::Metric;
-use super::org::{NEVER, SeatState, Seats};
-use super::pipeline::{Ledger, Outcome};
+use super::org::{SeatState, Seats};
+use super::pipeline::{Ledger, MonthTable, Outcome};
+use super::production::{Month, Production};
 use super::streams::{ORG, Purpose, stream};
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
-use crate::scenario::raw::LayoffWho;
+use crate::scenario::raw::{Detail, LayoffWho};
 use rand::RngExt;
 
 /// Headline figures of one fiscal year (or its part inside the horizon) in one trial.
@@ -91,6 +93,10 @@ pub struct TrialOut<'a> {
 pub struct Workspace {
     seats: Seats,
     ledger: Ledger,
+    hazards: Hazards,
+    hazards_before: Hazards,
+    table: MonthTable,
+    production: Production,
     queue: Vec<(i32, u32)>,
     scratch: Vec<i64>,
     demand: Vec<f64>,
@@ -98,6 +104,7 @@ pub struct Workspace {
     manager_buffer: Vec<i64>,
     ranked: Vec<(i64, u32)>,
     exits: Vec<(u32, bool)>,
+    leaving: Vec<u32>,
     /// Completed VP tenures (months) of the trials run with this workspace: a histogram.
     pub vp_hist_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: a histogram.
@@ -137,9 +144,14 @@ impl Workspace {
     /// Buffers sized for the scenario.
     pub fn new(s: &Scenario) -> Self {
         let n = s.staffing.max_seats as usize;
+        let hazards = Hazards::new(s);
         Workspace {
-            seats: Seats::new(n),
+            seats: Seats::new(n, s.horizon()),
             ledger: Ledger::new(s, n),
+            hazards_before: hazards.clone(),
+            hazards,
+            table: MonthTable::default(),
+            production: Production::new(n),
             queue: Vec::with_capacity(n),
             scratch: Vec::with_capacity(n),
             demand: vec![1.0; s.horizon()],
@@ -147,6 +159,7 @@ impl Workspace {
             manager_buffer: Vec::new(),
             ranked: Vec::new(),
             exits: Vec::new(),
+            leaving: Vec::new(),
             vp_hist_completed: vec![0; vp_hist_len(s)],
             vp_hist_running: vec![0; vp_hist_len(s)],
             attainment_hist: vec![0; s.clock.fiscal_years.len() * ATTAINMENT_BINS],
@@ -162,6 +175,10 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     let Workspace {
         seats,
         ledger,
+        hazards,
+        hazards_before,
+        table: scratch_table,
+        production,
         queue,
         scratch,
         demand,
@@ -172,20 +189,27 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         manager_buffer,
         ranked,
         exits,
+        leaving,
     } = ws;
+    let full = s.detail == Detail::Full;
     let mut layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
     let mut vp = Vp::start(s, seed, trial, std::mem::take(vp_completed));
     let mut bench = Bench::start(s, seed, trial, std::mem::take(manager_buffer));
     let leadership = s.leadership.as_ref();
-    seats.start_trial(s, seed, trial);
+    hazards.reset();
+    seats.start_trial(s, hazards, seed, trial);
+    production.start_trial(seats);
     ledger.start_trial(seed, trial);
-    seed_starting_pipeline(s, seats, ledger);
+    starting_pipeline(s, seats, ledger, scratch_table);
     super::market::demand_path(s, seed, trial, demand);
     let mut customers = CustomerBase::new(&s.customers);
     let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
     let monthly = out.monthly;
     let mut put = |m: Metric, t: usize, v: f64| monthly[m.index() * h + t] = v as f32;
     let quota_ramped = s.quota.is_some_and(|(_, r)| r);
+    let per_rep = ledger.attribute_won;
+    // Running sums of production serve when no deal needs a seat and no coverage policy acts.
+    let running_sums = !ledger.needs_table() && s.coverage.is_none();
     let fiscal_years = &s.clock.fiscal_years;
     let mut fy = 0usize;
     let mut fy_stats = FiscalYearOutcome::default();
@@ -196,160 +220,93 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         let fx = leadership.map_or(Effects::NEUTRAL, |l| vp.effects(l, t as i64));
         bench.arrive(t as i64);
         let tl = &s.timeline;
-        // The plan: open seats (vacant or filled) move toward the month's target. Closed seats
-        // open from the lowest index; surplus vacant seats close from the highest.
-        let mut open = seats.state[..max_seats]
-            .iter()
-            .filter(|st| **st != SeatState::Closed)
-            .count();
-        if open < target {
-            for seat in 0..max_seats {
-                if open == target {
-                    break;
-                }
-                if seats.state[seat] == SeatState::Closed {
-                    seats.state[seat] = SeatState::Vacant;
-                    seats.ready[seat] = seats.time_to_fill(s, seat, t as i32);
-                    open += 1;
-                }
-            }
-        } else if open > target {
-            for seat in (0..max_seats).rev() {
-                if open == target {
-                    break;
-                }
-                if seats.state[seat] == SeatState::Vacant {
-                    seats.state[seat] = SeatState::Closed;
-                    seats.ready[seat] = NEVER;
-                    open -= 1;
-                }
-            }
-        }
+        seats.follow_plan(s, target, t);
 
         // Hiring: requisitions due this month start, earliest first, up to the capacity; none
         // during a hiring freeze (requisitions wait).
         let mut hires = 0u32;
-        queue.clear();
         if !tl.hiring_freeze[t] {
-            for seat in 0..max_seats {
-                if seats.state[seat] == SeatState::Vacant && seats.ready[seat] <= t as i32 {
-                    queue.push((seats.ready[seat], seat as u32));
-                }
+            seats.due_requisitions(t, tl.get(Param::RecruitingCapacity, t), queue);
+            for &(_, seat) in queue.iter() {
+                seats.start_rep(s, hazards, seat as usize, t as i32);
+                production.changed(seat as usize);
+                hires += 1;
             }
-        }
-        let cap = tl.get(Param::RecruitingCapacity, t);
-        if cap.is_finite() && queue.len() > cap as usize {
-            queue.sort_unstable();
-            queue.truncate(cap as usize);
-        }
-        for &(_, seat) in queue.iter() {
-            seats.start_rep(s, seat as usize, t as i32);
-            hires += 1;
         }
 
-        // Production: opportunities and quota.
-        let mut ramp_sum = 0.0;
-        for seat in 0..max_seats {
-            if seats.state[seat] == SeatState::Filled {
-                let k = (t as i32 - seats.hire_month[seat]) as usize;
-                let r = s.tenure.ramp(k);
-                seats.ramp[seat] = r;
-                ramp_sum += r;
-            }
-        }
-        let inbound_per_ramp = if ramp_sum > 0.0 {
-            tl.get(Param::Inbound, t) / ramp_sum
-        } else {
-            0.0
-        };
-        let (own_rate, win_multiplier) = (
-            tl.get(Param::Opportunities, t),
-            tl.get(Param::WinRateMultiplier, t),
-        );
-        let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
-        let bottom_multiplier = tl.get(Param::BottomProductivity, t);
-        let reps_at_work = seats.state[..max_seats]
-            .iter()
-            .filter(|st| **st == SeatState::Filled)
-            .count() as u32;
+        // Production: the month's expected won and other opportunities, and their deals.
+        let reps_at_work = seats.filled as u32;
         let managed = s
             .managers
             .as_ref()
             .map_or(1.0, |m| bench.productivity(m, reps_at_work));
-        let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
         let demand_t = demand[t];
-        let mut quota_capacity = 0.0;
-        let mut push_sum = 0.0;
-        for seat in 0..max_seats {
-            if seats.state[seat] != SeatState::Filled {
-                continue;
+        let month = Month::of(s, t, fx, managed, demand_t);
+        production.advance(s, seats, t, running_sums);
+        let keep_table = ledger.needs_table();
+        let expected = if running_sums && Production::sums_apply(s, &month) {
+            production.totals(&month)
+        } else {
+            let e = production.by_seat(s, seats, t, &month, keep_table, scratch_table, |seat| {
+                ledger.seat_pipeline(seat, t, 3)
+            });
+            if keep_table {
+                scratch_table.finish(ledger.attributes_all());
             }
-            let r = seats.ramp[seat];
-            let enablement = if seats.skill[seat] < s.reps.skill_p80 {
-                bottom_multiplier
+            e
+        };
+        let ramp_sum = expected.ramp_sum;
+        let push_sum = expected.push_sum;
+        let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
+        ledger.month(
+            s,
+            t as i64,
+            scratch_table,
+            expected.won,
+            expected.other,
+            size_multiplier,
+            &seats.left_at,
+        );
+        let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
+        let quota_capacity = monthly_quota
+            * if quota_ramped {
+                ramp_sum
             } else {
-                1.0
+                reps_at_work as f64
             };
-            let own = own_rate * seats.skill[seat] * fx.effort * enablement * managed;
-            let rate = (own + inbound_per_ramp) * r * demand_t;
-            let ramp_win = if s.tenure.ramp_applies_to_win_rate {
-                r
-            } else {
-                1.0
-            };
-            let win = (seats.win_rate[seat] * ramp_win * fx.win_rate * win_multiplier).min(1.0);
-            // Coverage policy: a rep below target prospects harder (up to the cap); the extra,
-            // lower-quality deals win less often, and the selling time they take lowers the
-            // win rate of the rep's regular deals.
-            let push = match &s.coverage {
-                Some(c) => {
-                    let quarter_quota = 3.0 * monthly_quota * if quota_ramped { r } else { 1.0 };
-                    let target = if c.per_rep {
-                        1.0 / seats.win_rate[seat].max(1e-9)
-                    } else {
-                        tl.get(Param::CoverageTarget, t)
-                    };
-                    let coverage = ledger.seat_pipeline(seat, t, 3) as f64 / quarter_quota;
-                    if quarter_quota > 0.0 && coverage < target {
-                        (target / coverage.max(1e-9)).min(c.max_effort)
-                    } else {
-                        1.0
-                    }
-                }
-                None => 1.0,
-            };
-            push_sum += push;
-            match &s.coverage {
-                Some(c) if push > 1.0 => {
-                    let regular = win * (1.0 - c.effort_cost * (push - 1.0)).max(0.0);
-                    ledger.create(s, seat, t, rate, regular, size_multiplier);
-                    let extra = own * (push - 1.0) * r * demand_t;
-                    ledger.create(s, seat, t, extra, win * c.extra_win_rate, size_multiplier);
-                }
-                _ => ledger.create(s, seat, t, rate, win, size_multiplier),
-            }
-            let q = monthly_quota * if quota_ramped { r } else { 1.0 };
-            seats.fy_quota[seat] += q;
-            quota_capacity += q;
-            seats.fy_bookings[seat] += ledger.seat_bookings[seat * h + t];
-        }
 
         // Fiscal-year close: attainment and concentration among reps in seat at year end.
         let fy_ends = fiscal_years[fy].range().end == t + 1;
-        if fy_ends {
+        if fy_ends && per_rep {
+            let first = fiscal_years[fy].range().start;
             let (mut with_quota, mut at_quota) = (0u32, 0u32);
             scratch.clear();
             for seat in 0..max_seats {
                 if seats.state[seat] != SeatState::Filled {
                     continue;
                 }
-                scratch.push(seats.fy_bookings[seat]);
-                if seats.fy_quota[seat] > 0.0 {
-                    with_quota += 1;
-                    let ratio = seats.fy_bookings[seat] as f64 / seats.fy_quota[seat];
-                    at_quota += u32::from(ratio >= 1.0);
-                    let pct = ((ratio * 100.0).floor() as usize).min(ATTAINMENT_BINS - 1);
-                    attainment_hist[fy * ATTAINMENT_BINS + pct] += 1;
+                let hired = seats.hire_month[seat];
+                let from = (first as i32).max(hired).max(0) as usize;
+                let booked = ledger.seat_bookings_between(seat, from, t);
+                scratch.push(booked);
+                if s.quota.is_some() {
+                    let quota: f64 = (from..=t)
+                        .map(|m| {
+                            let r = if quota_ramped {
+                                s.tenure.ramp((m as i32 - hired) as usize)
+                            } else {
+                                1.0
+                            };
+                            tl.get(Param::AnnualQuota, m) / 12.0 * r
+                        })
+                        .sum();
+                    if quota > 0.0 {
+                        with_quota += 1;
+                        let ratio = booked as f64 / quota;
+                        at_quota += u32::from(ratio >= 1.0);
+                        let pct = ((ratio * 100.0).floor() as usize).min(ATTAINMENT_BINS - 1);
+                        attainment_hist[fy * ATTAINMENT_BINS + pct] += 1;
+                    }
                 }
             }
             fy_stats.reps_with_quota = with_quota;
@@ -359,8 +316,9 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 f64::NAN
             };
             fy_stats.top_20pct_share_of_bookings = top_share(scratch, 0.2);
-            seats.fy_bookings.fill(0);
-            seats.fy_quota.fill(0.0);
+        } else if fy_ends {
+            fy_stats.share_of_reps_at_quota = f64::NAN;
+            fy_stats.top_20pct_share_of_bookings = f64::NAN;
         }
 
         let mut performance_exits = 0u32;
@@ -371,14 +329,12 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         // The current rep's own bookings over (up to) the last six months.
         let trailing = |seat: usize| -> i64 {
             let from = (t as i32 - 5).max(seats.hire_month[seat]).max(0) as usize;
-            ledger.seat_bookings[seat * h + from..=seat * h + t]
-                .iter()
-                .sum()
+            ledger.seat_bookings_between(seat, from, t)
         };
         if let Some(l) = leadership.filter(|l| vp.purges_in(l, t as i64)) {
             ranked.clear();
             for seat in 0..max_seats {
-                if seats.state[seat] == SeatState::Filled && seats.ramp[seat] >= 1.0 {
+                if seats.state[seat] == SeatState::Filled && production.ramp[seat] >= 1.0 {
                     ranked.push((trailing(seat), seat as u32));
                 }
             }
@@ -417,10 +373,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                     continue;
                 }
                 let window = t + 1 - w..t + 1;
-                let booked: i64 = ledger.seat_bookings
-                    [seat * h + window.start..seat * h + window.end]
-                    .iter()
-                    .sum();
+                let booked = ledger.seat_bookings_between(seat, window.start, t);
                 let quota: f64 = window
                     .map(|m| {
                         let r = if quota_ramped {
@@ -457,38 +410,34 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         }
         exits.sort_unstable();
 
-        // Departures at month end: attrition (hazard by tenure and month, times the leadership
-        // effect), then forced exits. A seat above the plan's target closes; others backfill.
+        // Departures at month end, in seat order: attrition (each rep's departure month is
+        // filed at hire) and forced exits. A seat above the plan's target closes; others
+        // backfill.
+        leaving.clear();
+        seats.departing(t, leaving);
+        leaving.extend(exits.iter().map(|e| e.0));
+        leaving.sort_unstable();
+        leaving.dedup();
         let mut departures = 0u32;
-        let mut forced = exits.iter().peekable();
-        for seat in 0..max_seats {
-            if seats.state[seat] != SeatState::Filled {
-                continue;
-            }
-            let k = (t as i32 - seats.hire_month[seat]) as usize;
-            let quits = seats.departs(s, seat, k, t, fx.attrition);
-            let exit = forced
-                .next_if(|&&(x, _)| x as usize == seat)
-                .map(|&(_, close)| close);
-            if quits || exit.is_some() {
+        for &seat in leaving.iter() {
+            let seat = seat as usize;
+            let close = exits
+                .binary_search_by(|e| e.0.cmp(&(seat as u32)))
+                .is_ok_and(|i| exits[i].1);
+            if full {
                 ledger.rep_left(s, seat, t);
-                let keep = exit != Some(true) && open <= target;
-                seats.vacate(s, seat, t, keep);
-                if !keep {
-                    open -= 1;
-                }
-                departures += 1;
             }
+            let keep = !close && seats.open <= target;
+            seats.vacate(s, seat, t, keep);
+            production.changed(seat);
+            departures += 1;
         }
 
         // Customers.
         let new_customers = ledger.decided[Outcome::Won as usize][t] as u64;
         let booked = ledger.bookings[t] as f64;
-        let (mut filled, mut vacant) = (0u32, 0u32);
-        for st in &seats.state[..max_seats] {
-            filled += u32::from(*st == SeatState::Filled);
-            vacant += u32::from(*st == SeatState::Vacant);
-        }
+        let filled = seats.filled as u32;
+        let vacant = seats.vacant_count() as u32;
         // Customers in vacant territories churn faster (scaled by the vacant share).
         let vacant_share = if filled + vacant > 0 {
             vacant as f64 / (filled + vacant) as f64
@@ -546,26 +495,21 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         put(
             Metric::PipelineCoverage,
             t,
-            if quota_capacity > 0.0 {
+            if full && quota_capacity > 0.0 {
                 quarter_pipeline / (3.0 * quota_capacity)
             } else {
                 f64::NAN
             },
         );
-        if s.coverage.is_some() {
-            let reps = reps_at_work as f64;
-            put(
-                Metric::CoverageEffort,
-                t,
-                if reps > 0.0 {
-                    push_sum / reps
-                } else {
-                    f64::NAN
-                },
-            );
-        } else {
-            put(Metric::CoverageEffort, t, f64::NAN);
-        }
+        put(
+            Metric::CoverageEffort,
+            t,
+            if s.coverage.is_some() && reps_at_work > 0 {
+                push_sum / reps_at_work as f64
+            } else {
+                f64::NAN
+            },
+        );
         let in_transition = vp.in_transition(t as i64);
         let vp_left = leadership.is_some_and(|l| {
             vp.end_of_month(
@@ -576,6 +520,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
                 s.plan_by_month.as_deref(),
             )
         });
+        if let (true, Some(l)) = (vp_left, leadership) {
+            // The new transition's attrition multipliers apply from next month: every rep's
+            // departure is re-filed from the budget they have left.
+            hazards_before.clone_from(hazards);
+            hazards.set_multipliers(t + 1, |j| vp.effects(l, j as i64).attrition);
+            seats.reschedule(hazards_before, hazards, t + 1);
+        }
         let vp_flag = |b: bool| defined(leadership.is_some(), f64::from(u8::from(b)));
         put(Metric::VpChanges, t, vp_flag(vp_left));
         put(Metric::VpInTransition, t, vp_flag(in_transition));
@@ -605,32 +556,49 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         cumulative += ledger.bookings[t];
         put(Metric::NewBookingsUsd, t, ledger.bookings[t] as f64);
         put(Metric::CumulativeBookingsUsd, t, cumulative as f64);
-        put(Metric::OpportunitiesCreated, t, ledger.created[t] as f64);
         put(Metric::DealsWon, t, ledger.decided[0][t] as f64);
-        put(Metric::DealsLost, t, ledger.decided[1][t] as f64);
-        put(Metric::DealsNoDecision, t, ledger.decided[2][t] as f64);
-        put(Metric::DealsOrphaned, t, ledger.orphaned[t] as f64);
-        let decided = (ledger.decided[0][t] + ledger.decided[1][t] + ledger.decided[2][t]) as f64;
-        let realised = if decided > 0.0 {
-            ledger.decided[0][t] as f64 / decided
-        } else {
-            f64::NAN
-        };
-        put(Metric::RealisedWinRate, t, realised);
-        totals.opportunities_created += ledger.created[t] as u64;
         totals.deals_won += ledger.decided[0][t] as u64;
-        totals.deals_lost += ledger.decided[1][t] as u64;
-        totals.deals_no_decision += ledger.decided[2][t] as u64;
-        totals.deals_orphaned += ledger.orphaned[t] as u64;
-    }
-    ledger.open_by_month(|t, count, value| {
-        let mut set = |m: Metric, v: f64| monthly[m.index() * h + t] = v as f32;
-        set(Metric::OpenDeals, count as f64);
-        set(Metric::OpenPipelineUsd, value as f64);
-        if t + 1 == h {
-            totals.deals_open_at_end = count as u64;
+        if full {
+            put(Metric::OpportunitiesCreated, t, ledger.created[t] as f64);
+            put(Metric::DealsLost, t, ledger.decided[1][t] as f64);
+            put(Metric::DealsNoDecision, t, ledger.decided[2][t] as f64);
+            put(Metric::DealsOrphaned, t, ledger.orphaned[t] as f64);
+            let decided =
+                (ledger.decided[0][t] + ledger.decided[1][t] + ledger.decided[2][t]) as f64;
+            let realised = if decided > 0.0 {
+                ledger.decided[0][t] as f64 / decided
+            } else {
+                f64::NAN
+            };
+            put(Metric::RealisedWinRate, t, realised);
+            totals.opportunities_created += ledger.created[t] as u64;
+            totals.deals_lost += ledger.decided[1][t] as u64;
+            totals.deals_no_decision += ledger.decided[2][t] as u64;
+            totals.deals_orphaned += ledger.orphaned[t] as u64;
+        } else {
+            for m in [
+                Metric::OpportunitiesCreated,
+                Metric::DealsLost,
+                Metric::DealsNoDecision,
+                Metric::DealsOrphaned,
+                Metric::RealisedWinRate,
+                Metric::OpenDeals,
+                Metric::OpenPipelineUsd,
+            ] {
+                put(m, t, f64::NAN);
+            }
         }
-    });
+    }
+    if full {
+        ledger.open_by_month(|t, count, value| {
+            let mut set = |m: Metric, v: f64| monthly[m.index() * h + t] = v as f32;
+            set(Metric::OpenDeals, count as f64);
+            set(Metric::OpenPipelineUsd, value as f64);
+            if t + 1 == h {
+                totals.deals_open_at_end = count as u64;
+            }
+        });
+    }
     totals.bookings_usd = cumulative as f64;
     totals.deals_open_at_start = ledger.open_at_start;
     totals.vp_changes = vp.changes;
@@ -652,9 +620,10 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
 /// the `warm_up_months` before the start, the deals each starting rep then in seat created (at
 /// their ramp then, with a ramp-weighted share of the inbound pool, as inside the horizon), of
 /// which those still open at the start month stay in the books.
-fn seed_starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger) {
+fn starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger, scratch: &mut MonthTable) {
     let p = &s.pipeline;
     let starting = 0..s.staffing.starting_filled as usize;
+    let keep_table = ledger.needs_table();
     for m in -(p.warm_up_months as i64)..0 {
         let ramp = |seat: usize| {
             let hired = seats.hire_month[seat] as i64;
@@ -670,19 +639,31 @@ fn seed_starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger) {
         } else {
             0.0
         };
+        let table = &mut *scratch;
+        table.clear();
+        let (mut won_total, mut other_total) = (0.0, 0.0);
         for seat in starting.clone() {
-            let r = ramp(seat);
-            if r <= 0.0 && m < seats.hire_month[seat] as i64 {
+            if m < seats.hire_month[seat] as i64 {
                 continue;
             }
+            let r = ramp(seat);
             let rate = (p.opportunities_per_rep_month * seats.skill[seat] + inbound_per_ramp) * r;
             let ramp_win = if s.tenure.ramp_applies_to_win_rate {
                 r
             } else {
                 1.0
             };
-            ledger.create_before_start(s, seat, m, rate, seats.win_rate[seat] * ramp_win);
+            let win = seats.win_rate[seat] * ramp_win;
+            won_total += rate * win;
+            other_total += rate * (1.0 - win);
+            if keep_table {
+                table.push(seat as u32, rate * win, rate * (1.0 - win));
+            }
         }
+        if keep_table {
+            table.finish(ledger.attributes_all());
+        }
+        ledger.month(s, m, table, won_total, other_total, 1.0, &seats.left_at);
     }
 }
 

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Pert, Poisson, Triangular};
+use rand_distr::{Distribution, Gamma, LogNormal, Normal, Poisson, StandardNormal, Triangular};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -189,7 +189,8 @@ impl JsonSchema for DistSpec {
     }
 }
 
-/// A validated distribution, ready to sample.
+/// A validated distribution, ready to sample. Each family keeps its parameters beside its
+/// `rand_distr` sampler, for its CDF (the engine tabulates cycle-time lags from it).
 #[derive(Debug, Clone)]
 pub enum Sampler {
     /// Always this value.
@@ -202,19 +203,54 @@ pub enum Sampler {
         width: f64,
     },
     /// Triangular.
-    Triangular(Triangular<f64>),
-    /// Beta-PERT.
-    Pert(Pert<f64>),
+    Triangular {
+        /// The sampler.
+        d: Triangular<f64>,
+        /// Smallest value.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Largest value.
+        max: f64,
+    },
+    /// Beta-PERT: `min + (max - min) x Beta(alpha, beta)`, shape 4.
+    Pert {
+        /// Smallest value.
+        min: f64,
+        /// Largest value.
+        max: f64,
+        /// The Beta on [0, 1].
+        beta: BetaGammas,
+    },
     /// Normal.
     Normal(Normal<f64>),
     /// Lognormal.
-    LogNormal(LogNormal<f64>),
+    LogNormal {
+        /// The sampler.
+        d: LogNormal<f64>,
+        /// Mean of the log.
+        mu: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
     /// Gamma.
-    Gamma(Gamma<f64>),
+    Gamma {
+        /// The sampler.
+        d: Gamma<f64>,
+        /// Shape k.
+        shape: f64,
+        /// Scale theta.
+        scale: f64,
+    },
     /// Beta.
-    Beta(Beta<f64>),
+    Beta(BetaGammas),
     /// Poisson.
-    Poisson(Poisson<f64>),
+    Poisson {
+        /// The sampler.
+        d: Poisson<f64>,
+        /// Mean count.
+        mean: f64,
+    },
     /// Discrete table: values and cumulative probabilities (last is exactly 1).
     Discrete {
         /// The values.
@@ -222,6 +258,62 @@ pub enum Sampler {
         /// Cumulative probabilities.
         cumulative: Vec<f64>,
     },
+}
+
+/// A lognormal draw, exp(mu + sigma Z) with Z standard normal (`rand_distr`'s ziggurat), through
+/// revsim's own `exp`, which gives the same bits on every platform.
+#[inline]
+fn lognormal<R: Rng + ?Sized>(mu: f64, sigma: f64, rng: &mut R) -> f64 {
+    let z: f64 = StandardNormal.sample(rng);
+    crate::model::sampling::exp(mu + sigma * z)
+}
+
+/// Beta(alpha, beta) drawn as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta): exact, and
+/// about three times faster than `rand_distr`'s Beta (two gamma draws against Cheng's
+/// rejection), which matters because every new rep draws a win rate.
+#[derive(Debug, Clone)]
+pub struct BetaGammas {
+    x: Gamma<f64>,
+    y: Gamma<f64>,
+    /// Shape alpha.
+    pub alpha: f64,
+    /// Shape beta.
+    pub beta: f64,
+}
+
+impl BetaGammas {
+    fn new(alpha: f64, beta: f64) -> Result<BetaGammas, String> {
+        Ok(BetaGammas {
+            x: Gamma::new(alpha, 1.0).map_err(|e| e.to_string())?,
+            y: Gamma::new(beta, 1.0).map_err(|e| e.to_string())?,
+            alpha,
+            beta,
+        })
+    }
+
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = self.x.sample(rng);
+        let y = self.y.sample(rng);
+        if x + y > 0.0 {
+            x / (x + y)
+        } else {
+            // Both underflowed (tiny shapes): the mass sits at the ends, in proportion.
+            f64::from(u8::from(
+                rng.random::<f64>() * (self.alpha + self.beta) < self.alpha,
+            ))
+        }
+    }
+
+    fn cdf(&self, x: f64) -> f64 {
+        if x <= 0.0 {
+            return 0.0;
+        }
+        if x >= 1.0 {
+            return 1.0;
+        }
+        statrs::function::beta::checked_beta_reg(self.alpha, self.beta, x).unwrap_or(f64::NAN)
+    }
 }
 
 /// What a distribution's values may be: the quantity's allowed range.
@@ -332,9 +424,12 @@ impl DistSpec {
                 let s = if min == max {
                     Sampler::Fixed(*min)
                 } else {
-                    Sampler::Triangular(
-                        Triangular::new(*min, *max, *mode).map_err(|e| e.to_string())?,
-                    )
+                    Sampler::Triangular {
+                        d: Triangular::new(*min, *max, *mode).map_err(|e| e.to_string())?,
+                        min: *min,
+                        mode: *mode,
+                        max: *max,
+                    }
                 };
                 (s, m((min + mode + max) / 3.0, *min, *max))
             }
@@ -343,11 +438,16 @@ impl DistSpec {
                 let s = if min == max {
                     Sampler::Fixed(*min)
                 } else {
-                    Sampler::Pert(
-                        Pert::new(*min, *max)
-                            .with_mode(*mode)
-                            .map_err(|e| e.to_string())?,
-                    )
+                    // rand_distr's PERT: shape 4, alpha = 1 + 4 (mode - min) / (max - min).
+                    let w = max - min;
+                    Sampler::Pert {
+                        min: *min,
+                        max: *max,
+                        beta: BetaGammas::new(
+                            1.0 + 4.0 * (mode - min) / w,
+                            1.0 + 4.0 * (max - mode) / w,
+                        )?,
+                    }
                 };
                 (s, m((min + 4.0 * mode + max) / 6.0, *min, *max))
             }
@@ -365,7 +465,11 @@ impl DistSpec {
             }
             Family::Lognormal(p) => {
                 let (mu, sigma) = lognormal_params(p)?;
-                let s = Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| e.to_string())?);
+                let s = Sampler::LogNormal {
+                    d: LogNormal::new(mu, sigma).map_err(|e| e.to_string())?,
+                    mu,
+                    sigma,
+                };
                 (s, m((mu + sigma * sigma / 2.0).exp(), 0.0, inf))
             }
             Family::Gamma(p) => {
@@ -392,7 +496,11 @@ impl DistSpec {
                         "gamma needs `shape` > 0 and `scale` > 0, got {shape}, {scale}"
                     ));
                 }
-                let s = Sampler::Gamma(Gamma::new(shape, scale).map_err(|e| e.to_string())?);
+                let s = Sampler::Gamma {
+                    d: Gamma::new(shape, scale).map_err(|e| e.to_string())?,
+                    shape,
+                    scale,
+                };
                 (s, m(shape * scale, 0.0, inf))
             }
             Family::Beta(p) => {
@@ -414,7 +522,7 @@ impl DistSpec {
                         "beta needs `alpha` > 0 and `beta` > 0, got {a}, {b}"
                     ));
                 }
-                let s = Sampler::Beta(Beta::new(a, b).map_err(|e| e.to_string())?);
+                let s = Sampler::Beta(BetaGammas::new(a, b)?);
                 (s, m(a / (a + b), 0.0, 1.0))
             }
             Family::Poisson { mean } => {
@@ -425,7 +533,10 @@ impl DistSpec {
                 let s = if mean == 0.0 {
                     Sampler::Fixed(0.0)
                 } else {
-                    Sampler::Poisson(Poisson::new(mean).map_err(|e| e.to_string())?)
+                    Sampler::Poisson {
+                        d: Poisson::new(mean).map_err(|e| e.to_string())?,
+                        mean,
+                    }
                 };
                 (s, m(mean, 0.0, inf))
             }
@@ -514,9 +625,86 @@ impl Dist {
             .clamp(self.domain.min, self.domain.max)
     }
 
+    /// Fills `out` with independent draws, as [`Dist::sample`] would give them one by one,
+    /// choosing the family once for the whole batch (the deal-size loops).
+    #[inline]
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        match &self.sampler {
+            Sampler::LogNormal { mu, sigma, .. } => {
+                for x in out.iter_mut() {
+                    let z: f64 = StandardNormal.sample(rng);
+                    *x = mu + sigma * z;
+                }
+                crate::model::sampling::exp_slice(out);
+            }
+            Sampler::Gamma { d, .. } => out.iter_mut().for_each(|x| *x = d.sample(rng)),
+            Sampler::Fixed(v) => out.fill(*v),
+            Sampler::Normal(d) => out
+                .iter_mut()
+                .for_each(|x| *x = d.sample(rng).clamp(self.domain.min, self.domain.max)),
+            // Every other family stays inside its domain by construction (checked at build).
+            other => out.iter_mut().for_each(|x| *x = other.sample(rng)),
+        }
+    }
+
     /// The mean of the distribution.
     pub fn mean(&self) -> f64 {
         self.moments.mean
+    }
+
+    /// P(X <= x) for X as [`Dist::sample`] draws it: clamped to the domain.
+    pub fn cdf(&self, x: f64) -> f64 {
+        if x < self.domain.min {
+            0.0
+        } else if x >= self.domain.max {
+            1.0
+        } else {
+            self.sampler.cdf(x)
+        }
+    }
+
+    /// The `p` quantile (the smallest x with P(X <= x) >= p), by bisection on the CDF; exact
+    /// for fixed and discrete values, to 1e-12 relative otherwise.
+    pub fn quantile(&self, p: f64) -> f64 {
+        if let Some(v) = self.sampler.fixed() {
+            return v;
+        }
+        if let Sampler::Discrete { values, .. } = &self.sampler {
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            return sorted
+                .into_iter()
+                .find(|v| self.cdf(*v) >= p)
+                .unwrap_or(self.moments.hi);
+        }
+        let (mut lo, mut hi) = (
+            self.moments.lo.max(self.domain.min),
+            self.moments.hi.min(self.domain.max),
+        );
+        if !lo.is_finite() {
+            lo = -1.0;
+            while self.cdf(lo) >= p {
+                lo *= 2.0;
+            }
+        }
+        if !hi.is_finite() {
+            hi = self.moments.mean.abs().max(1.0);
+            while self.cdf(hi) < p {
+                hi *= 2.0;
+            }
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if self.cdf(mid) >= p {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo <= 1e-12 * hi.abs().max(1e-300) {
+                break;
+            }
+        }
+        hi
     }
 }
 
@@ -590,19 +778,87 @@ impl Sampler {
         match self {
             Sampler::Fixed(v) => *v,
             Sampler::Uniform { lo, width } => lo + width * rng.random::<f64>(),
-            Sampler::Triangular(d) => d.sample(rng),
-            Sampler::Pert(d) => d.sample(rng),
+            Sampler::Triangular { d, .. } => d.sample(rng),
+            Sampler::Pert { min, max, beta } => min + (max - min) * beta.sample(rng),
             Sampler::Normal(d) => d.sample(rng),
-            Sampler::LogNormal(d) => d.sample(rng),
-            Sampler::Gamma(d) => d.sample(rng),
+            Sampler::LogNormal { mu, sigma, .. } => lognormal(*mu, *sigma, rng),
+            Sampler::Gamma { d, .. } => d.sample(rng),
             Sampler::Beta(d) => d.sample(rng),
-            Sampler::Poisson(d) => d.sample(rng),
+            Sampler::Poisson { d, .. } => d.sample(rng),
             Sampler::Discrete { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative
                     .partition_point(|&c| c <= u)
                     .min(values.len() - 1);
                 values[i]
+            }
+        }
+    }
+
+    /// P(X <= x) of the distribution as drawn (before clamping to a domain).
+    pub fn cdf(&self, x: f64) -> f64 {
+        use statrs::function::{erf::erfc, gamma::checked_gamma_lr, gamma::checked_gamma_ur};
+        let normal = |z: f64| 0.5 * erfc(-z / std::f64::consts::SQRT_2);
+        match self {
+            Sampler::Fixed(v) => f64::from(u8::from(x >= *v)),
+            Sampler::Uniform { lo, width } => {
+                if *width == 0.0 {
+                    f64::from(u8::from(x >= *lo))
+                } else {
+                    ((x - lo) / width).clamp(0.0, 1.0)
+                }
+            }
+            Sampler::Triangular { min, mode, max, .. } => {
+                let (a, c, b) = (*min, *mode, *max);
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if x <= c {
+                    (x - a) * (x - a) / ((b - a) * (c - a))
+                } else {
+                    1.0 - (b - x) * (b - x) / ((b - a) * (b - c))
+                }
+            }
+            Sampler::Pert { min, max, beta } => beta.cdf((x - min) / (max - min)),
+            Sampler::Normal(d) => normal((x - d.mean()) / d.std_dev()),
+            Sampler::LogNormal { mu, sigma, .. } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    normal((x.ln() - mu) / sigma)
+                }
+            }
+            Sampler::Gamma { shape, scale, .. } => {
+                if x <= 0.0 {
+                    0.0
+                } else if x.is_infinite() {
+                    1.0
+                } else {
+                    checked_gamma_lr(*shape, x / scale).unwrap_or(f64::NAN)
+                }
+            }
+            Sampler::Beta(b) => b.cdf(x),
+            Sampler::Poisson { mean, .. } => {
+                if x < 0.0 {
+                    0.0
+                } else if x.is_infinite() {
+                    1.0
+                } else {
+                    // P(N <= k) = Q(k + 1, mean), the regularised upper incomplete gamma.
+                    checked_gamma_ur(x.floor() + 1.0, *mean).unwrap_or(f64::NAN)
+                }
+            }
+            Sampler::Discrete { values, cumulative } => {
+                let mut f = 0.0;
+                let mut prev = 0.0;
+                for (v, c) in values.iter().zip(cumulative) {
+                    if *v <= x {
+                        f += c - prev;
+                    }
+                    prev = *c;
+                }
+                f.min(1.0)
             }
         }
     }

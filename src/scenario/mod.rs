@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dist;
 pub mod events;
 pub mod flat;
+pub mod lags;
 pub mod raw;
 pub mod resolve;
 pub mod template;
@@ -131,6 +132,9 @@ pub struct PipelineParams {
     pub leaver_win_rate_multiplier: f64,
     /// Months before the start whose deals form the starting pipeline (0: empty).
     pub warm_up_months: usize,
+    /// Decision lags (whole months from creation to decision) by outcome, tabulated from
+    /// `cycle_months` for this horizon and warm-up.
+    pub lags: [lags::Lags; 3],
 }
 
 impl PipelineParams {
@@ -282,6 +286,8 @@ pub struct Scenario {
     pub trials: u64,
     /// Seed (from the file; the CLI may override).
     pub seed: u64,
+    /// What each trial tracks (`simulation.detail`).
+    pub detail: raw::Detail,
     /// Clock.
     pub clock: Clock,
     /// Ramp and attrition by tenure.
@@ -362,6 +368,27 @@ impl Scenario {
     pub fn horizon(&self) -> usize {
         self.clock.horizon
     }
+
+    /// Whether each won deal must be credited to the rep who won it: always in full detail
+    /// (attainment and the top-20% share are reported), and in bookings detail when a
+    /// mechanism reads a rep's bookings (quota, performance management, a VP's purge,
+    /// promotions, layoffs of the lowest performers, the leaver policy).
+    pub fn per_rep_bookings(&self) -> bool {
+        self.detail == raw::Detail::Full
+            || self.quota.is_some()
+            || self.performance.is_some()
+            || self
+                .leadership
+                .as_ref()
+                .is_some_and(|l| l.purge_share > 0.0)
+            || self.managers.is_some()
+            || self.pipeline.leaver_policy_active()
+            || self
+                .timeline
+                .layoffs
+                .iter()
+                .any(|l| l.2 == raw::LayoffWho::LowestPerformers)
+    }
 }
 
 /// Lognormal skill with mean 1 whose top 20% hold `share` of the total. For X = exp(sigma Z),
@@ -379,38 +406,6 @@ fn skill_for_top_share(share: f64) -> Dist {
         p90: None,
     }));
     spec.build(Domain::NON_NEGATIVE).expect("a valid lognormal")
-}
-
-/// The `p` quantile of a distribution, estimated from 20,000 draws on a fixed stream (so it is
-/// a pure function of the scenario); exact for fixed values.
-fn quantile_of(d: &Dist, p: f64) -> f64 {
-    if let Some(v) = d.sampler.fixed() {
-        return v;
-    }
-    let mut rng = crate::model::streams::stream(0, 1, 0, crate::model::streams::Purpose::RepDraws);
-    let mut draws: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
-    draws.sort_unstable_by(f64::total_cmp);
-    crate::stats::quantile_sorted(&draws, p)
-}
-
-/// Months of history that make a steady-state starting pipeline: enough that deals opened
-/// earlier are almost surely decided (the 99.9th percentile of the longest cycle, estimated from
-/// 20,000 draws on a fixed stream, so it is a pure function of the scenario), capped at 120.
-fn warm_up_months(cycles: &[Dist; 3]) -> usize {
-    let mut rng =
-        crate::model::streams::stream(0, 0, 0, crate::model::streams::Purpose::StartingPipeline);
-    cycles
-        .iter()
-        .map(|d| {
-            if let Some(v) = d.sampler.fixed() {
-                return v.ceil();
-            }
-            let mut draws: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
-            draws.sort_unstable_by(f64::total_cmp);
-            crate::stats::quantile_sorted(&draws, 0.999).ceil()
-        })
-        .fold(0.0, f64::max)
-        .min(120.0) as usize
 }
 
 struct Validator<'a> {
@@ -509,7 +504,7 @@ impl Validator<'_> {
             skill_p80: 0.0,
         };
         let reps = RepDraws {
-            skill_p80: quantile_of(&reps.skill, 0.8),
+            skill_p80: reps.skill.quantile(0.8),
             ..reps
         };
         let customers = self.customers(&raw)?;
@@ -669,6 +664,7 @@ impl Validator<'_> {
             inherits: Vec::new(),
             trials: *raw.simulation.trials.get_ref(),
             seed: raw.simulation.seed,
+            detail: raw.simulation.detail,
             sha256,
             raw,
             clock,
@@ -916,8 +912,10 @@ impl Validator<'_> {
         let cycle_months = [cycle, lost, nd];
         let warm_up_months = match p.starting_pipeline {
             raw::StartingPipeline::Empty => 0,
-            raw::StartingPipeline::SteadyState => warm_up_months(&cycle_months),
+            raw::StartingPipeline::SteadyState => lags::warm_up_months(&cycle_months),
         };
+        let horizon = *raw.simulation.horizon_months.get_ref() as usize;
+        let lags = [0, 1, 2].map(|o| lags::Lags::new(&cycle_months[o], horizon, warm_up_months));
         Ok(PipelineParams {
             warm_up_months,
             opportunities_per_rep_month: p.opportunities_per_rep_month.0,
@@ -934,6 +932,7 @@ impl Validator<'_> {
                 "pipeline.deal_size_usd",
             )?,
             cycle_months,
+            lags,
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
             leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
         })
@@ -1081,6 +1080,14 @@ impl Validator<'_> {
             return Ok(None);
         };
         let v = c.get_ref();
+        if raw.simulation.detail == raw::Detail::Bookings {
+            return Err(self
+                .err(
+                    c.span(),
+                    "the coverage policy reacts to each rep's open pipeline, which simulation.detail = \"bookings\" does not track",
+                )
+                .help("remove `detail = \"bookings\"` from [simulation] (the default, \"full\", tracks every deal), or remove [coverage]"));
+        }
         if !has_quota {
             return Err(self
                 .err(

@@ -157,6 +157,32 @@ pub struct Simulation {
     /// Random seed (default 1); `--seed` overrides it. Same scenario + seed + trials = same results.
     #[serde(default = "one_u64")]
     pub seed: u64,
+    /// What each trial tracks: "full" (default: every deal, so the open pipeline, pipeline
+    /// coverage, deals lost and in no decision, and per-rep figures) or "bookings" (only the
+    /// deals that book, by the month they book: bookings, wins, headcount and ARR, several
+    /// times faster, for large batches; the pipeline figures are left out).
+    #[serde(default, skip_serializing_if = "Detail::is_full")]
+    pub detail: Detail,
+}
+
+/// What a trial tracks (`simulation.detail`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// Every opportunity from its creation: the open pipeline, its value and coverage, deals
+    /// lost and in no decision, and each rep's deals.
+    #[default]
+    Full,
+    /// Only won deals, drawn in the month they book: bookings, wins, headcount, ARR, quota
+    /// attainment; no open-pipeline figures, and no coverage policy (it reacts to them).
+    Bookings,
+}
+
+impl Detail {
+    /// Whether this is the default, full detail.
+    pub fn is_full(&self) -> bool {
+        *self == Detail::Full
+    }
 }
 
 fn one() -> Spanned<u32> {

@@ -1,0 +1,169 @@
+//! Decision lags: a deal created in month t is decided in month t + ceil(cycle), so all the
+//! engine needs of a cycle-time distribution is the distribution of the whole number of months
+//! L = ceil(cycle). It is tabulated here once, at load time, from the distribution's CDF:
+//! P(L = k) = P(k - 1 < cycle <= k), exactly the months a per-deal draw rounded up would give,
+//! without a draw of the cycle per deal.
+
+use super::dist::Dist;
+use crate::model::sampling::Alias;
+
+/// Deals open longer than this share are left out of a steady-state starting pipeline.
+pub const WARM_UP_TAIL: f64 = 1e-4;
+
+/// Longest warm-up (months of selling before the start that form the starting pipeline).
+pub const MAX_WARM_UP_MONTHS: usize = 120;
+
+/// The decision lag L = ceil(cycle) of one outcome, in whole months.
+#[derive(Debug, Clone)]
+pub struct Lags {
+    /// P(L = k) for k in `0..beyond`, then P(L >= beyond) in the last entry: decided after the
+    /// last month any deal of the run can be decided in.
+    pub pmf: Vec<f64>,
+    /// Draws L (the last index meaning "beyond").
+    pub alias: Alias,
+    /// For the starting pipeline: a deal created j months before the start (j = 1..=warm-up)
+    /// is still open at the start with probability `open_at_start[j - 1].0` = P(L >= j); its
+    /// lag is then drawn from `.1`, whose index i means a lag of j + i.
+    pub open_at_start: Vec<(f64, Alias)>,
+}
+
+impl Lags {
+    /// The lags of `cycle` for a run of `horizon` months with `warm_up` months of history
+    /// before it: lags up to `horizon + warm_up - 1` are kept apart, longer ones pooled.
+    pub fn new(cycle: &Dist, horizon: usize, warm_up: usize) -> Lags {
+        let beyond = horizon + warm_up;
+        let mut pmf = Vec::with_capacity(beyond + 1);
+        let mut below = 0.0;
+        for k in 0..beyond {
+            let f = cycle.cdf(k as f64).clamp(below, 1.0);
+            pmf.push(f - below);
+            below = f;
+        }
+        pmf.push((1.0 - below).max(0.0));
+        if pmf.iter().any(|p| !p.is_finite()) || pmf.iter().sum::<f64>() <= 0.0 {
+            // A CDF that could not be evaluated: fall back to the mean, rounded up.
+            pmf.iter_mut().for_each(|p| *p = 0.0);
+            let k = (cycle.mean().max(0.0).ceil() as usize).min(beyond);
+            pmf[k] = 1.0;
+        }
+        let alias = Alias::new(&pmf);
+        let open_at_start = (1..=warm_up)
+            .map(|j| {
+                let rest = &pmf[j..];
+                let survival: f64 = rest.iter().sum();
+                let table = if survival > 0.0 {
+                    Alias::new(rest)
+                } else {
+                    Alias::new(&[1.0])
+                };
+                (survival, table)
+            })
+            .collect();
+        Lags {
+            pmf,
+            alias,
+            open_at_start,
+        }
+    }
+
+    /// The index meaning "decided after every month of the run".
+    pub fn beyond(&self) -> usize {
+        self.pmf.len() - 1
+    }
+}
+
+/// Months of history that make a steady-state starting pipeline: the smallest w such that a
+/// deal of any outcome is still open w months after its creation with probability at most
+/// [`WARM_UP_TAIL`], capped at [`MAX_WARM_UP_MONTHS`]; exact, from the CDFs.
+pub fn warm_up_months(cycles: &[Dist; 3]) -> usize {
+    cycles
+        .iter()
+        .map(|d| {
+            (0..=MAX_WARM_UP_MONTHS)
+                .find(|&w| 1.0 - d.cdf(w as f64) <= WARM_UP_TAIL)
+                .unwrap_or(MAX_WARM_UP_MONTHS)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::dist::{DistSpec, Domain};
+
+    fn dist(toml: &str) -> Dist {
+        #[derive(serde::Deserialize)]
+        struct W {
+            d: DistSpec,
+        }
+        let w: W = toml::from_str(&format!("d = {toml}")).unwrap();
+        w.d.build(Domain::NON_NEGATIVE).unwrap()
+    }
+
+    #[test]
+    fn uniform_cycle_lags() {
+        // U(0, 4): ceil is 1, 2, 3 or 4 with probability 1/4 each (0 has probability 0).
+        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), 6, 0);
+        let want = [0.0, 0.25, 0.25, 0.25, 0.25, 0.0, 0.0];
+        for (got, want) in l.pmf.iter().zip(want) {
+            assert!((got - want).abs() < 1e-15, "{:?}", l.pmf);
+        }
+    }
+
+    #[test]
+    fn fixed_and_zero_cycles() {
+        let l = Lags::new(&dist("0"), 3, 0);
+        assert_eq!(l.pmf, vec![1.0, 0.0, 0.0, 0.0]);
+        let l = Lags::new(&dist("2.5"), 3, 0);
+        assert_eq!(l.pmf, vec![0.0, 0.0, 0.0, 1.0]);
+        // Longer than the run: all in the last bucket.
+        let l = Lags::new(&dist("9"), 3, 0);
+        assert_eq!(l.pmf, vec![0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn gamma_lags_match_draws() {
+        // The tabulated lags against ceil() of direct draws, within 4 binomial standard errors.
+        use rand::SeedableRng;
+        let d = dist("{ gamma = { shape = 2.0, scale = 1.5 } }");
+        let l = Lags::new(&d, 24, 0);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let n = 200_000;
+        let mut counts = vec![0u64; l.pmf.len()];
+        for _ in 0..n {
+            let k = (d.sample(&mut rng).ceil() as usize).min(l.beyond());
+            counts[k] += 1;
+        }
+        for (k, (c, p)) in counts.iter().zip(&l.pmf).enumerate() {
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (*c as f64 / n as f64 - p).abs() <= 4.0 * se + 1e-12,
+                "lag {k}: {} vs {p}",
+                *c as f64 / n as f64
+            );
+        }
+        // P(ceil <= 1) = P(cycle <= 1) = 1 - e^(-2/3) (1 + 2/3).
+        let want = 1.0 - (-2.0f64 / 3.0).exp() * (5.0 / 3.0);
+        assert!((l.pmf[0] + l.pmf[1] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn open_at_start_is_the_conditional_tail() {
+        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), 6, 3);
+        // Created 2 months before the start: open at the start if the lag is 2 or more.
+        assert!((l.open_at_start[1].0 - 0.75).abs() < 1e-15);
+        assert_eq!(l.open_at_start.len(), 3);
+    }
+
+    #[test]
+    fn warm_up_covers_the_tail() {
+        assert_eq!(warm_up_months(&[dist("3"), dist("0"), dist("5.5")]), 6);
+        let w = warm_up_months(&[
+            dist("{ gamma = { mean = 3.0, sd = 1.5 } }"),
+            dist("{ gamma = { mean = 3.0, sd = 1.5 } }"),
+            dist("{ gamma = { mean = 5.0, sd = 2.5 } }"),
+        ]);
+        assert!((14..=20).contains(&w), "{w}");
+    }
+}
