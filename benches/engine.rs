@@ -1,43 +1,52 @@
-//! Engine benchmarks: one trial of the bundled scenarios and of a 200-rep, 36-month org, and a
-//! full 10,000-trial run.
+//! Engine benchmarks: one trial of the bundled scenarios (both levels of detail) and of a
+//! 200-rep, 36-month org; full 10,000-trial runs; and the cost of each random variate the
+//! reference model R1 cannot avoid (its sampling floor, see docs/performance.md).
 //!
-//! Run with `cargo bench`; compare trials per second with the NumPy peer as described in
-//! docs/performance.md.
+//! Run with `cargo bench --bench engine`; compare trials per second with the NumPy peer with
+//! `scripts/bench-vs-peer.sh`.
 
+use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use revsim::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
 use revsim::{Scenario, simulate};
 
-fn load(name: &str) -> Scenario {
+fn load(name: &str, sets: &[&str]) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(name);
-    Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    Scenario::load_with(&path, &sets).unwrap_or_else(|e| panic!("{e}"))
 }
+
+const BOOKINGS: &str = "simulation.detail=\"bookings\"";
 
 /// The baseline grown to 200 reps in 200 seats for 36 months, every mechanism of the baseline on.
 fn two_hundred_reps() -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-    let sets = [
-        "org.seats=200",
-        "org.filled_seats=200",
-        "hiring.headcount_plan=[]",
-        "pipeline.inbound_opportunities_per_month=200",
-        "customers.starting_arr_usd=360000000",
-        "customers.starting_customers=7200",
-    ]
-    .map(String::from)
-    .to_vec();
-    Scenario::load_layers(&path, &[sets]).unwrap_or_else(|e| panic!("{e}"))
+    load(
+        "baseline.toml",
+        &[
+            "org.seats=200",
+            "org.filled_seats=200",
+            "hiring.headcount_plan=[]",
+            "pipeline.inbound_opportunities_per_month=200",
+            "customers.starting_arr_usd=360000000",
+            "customers.starting_customers=7200",
+        ],
+    )
 }
 
 fn one_trial(c: &mut Criterion) {
     let scenarios = [
-        ("baseline.toml", load("baseline.toml")),
+        ("baseline", load("baseline.toml", &[])),
+        ("baseline-bookings", load("baseline.toml", &[BOOKINGS])),
         ("baseline-200-reps", two_hundred_reps()),
-        ("reference-r1.toml", load("reference-r1.toml")),
+        (
+            "reference-r1-full",
+            load("reference-r1.toml", &["simulation.detail=\"full\""]),
+        ),
+        ("reference-r1", load("reference-r1.toml", &[])),
     ];
     for (name, s) in scenarios {
         let mut ws = Workspace::new(&s);
@@ -68,8 +77,14 @@ fn one_trial(c: &mut Criterion) {
 fn full_run(c: &mut Criterion) {
     let mut g = c.benchmark_group("10k trials");
     g.sample_size(10);
-    for name in ["baseline.toml", "reference-r1.toml"] {
-        let s = load(name);
+    for (name, s) in [
+        ("baseline", load("baseline.toml", &[])),
+        (
+            "reference-r1-full",
+            load("reference-r1.toml", &["simulation.detail=\"full\""]),
+        ),
+        ("reference-r1", load("reference-r1.toml", &[])),
+    ] {
         g.bench_function(name, |b| {
             b.iter(|| simulate(&s, 10_000, 1, &|_| ()).totals.len())
         });
@@ -77,28 +92,60 @@ fn full_run(c: &mut Criterion) {
     g.finish();
 }
 
-/// The cost of the random variates R1 cannot avoid, 1,000 at a time on the engine's generator:
-/// the sampling floor of one R1 trial is 7,200 Poisson counts (one per rep-month) plus, per
-/// opportunity (21,600 per trial), a uniform for the outcome, a lognormal size and a gamma cycle.
+/// The cost of each variate R1 cannot avoid, 1,000 at a time on the engine's generator
+/// (Xoshiro256++) with the engine's samplers: a booked deal's size (lognormal, drawn in
+/// batches as the engine draws them), a rep's win rate (Beta(2, 5)) and departure budget
+/// (Exp(1)), a month's count (Poisson by inversion at R1's mean of about 171 won deals a month)
+/// and, in full detail, a deal's decision lag (alias table).
 fn draws(c: &mut Criterion) {
-    use rand::{RngExt, SeedableRng};
-    use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
+    use rand::{Rng, RngExt, SeedableRng};
+    use rand_distr::{Distribution, Exp1};
+    let s = load("reference-r1.toml", &[]);
     let mut g = c.benchmark_group("1000 draws");
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
-    let poisson = Poisson::new(3.0).unwrap();
-    let lognormal = LogNormal::new(20_000f64.ln(), 0.8).unwrap();
-    let gamma = Gamma::new(2.0, 1.5).unwrap();
-    g.bench_function("uniform", |b| {
-        b.iter(|| (0..1000).map(|_| rng.random::<f64>()).sum::<f64>())
+    let size = &s.pipeline.deal_size_usd;
+    let win = &s.reps.win_rate;
+    let lags = &s.pipeline.lags[0].alias;
+    g.bench_function("u64", |b| {
+        b.iter(|| (0..1000).map(|_| rng.next_u64()).fold(0, u64::wrapping_add))
     });
-    g.bench_function("poisson(3)", |b| {
-        b.iter(|| (0..1000).map(|_| poisson.sample(&mut rng)).sum::<f64>())
+    // Batches of 200: about a month's booked deals in R1.
+    let mut buf = vec![0.0; 200];
+    g.bench_function("deal size", |b| {
+        b.iter(|| {
+            let mut t = 0.0;
+            for _ in 0..5 {
+                size.fill(&mut rng, &mut buf);
+                t += buf.iter().sum::<f64>();
+            }
+            black_box(t)
+        })
     });
-    g.bench_function("lognormal", |b| {
-        b.iter(|| (0..1000).map(|_| lognormal.sample(&mut rng)).sum::<f64>())
+    g.bench_function("win rate", |b| {
+        b.iter(|| (0..1000).map(|_| win.sample(&mut rng)).sum::<f64>())
     });
-    g.bench_function("gamma(2, 1.5)", |b| {
-        b.iter(|| (0..1000).map(|_| gamma.sample(&mut rng)).sum::<f64>())
+    g.bench_function("departure budget", |b| {
+        b.iter(|| {
+            (0..1000)
+                .map(|_| Distribution::<f64>::sample(&Exp1, &mut rng))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("monthly count", |b| {
+        b.iter(|| {
+            (0..1000)
+                .map(|i| {
+                    revsim::model::sampling::poisson_inverse(171.0 + i as f64 * 1e-3, rng.random())
+                })
+                .sum::<u64>()
+        })
+    });
+    g.bench_function("decision lag", |b| {
+        b.iter(|| {
+            (0..1000)
+                .map(|_| lags.sample(rng.next_u64()))
+                .sum::<usize>()
+        })
     });
     g.finish();
 }

@@ -4,14 +4,31 @@
 //! the result buffers with a per-thread [`Workspace`]. A trial's numbers depend only on
 //! (scenario, seed, trial index) through its keyed streams, so the results are byte-identical
 //! for any thread count and any scheduling order.
+//!
+//! Memory: every trial keeps its headline figures (a few hundred bytes). Its monthly figures
+//! are kept as well while the whole run's take at most [`EXACT_BYTES`]; a larger run is
+//! simulated in chunks, each chunk's monthly figures folded into a [`MonthlySketch`] and
+//! dropped, so memory stays flat in the trial count (see [`crate::sketch`] for the error bound).
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
 use crate::scenario::Scenario;
+use crate::sketch::{EXACT_BYTES, MonthlySketch};
 
 /// Trials per parallel block.
 pub const BLOCK: usize = 64;
+
+/// The monthly figures of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Monthly {
+    /// Every trial's figures, `trial * stride + metric * horizon + month` (f32).
+    Exact(Vec<f32>),
+    /// Too many trials to keep: a sketch per (metric, month).
+    Sketch(MonthlySketch),
+}
 
 /// Everything a run produced, trial by trial.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,8 +43,8 @@ pub struct Results {
     pub fiscal_years: usize,
     /// Seed used.
     pub seed: u64,
-    /// Monthly metrics, `trial * stride + metric * horizon + month` (f32: see `docs/`).
-    pub monthly: Vec<f32>,
+    /// Monthly metrics: every trial's, or their sketches for a large run.
+    pub monthly: Monthly,
     /// Fiscal-year outcomes, `trial * fiscal_years + fy`.
     pub fy: Vec<FiscalYearOutcome>,
     /// Horizon totals per trial.
@@ -41,15 +58,54 @@ pub struct Results {
     pub attainment: Vec<u64>,
 }
 
+/// Whether a run of `trials` trials of `horizon` months keeps every trial's monthly figures.
+pub fn keeps_every_trial(trials: usize, horizon: usize) -> bool {
+    fits(trials, horizon, EXACT_BYTES)
+}
+
+fn fits(trials: usize, horizon: usize, budget: usize) -> bool {
+    trials.saturating_mul(Metric::COUNT * horizon * 4) <= budget
+}
+
+/// The run was stopped before it finished (see [`Control::stop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped before the run finished")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// How a caller follows and steers a run.
+pub struct Control<'a> {
+    /// Called with the number of trials finished in each block, from worker threads.
+    pub progress: &'a (dyn Fn(usize) + Sync),
+    /// When set, the run stops at the next block and returns [`Stopped`].
+    pub stop: Option<&'a AtomicBool>,
+    /// Bytes of per-trial monthly figures a run may keep ([`EXACT_BYTES`]; smaller only in
+    /// tests, which exercise the sketches on small runs).
+    pub exact_bytes: usize,
+}
+
 impl Results {
-    /// Floats per trial in `monthly`.
+    /// Floats per trial in the monthly records.
     pub fn stride(&self) -> usize {
         Metric::COUNT * self.horizon
     }
 
-    /// The value of `metric` in `month` of `trial`.
+    /// The value of `metric` in `month` of `trial`. Only runs that keep every trial's monthly
+    /// figures have it (see [`keeps_every_trial`]); panics otherwise.
     pub fn monthly_value(&self, trial: usize, metric: Metric, month: usize) -> f32 {
-        self.monthly[trial * self.stride() + metric.index() * self.horizon + month]
+        match &self.monthly {
+            Monthly::Exact(v) => v[trial * self.stride() + metric.index() * self.horizon + month],
+            Monthly::Sketch(_) => panic!(
+                "a run of {} trials keeps monthly sketches, not each trial's months",
+                self.trials
+            ),
+        }
     }
 
     /// The fiscal-year outcomes of `trial`.
@@ -58,7 +114,9 @@ impl Results {
     }
 
     /// Appends `next`, the trials that follow these ones (same scenario and seed): the result
-    /// equals one run of both ranges. Fails when `next` does not start where these trials end.
+    /// equals one run of both ranges (monthly figures become sketches when the combined run is
+    /// too large to keep them, exactly as one run of that size would). Fails when `next` does
+    /// not start where these trials end.
     pub fn append(&mut self, next: Results) -> Result<(), String> {
         if next.first_trial != self.first_trial + self.trials
             || next.seed != self.seed
@@ -77,14 +135,50 @@ impl Results {
                 self.seed
             ));
         }
-        self.trials += next.trials;
-        self.monthly.extend(next.monthly);
+        let stride = self.stride();
+        let total = self.trials + next.trials;
+        let mine = std::mem::replace(&mut self.monthly, Monthly::Exact(Vec::new()));
+        self.monthly = match (mine, next.monthly) {
+            (Monthly::Exact(mut a), Monthly::Exact(b))
+                if keeps_every_trial(total, self.horizon) =>
+            {
+                a.extend(b);
+                Monthly::Exact(a)
+            }
+            (a, b) => {
+                let mut sketch = into_sketch(a, self.trials, stride);
+                sketch.merge(&into_sketch(b, next.trials, stride));
+                Monthly::Sketch(sketch)
+            }
+        };
+        self.trials = total;
         self.fy.extend(next.fy);
         self.totals.extend(next.totals);
         add(&mut self.vp_tenure_completed, &next.vp_tenure_completed);
         add(&mut self.vp_tenure_running, &next.vp_tenure_running);
         add(&mut self.attainment, &next.attainment);
         Ok(())
+    }
+}
+
+impl Results {
+    /// The same results with the monthly figures as sketches (as a run too large to keep them
+    /// would hold them).
+    pub fn sketched(mut self) -> Results {
+        let m = std::mem::replace(&mut self.monthly, Monthly::Exact(Vec::new()));
+        self.monthly = Monthly::Sketch(into_sketch(m, self.trials, self.stride()));
+        self
+    }
+}
+
+fn into_sketch(m: Monthly, trials: usize, stride: usize) -> MonthlySketch {
+    match m {
+        Monthly::Sketch(s) => s,
+        Monthly::Exact(v) => {
+            let mut s = MonthlySketch::new(stride);
+            s.add_records(&v, trials, stride);
+            s
+        }
     }
 }
 
@@ -112,16 +206,99 @@ pub fn simulate_range(
     seed: u64,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Results {
+    let control = Control {
+        progress,
+        stop: None,
+        exact_bytes: EXACT_BYTES,
+    };
+    simulate_with(s, range, seed, &control).expect("a run without a stop flag finishes")
+}
+
+/// [`simulate_range`] under `control`: stops early (with [`Stopped`]) when its stop flag is
+/// set.
+pub fn simulate_with(
+    s: &Scenario,
+    range: std::ops::Range<usize>,
+    seed: u64,
+    control: &Control<'_>,
+) -> Result<Results, Stopped> {
+    let horizon = s.horizon();
+    let stride = Metric::COUNT * horizon;
+    let trials = range.len();
+    let n_fy = s.clock.fiscal_years.len();
+    let bins = crate::model::trial::vp_hist_len(s);
+    let mut r = Results {
+        first_trial: range.start,
+        trials: 0,
+        horizon,
+        fiscal_years: n_fy,
+        seed,
+        monthly: Monthly::Exact(Vec::new()),
+        fy: Vec::with_capacity(trials * n_fy),
+        totals: Vec::with_capacity(trials),
+        vp_tenure_completed: vec![0; bins],
+        vp_tenure_running: vec![0; bins],
+        attainment: vec![0; n_fy * crate::model::trial::ATTAINMENT_BINS],
+    };
+    let exact = fits(trials, horizon, control.exact_bytes);
+    // A large run goes in chunks of whole blocks, a quarter of the exact budget each.
+    let chunk = if exact {
+        trials.max(1)
+    } else {
+        (control.exact_bytes / 4 / (stride * 4)).max(BLOCK) / BLOCK * BLOCK
+    };
+    let mut sketch = (!exact).then(|| MonthlySketch::new(stride));
+    let mut records: Vec<f32> = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + chunk).min(range.end);
+        let part = run_block_range(s, start..end, seed, control, &mut records)?;
+        r.fy.extend(part.fy);
+        r.totals.extend(part.totals);
+        add(&mut r.vp_tenure_completed, &part.vp_tenure_completed);
+        add(&mut r.vp_tenure_running, &part.vp_tenure_running);
+        add(&mut r.attainment, &part.attainment);
+        match &mut sketch {
+            Some(sk) => sk.add_records(&records, end - start, stride),
+            None => r.monthly = Monthly::Exact(std::mem::take(&mut records)),
+        }
+        r.trials += end - start;
+        start = end;
+    }
+    if let Some(sk) = sketch {
+        r.monthly = Monthly::Sketch(sk);
+    }
+    Ok(r)
+}
+
+/// One chunk's per-trial figures (monthly records in `records`).
+struct Chunk {
+    fy: Vec<FiscalYearOutcome>,
+    totals: Vec<TrialTotals>,
+    vp_tenure_completed: Vec<u64>,
+    vp_tenure_running: Vec<u64>,
+    attainment: Vec<u64>,
+}
+
+fn run_block_range(
+    s: &Scenario,
+    range: std::ops::Range<usize>,
+    seed: u64,
+    control: &Control<'_>,
+    records: &mut Vec<f32>,
+) -> Result<Chunk, Stopped> {
     let first_trial = range.start;
     let trials = range.len();
-    let horizon = s.horizon();
     let n_fy = s.clock.fiscal_years.len();
-    let stride = Metric::COUNT * horizon;
-    let mut monthly = vec![0f32; trials * stride];
+    let stride = Metric::COUNT * s.horizon();
+    records.clear();
+    records.resize(trials * stride, 0.0);
     let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
     let mut totals = vec![TrialTotals::default(); trials];
+    let stop = control.stop;
+    let stopped = |_: &()| stop.is_some_and(|f| f.load(Ordering::Relaxed));
     // Histograms come back per block; integer sums do not depend on the order of the blocks.
-    let histograms: Vec<[Vec<u64>; 3]> = monthly
+    let histograms: Vec<Option<[Vec<u64>; 3]>> = records
         .par_chunks_mut(BLOCK * stride)
         .zip(fy.par_chunks_mut(BLOCK * n_fy.max(1)))
         .zip(totals.par_chunks_mut(BLOCK))
@@ -129,6 +306,9 @@ pub fn simulate_range(
         .map_init(
             || Workspace::new(s),
             |ws, (block, ((m, f), t))| {
+                if stopped(&()) {
+                    return None;
+                }
                 for i in 0..t.len() {
                     let trial = (first_trial + block * BLOCK + i) as u64;
                     run_trial(
@@ -143,32 +323,28 @@ pub fn simulate_range(
                         },
                     );
                 }
-                progress(t.len());
-                ws.take_histograms()
+                (control.progress)(t.len());
+                Some(ws.take_histograms())
             },
         )
         .collect();
-    let bins = crate::model::trial::vp_hist_len(s);
-    let (mut vp_tenure_completed, mut vp_tenure_running) = (vec![0u64; bins], vec![0u64; bins]);
-    let mut attainment = vec![0u64; n_fy * crate::model::trial::ATTAINMENT_BINS];
-    for [c, r, a] in &histograms {
-        add(&mut vp_tenure_completed, c);
-        add(&mut vp_tenure_running, r);
-        add(&mut attainment, a);
+    if histograms.iter().any(Option::is_none) || stopped(&()) {
+        return Err(Stopped);
     }
-    Results {
-        first_trial,
-        trials,
-        horizon,
-        fiscal_years: n_fy,
-        seed,
-        monthly,
+    let bins = crate::model::trial::vp_hist_len(s);
+    let mut c = Chunk {
         fy,
         totals,
-        vp_tenure_completed,
-        vp_tenure_running,
-        attainment,
+        vp_tenure_completed: vec![0; bins],
+        vp_tenure_running: vec![0; bins],
+        attainment: vec![0; n_fy * crate::model::trial::ATTAINMENT_BINS],
+    };
+    for [done, running, attained] in histograms.iter().flatten() {
+        add(&mut c.vp_tenure_completed, done);
+        add(&mut c.vp_tenure_running, running);
+        add(&mut c.attainment, attained);
     }
+    Ok(c)
 }
 
 /// The same run with the VP model switched off, on the same random numbers, to measure what VP

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod sketch;
 pub mod stats;
 pub mod summary;
 pub mod tables;

@@ -21,10 +21,17 @@ pub const QUANTILES: [(&str, f64); 7] = [
 /// Type-7 quantile of ascending `sorted` values (non-empty).
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     debug_assert!(!sorted.is_empty());
-    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
+    let (lo, frac) = quantile_position(sorted.len(), p);
     let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    sorted[lo] + frac * (sorted[hi] - sorted[lo])
+}
+
+/// Where the type-7 `p` quantile of `n` sorted values lies: the 0-based rank below it and the
+/// fraction of the way to the next one (position (n - 1) p).
+pub fn quantile_position(n: usize, p: f64) -> (usize, f64) {
+    let h = (n.max(1) - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor();
+    (lo as usize, h - lo)
 }
 
 /// Distribution summary of one quantity over trials.
@@ -124,19 +131,20 @@ impl Distribution {
 
 /// An integer key that sorts like the `f32` (positives above negatives, -0 just below +0).
 #[inline]
-fn ordered_key(v: f32) -> u32 {
+pub fn ordered_key(v: f32) -> u32 {
     let b = v.to_bits();
     if b >> 31 == 1 { !b } else { b | 0x8000_0000 }
 }
 
+/// The `f32` of an [`ordered_key`].
 #[inline]
-fn from_ordered_key(k: u32) -> f32 {
+pub fn from_ordered_key(k: u32) -> f32 {
     f32::from_bits(if k >> 31 == 1 { k & 0x7fff_ffff } else { !k })
 }
 
 /// Sorts `keys` ascending: least-significant-digit radix sort in three passes of 11, 11 and 10
 /// bits (a comparison sort below 256 keys).
-fn radix_sort(keys: &mut Vec<u32>) {
+pub fn radix_sort(keys: &mut Vec<u32>) {
     let n = keys.len();
     if n < 256 {
         keys.sort_unstable();

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::Results;
+use crate::engine::{Monthly, Results};
 use crate::scenario::Scenario;
 use crate::stats::{Distribution, HistogramSummary, Probability, QUANTILES};
 
@@ -197,34 +197,53 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
     }
 }
 
-/// Per-month distributions of every metric: `[metric][month]`.
+/// Per-month distributions of every metric: `[metric][month]`. From a sketch (a run too large
+/// to keep every trial's months), quantiles are within [`crate::sketch::RELATIVE_ERROR`] of
+/// the exact ones.
 pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
     let h = r.horizon;
     let stride = r.stride();
-    // Transpose trial-major records into one column per (metric, month) cell, a few hundred
-    // cells at a time: each pass reads every record's run of those cells in order, where
-    // reading one cell at a time would touch every record once per cell.
-    const CELLS: usize = 256;
-    let cells: Vec<Distribution> = (0..stride.div_ceil(CELLS))
-        .into_par_iter()
-        .flat_map_iter(|part| {
-            let range = part * CELLS..((part + 1) * CELLS).min(stride);
-            let mut columns: Vec<Vec<f32>> = range
-                .clone()
-                .map(|_| Vec::with_capacity(r.trials))
-                .collect();
-            for t in 0..r.trials {
-                let row = &r.monthly[t * stride + range.start..t * stride + range.end];
-                for (column, &v) in columns.iter_mut().zip(row) {
-                    column.push(v);
-                }
-            }
-            columns
-                .into_iter()
-                .map(|column| Distribution::of_f32(&column).unwrap_or_else(|| dist(Vec::new())))
-        })
-        .collect();
+    let cells: Vec<Distribution> = match &r.monthly {
+        Monthly::Sketch(sketch) => sketch
+            .cells
+            .par_iter()
+            .map(|c| c.distribution().unwrap_or_else(|| dist(Vec::new())))
+            .collect(),
+        Monthly::Exact(records) => {
+            // Transpose trial-major records into one column per (metric, month) cell, a few
+            // hundred cells at a time: each pass reads every record's run of those cells in
+            // order, where reading one cell at a time would touch every record once per cell.
+            const CELLS: usize = 256;
+            (0..stride.div_ceil(CELLS))
+                .into_par_iter()
+                .flat_map_iter(|part| {
+                    let range = part * CELLS..((part + 1) * CELLS).min(stride);
+                    let mut columns: Vec<Vec<f32>> = range
+                        .clone()
+                        .map(|_| Vec::with_capacity(r.trials))
+                        .collect();
+                    for t in 0..r.trials {
+                        let row = &records[t * stride + range.start..t * stride + range.end];
+                        for (column, &v) in columns.iter_mut().zip(row) {
+                            column.push(v);
+                        }
+                    }
+                    columns.into_iter().map(|column| {
+                        Distribution::of_f32(&column).unwrap_or_else(|| dist(Vec::new()))
+                    })
+                })
+                .collect()
+        }
+    };
     cells.chunks(h).map(<[Distribution]>::to_vec).collect()
+}
+
+/// How the monthly quantiles of `r` were computed, for the record (`run.json`).
+pub fn monthly_method(r: &Results) -> &'static str {
+    match r.monthly {
+        Monthly::Exact(_) => "exact",
+        Monthly::Sketch(_) => "sketch: within 1/4096 (0.025%) of the exact quantile",
+    }
 }
 
 /// The stats written per month: the mean and the quantiles.

@@ -371,7 +371,7 @@ fn a_run_split_into_trial_shards_merges_to_the_same_files() {
     assert_eq!(b["shards"], 3);
     for m in [&mut a, &mut b] {
         let o = m.as_object_mut().unwrap();
-        for k in ["wall_time_s", "threads", "shards"] {
+        for k in ["wall_time_s", "simulation_s", "threads", "shards"] {
             o.remove(k);
         }
     }

@@ -271,6 +271,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         let calm = crate::engine::without_leadership(&s, r.trials, seed, &|n| bar.inc(n as u64));
         (r, calm, reached)
     });
+    let simulation_s = seconds(started);
     bar.finish_and_clear();
     let manifest = Manifest {
         revsim_version: env!("CARGO_PKG_VERSION"),
@@ -284,6 +285,9 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         trials: results.trials,
         threads,
         wall_time_s: 0.0,
+        simulation_s: Some(simulation_s),
+        detail: detail_name(&s),
+        monthly_quantiles: "",
         precision: reached.clone(),
         shards: None,
         files: Vec::new(),
@@ -308,6 +312,19 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seconds since `started`, to the millisecond.
+pub(crate) fn seconds(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// The scenario's `simulation.detail`, as written in the file.
+pub(crate) fn detail_name(s: &Scenario) -> &'static str {
+    match s.detail {
+        crate::scenario::raw::Detail::Full => "full",
+        crate::scenario::raw::Detail::Bookings => "bookings",
+    }
+}
+
 /// Summarises a finished run, writes its files and prints its table.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_run(
@@ -326,7 +343,8 @@ pub(crate) fn finish_run(
             crate::summary::monthly(&results),
         )
     });
-    manifest.wall_time_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    manifest.wall_time_s = seconds(started);
+    manifest.monthly_quantiles = crate::summary::monthly_method(&results);
     let files = pool.install(|| {
         report::write_run(
             dir,

@@ -133,13 +133,16 @@ fn reciprocal(k: u64) -> f64 {
     }
 }
 
-/// Inversion for large means: start near the quantile (normal approximation with a skewness
-/// correction), compute the CDF there, then step to the answer. The CDF is first summed only
+/// Inversion for large means: start near the quantile (a rough normal approximation with a
+/// skewness correction), compute the CDF there, then step to the answer. The CDF is first summed only
 /// until a rigorous bound on the rest is below 1e-4 of it; the result stands if u is farther
 /// than that bound from the step it lands on (all but a few draws in 1,000), and is otherwise
 /// redone with the sum carried to full precision.
 fn large_mean_inverse(mean: f64, u: f64) -> u64 {
-    let z = crate::stats::normal_quantile(u.clamp(1e-300, 1.0 - 1e-16));
+    // A rough normal quantile is enough for a start (the steps make it exact): the logistic
+    // approximation z = ln(u / (1 - u)) sqrt(3) / pi, within about 0.1 of z for |z| < 2.
+    let u = u.clamp(1e-300, 1.0 - 1e-16);
+    let z = (u / (1.0 - u)).ln() * 0.551_328_895_421_792_1;
     let guess = mean + mean.sqrt() * z + (z * z - 1.0) / 6.0;
     let k0 = guess.floor().max(0.0) as u64;
     let p0 = poisson_pmf(k0, mean);
@@ -181,24 +184,49 @@ fn step_to(mut k: u64, mut p: f64, mut f: f64, mean: f64, u: f64) -> (u64, f64) 
 /// sum_{j <= k} p_j / p_k summed downward, until a bound on the terms left out is below
 /// `tolerance` of the sum (0: until they no longer change it). Returns the sum and that bound.
 fn relative_lower_sum(k: u64, mean: f64, tolerance: f64) -> (f64, f64) {
-    // Each term is t_m = t_{m-1} j / mean with j = k - m + 1. Once j < mean the ratios fall, so
-    // the terms left out are at most t r / (1 - r) with r the next ratio (a geometric bound),
-    // checked every fourth term.
+    // Term m is t_{m-1} f(j) with f(j) = j / mean, j = k - m + 1.
     let inv = 1.0 / mean;
     let mut sum = 1.0;
     let mut term = 1.0;
-    let mut j = k;
-    while j > 0 {
-        term *= j as f64 * inv;
+    let mut j = k as f64;
+    // Rising terms (f >= 1) one at a time: few, since k is within a few sd of the mean.
+    while j >= mean && j > 0.0 {
+        term *= j * inv;
         sum += term;
-        j -= 1;
-        if j.is_multiple_of(4) && (j as f64) < mean {
-            let r = j as f64 * inv;
-            // rest <= tolerance x sum, without dividing by 1 - r.
-            if term * r <= tolerance * sum * (1.0 - r) || term < sum * 1e-17 {
-                return (sum, term * r / (1.0 - r));
-            }
+        j -= 1.0;
+    }
+    // Falling terms eight at a time: the running products of the eight ratios do not depend
+    // on `term`, so only one multiplication per block sits on the dependency chain. Once the
+    // ratios are below r < 1, the terms left out are at most t r / (1 - r).
+    while j >= 8.0 {
+        let f = [
+            j * inv,
+            (j - 1.0) * inv,
+            (j - 2.0) * inv,
+            (j - 3.0) * inv,
+            (j - 4.0) * inv,
+            (j - 5.0) * inv,
+            (j - 6.0) * inv,
+            (j - 7.0) * inv,
+        ];
+        let mut g = [0.0; 8];
+        g[0] = f[0];
+        for i in 1..8 {
+            g[i] = g[i - 1] * f[i];
         }
+        let block = g.iter().sum::<f64>();
+        sum += term * block;
+        term *= g[7];
+        j -= 8.0;
+        let r = j * inv;
+        if term * r <= tolerance * sum * (1.0 - r) || term < sum * 1e-17 {
+            return (sum, term * r / (1.0 - r));
+        }
+    }
+    while j > 0.0 {
+        term *= j * inv;
+        sum += term;
+        j -= 1.0;
     }
     (sum, 0.0)
 }
@@ -241,9 +269,9 @@ fn deviance(x: f64, m: f64) -> f64 {
         let mut s = (x - m) * v;
         let mut ej = 2.0 * x * v;
         let v2 = v * v;
-        for j in 1..1000 {
+        for j in 1..1000u64 {
             ej *= v2;
-            let next = s + ej / (2 * j + 1) as f64;
+            let next = s + ej * reciprocal(2 * j + 1);
             if next == s {
                 return next;
             }

@@ -47,6 +47,15 @@ pub struct Manifest {
     pub threads: usize,
     /// Wall time of the simulation and summary, seconds.
     pub wall_time_s: f64,
+    /// Of which the simulation of the trials alone, seconds (not known for a run merged from
+    /// shards).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulation_s: Option<f64>,
+    /// What each trial tracked (`simulation.detail`): "full" or "bookings".
+    pub detail: &'static str,
+    /// How the monthly quantiles were computed: "exact", or from a sketch and within what
+    /// error (runs too large to keep every trial's months).
+    pub monthly_quantiles: &'static str,
     /// For `--precision` runs: the target, the trials it took and the half-widths reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::batch::Precision>,

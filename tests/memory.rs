@@ -1,0 +1,90 @@
+//! Runs too large to keep every trial's monthly figures summarise them in sketches: the
+//! sketches are the same however the trials were grouped (one pass, chunks, shards), and their
+//! quantiles are within the stated error of the exact ones.
+
+use std::path::Path;
+
+use revsim::Scenario;
+use revsim::engine::{Control, Monthly, simulate_range, simulate_with};
+use revsim::sketch::RELATIVE_ERROR;
+
+fn load(name: &str) -> Scenario {
+    Scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn chunked_sketches_equal_the_exact_run_sketched() {
+    let s = load("baseline.toml");
+    let trials = 300;
+    let exact = simulate_range(&s, 0..trials, 4, &|_| ());
+    // A budget of one block's records forces chunks of 64 trials.
+    let stride = exact.stride();
+    let control = Control {
+        progress: &|_| (),
+        stop: None,
+        exact_bytes: 64 * stride * 4 * 4,
+    };
+    let chunked = simulate_with(&s, 0..trials, 4, &control).unwrap();
+    assert!(
+        matches!(chunked.monthly, Monthly::Sketch(_)),
+        "the small budget forces sketches"
+    );
+    assert_eq!(chunked.totals, exact.totals, "headline figures stay exact");
+    assert_eq!(chunked.fy, exact.fy);
+    let sketched = exact.clone().sketched();
+    assert_eq!(chunked, sketched, "chunks give the sketch of the whole run");
+
+    // Shards merged give it too, whichever part is exact and whichever sketched.
+    let mut merged = simulate_range(&s, 0..100, 4, &|_| ()).sketched();
+    merged
+        .append(simulate_range(&s, 100..trials, 4, &|_| ()))
+        .unwrap();
+    assert_eq!(merged, sketched);
+
+    // Quantiles from the sketch are within the stated error of the exact ones; means exact.
+    let a = revsim::summary::monthly(&exact);
+    let b = revsim::summary::monthly(&chunked);
+    for (m, (x, y)) in a.iter().zip(&b).enumerate() {
+        for (t, (x, y)) in x.iter().zip(y).enumerate() {
+            assert_eq!(x.n, y.n);
+            if x.n == 0 {
+                continue;
+            }
+            let scale = x.min.abs().max(x.max.abs());
+            assert!(
+                (x.mean - y.mean).abs() <= 1e-6 * scale.max(1.0),
+                "metric {m} month {t}"
+            );
+            for (p, q) in [
+                (x.p5, y.p5),
+                (x.p10, y.p10),
+                (x.p50, y.p50),
+                (x.p90, y.p90),
+                (x.p95, y.p95),
+            ] {
+                assert!(
+                    (p - q).abs() <= RELATIVE_ERROR * scale,
+                    "metric {m} month {t}: {p} vs {q}"
+                );
+            }
+            assert_eq!((x.min, x.max), (y.min, y.max));
+        }
+    }
+}
+
+#[test]
+fn a_stop_flag_ends_the_run() {
+    let s = load("baseline.toml");
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let control = Control {
+        progress: &|_| (),
+        stop: Some(&stop),
+        exact_bytes: revsim::sketch::EXACT_BYTES,
+    };
+    assert!(simulate_with(&s, 0..1000, 1, &control).is_err());
+}
