@@ -506,7 +506,7 @@ pub struct PeriodMetrics {
     pub months: usize,
     /// Bookings plan of the period, USD.
     pub plan_bookings_usd: Option<f64>,
-    /// Named statistics in table order (see [`METRICS`]); `p_hit_plan` only with a plan.
+    /// Named statistics in table order; `p_hit_plan` only with a plan.
     pub values: Vec<(String, Estimate)>,
 }
 

@@ -236,7 +236,7 @@ const CHARTED: [(&str, &str, Scale); 3] = [
 const MAX_LINES: usize = 7;
 
 /// Charts of each headline metric against each numeric varied parameter, one line per
-/// combination of the other parameters (up to [`MAX_LINES`]).
+/// combination of the other parameters (up to `MAX_LINES`).
 pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts::Chart> {
     let mut out = Vec::new();
     let params = &plan.params;

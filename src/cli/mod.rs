@@ -90,7 +90,7 @@ pub struct SimOptions {
     /// Random seed, shared by every scenario (default: the (first) scenario's `simulation.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output directory (default: out/<scenario name>/, or out/compare-<a>-vs-<b>/).
+    /// Output directory (default: out/NAME/ for scenario NAME, or out/compare-A-vs-B/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the files of a non-empty output directory.

@@ -391,7 +391,7 @@ impl Categorical {
         self.cumulative.is_empty()
     }
 
-    /// Builds the guide once every weight is pushed: guide[g] is the first item whose
+    /// Builds the guide once every weight is pushed: `guide[g]` is the first item whose
     /// cumulative weight exceeds g / len of the total.
     pub fn finish(&mut self) {
         let n = self.cumulative.len();

@@ -3,7 +3,7 @@
 //! Every table denies unknown keys (a typo is an error with a did-you-mean, never a silent
 //! default). Units are in the key names (`_usd`, `_months`, `_per_month`). Single-value range
 //! checks happen here through small newtypes, so `toml` reports them at the value's line and
-//! column; checks that involve several keys happen in [`super::Scenario::try_from_raw`], which
+//! column; checks that involve several keys happen when the [`super::Scenario`] is built, which
 //! reports at the span of the table or value concerned. The doc comments are the descriptions
 //! in the JSON Schema that editors show, so write them for planners.
 
