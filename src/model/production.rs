@@ -25,50 +25,32 @@ use super::pipeline::MonthTable;
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
 
-/// The per-rep terms the running sums add up. Index: [`TOP`] or [`BOTTOM`] enablement group.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Terms {
-    /// skill x ramp x win rate x ramp factor, by group.
-    skill_won: [f64; 2],
-    /// skill x ramp, by group.
-    skill: [f64; 2],
-    /// ramp x win rate x ramp factor (the inbound share's wins).
-    won: f64,
-    /// ramp.
-    ramp: f64,
-}
+/// The per-rep terms the running sums add up: skill x ramp x win (top and bottom enablement
+/// groups), skill x ramp (the same groups), ramp x win (the inbound share's wins), ramp; "win"
+/// is the win rate times the ramp factor (the ramp, or 1).
+type Terms = [f64; 6];
 
-const TOP: usize = 0;
+const SKILL_WON: usize = 0; // + group
+const SKILL: usize = 2; // + group
+const WON: usize = 4;
+const RAMP: usize = 5;
 const BOTTOM: usize = 1;
 
-impl Terms {
-    fn of(s: &Scenario, seats: &Seats, seat: usize, ramp: f64) -> Terms {
-        let rw = if s.tenure.ramp_applies_to_win_rate {
-            ramp
-        } else {
-            1.0
-        };
-        let skill = seats.skill[seat];
-        let w = seats.win_rate[seat] * rw;
-        let g = usize::from(skill < s.reps.skill_p80);
-        let mut t = Terms {
-            won: ramp * w,
-            ramp,
-            ..Terms::default()
-        };
-        t.skill_won[g] = skill * ramp * w;
-        t.skill[g] = skill * ramp;
-        t
-    }
-
-    fn add(&mut self, o: &Terms, sign: f64) {
-        for g in [TOP, BOTTOM] {
-            self.skill_won[g] += sign * o.skill_won[g];
-            self.skill[g] += sign * o.skill[g];
-        }
-        self.won += sign * o.won;
-        self.ramp += sign * o.ramp;
-    }
+fn terms_of(s: &Scenario, seats: &Seats, seat: usize, ramp: f64) -> Terms {
+    let rw = if s.tenure.ramp_applies_to_win_rate {
+        ramp
+    } else {
+        1.0
+    };
+    let skill = seats.skill[seat];
+    let w = seats.win_rate[seat] * rw;
+    let g = usize::from(skill < s.reps.skill_p80);
+    let mut t = [0.0; 6];
+    t[SKILL_WON + g] = skill * ramp * w;
+    t[SKILL + g] = skill * ramp;
+    t[WON] = ramp * w;
+    t[RAMP] = ramp;
+    t
 }
 
 /// The month's common factors.
@@ -137,8 +119,8 @@ impl Production {
     pub fn new(seats: usize) -> Production {
         Production {
             ramp: vec![0.0; seats],
-            terms: vec![Terms::default(); seats],
-            sums: Terms::default(),
+            terms: vec![[0.0; 6]; seats],
+            sums: [0.0; 6],
             ramping: Vec::new(),
             changed: Vec::new(),
         }
@@ -147,8 +129,8 @@ impl Production {
     /// A new trial: nothing counted yet; every starting rep counts as changed.
     pub fn start_trial(&mut self, seats: &Seats) {
         self.ramp.fill(0.0);
-        self.terms.fill(Terms::default());
-        self.sums = Terms::default();
+        self.terms.fill([0.0; 6]);
+        self.sums = [0.0; 6];
         self.ramping.clear();
         self.changed.clear();
         self.changed.extend(
@@ -174,14 +156,13 @@ impl Production {
             p.ramp[seat] = r;
             if sums {
                 let new = if filled {
-                    Terms::of(s, seats, seat, r)
+                    terms_of(s, seats, seat, r)
                 } else {
-                    Terms::default()
+                    [0.0; 6]
                 };
                 let old = std::mem::replace(&mut p.terms[seat], new);
-                if old != new {
-                    p.sums.add(&old, -1.0);
-                    p.sums.add(&new, 1.0);
+                for ((sum, o), n) in p.sums.iter_mut().zip(old).zip(new) {
+                    *sum += n - o;
                 }
             }
         };
@@ -222,7 +203,7 @@ impl Production {
     /// The month's totals from the running sums (see [`Production::sums_apply`]).
     pub fn totals(&self, m: &Month) -> Expected {
         let z = &self.sums;
-        let ramp_sum = z.ramp.max(0.0);
+        let ramp_sum = z[RAMP].max(0.0);
         let inbound_per_ramp = if ramp_sum > 0.0 {
             m.inbound / ramp_sum
         } else {
@@ -232,10 +213,10 @@ impl Production {
         let c = m.fx.win_rate * m.win_multiplier;
         let won = m.demand
             * c
-            * (own * (z.skill_won[TOP] + m.bottom_multiplier * z.skill_won[BOTTOM])
-                + inbound_per_ramp * z.won);
+            * (own * (z[SKILL_WON] + m.bottom_multiplier * z[SKILL_WON + BOTTOM])
+                + inbound_per_ramp * z[WON]);
         let rate = m.demand
-            * (own * (z.skill[TOP] + m.bottom_multiplier * z.skill[BOTTOM])
+            * (own * (z[SKILL] + m.bottom_multiplier * z[SKILL + BOTTOM])
                 + inbound_per_ramp * ramp_sum);
         Expected {
             won: won.max(0.0),
