@@ -347,6 +347,28 @@ fn run_block_range(
     Ok(c)
 }
 
+/// Every deal of trial `trial` (full detail): who opened it, when, when and how it ended, its
+/// value. The same trial as in a run, so its totals match that run's.
+pub fn trial_deals(s: &Scenario, seed: u64, trial: u64) -> Vec<crate::model::pipeline::DealRecord> {
+    let mut ws = Workspace::new(s);
+    ws.keep_deal_log();
+    let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
+    let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];
+    let mut totals = TrialTotals::default();
+    run_trial(
+        s,
+        seed,
+        trial,
+        &mut ws,
+        TrialOut {
+            monthly: &mut monthly,
+            fiscal_years: &mut fy,
+            totals: &mut totals,
+        },
+    );
+    ws.take_deals()
+}
+
 /// The same run with the VP model switched off, on the same random numbers, to measure what VP
 /// turnover costs; `None` when the scenario has no VP model.
 pub fn without_leadership(

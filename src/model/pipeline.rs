@@ -57,6 +57,25 @@ struct OpenDeal {
     decided: u32,
     value: i64,
     outcome: Outcome,
+    /// Index of the deal in the deal log, when one is kept.
+    logged: u32,
+}
+
+/// One deal of a trial as the deal log records it (full detail): what a CRM export holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DealRecord {
+    /// Seat of the rep who opened it.
+    pub seat: u32,
+    /// Month it was created (negative: before the start, part of the starting pipeline).
+    pub created: i64,
+    /// Whole months from creation to decision, ceil(cycle); `None` if decided after the run.
+    pub lag: Option<u32>,
+    /// How it ended (after the leaver policy, if its rep left).
+    pub outcome: Outcome,
+    /// Month its rep's departure orphaned it (lost then), if it did.
+    pub orphaned: Option<i64>,
+    /// Value, USD.
+    pub value_usd: i64,
 }
 
 /// The intensities of one month: each seat's expected won and other (lost or no-decision)
@@ -150,6 +169,8 @@ pub struct Ledger {
     creation: Categorical,
     /// The current batch of deal sizes.
     sizes: Vec<f64>,
+    /// Every deal of the trial, when asked for ([`Ledger::keep_log`]).
+    log: Option<Vec<DealRecord>>,
 }
 
 impl Ledger {
@@ -207,13 +228,28 @@ impl Ledger {
             },
             creation: Categorical::default(),
             sizes: Vec::new(),
+            log: None,
         }
+    }
+
+    /// Keeps a log of every deal from the next trial on (full detail; see
+    /// [`Ledger::take_log`]).
+    pub fn keep_log(&mut self) {
+        self.log = Some(Vec::new());
+    }
+
+    /// The deals logged in the last trial.
+    pub fn take_log(&mut self) -> Vec<DealRecord> {
+        self.log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Clears the ledgers for a new trial.
     pub fn start_trial(&mut self, seed: u64, trial: u64) {
         self.seed = seed;
         self.trial = trial;
+        if let Some(log) = &mut self.log {
+            log.clear();
+        }
         self.bookings.fill(0);
         self.decided.iter_mut().for_each(|v| v.fill(0));
         self.created.fill(0);
@@ -405,6 +441,20 @@ impl Ledger {
         if d < 0 {
             return; // created and decided before the start: not in these books
         }
+        let logged = match &mut self.log {
+            Some(log) => {
+                log.push(DealRecord {
+                    seat: seat as u32,
+                    created: t,
+                    lag: (d < self.horizon as i64).then(|| (d - t) as u32),
+                    outcome,
+                    orphaned: None,
+                    value_usd: value,
+                });
+                (log.len() - 1) as u32
+            }
+            None => u32::MAX,
+        };
         let h = self.horizon as i64;
         let open_from = t.max(0) as usize;
         if t < 0 {
@@ -440,6 +490,7 @@ impl Ledger {
                 decided: d.min(u32::MAX as i64) as u32,
                 value,
                 outcome,
+                logged,
             });
         }
     }
@@ -461,6 +512,14 @@ impl Ledger {
             }
             let decided_in_horizon = d < h;
             if rng.random::<f64>() < p.leaver_lost_probability {
+                if let Some(entry) = self
+                    .log
+                    .as_mut()
+                    .and_then(|l| l.get_mut(deal.logged as usize))
+                {
+                    entry.orphaned = Some(t as i64);
+                    entry.outcome = Outcome::Lost;
+                }
                 self.orphaned[t] += 1;
                 // Not open at the end of month t; undo its decision.
                 self.value_diff[t] -= deal.value;
@@ -482,6 +541,13 @@ impl Ledger {
                 && rng.random::<f64>() >= p.leaver_win_rate_multiplier
                 && decided_in_horizon
             {
+                if let Some(entry) = self
+                    .log
+                    .as_mut()
+                    .and_then(|l| l.get_mut(deal.logged as usize))
+                {
+                    entry.outcome = Outcome::Lost;
+                }
                 self.decided[Outcome::Won as usize][d] -= 1;
                 self.decided[Outcome::Lost as usize][d] += 1;
                 self.bookings[d] -= deal.value;

@@ -127,6 +127,17 @@ pub fn vp_hist_len(s: &Scenario) -> usize {
 }
 
 impl Workspace {
+    /// Keeps a log of every deal from the next trial on (full detail), for
+    /// [`Workspace::take_deals`].
+    pub fn keep_deal_log(&mut self) {
+        self.ledger.keep_log();
+    }
+
+    /// The deals of the last trial run with this workspace, if it keeps a deal log.
+    pub fn take_deals(&mut self) -> Vec<super::pipeline::DealRecord> {
+        self.ledger.take_log()
+    }
+
     /// Takes the histograms accumulated so far (completed VP tenures, running VP tenures,
     /// attainment), leaving zeroed ones.
     pub fn take_histograms(&mut self) -> [Vec<u64>; 3] {
