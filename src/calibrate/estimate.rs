@@ -1,8 +1,8 @@
 //! The estimators, as pure functions over samples: lognormal and gamma by maximum likelihood,
 //! the beta-binomial by maximum marginal likelihood (for empirical-Bayes shrinkage of win
 //! rates), an empirical quantile table, and Kolmogorov-Smirnov distances with their
-//! approximate p-values. Each states its source and assumptions; [`super::fit`] applies them
-//! to an export.
+//! approximate p-values. Each states its source and assumptions; [`super::fit`](mod@super::fit)
+//! applies them to an export.
 //!
 //! Standard errors are asymptotic (from the Fisher information): good guides from a few dozen
 //! observations on, optimistic below.

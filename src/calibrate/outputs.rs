@@ -77,7 +77,7 @@ pub struct Source<'a> {
     pub bad_rows: &'a [BadRow],
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
     /// Every file, relative to the directory, in the order written.

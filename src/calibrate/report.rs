@@ -218,7 +218,8 @@ fn win_rate_chart(fit: &Fit) -> Option<Chart> {
         panels: vec![Panel {
             heading: None,
             x: Axis::new("closed deals", Scale::Count, (0.0, xmax)),
-            y: Axis::new("win rate", Scale::Share, (0.0, (ymax * 1.15).min(1.05))),
+            // Headroom above the highest rate keeps the legend clear of the points.
+            y: Axis::new("win rate", Scale::Share, (0.0, (ymax * 1.35).min(1.05))),
             layers: vec![
                 Layer::HLine {
                     y: bb.mean,
