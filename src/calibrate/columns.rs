@@ -102,8 +102,8 @@ impl fmt::Display for Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
-    /// revsim's own layout (and what revsim writes): `id, owner, created_date, close_date,
-    /// amount_usd, outcome`, optionally `segment, stage, reason`.
+    /// revsim's own layout: `id, owner, created_date, close_date, amount_usd, outcome`,
+    /// optionally `segment, stage, reason`.
     Revsim,
     /// A Salesforce opportunity report exported as CSV.
     Salesforce,

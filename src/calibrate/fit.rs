@@ -47,7 +47,7 @@ pub enum SizeModel {
     /// A lognormal by maximum likelihood, written by its median and P90.
     #[default]
     Lognormal,
-    /// A discrete table of the won deals' amounts (at most `max_table_points` values).
+    /// A discrete table of the won deals' amounts (at most 50 values).
     Empirical,
 }
 
