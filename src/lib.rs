@@ -13,6 +13,7 @@
 
 pub mod batch;
 pub mod calendar;
+pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod compare;

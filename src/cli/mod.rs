@@ -1,8 +1,9 @@
 //! The command line: `run`, `compare`, `sweep`, `sensitivity`, `solve`, `merge`, `check`, `init`,
-//! `schema`.
+//! `schema`, `calibrate`.
 
 mod batch;
 mod batch_more;
+mod calibrate;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -79,6 +80,12 @@ pub enum Command {
     /// Print the JSON Schema of the scenario format (for editor completion).
     #[command(after_help = "Example:\n  revsim schema > revsim.schema.json")]
     Schema,
+    /// Fit a scenario fragment (deal size, cycle times, outcome and win rates, opportunities per
+    /// rep-month) from a CRM export of closed opportunities.
+    #[command(
+        after_help = "Reads revsim, Salesforce and HubSpot exports (detected from the header row); see docs/calibrate.md.\n\nExamples:\n  revsim calibrate history.csv\n  revsim calibrate sfdc-report.csv --extends scenarios/baseline.toml --skip-bad-rows\n  revsim calibrate deals.csv --columns hubspot --map segment=\"Market tier\" --no-decision \"Went quiet\"\n  revsim calibrate export.csv --map owner=\"Account Executive\" --date-order dmy --size empirical"
+    )]
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Options shared by the commands that simulate (`run`, `compare`).
@@ -179,6 +186,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Merge(a) => batch::merge(&a),
         Command::Check { files, set } => check(&files, &set),
         Command::Init { file, force } => init(&file, force),
+        Command::Calibrate(a) => calibrate::calibrate(&a),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
             writeln!(

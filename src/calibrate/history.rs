@@ -1,0 +1,805 @@
+//! Reading an export of opportunities: the header, then one validated [`Opportunity`] per row.
+//!
+//! A row that cannot be used (a date that is not a date, a close date before the created date,
+//! a negative or unreadable amount, an outcome revsim cannot place, a duplicate id, a missing
+//! value, a row of the wrong length) is an error naming the file, the row as a spreadsheet
+//! numbers it (the header is row 1), the column, the bad value and the fix; with
+//! `skip_bad_rows` it is left out and counted by reason instead ([`History::bad_rows`]).
+//!
+//! Open opportunities are kept ([`Outcome::Open`]): they count as created for the creation
+//! rate, and a starting pipeline can be built from them. Rows that are not data (blank rows,
+//! the "Grand Totals" and copyright lines at the foot of a Salesforce export) are skipped and
+//! counted, as are rows whose stage was mapped to `ignore`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::columns::{self, Columns, Field, Layout};
+use super::dates::{DAYS_PER_MONTH, Date, DateOrder, parse_date};
+use super::outcomes::{Outcome, OutcomeRules, StageMeaning, parse_flag};
+use crate::scenario::InputError;
+
+/// How to read an export.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Force a layout (`--columns`); `None` detects it from the header row.
+    pub layout: Option<Layout>,
+    /// Explicit column mappings (`--map FIELD=HEADER`), applied over the layout.
+    pub map: Vec<(Field, String)>,
+    /// How to read dates written `N/N/YYYY`.
+    pub date_order: DateOrder,
+    /// Stage and reason names.
+    pub outcomes: OutcomeRules,
+    /// Leave out bad rows and count them, instead of stopping at the first.
+    pub skip_bad_rows: bool,
+    /// Keep only opportunities created on or after this date (`--created-from`).
+    pub created_from: Option<Date>,
+    /// Keep only opportunities created on or before this date (`--created-until`): cohorts
+    /// old enough to have closed, so that slow deals still open do not bias the cycle times.
+    pub created_until: Option<Date>,
+}
+
+/// One opportunity from the export.
+#[derive(Debug, Clone, Serialize)]
+pub struct Opportunity {
+    /// The row in the file, counted as a spreadsheet does (the header is row 1).
+    pub row: usize,
+    /// The CRM's identifier, if the export has an id column.
+    pub id: Option<String>,
+    /// The rep who owns it.
+    pub owner: String,
+    /// The date it was created.
+    pub created: Date,
+    /// The date it closed; for an open deal its expected close date, if given.
+    pub closed: Option<Date>,
+    /// Its value in US dollars; may be missing for deals that did not book.
+    pub amount_usd: Option<f64>,
+    /// How it ended (or that it is still open).
+    pub outcome: Outcome,
+    /// Its segment, if the export has a segment column and the cell is not empty.
+    pub segment: Option<String>,
+    /// Its stage name as written, if the export has a stage column.
+    pub stage: Option<String>,
+}
+
+impl Opportunity {
+    /// Days from creation to close, for a closed deal.
+    pub fn cycle_days(&self) -> Option<i32> {
+        if self.outcome == Outcome::Open {
+            return None;
+        }
+        Some(self.closed?.days_since(self.created))
+    }
+
+    /// Months from creation to close (days / 30.4375), for a closed deal.
+    pub fn cycle_months(&self) -> Option<f64> {
+        self.cycle_days().map(|d| f64::from(d) / DAYS_PER_MONTH)
+    }
+}
+
+/// The kinds of row that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadRowKind {
+    /// More or fewer cells than the header has.
+    WrongFieldCount,
+    /// A required cell is empty (owner, created date, a closed deal's close date, a won
+    /// deal's amount).
+    MissingValue,
+    /// A date that is not in an accepted form, or does not exist.
+    UnparseableDate,
+    /// The close date is before the created date.
+    CloseBeforeCreated,
+    /// An amount that is not a number of dollars.
+    UnparseableAmount,
+    /// A negative amount.
+    NegativeAmount,
+    /// A stage or outcome that is not won, lost, no decision or a known open stage.
+    UnknownOutcome,
+    /// The id of an earlier row.
+    DuplicateId,
+    /// Bytes that are not UTF-8 text.
+    NotUtf8,
+}
+
+impl BadRowKind {
+    /// How the kind reads in counts: "unparseable date".
+    pub fn label(self) -> &'static str {
+        match self {
+            BadRowKind::WrongFieldCount => "wrong number of cells",
+            BadRowKind::MissingValue => "missing value",
+            BadRowKind::UnparseableDate => "unparseable date",
+            BadRowKind::CloseBeforeCreated => "close date before created date",
+            BadRowKind::UnparseableAmount => "unparseable amount",
+            BadRowKind::NegativeAmount => "negative amount",
+            BadRowKind::UnknownOutcome => "unknown outcome",
+            BadRowKind::DuplicateId => "duplicate id",
+            BadRowKind::NotUtf8 => "not UTF-8 text",
+        }
+    }
+}
+
+/// A row that cannot be used: where, what, and how to fix it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BadRow {
+    /// The row, counted as a spreadsheet does (the header is row 1).
+    pub row: usize,
+    /// What is wrong.
+    pub kind: BadRowKind,
+    /// The header of the offending column, if one cell is at fault.
+    pub column: Option<String>,
+    /// The offending value as written.
+    pub value: String,
+    /// What is wrong with it, in a sentence.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl BadRow {
+    /// The error a planner sees when bad rows are not skipped.
+    pub fn to_input_error(&self, file: &str) -> InputError {
+        let at = match &self.column {
+            Some(c) => format!("row {}, column \"{c}\"", self.row),
+            None => format!("row {}", self.row),
+        };
+        InputError::file(file, format!("{at}: {}", self.message))
+            .help(self.fix.clone())
+            .help("or pass --skip-bad-rows to leave out such rows and count them")
+    }
+}
+
+impl fmt::Display for BadRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "row {}, column \"{c}\": {}", self.row, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
+        }
+    }
+}
+
+/// An export, read and validated.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The file as the user named it.
+    pub file: String,
+    /// The columns found.
+    pub columns: Columns,
+    /// The field separator found in the header row (`,`, `;` or a tab).
+    pub delimiter: char,
+    /// The usable rows, in file order.
+    pub opportunities: Vec<Opportunity>,
+    /// Rows left out as bad (only with `skip_bad_rows`; otherwise the first is an error).
+    pub bad_rows: Vec<BadRow>,
+    /// Rows whose stage is mapped to `ignore`.
+    pub ignored_rows: usize,
+    /// Opportunities left out because they were created outside `created_from` to
+    /// `created_until`.
+    pub outside_window: usize,
+    /// Rows of empty cells and report footers ("Grand Totals", copyright lines) skipped.
+    pub non_data_rows: usize,
+}
+
+impl History {
+    /// Bad rows counted by kind.
+    pub fn bad_row_counts(&self) -> BTreeMap<BadRowKind, usize> {
+        let mut m = BTreeMap::new();
+        for b in &self.bad_rows {
+            *m.entry(b.kind).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// The number of opportunities with each outcome.
+    pub fn outcome_counts(&self) -> BTreeMap<Outcome, usize> {
+        let mut m = BTreeMap::new();
+        for o in &self.opportunities {
+            *m.entry(o.outcome).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// The segments named in the export, sorted; empty without a segment column.
+    pub fn segments(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .opportunities
+            .iter()
+            .filter_map(|o| o.segment.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Reads the export at `path`; see [`parse_history`].
+pub fn read_history(path: &Path, opts: &ReadOptions) -> Result<History, InputError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::file(&shown, format!("cannot read the export: {e}"))
+            .help("check the path; export the report or deals view as CSV")
+    })?;
+    parse_history(&bytes[..], &shown, opts)
+}
+
+/// Reads an export from `reader`; `file` names it in messages. The header row decides the
+/// columns ([`columns::resolve`]); every other row becomes an [`Opportunity`] or a [`BadRow`].
+pub fn parse_history(
+    mut reader: impl Read,
+    file: &str,
+    opts: &ReadOptions,
+) -> Result<History, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::file(file, format!("cannot read the export: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let delimiter = sniff_delimiter(bytes);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes);
+    let mut records = csv.byte_records();
+    let header = match records.next() {
+        None => {
+            return Err(InputError::file(file, "the file is empty")
+                .help("export the opportunities with their header row"));
+        }
+        Some(r) => r.map_err(|e| csv_error(file, &e))?,
+    };
+    let headers: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let columns = columns::resolve(file, &headers, opts.layout, &opts.map)?;
+    let mut history = History {
+        file: file.to_string(),
+        columns,
+        delimiter: char::from(delimiter),
+        opportunities: Vec::new(),
+        bad_rows: Vec::new(),
+        ignored_rows: 0,
+        outside_window: 0,
+        non_data_rows: 0,
+    };
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    // Spreadsheet rows: 1 + the line breaks before the record's first byte, less those inside
+    // quoted cells of the records before it (a spreadsheet shows such a record as one row, and
+    // a blank line as an empty row). Counted from byte offsets, which the CSV reader keeps
+    // exactly, while it skips blank lines without a record.
+    let mut embedded_breaks = header.iter().map(count_breaks).sum::<usize>();
+    let (mut scanned, mut breaks) = (0usize, 0usize);
+    for record in records {
+        let record = record.map_err(|e| csv_error(file, &e))?;
+        let mut start = record
+            .position()
+            .map_or(scanned, |p| p.byte() as usize)
+            .clamp(scanned, bytes.len());
+        // The position is where the reader began, before the blank lines it skipped: a record
+        // itself never starts with a line break.
+        while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        breaks += count_breaks(&bytes[scanned..start]);
+        scanned = start;
+        let row = 1 + breaks - embedded_breaks;
+        embedded_breaks += record.iter().map(count_breaks).sum::<usize>();
+        let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
+        let cells = match cells {
+            Ok(c) => c,
+            Err(_) => {
+                history.reject(
+                    file,
+                    opts,
+                    BadRow {
+                        row,
+                        kind: BadRowKind::NotUtf8,
+                        column: None,
+                        value: String::from_utf8_lossy(record.as_slice()).into_owned(),
+                        message: "the row holds bytes that are not UTF-8 text".into(),
+                        fix: "save the export as \"CSV UTF-8\" (Excel: File > Save As > CSV UTF-8)"
+                            .into(),
+                    },
+                )?;
+                continue;
+            }
+        };
+        if is_non_data(&cells) {
+            history.non_data_rows += 1;
+            continue;
+        }
+        match read_row(&history.columns, &cells, row, opts) {
+            Ok(None) => history.ignored_rows += 1,
+            Ok(Some(o))
+                if opts.created_from.is_some_and(|d| o.created < d)
+                    || opts.created_until.is_some_and(|d| o.created > d) =>
+            {
+                history.outside_window += 1
+            }
+            Ok(Some(o)) => {
+                if let Some(id) = &o.id {
+                    if let Some(first) = ids.get(id) {
+                        let bad = BadRow {
+                            row,
+                            kind: BadRowKind::DuplicateId,
+                            column: history.columns.header(Field::Id).map(str::to_string),
+                            value: id.clone(),
+                            message: format!("\"{id}\" is the id of row {first} too; the opportunity would count twice"),
+                            fix: "remove the duplicate row (an export of a report grouped by a related record can repeat opportunities)".into(),
+                        };
+                        history.reject(file, opts, bad)?;
+                        continue;
+                    }
+                    ids.insert(id.clone(), row);
+                }
+                history.opportunities.push(o);
+            }
+            Err(bad) => history.reject(file, opts, bad)?,
+        }
+    }
+    Ok(history)
+}
+
+impl History {
+    fn reject(&mut self, file: &str, opts: &ReadOptions, bad: BadRow) -> Result<(), InputError> {
+        if opts.skip_bad_rows {
+            self.bad_rows.push(bad);
+            Ok(())
+        } else {
+            Err(bad.to_input_error(file))
+        }
+    }
+}
+
+fn count_breaks(cell: &[u8]) -> usize {
+    cell.iter().filter(|b| **b == b'\n').count()
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> InputError {
+    InputError::file(file, format!("cannot read the export as CSV: {e}"))
+        .help("export the report as CSV (comma, semicolon or tab separated, UTF-8)")
+}
+
+/// The separator of the header row: whichever of `,`, `;` and tab occurs most outside quotes
+/// (a comma when none does). Excel in many European locales writes `;`.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// Rows of empty cells, and the lines a Salesforce report export puts after the data. (Blank
+/// lines are skipped by the CSV reader itself; they still count in row numbers.)
+fn is_non_data(cells: &[&str]) -> bool {
+    let filled: Vec<&str> = cells
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    match filled.as_slice() {
+        [] => true,
+        [only] => {
+            let t = only.to_lowercase();
+            [
+                "grand totals",
+                "confidential information",
+                "copyright",
+                "generated by",
+            ]
+            .iter()
+            .any(|p| t.starts_with(p))
+        }
+        _ => false,
+    }
+}
+
+/// One row: `Ok(None)` for a row whose stage is mapped to `ignore`.
+fn read_row(
+    cols: &Columns,
+    cells: &[&str],
+    row: usize,
+    opts: &ReadOptions,
+) -> Result<Option<Opportunity>, BadRow> {
+    let width = cols.headers.len();
+    if cells.len() != width {
+        return Err(BadRow {
+            row,
+            kind: BadRowKind::WrongFieldCount,
+            column: None,
+            value: cells.join(","),
+            message: format!(
+                "the row has {} cells, but the header has {width}",
+                cells.len()
+            ),
+            fix: "check for a separator or an unclosed quote inside a cell; cells that contain separators must be in double quotes".into(),
+        });
+    }
+    let get = |f: Field| cols.index(f).map(|i| cells[i].trim());
+    let header = |f: Field| cols.header(f).map(str::to_string);
+    let bad = |f: Field, kind, value: &str, message: String, fix: &str| BadRow {
+        row,
+        kind,
+        column: header(f),
+        value: value.to_string(),
+        message,
+        fix: fix.to_string(),
+    };
+    let missing = |f: Field, what: &str| {
+        bad(
+            f,
+            BadRowKind::MissingValue,
+            "",
+            format!("the cell is empty, but {what}"),
+            "fill in the value in the CRM and export again, or remove the row",
+        )
+    };
+
+    let outcome = match outcome_of(cols, cells, opts) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Ok(None),
+        Err((f, value)) => {
+            let message = if value.is_empty() {
+                "the cell is empty, so the outcome is unknown".to_string()
+            } else {
+                format!(
+                    "\"{value}\" is not an outcome revsim knows: it reads won (\"Won\", \"Closed Won\"), lost (\"Lost\", \"Closed Lost\"), no decision (\"No Decision\"), and the default open stages of Salesforce and HubSpot"
+                )
+            };
+            let name = if value.is_empty() { "NAME" } else { &value };
+            return Err(bad(
+                f,
+                BadRowKind::UnknownOutcome,
+                &value,
+                message,
+                &format!(
+                    "say what the stage means with --stage \"{name}=won\" (or lost, no-decision, open, ignore), or --no-decision \"{name}\""
+                ),
+            ));
+        }
+    };
+
+    let owner = get(Field::Owner).unwrap_or_default();
+    if owner.is_empty() {
+        return Err(missing(Field::Owner, "every opportunity needs its owner"));
+    }
+    let date = |f: Field, required: bool| -> Result<Option<Date>, BadRow> {
+        let v = get(f).unwrap_or_default();
+        if v.is_empty() {
+            return if required {
+                Err(missing(
+                    f,
+                    if f == Field::Created {
+                        "every opportunity needs its created date"
+                    } else {
+                        "a closed opportunity needs its close date"
+                    },
+                ))
+            } else {
+                Ok(None)
+            };
+        }
+        parse_date(v, opts.date_order).map(Some).map_err(|why| {
+            bad(
+                f,
+                BadRowKind::UnparseableDate,
+                v,
+                format!("\"{v}\" is not a date: {why}"),
+                "write dates as YYYY-MM-DD or M/D/YYYY (D/M/YYYY with --date-order dmy)",
+            )
+        })
+    };
+    let created = date(Field::Created, true)?.expect("required");
+    let closed = date(Field::Closed, outcome != Outcome::Open)?;
+
+    let amount_text = get(Field::Amount).unwrap_or_default();
+    let amount_usd = if amount_text.is_empty() {
+        if outcome == Outcome::Won {
+            return Err(missing(
+                Field::Amount,
+                "a won deal needs its amount (it is what the deal booked)",
+            ));
+        }
+        None
+    } else {
+        match parse_amount(amount_text) {
+            Ok(v) if v < 0.0 => {
+                return Err(bad(
+                    Field::Amount,
+                    BadRowKind::NegativeAmount,
+                    amount_text,
+                    format!(
+                        "\"{amount_text}\" is a negative amount; an opportunity's value is 0 or more"
+                    ),
+                    "correct the amount in the CRM (credits and refunds are not opportunities), or remove the row",
+                ));
+            }
+            Ok(v) => Some(v),
+            Err(why) => {
+                return Err(bad(
+                    Field::Amount,
+                    BadRowKind::UnparseableAmount,
+                    amount_text,
+                    format!("\"{amount_text}\" is not an amount: {why}"),
+                    "write amounts in US dollars like 12500, 12500.00 or $12,500.00",
+                ));
+            }
+        }
+    };
+
+    if let (Some(c), Some(cl)) = (Some(created), closed)
+        && cl < c
+        && outcome != Outcome::Open
+    {
+        return Err(BadRow {
+            row,
+            kind: BadRowKind::CloseBeforeCreated,
+            column: header(Field::Closed),
+            value: cl.to_string(),
+            message: format!(
+                "the close date {cl} is {} before the created date {c}",
+                super::text::counted(c.days_since(cl) as usize, "day")
+            ),
+            fix: "correct the dates in the CRM (a deal re-created after it closed keeps its old close date), or remove the row".into(),
+        });
+    }
+
+    let text = |f: Field| get(f).filter(|s| !s.is_empty()).map(str::to_string);
+    Ok(Some(Opportunity {
+        row,
+        id: text(Field::Id),
+        owner: owner.to_string(),
+        created,
+        closed,
+        amount_usd,
+        outcome,
+        segment: text(Field::Segment),
+        stage: text(Field::Stage),
+    }))
+}
+
+/// The row's outcome by the rules of [`super::outcomes`]; `Ok(None)` to ignore the row;
+/// `Err((column, value))` when it cannot be placed.
+fn outcome_of(
+    cols: &Columns,
+    cells: &[&str],
+    opts: &ReadOptions,
+) -> Result<Option<Outcome>, (Field, String)> {
+    let rules = &opts.outcomes;
+    let get = |f: Field| cols.index(f).map(|i| cells[i].trim());
+    let named = |f: Field| -> Option<Result<Option<Outcome>, (Field, String)>> {
+        let v = get(f)?;
+        match rules.stage(v) {
+            Some(StageMeaning::Ignore) => Some(Ok(None)),
+            Some(StageMeaning::Outcome(o)) => Some(Ok(Some(o))),
+            None => Some(Err((f, v.to_string()))),
+        }
+    };
+    let mut outcome = match named(Field::Outcome) {
+        Some(r) => r?,
+        None => {
+            let by_stage = named(Field::Stage);
+            match (by_stage, get(Field::Won).and_then(parse_flag)) {
+                (Some(Ok(o)), _) => o,
+                (_, Some(true)) => Some(Outcome::Won),
+                (_, Some(false)) => match get(Field::IsClosed).map(parse_flag) {
+                    Some(Some(false)) => Some(Outcome::Open),
+                    Some(Some(true)) | None => Some(Outcome::Lost),
+                    Some(None) => {
+                        let v = get(Field::IsClosed).unwrap_or_default();
+                        return Err((Field::IsClosed, v.to_string()));
+                    }
+                },
+                (Some(Err(e)), None) => return Err(e),
+                (None, None) => {
+                    let v = get(Field::Won).unwrap_or_default();
+                    return Err((Field::Won, v.to_string()));
+                }
+            }
+        }
+    };
+    if outcome == Some(Outcome::Lost)
+        && get(Field::Reason).is_some_and(|r| rules.is_no_decision_reason(r))
+    {
+        outcome = Some(Outcome::NoDecision);
+    }
+    Ok(outcome)
+}
+
+/// Reads an amount: digits with an optional decimal part, optionally `$` or `USD` before or
+/// after, thousands separated by commas in groups of three (`$12,500.00`), and `-` or
+/// parentheses for a negative amount (accounting style).
+pub fn parse_amount(text: &str) -> Result<f64, String> {
+    let mut s = text.trim();
+    let mut negative = false;
+    if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    for code in ["USD", "US$"] {
+        if let Some(r) = s.strip_prefix(code) {
+            s = r.trim_start();
+        }
+        if let Some(r) = s.strip_suffix(code) {
+            s = r.trim_end();
+        }
+    }
+    if let Some(r) = s.strip_prefix('-') {
+        negative = !negative;
+        s = r.trim_start();
+    }
+    if let Some(r) = s.strip_prefix('$') {
+        s = r.trim_start();
+    }
+    if let Some(r) = s.strip_prefix('-') {
+        negative = !negative;
+        s = r;
+    }
+    if s.is_empty() {
+        return Err("there is no number".into());
+    }
+    if let Some(c) = s.chars().find(|c| "€£¥₹".contains(*c)) {
+        return Err(format!(
+            "revsim reads US dollars, and `{c}` is another currency; export the amounts converted to USD"
+        ));
+    }
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let int_ok = if int.contains(',') {
+        let groups: Vec<&str> = int.split(',').collect();
+        (1..=3).contains(&groups[0].len())
+            && digits(groups[0])
+            && groups[1..].iter().all(|g| g.len() == 3 && digits(g))
+    } else {
+        digits(int)
+    };
+    if !int_ok || frac.is_some_and(|f| !digits(f)) {
+        return Err(
+            if int.contains(',') || frac.is_some_and(|f| f.contains(',')) {
+                "commas must separate thousands in groups of three, with `.` before the cents"
+                    .into()
+            } else {
+                "it is not a number".into()
+            },
+        );
+    }
+    let plain: String = s.chars().filter(|c| *c != ',').collect();
+    let v: f64 = plain
+        .parse()
+        .map_err(|_| "it is not a number".to_string())?;
+    if !v.is_finite() {
+        return Err("it is too large".into());
+    }
+    Ok(if negative { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_as_crms_write_them() {
+        for (s, v) in [
+            ("12500", 12500.0),
+            ("12500.5", 12500.5),
+            ("$12,500.00", 12500.0),
+            ("USD 12,500", 12500.0),
+            ("12,500.00 USD", 12500.0),
+            ("1,234,567", 1_234_567.0),
+            ("(1,200.00)", -1200.0),
+            ("-$300", -300.0),
+            ("$-300", -300.0),
+            ("0", 0.0),
+        ] {
+            assert_eq!(parse_amount(s), Ok(v), "{s}");
+        }
+        for s in [
+            "",
+            "abc",
+            "12,50",
+            "1,2345",
+            "12.500,00",
+            "€12,500",
+            "$",
+            "1e400",
+        ] {
+            assert!(parse_amount(s).is_err(), "{s} should not parse");
+        }
+        assert!(
+            parse_amount("12.500,00")
+                .unwrap_err()
+                .contains("groups of three")
+        );
+        assert!(parse_amount("€1").unwrap_err().contains("another currency"));
+    }
+
+    #[test]
+    fn separators_are_sniffed_from_the_header() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2;3;4;5"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;\"c,d,e\"\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+
+    fn read(text: &str, skip: bool) -> Result<History, InputError> {
+        parse_history(
+            text.as_bytes(),
+            "t.csv",
+            &ReadOptions {
+                skip_bad_rows: skip,
+                ..ReadOptions::default()
+            },
+        )
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let text = "id,owner,created_date,close_date,amount_usd,outcome\n\
+                    1,Ann,2024-01-01,2024-02-01,100,won\n\
+                    \n\
+                    2,\"Bob\nSmith\",2024-01-01,2024-02-01,100,won\n\
+                    3,Cy,2024-01-01,2023-02-01,100,won\n";
+        let e = read(text, false).unwrap_err().to_string();
+        // Header 1, Ann 2, blank 3, Bob 4 (one row though two lines), Cy 5.
+        assert!(e.starts_with("t.csv: row 5, column \"close_date\""), "{e}");
+        let h = read(text, true).unwrap();
+        assert_eq!(h.opportunities.len(), 2);
+        assert_eq!(h.opportunities[1].row, 4);
+        assert_eq!(h.bad_rows[0].kind, BadRowKind::CloseBeforeCreated);
+    }
+
+    #[test]
+    fn salesforce_flags_stages_and_reasons() {
+        let text = "Opportunity Owner,Stage,Amount,Created Date,Close Date,Won,Closed,Loss Reason\n\
+                    Ann,Closed Won,\"$1,000.00\",1/2/2024,2/3/2024,1,1,\n\
+                    Ann,Closed Lost,500,1/2/2024,2/3/2024,0,1,Price\n\
+                    Ann,Closed Lost,500,1/2/2024,2/3/2024,0,1,No Decision\n\
+                    Ann,Custom Stage,500,1/2/2024,,0,0,\n\
+                    Ann,Closed - Dead,,1/2/2024,2/3/2024,0,1,\n\
+                    \n\
+                    Grand Totals (5 records)\n\
+                    \"Confidential Information - Do Not Distribute\"\n";
+        let h = read(text, false).unwrap();
+        let got: Vec<Outcome> = h.opportunities.iter().map(|o| o.outcome).collect();
+        assert_eq!(
+            got,
+            [
+                Outcome::Won,
+                Outcome::Lost,
+                Outcome::NoDecision,
+                Outcome::Open,
+                Outcome::Lost
+            ]
+        );
+        assert_eq!(h.opportunities[0].amount_usd, Some(1000.0));
+        assert_eq!(h.opportunities[0].cycle_days(), Some(32));
+        assert_eq!(
+            h.opportunities[4].amount_usd, None,
+            "blank amount on a lost deal"
+        );
+        // The totals and the confidentiality line; the blank line has no record at all.
+        assert_eq!(h.non_data_rows, 2);
+    }
+}

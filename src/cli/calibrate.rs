@@ -1,0 +1,285 @@
+//! `revsim calibrate`: fit a scenario fragment from a CRM export (clap arguments and the glue;
+//! the work is in [`crate::calibrate`]).
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::calibrate::fragment::FragmentOptions;
+use crate::calibrate::{
+    Date, DateOrder, FitOptions, Layout, OutcomeRules, ReadOptions, SizeModel, columns, outcomes,
+    outputs, report,
+};
+use crate::report::html::shell_word;
+use crate::report::{OutputDir, safe_dir_name};
+use crate::scenario::{InputError, Scenario};
+
+/// Arguments of `revsim calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// CRM export of opportunities, as CSV (closed ones are fitted; open ones count as created).
+    pub file: PathBuf,
+    /// Output directory (default: out/calibrate-<file name without extension>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the files of a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// The export's column layout (default: detected from the header row).
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub columns: Option<Layout>,
+    /// Read a field from a named column, e.g. `--map owner="Account Executive"` (repeatable).
+    /// Fields: id, owner, created, closed, amount, outcome, stage, won, is_closed, reason, segment.
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    pub map: Vec<String>,
+    /// What a stage (or outcome) name means, e.g. `--stage "Closed - Stalled=no-decision"`:
+    /// won, lost, no-decision, open or ignore (repeatable).
+    #[arg(long = "stage", value_name = "NAME=OUTCOME")]
+    pub stage: Vec<String>,
+    /// A stage or loss reason that means the buyer made no decision, e.g.
+    /// `--no-decision "Budget frozen"` (repeatable; added to the built-in ones).
+    #[arg(long = "no-decision", value_name = "NAME")]
+    pub no_decision: Vec<String>,
+    /// How to read dates written N/N/YYYY: mdy (month first, US) or dmy (day first).
+    #[arg(long, value_enum, default_value_t = DateOrder::Mdy)]
+    pub date_order: DateOrder,
+    /// Leave out rows that cannot be used and count them by reason, instead of stopping at the
+    /// first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Deal-size model: lognormal (maximum likelihood) or empirical (a table of at most 50
+    /// values).
+    #[arg(long, value_enum, default_value_t = SizeModel::Lognormal)]
+    pub size: SizeModel,
+    /// Fit only opportunities created on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = iso_date)]
+    pub created_from: Option<Date>,
+    /// Fit only opportunities created on or before this date (YYYY-MM-DD): cohorts old enough to
+    /// have closed, so that slow deals still open do not make cycles look short.
+    #[arg(long, value_name = "DATE", value_parser = iso_date)]
+    pub created_until: Option<Date>,
+    /// A base scenario for the fragments to extend: each fragment then starts with
+    /// `extends = "..."` and is a complete scenario (checked before the command ends).
+    #[arg(long, value_name = "SCENARIO")]
+    pub extends: Option<PathBuf>,
+}
+
+/// Runs `revsim calibrate`.
+pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
+    let mut rules = OutcomeRules::default();
+    for s in &a.stage {
+        let (name, meaning) =
+            outcomes::parse_stage_flag(s).map_err(|m| InputError::file("--stage", m))?;
+        rules.set_stage(&name, meaning);
+    }
+    for n in &a.no_decision {
+        rules.add_no_decision(n);
+    }
+    let map = a
+        .map
+        .iter()
+        .map(|m| columns::parse_map(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let read = ReadOptions {
+        layout: a.columns,
+        map,
+        date_order: a.date_order,
+        outcomes: rules,
+        skip_bad_rows: a.skip_bad_rows,
+        created_from: a.created_from,
+        created_until: a.created_until,
+    };
+    let history = crate::calibrate::read_history(&a.file, &read)?;
+    if !history.bad_rows.is_empty() && !a.quiet {
+        let by: Vec<String> = history
+            .bad_row_counts()
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.label()))
+            .collect();
+        let rows: Vec<String> = history
+            .bad_rows
+            .iter()
+            .take(10)
+            .map(|b| b.row.to_string())
+            .collect();
+        let more = if history.bad_rows.len() > 10 {
+            ", ..."
+        } else {
+            ""
+        };
+        eprintln!(
+            "warning: skipped {} bad row(s): {} (rows {}{more}; fit-report.html and fit.json list them)",
+            history.bad_rows.len(),
+            by.join(", "),
+            rows.join(", ")
+        );
+    }
+    let closed = history
+        .opportunities
+        .iter()
+        .filter(|o| o.outcome != crate::calibrate::Outcome::Open)
+        .count();
+    if closed == 0 {
+        return Err(InputError::file(
+            &history.file,
+            format!(
+                "no closed opportunities to fit ({} open, {} bad rows skipped, {} ignored)",
+                history.opportunities.len(),
+                history.bad_rows.len(),
+                history.ignored_rows
+            ),
+        )
+        .help("export closed won, closed lost and no-decision opportunities; check the stage names with --stage")
+        .into());
+    }
+
+    let fit_opts = FitOptions {
+        size: a.size,
+        ..FitOptions::default()
+    };
+    let cal = crate::calibrate::calibrate(&history, &fit_opts);
+    let stem = a
+        .file
+        .file_stem()
+        .map_or("history".into(), |s| s.to_string_lossy().into_owned());
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("calibrate-{}", safe_dir_name(&stem))));
+
+    if let Some(base) = &a.extends
+        && !base.is_file()
+    {
+        return Err(InputError::file(
+            base.display().to_string(),
+            "--extends names a scenario file that does not exist",
+        )
+        .help("give the path of the base scenario, e.g. --extends scenarios/baseline.toml")
+        .into());
+    }
+    let dir = OutputDir::prepare(&out, a.force)?;
+    let frag = FragmentOptions {
+        extends: a
+            .extends
+            .as_ref()
+            .map(|base| relative_to(base, dir.path()))
+            .transpose()?,
+        name: a
+            .extends
+            .as_ref()
+            .map(|_| format!("calibrated-{}", safe_dir_name(&stem))),
+    };
+    let written = outputs::write(&dir, &history, &cal, &fit_opts, &frag, &command(a))?;
+    if a.extends.is_some() {
+        // The fragments now are complete scenarios: load each over its base, as `revsim check`
+        // would, so an incompatibility with the base is found here.
+        for (f, _) in &written.fragments {
+            Scenario::load(&dir.path().join(&f.file))?;
+        }
+    }
+    if !a.quiet {
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, "{}", report::terminal(&history, &cal))?;
+        let charts = written.files.iter().filter(|f| f.ends_with(".svg")).count();
+        let named: Vec<&str> = written
+            .files
+            .iter()
+            .filter(|f| !f.starts_with("charts/"))
+            .map(String::as_str)
+            .collect();
+        writeln!(
+            stdout,
+            "\nWrote {} ({}, and {charts} charts).{}",
+            dir.path().display(),
+            named.join(", "),
+            if a.extends.is_some() {
+                " Each fragment loads over its base."
+            } else {
+                ""
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn iso_date(s: &str) -> Result<Date, String> {
+    if !s.trim().starts_with(|c: char| c.is_ascii_digit())
+        || s.trim().len() < 10
+        || !s.contains('-')
+    {
+        return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD"));
+    }
+    crate::calibrate::dates::parse_date(s, DateOrder::Mdy)
+}
+
+/// `target` as a path relative to the directory `from`, with `/` separators (as `extends`
+/// takes it).
+fn relative_to(target: &Path, from: &Path) -> Result<String, InputError> {
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p).map_err(|e| {
+            InputError::file(
+                p.display().to_string(),
+                format!("cannot resolve the path: {e}"),
+            )
+        })
+    };
+    let (t, f) = (abs(target)?, abs(from)?);
+    let tc: Vec<Component> = t.components().collect();
+    let fc: Vec<Component> = f.components().collect();
+    let common = tc.iter().zip(&fc).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        // No shared root (another drive): only the absolute path reaches it.
+        return Ok(t.display().to_string().replace('\\', "/"));
+    }
+    let mut parts: Vec<String> = vec!["..".into(); fc.len() - common];
+    parts.extend(
+        tc[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
+}
+
+/// The command line that reproduces the run, for the report.
+fn command(a: &CalibrateArgs) -> String {
+    let mut parts = vec![
+        "revsim calibrate".to_string(),
+        shell_word(&a.file.display().to_string()),
+    ];
+    if let Some(l) = a.columns {
+        parts.push(format!("--columns {l}"));
+    }
+    for m in &a.map {
+        parts.push(format!("--map {}", shell_word(m)));
+    }
+    for s in &a.stage {
+        parts.push(format!("--stage {}", shell_word(s)));
+    }
+    for n in &a.no_decision {
+        parts.push(format!("--no-decision {}", shell_word(n)));
+    }
+    if a.date_order == DateOrder::Dmy {
+        parts.push("--date-order dmy".into());
+    }
+    if a.skip_bad_rows {
+        parts.push("--skip-bad-rows".into());
+    }
+    if let Some(d) = a.created_from {
+        parts.push(format!("--created-from {d}"));
+    }
+    if let Some(d) = a.created_until {
+        parts.push(format!("--created-until {d}"));
+    }
+    if a.size == SizeModel::Empirical {
+        parts.push("--size empirical".into());
+    }
+    if let Some(e) = &a.extends {
+        parts.push(format!(
+            "--extends {}",
+            shell_word(&e.display().to_string())
+        ));
+    }
+    parts.join(" ")
+}
