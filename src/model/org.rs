@@ -44,6 +44,8 @@ pub struct Seats {
     budget_from: Vec<i32>,
     /// Counts the reps who have held each seat, so that stale entries in `due` are skipped.
     serial: Vec<u32>,
+    /// `serial` at the start of the trial.
+    serial_at_start: Vec<u32>,
     /// Departures filed by month: (seat, serial of the rep).
     due: Vec<Vec<(u32, u32)>>,
     /// The vacant seats, in no particular order.
@@ -76,6 +78,7 @@ impl Seats {
             budget: vec![0.0; n],
             budget_from: vec![0; n],
             serial: vec![0; n],
+            serial_at_start: vec![0; n],
             due: vec![Vec::new(); horizon],
             vacant: Vec::with_capacity(n),
             left_at: vec![Vec::new(); n],
@@ -101,6 +104,7 @@ impl Seats {
             self.rep_rng[seat] = keyed(self.key, id, Purpose::RepDraws as u8);
             self.attrition_rng[seat] = keyed(self.key, id, Purpose::Attrition as u8);
             self.hiring_rng[seat] = None;
+            self.serial_at_start[seat] = self.serial[seat];
             self.state[seat] = SeatState::Closed;
             self.ready[seat] = NEVER;
             self.leaves[seat] = NEVER;
@@ -247,6 +251,11 @@ impl Seats {
         if cap.is_finite() && queue.len() > cap as usize {
             queue.truncate(cap as usize);
         }
+    }
+
+    /// Which of `seat`'s reps holds it now: 1 for its first rep of the trial, 2 for the next.
+    pub fn rep(&self, seat: usize) -> u32 {
+        self.serial[seat].wrapping_sub(self.serial_at_start[seat])
     }
 
     /// Vacant seats.

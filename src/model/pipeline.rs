@@ -66,6 +66,9 @@ struct OpenDeal {
 pub struct DealRecord {
     /// Seat of the rep who opened it.
     pub seat: u32,
+    /// Which of the seat's reps opened it: 1 for the seat's first rep of the trial, 2 for the
+    /// next, ... (with `seat`, a person's identity).
+    pub rep: u32,
     /// Month it was created (negative: before the start, part of the starting pipeline).
     pub created: i64,
     /// Whole months from creation to decision, ceil(cycle); `None` if decided after the run.
@@ -84,6 +87,8 @@ pub struct DealRecord {
 pub struct MonthTable {
     /// The seats with a rep, in the order of the tables.
     pub seats: Vec<u32>,
+    /// Which of the seat's reps holds it (the seat's count of reps so far), for the deal log.
+    pub reps: Vec<u32>,
     /// Expected won deals by seat.
     pub won: Categorical,
     /// Expected lost and no-decision deals by seat.
@@ -94,14 +99,16 @@ impl MonthTable {
     /// Empties the table.
     pub fn clear(&mut self) {
         self.seats.clear();
+        self.reps.clear();
         self.won.clear();
         self.other.clear();
     }
 
-    /// Adds a seat with its expected won and other deals.
+    /// Adds a seat (held by its `rep`-th rep) with its expected won and other deals.
     #[inline]
-    pub fn push(&mut self, seat: u32, won: f64, other: f64) {
+    pub fn push(&mut self, seat: u32, rep: u32, won: f64, other: f64) {
         self.seats.push(seat);
+        self.reps.push(rep);
         self.won.push(won);
         self.other.push(other);
     }
@@ -117,13 +124,14 @@ impl MonthTable {
 
     /// The seat a deal of `outcome` falls to, for the uniform `u`.
     #[inline]
-    fn seat(&self, outcome: Outcome, u: f64) -> usize {
+    fn seat(&self, outcome: Outcome, u: f64) -> (usize, u32) {
         let table = if outcome == Outcome::Won {
             &self.won
         } else {
             &self.other
         };
-        self.seats[table.sample(u)] as usize
+        let i = table.sample(u);
+        (self.seats[i] as usize, self.reps[i])
     }
 }
 
@@ -362,11 +370,11 @@ impl Ledger {
                     t + lag as i64
                 };
                 let value = dollars(size, size_multiplier);
-                let seat = match (&mut seat_rng, table) {
+                let (seat, rep) = match (&mut seat_rng, table) {
                     (Some(r), Some(table)) => table.seat(outcome, r.random()),
-                    _ => usize::MAX,
+                    _ => (usize::MAX, 0),
                 };
-                self.record(seat, t, decided, value, outcome);
+                self.record(seat, rep, t, decided, value, outcome);
             }
             self.sizes = sizes;
         }
@@ -414,7 +422,7 @@ impl Ledger {
         for &size in &sizes {
             let value = dollars(size, size_multiplier);
             let i = self.creation.sample(creation_rng.random());
-            let seat = self.tables[i].seat(Outcome::Won, seat_rng.random());
+            let (seat, _) = self.tables[i].seat(Outcome::Won, seat_rng.random());
             if let Some(r) = &mut leaver_rng {
                 // The rep who opened it left before its decision: the leaver policy applies once,
                 // at that departure (as in full detail).
@@ -437,7 +445,7 @@ impl Ledger {
     }
 
     /// Books one deal created in month `t` and decided in month `d` into the ledgers.
-    fn record(&mut self, seat: usize, t: i64, d: i64, value: i64, outcome: Outcome) {
+    fn record(&mut self, seat: usize, rep: u32, t: i64, d: i64, value: i64, outcome: Outcome) {
         if d < 0 {
             return; // created and decided before the start: not in these books
         }
@@ -445,6 +453,7 @@ impl Ledger {
             Some(log) => {
                 log.push(DealRecord {
                     seat: seat as u32,
+                    rep,
                     created: t,
                     lag: (d < self.horizon as i64).then(|| (d - t) as u32),
                     outcome,

@@ -310,7 +310,7 @@ impl Production {
             e.won += won;
             e.other += other;
             if keep {
-                table.push(seat as u32, won, other);
+                table.push(seat as u32, seats.rep(seat), won, other);
             }
         }
         e

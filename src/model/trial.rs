@@ -668,7 +668,7 @@ fn starting_pipeline(s: &Scenario, seats: &Seats, ledger: &mut Ledger, scratch: 
             won_total += rate * win;
             other_total += rate * (1.0 - win);
             if keep_table {
-                table.push(seat as u32, rate * win, rate * (1.0 - win));
+                table.push(seat as u32, seats.rep(seat), rate * win, rate * (1.0 - win));
             }
         }
         if keep_table {
