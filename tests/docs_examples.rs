@@ -100,7 +100,7 @@ fn check_file(rel: &str) -> usize {
 }
 
 /// Every ```toml,extends block in `rel`, saved as a file beside a copy of the bundled baseline
-/// (`baseline.toml`), loads through the `extends` chain.
+/// (`baseline.toml`, and the bundled `open-pipeline.csv`), loads through the `extends` chain.
 fn check_extends(rel: &str) -> usize {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -108,6 +108,12 @@ fn check_extends(rel: &str) -> usize {
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
         tmp.path().join("baseline.toml"),
+    )
+    .unwrap();
+    // The open-pipeline example names the bundled export beside the baseline.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/open-pipeline.csv"),
+        tmp.path().join("open-pipeline.csv"),
     )
     .unwrap();
     let mut n = 0;

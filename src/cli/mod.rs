@@ -253,6 +253,9 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         return batch::run_shard(a, &s, &out, trials, seed, shard, &from);
     }
     let dir = OutputDir::prepare(&out, a.opts.force)?;
+    if let (Some(o), false) = (&s.open_deals, a.opts.quiet) {
+        eprintln!("Starting pipeline: {}.", o.describe());
+    }
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.threads.unwrap_or(0))
@@ -532,7 +535,11 @@ fn check(files: &[PathBuf], set: &[String]) -> anyhow::Result<()> {
                 } else {
                     format!("; extends {}", s.inherits.join(" <- "))
                 }
-            )?,
+            )
+            .and_then(|()| match &s.open_deals {
+                Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
+                None => Ok(()),
+            })?,
             Err(e) => {
                 // Print all but the last failure here; main prints the one returned.
                 if let Some(prev) = failed.replace(e) {

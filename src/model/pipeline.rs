@@ -179,6 +179,8 @@ pub struct Ledger {
     sizes: Vec<f64>,
     /// Every deal of the trial, when asked for ([`Ledger::keep_log`]).
     log: Option<Vec<DealRecord>>,
+    /// Bookings detail: the won open deals of `[open_pipeline]` (decision month, seat, value).
+    open_won: Vec<(usize, u32, i64)>,
 }
 
 impl Ledger {
@@ -237,6 +239,7 @@ impl Ledger {
             creation: Categorical::default(),
             sizes: Vec::new(),
             log: None,
+            open_won: Vec::new(),
         }
     }
 
@@ -258,6 +261,7 @@ impl Ledger {
         if let Some(log) = &mut self.log {
             log.clear();
         }
+        self.open_won.clear();
         self.bookings.fill(0);
         self.decided.iter_mut().for_each(|v| v.fill(0));
         self.created.fill(0);
@@ -380,8 +384,39 @@ impl Ledger {
         }
     }
 
+    /// The deals of `[open_pipeline]` for this trial: each one's outcome and decision month are
+    /// drawn (on its own stream), and it enters the books as a deal of its seat's starting rep
+    /// opened before the start.
+    pub fn open_deals(&mut self, s: &Scenario) {
+        let Some(od) = &s.open_deals else {
+            return;
+        };
+        let h = self.horizon;
+        for (i, deal) in od.deals.iter().enumerate() {
+            let mut rng = stream(self.seed, self.trial, i as u32, Purpose::OpenDeal);
+            let (outcome, decided) = open_deal_fate(s, od, deal, &mut rng);
+            let created = -(deal.age_months as i64);
+            match self.detail {
+                Detail::Full => {
+                    let d = decided.map_or(i64::MAX / 4, |d| d as i64);
+                    self.record(deal.seat as usize, 1, created, d, deal.value_usd, outcome);
+                }
+                Detail::Bookings => {
+                    if let (Outcome::Won, Some(d)) = (outcome, decided)
+                        && d < h
+                    {
+                        self.open_won.push((d, deal.seat, deal.value_usd));
+                    }
+                }
+            }
+        }
+        // Ordered by decision month, for the monthly booking.
+        self.open_won.sort_unstable();
+    }
+
     /// Bookings detail: the won deals decided in month `m`.
     fn book(&mut self, s: &Scenario, m: usize, size_multiplier: f64, left_at: &[Vec<i32>]) {
+        self.book_open_deals(s, m, left_at);
         let w = self.warm_up;
         let pmf = &s.pipeline.lags[0].pmf;
         // Creation months -w..=m, as indices i = t + w.
@@ -442,6 +477,45 @@ impl Ledger {
             self.seat_bookings[seat * h + m] += value;
         }
         self.sizes = sizes;
+    }
+
+    /// Bookings detail: the won deals of `[open_pipeline]` decided in month `m`.
+    fn book_open_deals(&mut self, s: &Scenario, m: usize, left_at: &[Vec<i32>]) {
+        if s.open_deals.is_none() || self.open_won.is_empty() {
+            return;
+        }
+        let p = &s.pipeline;
+        let h = self.horizon;
+        let start = self.open_won.partition_point(|&(d, _, _)| d < m);
+        let end = self.open_won.partition_point(|&(d, _, _)| d <= m);
+        let mut leaver_rng = p.leaver_policy_active().then(|| {
+            stream(
+                self.seed,
+                self.trial,
+                month_entity(m as i64),
+                Purpose::OpenDealLeaver,
+            )
+        });
+        for k in start..end {
+            let (_, seat, value) = self.open_won[k];
+            let seat = seat as usize;
+            if let Some(r) = &mut leaver_rng {
+                // Opened before the start by the seat's starting rep: the leaver policy applies
+                // if that rep left before the decision.
+                let left = left_at[seat].iter().any(|&d| (d as usize) < m);
+                if left {
+                    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
+                    if orphaned || r.random::<f64>() >= p.leaver_win_rate_multiplier {
+                        continue;
+                    }
+                }
+            }
+            self.bookings[m] += value;
+            self.decided[0][m] += 1;
+            if self.attribute_won {
+                self.seat_bookings[seat * h + m] += value;
+            }
+        }
     }
 
     /// Books one deal created in month `t` and decided in month `d` into the ledgers.
@@ -597,6 +671,57 @@ impl Ledger {
             .iter()
             .sum()
     }
+}
+
+/// Draws the outcome and decision month (from the start; `None`: after the horizon) of an open
+/// deal of `[open_pipeline]` (see [`crate::scenario::open_deals`] for the rules).
+fn open_deal_fate(
+    s: &Scenario,
+    od: &crate::scenario::open_deals::OpenDeals,
+    deal: &crate::scenario::open_deals::OpenDeal,
+    rng: &mut StreamRng,
+) -> (Outcome, Option<usize>) {
+    use crate::scenario::open_deals::{OpenDecision, OpenOutcome};
+    let h = s.horizon();
+    let age = deal.age_months as usize;
+    let still_open = |o: usize| od.lags[o].open_at_start[age - 1].0;
+    let weights = match deal.outcome {
+        OpenOutcome::Stage { won, no_decision } => {
+            [won, (1.0 - won - no_decision).max(0.0), no_decision]
+        }
+        OpenOutcome::Org => {
+            let p = s.pipeline.outcomes;
+            let w = [0, 1, 2].map(|o| p[o] * still_open(o));
+            // Older than any cycle allows: the plain shares.
+            if w.iter().sum::<f64>() > 0.0 { w } else { p }
+        }
+    };
+    let u: f64 = rng.random::<f64>() * weights.iter().sum::<f64>();
+    let outcome = if u < weights[0] {
+        Outcome::Won
+    } else if u < weights[0] + weights[1] {
+        Outcome::Lost
+    } else {
+        Outcome::NoDecision
+    };
+    let decided = match &deal.decision {
+        OpenDecision::Stage(d) => {
+            let x = d.sample(rng);
+            // Decided in the month its time runs out: ceil(x) - 1, the first month if x <= 1.
+            Some((x.ceil() as i64 - 1).max(0) as usize)
+        }
+        OpenDecision::Expected(month) => {
+            let slip = od.slip_months.as_ref().map_or(0.0, |d| d.sample(rng));
+            Some((month + (slip + 0.5).floor() as i64).max(0) as usize)
+        }
+        OpenDecision::ByAge => {
+            // The lag given lag >= age: index i of the conditional table is decided in month i.
+            let table = &od.lags[outcome as usize].open_at_start[age - 1].1;
+            let i = table.sample(rng.next_u64());
+            Some(if table.len() == 1 { 0 } else { i })
+        }
+    };
+    (outcome, decided.filter(|&d| d < h))
 }
 
 /// A deal's value in whole dollars: its size times the month's price multiplier, to the

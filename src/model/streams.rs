@@ -51,6 +51,10 @@ pub enum Purpose {
     /// The fate of a leaver's open deals, by the month of the departure (full detail) or of
     /// the decision (bookings detail).
     Leaver = 29,
+    /// The fate of an open deal of `[open_pipeline]` (entity: its place in the file).
+    OpenDeal = 30,
+    /// The leaver policy for `[open_pipeline]` deals booked in a month (bookings detail).
+    OpenDealLeaver = 31,
 }
 
 /// The entity id of organisation-wide streams.

@@ -212,6 +212,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     production.start_trial(seats);
     ledger.start_trial(seed, trial);
     starting_pipeline(s, seats, ledger, scratch_table);
+    ledger.open_deals(s);
     super::market::demand_path(s, seed, trial, demand);
     let mut customers = CustomerBase::new(&s.customers);
     let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);

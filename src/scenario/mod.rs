@@ -10,6 +10,7 @@ pub mod dist;
 pub mod events;
 pub mod flat;
 pub mod lags;
+pub mod open_deals;
 pub mod raw;
 pub mod resolve;
 pub mod template;
@@ -321,6 +322,9 @@ pub struct Scenario {
     pub timeline: events::Timeline,
     /// Monthly attrition hazard (before washout and leadership effects), by month.
     pub monthly_hazard: Vec<f64>,
+    /// The deals open at the start, from `[open_pipeline]` (they replace the synthetic
+    /// starting pipeline).
+    pub open_deals: Option<open_deals::OpenDeals>,
 }
 
 impl Scenario {
@@ -356,7 +360,13 @@ impl Scenario {
             .key("extends")
             .help("load the scenario with Scenario::load (as the command line does)"));
         }
-        Validator { file, text: &text }.scenario(raw, default_name)
+        let origins = [(0, file.to_string())];
+        Validator {
+            file,
+            text: &text,
+            origins: &origins,
+        }
+        .scenario(raw, default_name)
     }
 
     /// Canonical TOML of the resolved scenario (what the SHA-256 covers).
@@ -411,9 +421,33 @@ fn skill_for_top_share(share: f64) -> Dist {
 struct Validator<'a> {
     file: &'a str,
     text: &'a Arc<str>,
+    /// Where each file of an `extends` chain starts in `text`: (offset, file as named), in
+    /// order; a file named in the scenario (a CSV) is relative to the file whose value names it.
+    origins: &'a [(usize, String)],
 }
 
 impl Validator<'_> {
+    /// The path of `relative`, named by the value at `span`, relative to the file that holds
+    /// it (the working directory for a `--set` value).
+    fn path_named_at(&self, span: &Range<usize>, relative: &str) -> std::path::PathBuf {
+        let path = Path::new(relative);
+        if path.is_absolute() {
+            return path.to_path_buf();
+        }
+        let file = self
+            .origins
+            .iter()
+            .rev()
+            .find(|(offset, _)| *offset <= span.start)
+            .map_or(self.file, |(_, f)| f.as_str());
+        if file == resolve::SET_LABEL {
+            return path.to_path_buf();
+        }
+        Path::new(file)
+            .parent()
+            .map_or_else(|| path.to_path_buf(), |dir| dir.join(path))
+    }
+
     fn err(&self, span: Range<usize>, msg: impl Into<String>) -> InputError {
         InputError::at(self.file, self.text, Some(span), msg)
     }
@@ -459,7 +493,7 @@ impl Validator<'_> {
 
         let tenure = self.tenure_curves(&raw)?;
         let staffing = self.staffing(&raw, &clock)?;
-        let pipeline = self.pipeline(&raw)?;
+        let mut pipeline = self.pipeline(&raw)?;
         let reps = RepDraws {
             skill: match &raw.reps.skill_top_20pct_share {
                 None => self.dist(&raw.reps.skill, Domain::NON_NEGATIVE, "reps.skill")?,
@@ -655,7 +689,12 @@ impl Validator<'_> {
         }
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
         let description = raw.description.clone().unwrap_or_default();
-        let canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
+        let open_deals = self.open_deals(&raw, &clock, &staffing, &mut pipeline)?;
+        let mut canonical = toml::to_string(&raw).expect("a parsed scenario serializes");
+        if let Some(o) = &open_deals {
+            // The export is part of what the scenario is: a changed file is another scenario.
+            canonical.push_str(&format!("\n# open_pipeline.csv sha256 {}\n", o.sha256));
+        }
         let sha256 = format!("{:x}", Sha256::digest(canonical.as_bytes()));
         Ok(Scenario {
             name,
@@ -683,6 +722,7 @@ impl Validator<'_> {
             plan_by_month,
             timeline,
             monthly_hazard,
+            open_deals,
         })
     }
 
@@ -910,9 +950,10 @@ impl Validator<'_> {
             None => cycle.clone(),
         };
         let cycle_months = [cycle, lost, nd];
-        let warm_up_months = match p.starting_pipeline {
-            raw::StartingPipeline::Empty => 0,
-            raw::StartingPipeline::SteadyState => lags::warm_up_months(&cycle_months),
+        let warm_up_months = match (&raw.open_pipeline, p.starting_pipeline) {
+            // Deals from a CRM export replace the synthetic starting pipeline.
+            (Some(_), _) | (None, Some(raw::StartingPipeline::Empty)) => 0,
+            (None, _) => lags::warm_up_months(&cycle_months),
         };
         let horizon = *raw.simulation.horizon_months.get_ref() as usize;
         let lags = [0, 1, 2].map(|o| lags::Lags::new(&cycle_months[o], horizon, warm_up_months));
@@ -1069,6 +1110,198 @@ impl Validator<'_> {
             });
         }
         Ok(events::build(h, base, changes))
+    }
+
+    /// `[open_pipeline]`: the deals of the CRM export, mapped onto the starting reps.
+    fn open_deals(
+        &self,
+        raw: &RawScenario,
+        clock: &Clock,
+        staffing: &Staffing,
+        pipeline: &mut PipelineParams,
+    ) -> Result<Option<open_deals::OpenDeals>, InputError> {
+        use crate::calibrate::{Outcome, ReadOptions, StageMeaning};
+        use open_deals::{MAX_AGE_MONTHS, OpenDeal, OpenDeals, OpenDecision, OpenOutcome};
+        let Some(spanned) = &raw.open_pipeline else {
+            return Ok(None);
+        };
+        let op = spanned.get_ref();
+        if raw.pipeline.starting_pipeline.is_some() {
+            return Err(self
+                .err(
+                    spanned.span(),
+                    "[open_pipeline] gives the deals open at the start, so pipeline.starting_pipeline has nothing to set",
+                )
+                .help("remove starting_pipeline from [pipeline], or remove [open_pipeline]"));
+        }
+        if staffing.starting_filled == 0 {
+            return Err(self
+                .err(
+                    spanned.span(),
+                    "the open deals need reps to hold them, but no seat is filled at the start",
+                )
+                .help("set org.filled_seats to the number of reps today"));
+        }
+        let path = self.path_named_at(&op.csv.span(), op.csv.get_ref());
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| {
+            self.err(
+                op.csv.span(),
+                format!("cannot read the open-pipeline file {shown}: {e}"),
+            )
+            .key("open_pipeline.csv")
+            .help("the path is relative to the scenario file that names it")
+        })?;
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let mut read = ReadOptions {
+            layout: op.columns.map(|c| match c {
+                raw::CrmLayout::Revsim => crate::calibrate::Layout::Revsim,
+                raw::CrmLayout::Salesforce => crate::calibrate::Layout::Salesforce,
+                raw::CrmLayout::Hubspot => crate::calibrate::Layout::Hubspot,
+            }),
+            date_order: match op.date_order {
+                Some(raw::CrmDateOrder::Dmy) => crate::calibrate::DateOrder::Dmy,
+                _ => crate::calibrate::DateOrder::Mdy,
+            },
+            skip_bad_rows: op.skip_bad_rows,
+            ..ReadOptions::default()
+        };
+        for name in op.stages.keys() {
+            read.outcomes
+                .set_stage(name, StageMeaning::Outcome(Outcome::Open));
+        }
+        let history = crate::calibrate::parse_history(&bytes[..], &shown, &read)?;
+        let stage_of = |name: &str| {
+            let key = crate::calibrate::outcomes::normalise(name);
+            op.stages
+                .iter()
+                .find(|(k, _)| crate::calibrate::outcomes::normalise(k) == key)
+                .map(|(_, v)| v)
+        };
+        let mut owners: Vec<String> = Vec::new();
+        let mut deals = Vec::new();
+        let mut closed = 0usize;
+        let (mut created_late, mut no_amount) = (0usize, 0usize);
+        for o in &history.opportunities {
+            if o.outcome != Outcome::Open {
+                closed += 1;
+                continue;
+            }
+            let age = clock.start.months_since(o.created.month());
+            let row_err = |msg: String, help: &str| {
+                InputError::file(&shown, msg)
+                    .key(format!("row {}", o.row))
+                    .help(help.to_string())
+            };
+            if age <= 0 && op.skip_bad_rows {
+                created_late += 1;
+                continue;
+            }
+            if age <= 0 {
+                return Err(row_err(
+                    format!(
+                        "row {}: the deal was created in {}, not before the start month {}",
+                        o.row,
+                        o.created.month(),
+                        clock.start
+                    ),
+                    "an export of the deals open at the start holds deals created before it: set simulation.start_month to the month after the export, or remove the row",
+                ));
+            }
+            let Some(amount) = o.amount_usd.filter(|a| a.is_finite() && *a >= 0.0) else {
+                if op.skip_bad_rows {
+                    no_amount += 1;
+                    continue;
+                }
+                return Err(row_err(
+                    format!("row {}: an open deal needs an amount", o.row),
+                    "fill in the deal's amount in the export",
+                ));
+            };
+            let owner = match owners.iter().position(|x| x == &o.owner) {
+                Some(i) => i,
+                None => {
+                    owners.push(o.owner.clone());
+                    owners.len() - 1
+                }
+            };
+            let stage = o.stage.as_deref().and_then(stage_of);
+            let outcome = match stage {
+                Some(st) => {
+                    let st = st.get_ref();
+                    let non_wins = 1.0 - st.won.0;
+                    let no_decision = st
+                        .no_decision
+                        .map_or(non_wins * (1.0 - pipeline.lost_share_of_non_wins), |p| p.0);
+                    OpenOutcome::Stage {
+                        won: st.won.0,
+                        no_decision,
+                    }
+                }
+                None => OpenOutcome::Org,
+            };
+            let decision = match stage.and_then(|st| st.get_ref().months_to_decision.as_ref()) {
+                Some(d) => OpenDecision::Stage(self.dist(
+                    d,
+                    Domain::NON_NEGATIVE,
+                    "open_pipeline.stages.months_to_decision",
+                )?),
+                None => match (op.expected_close, o.closed) {
+                    (raw::ExpectedClose::Use, Some(close)) => {
+                        OpenDecision::Expected(close.month().months_since(clock.start) as i64)
+                    }
+                    _ => OpenDecision::ByAge,
+                },
+            };
+            deals.push(OpenDeal {
+                row: o.row,
+                seat: owner as u32 % staffing.starting_filled,
+                age_months: (age as u32).min(MAX_AGE_MONTHS),
+                value_usd: (amount.min(1e15) + 0.5) as i64,
+                outcome,
+                decision,
+            });
+        }
+        for (name, st) in &op.stages {
+            let v = st.get_ref();
+            if v.won.0 + v.no_decision.map_or(0.0, |p| p.0) > 1.0 + 1e-9 {
+                return Err(self
+                    .err(
+                        st.span(),
+                        format!("stage {name:?}: won + no_decision is more than 1"),
+                    )
+                    .help(
+                        "the rest of a stage's deals are lost: keep won + no_decision at most 1",
+                    ));
+            }
+        }
+        let max_age = deals.iter().map(|d| d.age_months).max().unwrap_or(0) as usize;
+        let lags =
+            [0, 1, 2].map(|o| lags::Lags::new(&pipeline.cycle_months[o], clock.horizon, max_age));
+        let slip_months = match &op.slip_months {
+            Some(d) => Some(self.dist(d, Domain::NON_NEGATIVE, "open_pipeline.slip_months")?),
+            None => None,
+        };
+        pipeline.warm_up_months = 0;
+        Ok(Some(OpenDeals {
+            file: shown,
+            sha256,
+            deals,
+            owners,
+            left_out: [
+                ("closed (won, lost or no decision)", closed),
+                ("bad", history.bad_rows.len()),
+                ("created in or after the start month", created_late),
+                ("without an amount", no_amount),
+                ("of an ignored stage", history.ignored_rows),
+            ]
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+            .map(|(why, n)| (why.to_string(), n))
+            .collect(),
+            lags,
+            slip_months,
+        }))
     }
 
     fn coverage(

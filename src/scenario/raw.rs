@@ -132,6 +132,97 @@ pub struct RawScenario {
     /// The company plan (for the probability of hitting it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// The deals open at the start, from a CRM export, in place of the synthetic starting
+    /// pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<OpenPipeline>")]
+    pub open_pipeline: Option<Spanned<OpenPipeline>>,
+}
+
+/// `[open_pipeline]`: the deals open at the start month, read from a CSV export of open
+/// opportunities (owner, amount, stage, created date, expected close date; the column layouts
+/// `revsim calibrate` reads). Each is simulated forward: won with its stage's chance (or the
+/// org's, given how long it has been open), decided in its expected close month (or when its
+/// stage or its cycle time says).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenPipeline {
+    /// The CSV file, relative to the scenario file that names it.
+    #[schemars(with = "String")]
+    pub csv: Spanned<String>,
+    /// Column layout: "revsim", "salesforce" or "hubspot" (default: detected from the header row).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<CrmLayout>,
+    /// Order of day and month in dates such as 3/4/2026: "mdy" (default, US) or "dmy".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_order: Option<CrmDateOrder>,
+    /// Leave out rows that cannot be used (a bad date, no amount, created after the start) and
+    /// count them, instead of stopping at the first (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_bad_rows: bool,
+    /// "use" (default): a deal is decided in the month of its expected close date, plus
+    /// `slip_months`; "ignore": when its cycle time says, given how long it has been open.
+    #[serde(default)]
+    pub expected_close: ExpectedClose,
+    /// Months by which expected close dates slip (rounded; default 0). CRM close dates are
+    /// often optimistic: reps say 4 months where the data show 6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub slip_months: Option<Spanned<DistSpec>>,
+    /// Per stage name (as in the export, any case): the chance that a deal at that stage is
+    /// won, and optionally of no decision and the months left to its decision.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, Stage>")]
+    pub stages: std::collections::BTreeMap<String, Spanned<Stage>>,
+}
+
+/// What is known of open deals at one stage.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Chance that a deal at this stage is won.
+    pub won: Probability,
+    /// Chance that it ends in no decision (default: the org's share of non-wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_decision: Option<Probability>,
+    /// Months from the start to its decision (default: its expected close date, or its cycle
+    /// time given its age).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DistSpec>")]
+    pub months_to_decision: Option<Spanned<DistSpec>>,
+}
+
+/// A CRM export's column layout (as `revsim calibrate --columns`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CrmLayout {
+    /// revsim's own: id, owner, created_date, close_date, amount_usd, stage.
+    Revsim,
+    /// A Salesforce opportunity report.
+    Salesforce,
+    /// A HubSpot deals export.
+    Hubspot,
+}
+
+/// Day-month order of slash dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CrmDateOrder {
+    /// Month first (US).
+    Mdy,
+    /// Day first.
+    Dmy,
+}
+
+/// How open deals' expected close dates are used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedClose {
+    /// Decided in the expected close month, plus the slip.
+    #[default]
+    Use,
+    /// Decided when the cycle time says, given the deal's age.
+    Ignore,
 }
 
 /// `[simulation]`: the clock, the trial count and the seed.
@@ -430,9 +521,10 @@ pub struct Pipeline {
     #[schemars(with = "Option<DistSpec>")]
     pub cycle_months_no_decision: Option<Spanned<DistSpec>>,
     /// The pipeline at the start: "steady_state" (default: the deals the starting reps opened
-    /// before the start month and that are still open) or "empty".
-    #[serde(default)]
-    pub starting_pipeline: StartingPipeline,
+    /// before the start month and that are still open) or "empty". With `[open_pipeline]`, the
+    /// deals of a CRM export take its place, and this key is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_pipeline: Option<StartingPipeline>,
     /// What happens to a leaving rep's open deals.
     #[serde(default)]
     pub leaver_deals: LeaverDeals,

@@ -281,9 +281,14 @@ pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, Inpu
         merged,
     )))
     .map_err(|e| remap(InputError::from_toml(&label, &combined, &e)))?;
+    let origins: Vec<(usize, String)> = sources
+        .iter()
+        .map(|s| (s.offset, s.label.clone()))
+        .collect();
     let mut scenario = Validator {
         file: &label,
         text: &combined,
+        origins: &origins,
     }
     .scenario(raw, &stem)
     .map_err(remap)?;
