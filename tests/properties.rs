@@ -118,6 +118,8 @@ fn hundredths() -> impl Strategy<Value = u32> {
 }
 
 /// The random choices behind one scenario; [`render`] turns them into TOML that must load.
+/// Tuples keep the strategy a plain composition of proptest's own.
+#[allow(clippy::type_complexity)]
 #[derive(Debug, Clone)]
 struct Spec {
     clock: (u32, u32, u32, u64),
@@ -614,8 +616,9 @@ fn defined_outputs(s: &Scenario, r: &Results) -> Result<(), String> {
             prev_headcount = v(Metric::Headcount);
         }
         let tot = &r.totals[t];
-        if !(tot.bookings_usd.is_finite() && tot.bookings_usd >= 0.0)
-            || !tot.ending_arr_usd.is_finite()
+        if !(tot.bookings_usd.is_finite()
+            && tot.bookings_usd >= 0.0
+            && tot.ending_arr_usd.is_finite())
         {
             return Err(format!("trial {t}: totals {tot:?}"));
         }
@@ -804,4 +807,25 @@ fn the_generator_covers_the_format() {
             panic!("generated an invalid scenario:\n{e}\n--- scenario ---\n{t}");
         }
     }
+}
+
+/// Found by `random_valid_scenarios_keep_every_invariant`: a normal with sd 0 is a fixed
+/// value, but it was refused as able to produce negative values.
+#[test]
+fn regression_normal_with_zero_sd_is_a_fixed_value() {
+    let text = render_min("[market]\ndemand_factor = { normal = { mean = 0.1167, sd = 0.0 } }\n");
+    let s = Scenario::from_toml(&text, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.market.demand_factor.sampler.fixed(), Some(0.1167));
+    // A normal that can go negative is still clamped, and one whose mean is negative refused.
+    let clamped = render_min("[market]\ndemand_factor = { normal = { mean = 1, sd = 0.5 } }\n");
+    assert!(Scenario::from_toml(&clamped, "t.toml", "t").is_ok());
+    let negative = render_min("[market]\ndemand_factor = { normal = { mean = -1, sd = 0 } }\n");
+    assert!(Scenario::from_toml(&negative, "t.toml", "t").is_err());
+}
+
+/// A minimal valid scenario with `extra` appended.
+fn render_min(extra: &str) -> String {
+    format!(
+        "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 6\n[org]\nseats = 2\n[pipeline]\nopportunities_per_rep_month = 1\ndeal_size_usd = 100\ncycle_months = 1\n[pipeline.outcomes]\nwon = 0.5\nlost = 0.5\nno_decision = 0\n{extra}"
+    )
 }

@@ -456,12 +456,13 @@ impl DistSpec {
                 if sd < 0.0 {
                     return Err(format!("`sd` must be 0 or more, got {sd}"));
                 }
-                let s = if sd == 0.0 {
-                    Sampler::Fixed(mean)
+                if sd == 0.0 {
+                    // A point mass: its range is its value, so a domain check applies to it.
+                    (Sampler::Fixed(mean), m(mean, mean, mean))
                 } else {
-                    Sampler::Normal(Normal::new(mean, sd).map_err(|e| e.to_string())?)
-                };
-                (s, m(mean, -inf, inf))
+                    let d = Normal::new(mean, sd).map_err(|e| e.to_string())?;
+                    (Sampler::Normal(d), m(mean, -inf, inf))
+                }
             }
             Family::Lognormal(p) => {
                 let (mu, sigma) = lognormal_params(p)?;
@@ -883,6 +884,12 @@ pub fn fmt_num(v: f64) -> String {
     }
     if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.abs() >= 1e15 || (v != 0.0 && v.abs() < 1e-4) {
+        // Scientific beyond what a planner reads as digits: 1e15, 6.368e14, 5e-324.
+        let s = format!("{v:.3e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
