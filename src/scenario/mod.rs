@@ -30,6 +30,12 @@ use raw::{Interpolation, RampCurve, RawScenario};
 pub const MAX_SEATS: u32 = 100_000;
 /// Longest horizon, in months (50 years).
 pub const MAX_HORIZON_MONTHS: u32 = 600;
+/// Largest deal the engine represents, USD (it holds whole dollars and caps each deal here); a
+/// deal-size distribution, times any price change, that would reach it is refused rather than
+/// silently capped.
+pub const MAX_DEAL_USD: f64 = 1e15;
+/// A deal-size distribution whose chance of exceeding [`MAX_DEAL_USD`] is above this is refused.
+const MAX_DEAL_TAIL: f64 = 1e-9;
 
 /// The simulation clock.
 #[derive(Debug, Clone)]
@@ -926,11 +932,27 @@ impl Validator<'_> {
             } else {
                 0.0
             },
-            deal_size_usd: self.dist(
-                &p.deal_size_usd,
-                Domain::NON_NEGATIVE,
-                "pipeline.deal_size_usd",
-            )?,
+            deal_size_usd: {
+                let d = self.dist(
+                    &p.deal_size_usd,
+                    Domain::NON_NEGATIVE,
+                    "pipeline.deal_size_usd",
+                )?;
+                if 1.0 - d.cdf(MAX_DEAL_USD) > MAX_DEAL_TAIL {
+                    return Err(self
+                        .err(
+                            p.deal_size_usd.span(),
+                            format!(
+                                "deal sizes can exceed {} (mean {}), the largest deal revsim represents",
+                                fmt_num(MAX_DEAL_USD),
+                                fmt_num(d.mean())
+                            ),
+                        )
+                        .key("pipeline.deal_size_usd")
+                        .help("deal sizes are in US dollars: check for extra zeros, or a p90 or sd far above the median"));
+                }
+                d
+            },
             cycle_months,
             lags,
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
@@ -1032,6 +1054,21 @@ impl Validator<'_> {
                         .coverage
                         .as_ref()
                         .is_some_and(|c| c.get_ref().policy == raw::CoveragePolicy::Global);
+                    if matches!(p, Param::DealSizeMultiplier)
+                        && 1.0 - pipeline.deal_size_usd.cdf(MAX_DEAL_USD / value.max(1e-300))
+                            > MAX_DEAL_TAIL
+                    {
+                        return Err(self
+                            .err(
+                                table.span(),
+                                format!(
+                                    "`{path}` = {} makes deals larger than {}, the largest deal revsim represents",
+                                    fmt_num(*value),
+                                    fmt_num(MAX_DEAL_USD)
+                                ),
+                            )
+                            .help("a price change is a multiplier on deal sizes: 1.1 for +10%"));
+                    }
                     if matches!(p, Param::CoverageTarget) && !global_coverage {
                         return Err(self
                             .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
