@@ -10,6 +10,7 @@ pub mod dist;
 pub mod events;
 pub mod flat;
 pub mod lags;
+pub mod plausibility;
 pub mod raw;
 pub mod resolve;
 pub mod template;
