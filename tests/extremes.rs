@@ -274,7 +274,7 @@ won = 1
 lost = 0
 no_decision = 0
 [customers]
-monthly_expansion_rate = 0.5
+monthly_expansion_rate = 0.05
 "#;
     let s = scenario(text);
     let r = run(&s, 5);
@@ -365,4 +365,39 @@ fn an_empty_plan_is_a_clear_error_and_an_empty_headcount_plan_keeps_the_seats() 
         "[hiring]\nheadcount_plan = []",
     ));
     assert!(s.staffing.seats_by_month.iter().all(|&n| n == 5));
+}
+
+#[test]
+fn typos_that_would_never_finish_or_overflow_are_refused() {
+    // Correct: a clear error at load, never a run that does not end or reports infinity.
+    let base = org(12, 5, ("0.25", "0.35", "0.40"), "");
+    for (name, from, to) in [
+        (
+            "opportunities_beyond_a_trial",
+            "opportunities_per_rep_month = 3",
+            "opportunities_per_rep_month = 4e9",
+        ),
+        (
+            "skill_with_a_vast_spread",
+            "[pipeline]",
+            "[reps]\nskill = { normal = { mean = 1, sd = 1e300 } }\n[pipeline]",
+        ),
+        (
+            "expansion_beyond_five_percent_a_month",
+            "monthly_logo_churn_rate = 0.01",
+            "monthly_logo_churn_rate = 0.01\nmonthly_expansion_rate = 1e308",
+        ),
+        (
+            "quota_beyond_the_largest_amount",
+            "annual_quota_usd = 400_000",
+            "annual_quota_usd = 1e308",
+        ),
+    ] {
+        let text = base.replacen(from, to, 1);
+        assert_ne!(text, base, "{name}");
+        let e = Scenario::from_toml(&text, "my-org.toml", "my-org")
+            .unwrap_err()
+            .to_string();
+        insta::assert_snapshot!(name, e);
+    }
 }

@@ -447,3 +447,31 @@ fn regression_error_at_a_multibyte_character() {
         );
     }
 }
+
+/// Exhaustive where the random mutations only sample: every `key = value` line of the baseline
+/// and of the starter, with its value replaced by each wrong or extreme value, loads or fails
+/// cleanly, and what loads runs a trial (so a value that would make the run endless shows as a
+/// test that does not finish).
+#[test]
+fn every_value_replaced_by_every_extreme() {
+    let baseline = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let mut loaded = 0;
+    for text in [baseline.as_str(), STARTER] {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with('#') || !line.contains('=') {
+                continue;
+            }
+            for v in VALUES {
+                let mutant = apply(text, &Mutation::ReplaceValue(i, v));
+                if let Err(e) = from_text(&mutant) {
+                    panic!("line {} = {v}: {e}\n{mutant}", i + 1);
+                }
+                loaded += usize::from(Scenario::from_toml(&mutant, "fuzz.toml", "fuzz").is_ok());
+            }
+        }
+    }
+    assert!(loaded > 0, "some extremes are valid and must run");
+}

@@ -37,6 +37,10 @@ pub const MAX_HORIZON_MONTHS: u32 = 600;
 pub const MAX_DEAL_USD: f64 = 1e15;
 /// A deal-size distribution whose chance of exceeding [`MAX_DEAL_USD`] is above this is refused.
 const MAX_DEAL_TAIL: f64 = 1e-9;
+/// Most opportunities a scenario may create in one trial, by a generous estimate (every seat
+/// filled, the largest multipliers at once): a run's time grows with them, and a typo such as
+/// `opportunities_per_rep_month = 4e9` would otherwise never finish.
+pub const MAX_OPPORTUNITIES_PER_TRIAL: f64 = 1e9;
 
 /// The simulation clock.
 #[derive(Debug, Clone)]
@@ -415,6 +419,41 @@ fn skill_for_top_share(share: f64) -> Dist {
     spec.build(Domain::NON_NEGATIVE).expect("a valid lognormal")
 }
 
+/// A generous estimate of the opportunities one trial creates: every seat filled in every
+/// month (and every starting rep through the warm-up), at the month's rates, times a high
+/// skill and demand factor (the larger of the mean and the one-in-a-million value), the mean
+/// monthly shock, the largest seasonal multiplier and the largest of each effort multiplier
+/// (`multipliers`). NaN or infinite when a factor is.
+fn opportunity_bound(
+    staffing: &Staffing,
+    pipeline: &PipelineParams,
+    reps: &RepDraws,
+    market: &MarketParams,
+    timeline: &events::Timeline,
+    multipliers: [f64; 3],
+) -> f64 {
+    use events::Param;
+    let series = |p: Param| &timeline.series[p as usize];
+    // Means alone would pass a distribution that is tame on average but draws huge values
+    // (a normal with a vast sd): take the larger of the mean and the one-in-a-million value.
+    let high = |d: &Dist| d.mean().max(d.quantile(1.0 - 1e-6)).max(0.0);
+    let demand = high(&market.demand_factor)
+        * (market.shock_sd * market.shock_sd / 2.0).exp()
+        * market.seasonality.iter().copied().fold(1.0, f64::max);
+    let effort = multipliers.iter().fold(1.0, |a, m| a * m.max(1.0));
+    let skill = high(&reps.skill);
+    let seats = staffing.max_seats as f64;
+    let mut total = 0.0;
+    for t in 0..series(Param::Opportunities).len() {
+        let own = series(Param::Opportunities)[t] * series(Param::BottomProductivity)[t].max(1.0);
+        total += (seats * own * skill * effort + series(Param::Inbound)[t]) * demand;
+    }
+    let warm_up = pipeline.warm_up_months as f64
+        * (staffing.starting_filled as f64 * pipeline.opportunities_per_rep_month * skill
+            + pipeline.inbound_opportunities_per_month);
+    total + warm_up
+}
+
 struct Validator<'a> {
     file: &'a str,
     text: &'a Arc<str>,
@@ -641,6 +680,32 @@ impl Validator<'_> {
             .chain([staffing.starting_seats])
             .max()
             .unwrap_or(0);
+        let expected = opportunity_bound(
+            &staffing,
+            &pipeline,
+            &reps,
+            &market,
+            &timeline,
+            [
+                coverage.map_or(1.0, |c| c.max_effort),
+                managers.as_ref().map_or(1.0, |m| m.unmanaged_productivity),
+                leadership.as_ref().map_or(1.0, |l| {
+                    l.phases.iter().map(|p| p.effort).fold(1.0, f64::max)
+                }),
+            ],
+        );
+        if expected.is_nan() || expected > MAX_OPPORTUNITIES_PER_TRIAL {
+            return Err(InputError::file(
+                self.file,
+                format!(
+                    "this scenario creates up to about {} opportunities in one trial, more than the {} revsim simulates",
+                    fmt_num(expected.round()),
+                    fmt_num(MAX_OPPORTUNITIES_PER_TRIAL)
+                ),
+            )
+            .key("pipeline")
+            .help("check org.seats, pipeline.opportunities_per_rep_month, pipeline.inbound_opportunities_per_month, reps.skill and the effort multipliers for a typo: the estimate is seats x opportunities per rep-month x a high skill x the largest multipliers, plus inbound, over every month"));
+        }
         let monthly_hazard = timeline.series[events::Param::AnnualAttrition as usize]
             .iter()
             .map(|a| monthly_hazard(*a))

@@ -114,7 +114,7 @@ pub const MAX_ANNUAL_ATTRITION: f64 = 0.8;
 pub const MAX_WIN_RATE: f64 = 0.7;
 /// Highest no-decision share before a warning.
 pub const MAX_NO_DECISION: f64 = 0.6;
-/// Global coverage targets outside this range warn (2.5-5x, widened by a quarter below and a
+/// Global coverage targets outside this range warn (2.5-5x, widened by a fifth below and a
 /// half above).
 pub const COVERAGE_RANGE: (f64, f64) = (2.0, 7.5);
 /// Median VP tenures outside this range warn, in months (half of 19, twice 26).
