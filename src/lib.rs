@@ -18,6 +18,7 @@ pub mod charts;
 pub mod cli;
 pub mod compare;
 pub mod engine;
+pub mod interrupt;
 pub mod model;
 pub mod report;
 pub mod scenario;

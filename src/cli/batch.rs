@@ -268,6 +268,7 @@ fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, Inp
 pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let base = Scenario::load_with(&a.file, &a.opts.set)?;
+    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
     let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
     let seed = a.opts.seed.unwrap_or(base.seed);
     let (params, variants) = match &a.variants {

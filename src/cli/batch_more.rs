@@ -170,6 +170,7 @@ struct Swing {
 pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let base = Scenario::load_with(&a.file, &a.opts.set)?;
+    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
     let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
     let seed = a.opts.seed.unwrap_or(base.seed);
     let change = percent(&a.change, "--change")?;
@@ -626,6 +627,7 @@ fn boundary(
 pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let base = Scenario::load_with(&a.file, &a.opts.set)?;
+    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
     let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
     let seed = a.opts.seed.unwrap_or(base.seed);
     let target = parse_target(&a.target)?;

@@ -67,6 +67,9 @@ pub enum Command {
         /// Override a setting: `--set key=value` (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Treat plausibility warnings (values outside published benchmarks) as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write a commented starter scenario.
     #[command(after_help = "Example:\n  revsim init my-org.toml && revsim run my-org.toml")]
@@ -113,6 +116,10 @@ pub struct SimOptions {
     /// it inherits, e.g. `--set pipeline.outcomes.won=0.3`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Treat plausibility warnings (values outside published benchmarks, e.g. annual attrition
+    /// over 80%) as errors (exit 2).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Arguments of `revsim run`.
@@ -177,6 +184,16 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             std::process::exit(code);
         }
     };
+    crate::interrupt::install();
+    crate::interrupt::set_hint(match &cli.command {
+        Command::Sweep(_) | Command::Sensitivity(_) | Command::Solve(_) => {
+            "Each finished variant is kept: rerun the same command to resume where it stopped"
+        }
+        Command::Run(_) | Command::Compare(_) | Command::Merge(_) => {
+            "The command did not finish (run.json, written last, was not): rerun it, with --force if its folder now holds files"
+        }
+        _ => "The command did not finish: rerun it",
+    });
     match cli.command {
         Command::Run(a) => run(&a),
         Command::Compare(a) => compare(&a),
@@ -184,7 +201,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Sensitivity(a) => batch::sensitivity(&a),
         Command::Solve(a) => batch::solve(&a),
         Command::Merge(a) => batch::merge(&a),
-        Command::Check { files, set } => check(&files, &set),
+        Command::Check { files, set, strict } => check(&files, &set, strict),
         Command::Init { file, force } => init(&file, force),
         Command::Calibrate(a) => calibrate::calibrate(&a),
         Command::Schema => {
@@ -197,6 +214,36 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints `s`'s plausibility warnings on stderr (unless `quiet`), or, with `strict`, returns
+/// the first as an error. `sets` are the `--set` overrides it was loaded with.
+pub(crate) fn plausibility(
+    s: &Scenario,
+    sets: &[String],
+    strict: bool,
+    quiet: bool,
+) -> Result<(), InputError> {
+    use crate::scenario::plausibility;
+    let warnings = plausibility::check(s);
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let layers = plausibility::layers(s, &[sets.to_vec()]);
+    if strict {
+        // All but the last are printed here; the caller prints the one returned.
+        for w in &warnings[..warnings.len() - 1] {
+            eprintln!("{}", plausibility::render(w, &layers, &s.source, true));
+        }
+        let last = warnings.last().expect("not empty");
+        return Err(plausibility::to_error(last, &layers, &s.source));
+    }
+    if !quiet {
+        for w in &warnings {
+            eprintln!("{}", plausibility::render(w, &layers, &s.source, false));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
@@ -228,6 +275,7 @@ pub(crate) fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar 
 
 fn run(a: &RunArgs) -> anyhow::Result<()> {
     let s = Scenario::load_with(&a.file, &a.opts.set)?;
+    plausibility(&s, &a.opts.set, a.opts.strict, a.opts.quiet)?;
     let trials = trial_count(a.opts.trials.unwrap_or(s.trials))?;
     let seed = a.opts.seed.unwrap_or(s.seed);
     let precision = a
@@ -405,6 +453,9 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
         .iter()
         .map(|f| Scenario::load_with(f, &a.opts.set))
         .collect::<Result<Vec<_>, _>>()?;
+    for s in &scenarios {
+        plausibility(s, &a.opts.set, a.opts.strict, a.opts.quiet)?;
+    }
     let reference = &scenarios[0];
     for s in &scenarios[1..] {
         if s.clock.start != reference.clock.start || s.horizon() != reference.horizon() {
@@ -430,7 +481,7 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     );
     let out = a.opts.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = scenarios.iter().map(|s| safe_dir_name(&s.name)).collect();
-        Path::new("out").join(format!("compare-{}", names.join("-vs-")))
+        Path::new("out").join(safe_dir_name(&format!("compare-{}", names.join("-vs-"))))
     });
     let dir = OutputDir::prepare(&out, a.opts.force)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -517,10 +568,12 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(files: &[PathBuf], set: &[String]) -> anyhow::Result<()> {
+fn check(files: &[PathBuf], set: &[String], strict: bool) -> anyhow::Result<()> {
     let mut failed = None;
     for f in files {
-        match Scenario::load_with(f, set) {
+        let loaded = Scenario::load_with(f, set)
+            .and_then(|s| plausibility(&s, set, strict, false).map(|()| s));
+        match loaded {
             Ok(s) => writeln!(
                 std::io::stdout().lock(),
                 "ok: {} ({}: {} seats, {} months from {}, {} trials{})",

@@ -157,7 +157,8 @@ impl Vp {
             if tenure >= grace && (tenure - grace) % r.every_months as i64 == 0 {
                 let lo = (t + 1 - r.trailing_months as i64).max(0) as usize;
                 let hi = t as usize + 1;
-                let booked: i64 = bookings[lo..hi].iter().sum();
+                // i128: a long window of the largest deals passes i64's range.
+                let booked: i128 = bookings[lo..hi].iter().map(|&b| i128::from(b)).sum();
                 let target: f64 = plan[lo..hi].iter().sum();
                 if (booked as f64) < r.min_share_of_plan * target {
                     leaves = self.rng.random::<f64>() < r.replacement_probability;

@@ -563,9 +563,10 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     }
 
     // Ledger metrics: final once every departure has been applied.
-    let mut cumulative = 0i64;
+    // i128: 50 years of the largest deals pass i64's $9.2e18.
+    let mut cumulative = 0i128;
     for t in 0..h {
-        cumulative += ledger.bookings[t];
+        cumulative += i128::from(ledger.bookings[t]);
         put(Metric::NewBookingsUsd, t, ledger.bookings[t] as f64);
         put(Metric::CumulativeBookingsUsd, t, cumulative as f64);
         put(Metric::DealsWon, t, ledger.decided[0][t] as f64);

@@ -69,7 +69,36 @@ pub struct Manifest {
 /// The data files a run writes, in order; charts and `report.html` follow them.
 pub const RUN_FILES: [&str; 4] = ["summary.json", "monthly.csv", "trials.csv", "run.json"];
 
-/// Writes every file of a run into `dir`.
+/// Removes a previous run's `run.json` before any of its files is replaced, so that a
+/// directory holds a manifest only while it holds a complete run: `run.json` is written last.
+fn remove_stale_manifest(dir: &OutputDir) -> Result<(), InputError> {
+    let path = dir.path().join("run.json");
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(InputError::file(
+            path.display().to_string(),
+            format!("cannot remove the previous run's manifest: {e}"),
+        )
+        .help("check your permissions on the output directory, or choose another --out")),
+    }
+}
+
+/// Adds to a failed write what the directory now holds: the files this run completed (each
+/// whole: every file is written to a temporary file and renamed), and no manifest.
+fn incomplete(e: InputError, kept: &[&str]) -> InputError {
+    let kept = if kept.is_empty() {
+        "no file of this run was written".to_string()
+    } else {
+        format!("kept, complete: {}", kept.join(", "))
+    };
+    e.help(format!(
+        "{kept}; run.json was not written, so the directory does not hold a finished run (rerun with --force once the problem is fixed)"
+    ))
+}
+
+/// Writes every file of a run into `dir`, `run.json` last. On failure the files already
+/// written are complete, no temporary file is left, and the error says which files were kept.
 pub fn write_run(
     dir: &OutputDir,
     s: &Scenario,
@@ -79,16 +108,25 @@ pub fn write_run(
     monthly: &[Vec<Distribution>],
     manifest: &Manifest,
 ) -> Result<Vec<String>, InputError> {
-    dir.write("summary.json", |w| json(w, summary))?;
-    dir.write("monthly.csv", |w| write_monthly(w, s, monthly))?;
-    dir.write("trials.csv", |w| write_trials(w, s, r, calm))?;
+    remove_stale_manifest(dir)?;
+    let mut kept: Vec<&str> = Vec::new();
+    dir.write("summary.json", |w| json(w, summary))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("summary.json");
+    dir.write("monthly.csv", |w| write_monthly(w, s, monthly))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("monthly.csv");
+    dir.write("trials.csv", |w| write_trials(w, s, r, calm))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("trials.csv");
     let charts = crate::charts::run::charts(&crate::charts::run::RunData {
         scenario: s,
         results: r,
         summary,
         monthly,
     });
-    let drawn = write_charts(dir, charts)?;
+    let drawn = write_charts(dir, charts).map_err(|e| incomplete(e, &kept))?;
+    kept.push("charts/");
     let mut files: Vec<String> = RUN_FILES.iter().map(|f| f.to_string()).collect();
     files.push("report.html".into());
     for (c, _) in &drawn {
@@ -100,8 +138,11 @@ pub fn write_run(
         ..manifest.clone()
     };
     let html = html::run_report(s, summary, &drawn, &manifest);
-    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
-    dir.write("run.json", |w| json(w, &manifest))?;
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("report.html");
+    dir.write("run.json", |w| json(w, &manifest))
+        .map_err(|e| incomplete(e, &kept))?;
     Ok(files)
 }
 
@@ -178,6 +219,7 @@ pub fn write_compare(
         differences: diffs,
         input_differences: inputs,
     };
+    remove_stale_manifest(dir)?;
     dir.write("comparison.json", |w| json(w, &doc))?;
     dir.write("differences.csv", |w| write_differences(w, diffs))?;
     dir.write("input-differences.csv", |w| {

@@ -86,20 +86,38 @@ impl OutputDir {
         let target = self.path.join(name);
         let tmp = self.path.join(format!(".{name}.tmp-{}", temp_tag()));
         let shown = target.display().to_string();
+        // An interruption waits for this write to finish (see `crate::interrupt`).
+        let _writing = crate::interrupt::writing();
         let result = (|| -> std::io::Result<()> {
             let file = fs::File::create(&tmp)?;
             let mut w = std::io::BufWriter::new(file);
             fill(&mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
+            test_write_delay();
             fs::rename(&tmp, &target)
         })();
         result.map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            InputError::file(&shown, format!("cannot write the output file: {e}"))
-                .help("check free space and permissions, or choose another --out")
+            InputError::file(
+                &shown,
+                format!("cannot write the output file: {e}; the file was not replaced and no temporary file is left"),
+            )
+            .help("check free space and permissions, or choose another --out")
         })?;
+        crate::interrupt::written(&target);
         Ok(target)
+    }
+}
+
+/// A test hook: `REVSIM_TEST_WRITE_DELAY_MS` slows every write (between its temporary file and
+/// the rename), so that tests can interrupt a command while it writes.
+fn test_write_delay() {
+    if let Some(ms) = std::env::var("REVSIM_TEST_WRITE_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
@@ -128,8 +146,18 @@ fn temp_tag() -> String {
     )
 }
 
-/// A folder name made from a scenario name: letters, digits, `-`, `_` and `.` kept, anything
-/// else replaced by `-`, never empty and never `.` or `..`, so it cannot leave the parent folder.
+/// Longest folder name [`safe_dir_name`] makes, in bytes (well under the 255 of common file
+/// systems, so that a prefix such as `compare-` or `sweep-` still fits).
+pub const MAX_DIR_NAME: usize = 64;
+
+/// A folder name made from a name taken from a scenario file (a scenario's or variant's name),
+/// which must stay inside the chosen output directory on every platform: ASCII letters, digits,
+/// `-`, `_` and `.` are kept and anything else (`/`, `\`, `:`, NUL, spaces, non-ASCII) becomes
+/// `-`; leading and trailing dots are dropped, so the name is never `.`, `..` or empty (it is
+/// then `scenario`); a name that Windows reserves for a device (`CON`, `NUL`, `COM1`, ...,
+/// with or without an extension) gets a `_` after its stem (`CON_`, `nul_.txt`); and a name longer than
+/// [`MAX_DIR_NAME`] bytes is cut, with a hash of the whole name appended so that two long
+/// names stay apart.
 pub fn safe_dir_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -142,11 +170,30 @@ pub fn safe_dir_name(name: &str) -> String {
         })
         .collect();
     let trimmed = cleaned.trim_matches('.');
-    if trimmed.is_empty() {
-        "scenario".into()
+    let mut out = if trimmed.is_empty() {
+        "scenario".to_string()
     } else {
         trimmed.to_string()
+    };
+    if out.len() > MAX_DIR_NAME {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(name.as_bytes());
+        let tag: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+        out.truncate(MAX_DIR_NAME - tag.len() - 1);
+        let kept = out.trim_end_matches('.').len();
+        out.truncate(kept);
+        out = format!("{out}-{tag}");
     }
+    let stem_len = out.find('.').unwrap_or(out.len());
+    let stem = out[..stem_len].to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        out.insert(stem_len, '_');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -159,5 +206,58 @@ mod tests {
         assert_eq!(safe_dir_name(".."), "scenario");
         assert_eq!(safe_dir_name("VP churn / 2027"), "VP-churn---2027");
         assert_eq!(safe_dir_name("baseline"), "baseline");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let tmp = std::env::temp_dir().join(format!("revsim-write-{}", temp_tag()));
+        let dir = OutputDir::prepare(&tmp, false).unwrap();
+        dir.write("a.csv", |w| w.write_all(b"old\n")).unwrap();
+        let full = std::io::Error::from_raw_os_error(28); // ENOSPC
+        let e = dir
+            .write("a.csv", |w| {
+                w.write_all(&[b'x'; 100_000])?;
+                Err(full)
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.csv") && e.contains("(os error 28)"), "{e}");
+        assert!(
+            e.contains("not replaced") && e.contains("check free space"),
+            "{e}"
+        );
+        assert_eq!(fs::read(tmp.join("a.csv")).unwrap(), b"old\n");
+        let names: Vec<_> = fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.csv"], "no temporary file is left");
+        fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn dir_names_are_portable() {
+        for (name, want) in [
+            ("/etc/passwd", "-etc-passwd"),
+            ("C:\\Windows\\System32", "C--Windows-System32"),
+            ("a\0b", "a-b"),
+            ("...", "scenario"),
+            ("", "scenario"),
+            (". .", "-"),
+            ("CON", "CON_"),
+            ("con.toml", "con_.toml"),
+            ("Lpt9", "Lpt9_"),
+            ("COM10", "COM10"),
+            ("console", "console"),
+            ("Ventes été", "Ventes--t-"),
+        ] {
+            assert_eq!(safe_dir_name(name), want, "{name:?}");
+        }
+        let long = "x".repeat(10_000);
+        let a = safe_dir_name(&long);
+        let b = safe_dir_name(&format!("{long}y"));
+        assert_eq!(a.len(), MAX_DIR_NAME);
+        assert_ne!(a, b, "long names stay apart");
+        assert_eq!(safe_dir_name(&"é".repeat(100)).len(), MAX_DIR_NAME);
     }
 }

@@ -46,7 +46,20 @@ impl InputError {
         span: Option<Range<usize>>,
         message: impl Into<String>,
     ) -> Self {
-        let span = span.filter(|s| s.end <= text.len() && !(s.start == 0 && s.end == 0));
+        let span = span
+            .filter(|s| s.end <= text.len() && !(s.start == 0 && s.end == 0))
+            .map(|s| {
+                // Byte offsets from a parser may fall inside a multi-byte character.
+                let mut start = s.start;
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = s.end.max(start);
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                start..end
+            });
         let key = span.as_ref().and_then(|s| key_path_at(text, s.clone()));
         InputError {
             file: file.to_string(),
@@ -73,7 +86,7 @@ impl InputError {
     /// 1-based line and column of the span start.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         let (text, span) = (self.text.as_ref()?, self.span.as_ref()?);
-        let before = &text[..span.start];
+        let before = text.get(..span.start)?;
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         Some((line, col))
@@ -129,6 +142,24 @@ impl InputError {
                 err.help
                     .push("write numbers and true/false without quotes".into());
             }
+        } else if let Some(rest) = msg.strip_prefix("invalid value: integer ") {
+            // A count outside its integer type: negative, or beyond u32 / u64.
+            let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            let max = match expected {
+                "u32" => Some(u32::MAX as u64),
+                "u64" => Some(u64::MAX),
+                _ => None,
+            };
+            if let Some(max) = max {
+                err.message = format!("{value} is not a whole number from 0 to {max}");
+                err.help
+                    .push("counts are whole numbers of 0 or more (no sign, no decimals)".into());
+            }
+        } else if msg == "duplicate key" {
+            err.message = "this key or table appears twice".into();
+            err.help.push(
+                "each key may appear once in its table, and each [table] header once: remove or merge the repeated one".into(),
+            );
         } else if msg.starts_with("missing field `") {
             err.message = msg.replacen("missing field", "missing key", 1);
             err.help.push(
@@ -220,12 +251,7 @@ impl fmt::Display for InputError {
                 Some(k) => format!("in `{k}`"),
                 None => String::new(),
             };
-            let span = if span.start == span.end {
-                span.start..span.end + 1
-            } else {
-                span.clone()
-            };
-            let span = span.start.min(text.len())..span.end.min(text.len());
+            let span = char_span(text, span.clone());
             main = main.element(
                 Snippet::source(&**text)
                     .path(self.file.as_str())
@@ -245,6 +271,37 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// `span` inside `text` on character boundaries (the renderer slices the text by it): an empty
+/// span is widened to the character it points at, and an end inside a multi-byte character
+/// moves past it.
+fn char_span(text: &str, span: Range<usize>) -> Range<usize> {
+    let len = text.len();
+    let floor = |mut i: usize| {
+        i = i.min(len);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        i = i.min(len);
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let start = floor(span.start);
+    let end = if span.end <= span.start {
+        text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8())
+    } else {
+        ceil(span.end)
+    };
+    start..end.max(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +315,16 @@ mod tests {
         };
         assert_eq!(at("1").as_deref(), Some("a.b"));
         assert_eq!(at("2").as_deref(), Some("c.d.e[1].f"));
+    }
+
+    #[test]
+    fn spans_land_on_character_boundaries() {
+        let text = "a = é é";
+        assert_eq!(char_span(text, 4..4), 4..6);
+        assert_eq!(char_span(text, 4..5), 4..6);
+        assert_eq!(char_span(text, 5..5), 4..6);
+        assert_eq!(char_span(text, 9..9), 9..9);
+        assert_eq!(char_span(text, 20..30), 9..9);
     }
 
     #[test]

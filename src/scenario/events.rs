@@ -75,13 +75,13 @@ pub const PARAMETERS: [Parameter; 12] = [
     Parameter {
         path: "customers.monthly_expansion_rate",
         min: 0.0,
-        max: f64::INFINITY,
+        max: super::raw::MAX_MONTHLY_GROWTH,
         meaning: "monthly expansion of ARR",
     },
     Parameter {
         path: "quota.annual_quota_usd",
         min: 0.0,
-        max: f64::INFINITY,
+        max: super::raw::MAX_MONEY_USD,
         meaning: "annual quota of a ramped rep",
     },
     Parameter {

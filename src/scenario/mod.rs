@@ -11,6 +11,7 @@ pub mod events;
 pub mod flat;
 pub mod lags;
 pub mod open_deals;
+pub mod plausibility;
 pub mod raw;
 pub mod resolve;
 pub mod template;
@@ -31,6 +32,16 @@ use raw::{Interpolation, RampCurve, RawScenario};
 pub const MAX_SEATS: u32 = 100_000;
 /// Longest horizon, in months (50 years).
 pub const MAX_HORIZON_MONTHS: u32 = 600;
+/// Largest deal the engine represents, USD (it holds whole dollars and caps each deal here); a
+/// deal-size distribution, times any price change, that would reach it is refused rather than
+/// silently capped.
+pub const MAX_DEAL_USD: f64 = 1e15;
+/// A deal-size distribution whose chance of exceeding [`MAX_DEAL_USD`] is above this is refused.
+const MAX_DEAL_TAIL: f64 = 1e-9;
+/// Most opportunities a scenario may create in one trial, by a generous estimate (every seat
+/// filled, the largest multipliers at once): a run's time grows with them, and a typo such as
+/// `opportunities_per_rep_month = 4e9` would otherwise never finish.
+pub const MAX_OPPORTUNITIES_PER_TRIAL: f64 = 1e9;
 
 /// The simulation clock.
 #[derive(Debug, Clone)]
@@ -418,6 +429,47 @@ fn skill_for_top_share(share: f64) -> Dist {
     spec.build(Domain::NON_NEGATIVE).expect("a valid lognormal")
 }
 
+/// A generous estimate of the opportunities one trial creates: every seat filled in every
+/// month (and every starting rep through the warm-up), at the month's rates, times a high
+/// skill and demand factor (the larger of the mean and the one-in-a-million value), the mean
+/// monthly shock, the largest seasonal multiplier and the largest of each effort multiplier
+/// (`multipliers`). NaN or infinite when a factor is.
+fn opportunity_bound(
+    staffing: &Staffing,
+    pipeline: &PipelineParams,
+    reps: &RepDraws,
+    market: &MarketParams,
+    timeline: &events::Timeline,
+    multipliers: [f64; 3],
+) -> f64 {
+    use events::Param;
+    let series = |p: Param| &timeline.series[p as usize];
+    // Means alone would pass a distribution that is tame on average but draws huge values
+    // (a normal with a vast sd): take the larger of the mean and the one-in-a-million value.
+    let high = |d: &Dist| d.mean().max(d.quantile(1.0 - 1e-6)).max(0.0);
+    let demand = high(&market.demand_factor)
+        * (market.shock_sd * market.shock_sd / 2.0).exp()
+        * market.seasonality.iter().copied().fold(1.0, f64::max);
+    let effort = multipliers.iter().fold(1.0, |a, m| a * m.max(1.0));
+    // The reps' skills sum to about their count times the mean; allow one rep at the
+    // one-in-a-million value besides (every rep there would refuse a skewed team that is
+    // perfectly tame: a top-20% share of 0.88 puts that value near 17,000).
+    let skills = |n: f64| {
+        let d = &reps.skill;
+        (n * d.mean().max(0.0) + high(d)).min(n * high(d))
+    };
+    let seats = staffing.max_seats as f64;
+    let mut total = 0.0;
+    for t in 0..series(Param::Opportunities).len() {
+        let own = series(Param::Opportunities)[t] * series(Param::BottomProductivity)[t].max(1.0);
+        total += (own * skills(seats) * effort + series(Param::Inbound)[t]) * demand;
+    }
+    let warm_up = pipeline.warm_up_months as f64
+        * (pipeline.opportunities_per_rep_month * skills(staffing.starting_filled as f64)
+            + pipeline.inbound_opportunities_per_month);
+    total + warm_up
+}
+
 struct Validator<'a> {
     file: &'a str,
     text: &'a Arc<str>,
@@ -668,6 +720,32 @@ impl Validator<'_> {
             .chain([staffing.starting_seats])
             .max()
             .unwrap_or(0);
+        let expected = opportunity_bound(
+            &staffing,
+            &pipeline,
+            &reps,
+            &market,
+            &timeline,
+            [
+                coverage.map_or(1.0, |c| c.max_effort),
+                managers.as_ref().map_or(1.0, |m| m.unmanaged_productivity),
+                leadership.as_ref().map_or(1.0, |l| {
+                    l.phases.iter().map(|p| p.effort).fold(1.0, f64::max)
+                }),
+            ],
+        );
+        if expected.is_nan() || expected > MAX_OPPORTUNITIES_PER_TRIAL {
+            return Err(InputError::file(
+                self.file,
+                format!(
+                    "this scenario creates up to about {} opportunities in one trial, more than the {} revsim simulates",
+                    fmt_num(expected.round()),
+                    fmt_num(MAX_OPPORTUNITIES_PER_TRIAL)
+                ),
+            )
+            .key("pipeline")
+            .help("check org.seats, pipeline.opportunities_per_rep_month, pipeline.inbound_opportunities_per_month, reps.skill and the effort multipliers for a typo: the estimate is opportunities per rep-month x the reps' skills (seats x the mean, plus one rep at a one-in-a-million skill) x the largest multipliers, plus inbound, over every month"));
+        }
         let monthly_hazard = timeline.series[events::Param::AnnualAttrition as usize]
             .iter()
             .map(|a| monthly_hazard(*a))
@@ -967,11 +1045,27 @@ impl Validator<'_> {
             } else {
                 0.0
             },
-            deal_size_usd: self.dist(
-                &p.deal_size_usd,
-                Domain::NON_NEGATIVE,
-                "pipeline.deal_size_usd",
-            )?,
+            deal_size_usd: {
+                let d = self.dist(
+                    &p.deal_size_usd,
+                    Domain::NON_NEGATIVE,
+                    "pipeline.deal_size_usd",
+                )?;
+                if 1.0 - d.cdf(MAX_DEAL_USD) > MAX_DEAL_TAIL {
+                    return Err(self
+                        .err(
+                            p.deal_size_usd.span(),
+                            format!(
+                                "deal sizes can exceed {} (mean {}), the largest deal revsim represents",
+                                fmt_num(MAX_DEAL_USD),
+                                fmt_num(d.mean())
+                            ),
+                        )
+                        .key("pipeline.deal_size_usd")
+                        .help("deal sizes are in US dollars: check for extra zeros, or a p90 or sd far above the median"));
+                }
+                d
+            },
             cycle_months,
             lags,
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
@@ -1073,6 +1167,21 @@ impl Validator<'_> {
                         .coverage
                         .as_ref()
                         .is_some_and(|c| c.get_ref().policy == raw::CoveragePolicy::Global);
+                    if matches!(p, Param::DealSizeMultiplier)
+                        && 1.0 - pipeline.deal_size_usd.cdf(MAX_DEAL_USD / value.max(1e-300))
+                            > MAX_DEAL_TAIL
+                    {
+                        return Err(self
+                            .err(
+                                table.span(),
+                                format!(
+                                    "`{path}` = {} makes deals larger than {}, the largest deal revsim represents",
+                                    fmt_num(*value),
+                                    fmt_num(MAX_DEAL_USD)
+                                ),
+                            )
+                            .help("a price change is a multiplier on deal sizes: 1.1 for +10%"));
+                    }
                     if matches!(p, Param::CoverageTarget) && !global_coverage {
                         return Err(self
                             .err(table.span(), "an event sets the coverage target, but the scenario has no global [coverage] policy")
@@ -1208,6 +1317,16 @@ impl Validator<'_> {
                     "an export of the deals open at the start holds deals created before it: set simulation.start_month to the month after the export, or remove the row",
                 ));
             }
+            if o.amount_usd.is_some_and(|a| a > MAX_DEAL_USD) {
+                return Err(row_err(
+                    format!(
+                        "row {}: an amount of ${:.0} is more than the largest revsim represents ($1e15)",
+                        o.row,
+                        o.amount_usd.unwrap_or_default()
+                    ),
+                    "check the amount column: it may hold another currency's minor units or a typo",
+                ));
+            }
             let Some(amount) = o.amount_usd.filter(|a| a.is_finite() && *a >= 0.0) else {
                 if op.skip_bad_rows {
                     no_amount += 1;
@@ -1257,7 +1376,7 @@ impl Validator<'_> {
                 row: o.row,
                 seat: owner as u32 % staffing.starting_filled,
                 age_months: (age as u32).min(MAX_AGE_MONTHS),
-                value_usd: (amount.min(1e15) + 0.5) as i64,
+                value_usd: (amount + 0.5) as i64,
                 outcome,
                 decision,
             });

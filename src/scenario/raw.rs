@@ -68,6 +68,75 @@ impl TryFrom<f64> for NonNegative {
     }
 }
 
+/// An amount of money in US dollars, from 0 to $1e15 (a guard against typos such as
+/// `1e18`: larger amounts would overflow the figures revsim reports).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Money(pub f64);
+
+/// Largest [`Money`] amount, USD.
+pub const MAX_MONEY_USD: f64 = 1e15;
+
+impl JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": MAX_MONEY_USD })
+    }
+}
+
+impl TryFrom<f64> for Money {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=MAX_MONEY_USD).contains(&v) {
+            Ok(Money(v))
+        } else if v < 0.0 {
+            Err(format!(
+                "{} is negative; an amount of money must be 0 or more",
+                super::dist::fmt_num(v)
+            ))
+        } else {
+            Err(format!(
+                "{} is outside the allowed range 0 to 1e15 US dollars; check for extra zeros",
+                super::dist::fmt_num(v)
+            ))
+        }
+    }
+}
+
+/// A monthly growth rate, from 0 to 0.05 (5% a month, 80% a year): beyond it ARR compounds out
+/// of any range revsim can report over a long horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct MonthlyGrowth(pub f64);
+
+/// Largest [`MonthlyGrowth`].
+pub const MAX_MONTHLY_GROWTH: f64 = 0.05;
+
+impl JsonSchema for MonthlyGrowth {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonthlyGrowth".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": MAX_MONTHLY_GROWTH })
+    }
+}
+
+impl TryFrom<f64> for MonthlyGrowth {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=MAX_MONTHLY_GROWTH).contains(&v) {
+            Ok(MonthlyGrowth(v))
+        } else {
+            Err(format!(
+                "{} is outside the allowed range 0 to 0.05 (5% a month); write a rate as a fraction, e.g. 0.008 for 0.8% a month",
+                super::dist::fmt_num(v)
+            ))
+        }
+    }
+}
+
 /// A revsim scenario: one sales organisation and the assumptions to simulate it under.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -587,8 +656,8 @@ fn one_p() -> Probability {
 pub struct Customers {
     /// ARR of the customer base at the start, USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<NonNegative>")]
-    pub starting_arr_usd: Option<Spanned<NonNegative>>,
+    #[schemars(with = "Option<Money>")]
+    pub starting_arr_usd: Option<Spanned<Money>>,
     /// Number of customers at the start (needed when `starting_arr_usd` > 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_customers: Option<u32>,
@@ -597,7 +666,7 @@ pub struct Customers {
     pub monthly_logo_churn_rate: Option<Probability>,
     /// Growth of the remaining customers' ARR per month (upsell), as a fraction of ARR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_expansion_rate: Option<NonNegative>,
+    pub monthly_expansion_rate: Option<MonthlyGrowth>,
     /// Churn multiplier for customers in vacant territories: logo churn is multiplied by
     /// 1 + (this - 1) x the share of open seats that are vacant (default 1: no effect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -609,8 +678,8 @@ pub struct Customers {
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     /// Annual quota of a fully ramped rep, USD (pro-rated for partial years).
-    #[schemars(with = "NonNegative")]
-    pub annual_quota_usd: Spanned<NonNegative>,
+    #[schemars(with = "Money")]
+    pub annual_quota_usd: Spanned<Money>,
     /// Whether quota follows the ramp curve during ramp (default true).
     #[serde(default = "yes")]
     pub ramped: bool,

@@ -63,7 +63,12 @@ fn extends_of(label: &str, text: &Arc<str>) -> Result<Option<Spanned<String>>, I
             text,
             Some(v.span()),
             format!(
-                "`extends` must be the path of a scenario file, not a {}",
+                "`extends` must be the path of a scenario file, not {} {}",
+                if other.type_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                },
                 other.type_str()
             ),
         )
@@ -318,7 +323,9 @@ fn remap(mut e: InputError, combined: &Arc<str>, sources: &[Source], child: &str
             .min(s.text.len())
             .max(span.start - s.offset);
     e.file = s.label.clone();
-    e.key = e.key.or_else(|| key_path_at(&s.text, local.clone()));
+    // The key path found in the virtual text is wrong outside its first file (the tables of
+    // the files before it enclose it there); the file's own text gives the right one.
+    e.key = key_path_at(&s.text, local.clone()).or(e.key);
     e.span = Some(local);
     e.text = Some(s.text.clone());
     e

@@ -1,0 +1,480 @@
+//! Plausibility warnings: values that are valid but lie outside the published ranges that
+//! MODEL.md collects (its table of benchmark figures), each warning naming the benchmark and
+//! its origin. A warning never stops a run; `--strict` turns warnings into errors.
+//!
+//! The checks read a validated [`Scenario`]; the value's file, line and column are found
+//! afterwards ([`locate`]) in the layers the scenario was resolved from (the `--set`
+//! overrides, the file, then the files it extends), so a warning points at the line that holds
+//! the value in force.
+//!
+//! | check | warns when | benchmark (origin) |
+//! | --- | --- | --- |
+//! | ramp | a written ramp reaches full productivity in under one month | AE ramp median ~5 months, SDR ~3 (Bridge Group) |
+//! | attrition | annual rate above 80% (also as set by an event) | ~1 in 3 per year; review if > 20% voluntary (Bridge Group; Alexander Group) |
+//! | win rate | `pipeline.outcomes.won` above 70% | late-stage forecast deals won 47% (CSO Insights 2018-19); ~25% of qualified opportunities |
+//! | no decision | `pipeline.outcomes.no_decision` above 60% | 40-60% of qualified deals lost to indecision (Dixon & McKenna, HBR 2022) |
+//! | coverage | a global target below 2X or above 7.5X (also by an event) | SMB 2.5-3x, mid-market 3-4x, enterprise 4-5x (vendor survey) |
+//! | VP tenure | median tenure below 9.5 or above 52 months (half of 19, twice 26) | VP of Sales tenure 26 -> 19 months (Gong, 2018) |
+//! | sales cycle | mean cycle of won deals under 1 month or over 24 months | SaaS median 60-72 days (Bridge Group 2017); CRM data just over 6 months |
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use toml::de::{DeTable, DeValue};
+
+use super::raw::RampCurve;
+use super::{InputError, Scenario};
+use crate::scenario::dist::fmt_num;
+
+/// One step of a key path: a table key, or an index into an array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A key of a table (may itself contain dots, as the keys of an event's `set` do).
+    Key(String),
+    /// An element of an array (`[[events]]`).
+    Index(usize),
+}
+
+/// A valid value outside its published range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Where the value lives in the scenario, step by step.
+    pub path: Vec<Step>,
+    /// What is implausible, with the value and the range.
+    pub message: String,
+    /// The published figure the value is compared with.
+    pub benchmark: &'static str,
+    /// Who published it, and when.
+    pub origin: &'static str,
+}
+
+impl Warning {
+    fn new(path: &[&str], message: String, benchmark: &'static str, origin: &'static str) -> Self {
+        Warning {
+            path: path.iter().map(|k| Step::Key(k.to_string())).collect(),
+            message,
+            benchmark,
+            origin,
+        }
+    }
+
+    /// The key path as written in messages: `attrition.annual_rate`,
+    /// `events[1].set."attrition.annual_rate"`.
+    pub fn key(&self) -> String {
+        let mut out = String::new();
+        for step in &self.path {
+            match step {
+                Step::Key(k) if k.contains('.') => out.push_str(&format!(".\"{k}\"")),
+                Step::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+}
+
+const RAMP: (&str, &str) = (
+    "account-executive ramp median ~5 months (SDR ~3)",
+    "Bridge Group",
+);
+const ATTRITION: (&str, &str) = (
+    "rep attrition ~1 in 3 per year (review if > 20% voluntary)",
+    "Bridge Group; Alexander Group",
+);
+const WIN_RATE: (&str, &str) = (
+    "forecast-deal outcomes won 47%, lost 32%, no decision 21%",
+    "CSO Insights 2018-19",
+);
+const NO_DECISION: (&str, &str) = (
+    "qualified deals lost to indecision 40-60%",
+    "Dixon & McKenna, HBR 2022",
+);
+const COVERAGE: (&str, &str) = (
+    "pipeline coverage norms SMB 2.5-3x, mid-market 3-4x, enterprise 4-5x",
+    "vendor survey",
+);
+const VP_TENURE: (&str, &str) = (
+    "VP of Sales tenure 26 -> 19 months",
+    "Gong (Chris Orlob), 2018",
+);
+const CYCLE: (&str, &str) = (
+    "sales cycle median 60-72 days for SaaS at ~$25-35K ACV",
+    "Bridge Group 2017",
+);
+
+/// Highest annual attrition before a warning.
+pub const MAX_ANNUAL_ATTRITION: f64 = 0.8;
+/// Highest org win rate before a warning.
+pub const MAX_WIN_RATE: f64 = 0.7;
+/// Highest no-decision share before a warning.
+pub const MAX_NO_DECISION: f64 = 0.6;
+/// Global coverage targets outside this range warn (2.5-5x, widened by a fifth below and a
+/// half above).
+pub const COVERAGE_RANGE: (f64, f64) = (2.0, 7.5);
+/// Median VP tenures outside this range warn, in months (half of 19, twice 26).
+pub const VP_TENURE_RANGE: (f64, f64) = (9.5, 52.0);
+/// Mean cycles of won deals outside this range warn, in months.
+pub const CYCLE_RANGE: (f64, f64) = (1.0, 24.0);
+
+fn pct(x: f64) -> String {
+    format!("{}%", fmt_num((x * 1000.0).round() / 10.0))
+}
+
+/// Every plausibility warning for `s`, in the order of the file's sections.
+pub fn check(s: &Scenario) -> Vec<Warning> {
+    let raw = &s.raw;
+    let mut out = Vec::new();
+    let warn = |out: &mut Vec<Warning>,
+                path: &[&str],
+                msg: String,
+                (b, o): (&'static str, &'static str)| {
+        out.push(Warning::new(path, msg, b, o));
+    };
+
+    // Ramp: a curve written in the file that is full in the first month. `none` is the
+    // documented way to switch the ramp off, so it is taken as deliberate.
+    let curve = raw.ramp.curve.get_ref();
+    let written = raw.ramp.curve.span() != (0..0);
+    let months = match curve {
+        RampCurve::Linear { months_to_full }
+        | RampCurve::SCurve { months_to_full }
+        | RampCurve::Step { months_to_full } => Some(*months_to_full),
+        RampCurve::Table(v) => Some(v.iter().take_while(|x| **x < 1.0).count() as f64),
+        RampCurve::None {} => None,
+    };
+    if let (true, Some(m)) = (written, months)
+        && m < 1.0
+    {
+        warn(
+            &mut out,
+            &["ramp", "curve"],
+            format!(
+                "new reps reach full productivity in {} months, under one month",
+                fmt_num(m)
+            ),
+            RAMP,
+        );
+    }
+
+    if let Some(a) = raw.attrition.annual_rate
+        && a.0 > MAX_ANNUAL_ATTRITION
+    {
+        warn(
+            &mut out,
+            &["attrition", "annual_rate"],
+            format!(
+                "annual attrition of {} is over {}",
+                pct(a.0),
+                pct(MAX_ANNUAL_ATTRITION)
+            ),
+            ATTRITION,
+        );
+    }
+
+    let [won, _, no_decision] = s.pipeline.outcomes;
+    if won > MAX_WIN_RATE {
+        warn(
+            &mut out,
+            &["pipeline", "outcomes", "won"],
+            format!("a win rate of {} is over {}", pct(won), pct(MAX_WIN_RATE)),
+            WIN_RATE,
+        );
+    }
+    if no_decision > MAX_NO_DECISION {
+        warn(
+            &mut out,
+            &["pipeline", "outcomes", "no_decision"],
+            format!(
+                "a no-decision share of {} is above {}",
+                pct(no_decision),
+                pct(MAX_NO_DECISION)
+            ),
+            NO_DECISION,
+        );
+    }
+
+    let cycle = s.pipeline.cycle_months[0].mean();
+    if !(CYCLE_RANGE.0..=CYCLE_RANGE.1).contains(&cycle) {
+        warn(
+            &mut out,
+            &["pipeline", "cycle_months"],
+            format!(
+                "won deals take {} months on average to decide, outside {} to {} months",
+                fmt_num((cycle * 100.0).round() / 100.0),
+                fmt_num(CYCLE_RANGE.0),
+                fmt_num(CYCLE_RANGE.1)
+            ),
+            CYCLE,
+        );
+    }
+
+    if let Some(l) = &s.leadership
+        && let Some(t) = &l.tenure_months
+    {
+        let median = t.quantile(0.5);
+        if !(VP_TENURE_RANGE.0..=VP_TENURE_RANGE.1).contains(&median) {
+            warn(
+                &mut out,
+                &["leadership", "tenure_months"],
+                format!(
+                    "a median VP tenure of {} months is outside {} to {} months",
+                    fmt_num((median * 10.0).round() / 10.0),
+                    fmt_num(VP_TENURE_RANGE.0),
+                    fmt_num(VP_TENURE_RANGE.1)
+                ),
+                VP_TENURE,
+            );
+        }
+    }
+
+    let coverage_message = |x: f64| {
+        format!(
+            "a coverage target of {}X is far outside the 2.5-5X norms (warning below {}X or above {}X)",
+            fmt_num(x),
+            fmt_num(COVERAGE_RANGE.0),
+            fmt_num(COVERAGE_RANGE.1)
+        )
+    };
+    let outside = |x: f64| !(COVERAGE_RANGE.0..=COVERAGE_RANGE.1).contains(&x);
+    if let Some(c) = &raw.coverage
+        && c.get_ref().policy == super::raw::CoveragePolicy::Global
+        && let Some(t) = c.get_ref().target_multiple
+        && outside(t.0)
+    {
+        warn(
+            &mut out,
+            &["coverage", "target_multiple"],
+            coverage_message(t.0),
+            COVERAGE,
+        );
+    }
+
+    for (i, e) in raw.events.iter().enumerate() {
+        let Some(set) = &e.get_ref().set else {
+            continue;
+        };
+        for (key, value) in set.get_ref() {
+            let (msg, benchmark) = match key.as_str() {
+                "attrition.annual_rate" if *value > MAX_ANNUAL_ATTRITION => (
+                    format!(
+                        "from {} annual attrition of {} is over {}",
+                        e.get_ref().month,
+                        pct(*value),
+                        pct(MAX_ANNUAL_ATTRITION)
+                    ),
+                    ATTRITION,
+                ),
+                "coverage.target_multiple" if outside(*value) => (
+                    format!("from {} {}", e.get_ref().month, coverage_message(*value)),
+                    COVERAGE,
+                ),
+                _ => continue,
+            };
+            out.push(Warning {
+                path: vec![
+                    Step::Key("events".into()),
+                    Step::Index(i),
+                    Step::Key("set".into()),
+                    Step::Key(key.clone()),
+                ],
+                message: msg,
+                benchmark: benchmark.0,
+                origin: benchmark.1,
+            });
+        }
+    }
+    out
+}
+
+/// One layer a scenario was resolved from: its label (a file, or `--set`) and its text.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// The file as the user named it, or `--set`.
+    pub label: String,
+    /// Its text.
+    pub text: Arc<str>,
+}
+
+/// The layers of a loaded scenario, the one whose values win first: the `--set` overrides
+/// (last first), the file, then each file it extends. Files that cannot be read again are
+/// left out (their warnings then carry no line).
+pub fn layers(s: &Scenario, sets: &[Vec<String>]) -> Vec<Layer> {
+    let mut out = Vec::new();
+    for layer in sets.iter().rev() {
+        if let Ok(text) = super::resolve::set_layer(layer)
+            && !text.is_empty()
+        {
+            out.push(Layer {
+                label: super::resolve::SET_LABEL.into(),
+                text: Arc::from(text),
+            });
+        }
+    }
+    for file in std::iter::once(&s.source).chain(&s.inherits) {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            out.push(Layer {
+                label: file.clone(),
+                text: Arc::from(text),
+            });
+        }
+    }
+    out
+}
+
+/// The layer and byte span of the value at `path`: the first layer that sets it.
+pub fn locate<'a>(path: &[Step], layers: &'a [Layer]) -> Option<(&'a Layer, Range<usize>)> {
+    layers.iter().find_map(|layer| {
+        let doc = DeTable::parse(&layer.text).ok()?;
+        let mut table = doc.get_ref();
+        let mut span = None;
+        let mut value: Option<&DeValue<'_>> = None;
+        for step in path {
+            match (step, value) {
+                (Step::Key(k), None) => {
+                    let (_, v) = table.iter().find(|(key, _)| key.get_ref() == k)?;
+                    span = Some(v.span());
+                    value = Some(v.get_ref());
+                }
+                (Step::Key(k), Some(DeValue::Table(t))) => {
+                    table = t;
+                    let (_, v) = table.iter().find(|(key, _)| key.get_ref() == k)?;
+                    span = Some(v.span());
+                    value = Some(v.get_ref());
+                }
+                (Step::Index(i), Some(DeValue::Array(a))) => {
+                    let v = a.get(*i)?;
+                    span = Some(v.span());
+                    value = Some(v.get_ref());
+                }
+                _ => return None,
+            }
+        }
+        Some((layer, span?))
+    })
+}
+
+/// A warning as it is printed: cargo's style, with the line of the value where it was found.
+pub fn render(w: &Warning, layers: &[Layer], fallback_file: &str, strict: bool) -> String {
+    let key = w.key();
+    let located = locate(&w.path, layers);
+    let file = located
+        .as_ref()
+        .map_or(fallback_file, |(l, _)| l.label.as_str());
+    let title = format!("{file}: `{key}`: {}", w.message);
+    let note = format!("benchmark: {}: {}", w.benchmark, w.origin);
+    let help = if strict {
+        "check the value; without --strict this is a warning".to_string()
+    } else {
+        "check the value; --strict turns this warning into an error".to_string()
+    };
+    let level = if strict { Level::ERROR } else { Level::WARNING };
+    let label = format!("in `{key}`");
+    let mut group = Group::with_title(level.primary_title(title.as_str()));
+    if let Some((layer, span)) = located {
+        group = group.element(
+            Snippet::source(&*layer.text)
+                .path(layer.label.as_str())
+                .annotation(AnnotationKind::Primary.span(span).label(label.as_str())),
+        );
+    }
+    group = group
+        .element(Level::NOTE.message(note.as_str()))
+        .element(Level::HELP.message(help.as_str()));
+    Renderer::plain().render(&[group])
+}
+
+/// A warning as an input error (for `--strict`): the same message, at the same place.
+pub fn to_error(w: &Warning, layers: &[Layer], fallback_file: &str) -> InputError {
+    let key = w.key();
+    let message = format!(
+        "{}; benchmark: {}: {} (--strict makes this an error)",
+        w.message, w.benchmark, w.origin
+    );
+    match locate(&w.path, layers) {
+        Some((layer, span)) => InputError::at(&layer.label, &layer.text, Some(span), message),
+        None => InputError::file(fallback_file, message),
+    }
+    .key(key)
+    .help("check the value, or run without --strict to accept it with a warning")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(extra: &str) -> Scenario {
+        let text = format!(
+            "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 24\n[org]\nseats = 5\n[pipeline]\nopportunities_per_rep_month = 2\ndeal_size_usd = 1000\ncycle_months = 2\n[pipeline.outcomes]\nwon = 0.25\nlost = 0.35\nno_decision = 0.4\n{extra}"
+        );
+        Scenario::from_toml(&text, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_plain_scenario_has_no_warning() {
+        assert_eq!(check(&scenario("")), vec![]);
+    }
+
+    #[test]
+    fn each_bound_is_its_own_edge() {
+        let keys = |extra: &str| -> Vec<String> {
+            check(&scenario(extra)).iter().map(Warning::key).collect()
+        };
+        assert_eq!(keys("[attrition]\nannual_rate = 0.8"), Vec::<String>::new());
+        assert_eq!(
+            keys("[attrition]\nannual_rate = 0.81"),
+            ["attrition.annual_rate"]
+        );
+        assert_eq!(
+            keys("[ramp]\ncurve = { linear = { months_to_full = 1 } }"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            keys("[ramp]\ncurve = { linear = { months_to_full = 0.5 } }"),
+            ["ramp.curve"]
+        );
+        assert_eq!(keys("[ramp]\ncurve = { table = [1.0] }"), ["ramp.curve"]);
+        assert_eq!(
+            keys("[ramp]\ncurve = { table = [0.5] }"),
+            Vec::<String>::new()
+        );
+        assert_eq!(keys("[ramp]\ncurve = { none = {} }"), Vec::<String>::new());
+        assert_eq!(
+            keys("[[events]]\nmonth = \"2027-06\"\nset = { \"attrition.annual_rate\" = 0.9 }"),
+            ["events[0].set.\"attrition.annual_rate\""]
+        );
+    }
+
+    #[test]
+    fn warnings_are_located_in_the_layer_that_sets_the_value() {
+        let layers = [
+            Layer {
+                label: "--set".into(),
+                text: Arc::from("attrition.annual_rate = 0.9\n"),
+            },
+            Layer {
+                label: "a.toml".into(),
+                text: Arc::from(
+                    "[attrition]\nannual_rate = 0.85\n[[events]]\nmonth = \"2027-02\"\nset = { \"attrition.annual_rate\" = 0.95 }\n",
+                ),
+            },
+        ];
+        let key = |k: &str| Step::Key(k.into());
+        let (l, span) = locate(&[key("attrition"), key("annual_rate")], &layers).unwrap();
+        assert_eq!((l.label.as_str(), &l.text[span]), ("--set", "0.9"));
+        let path = [
+            key("events"),
+            Step::Index(0),
+            key("set"),
+            key("attrition.annual_rate"),
+        ];
+        let (l, span) = locate(&path, &layers).unwrap();
+        assert_eq!((l.label.as_str(), &l.text[span]), ("a.toml", "0.95"));
+        assert!(locate(&[key("ramp"), key("curve")], &layers).is_none());
+    }
+}
