@@ -23,7 +23,12 @@ python3 - "$work" <<'PY'
 import csv, json, sys
 work = sys.argv[1]
 def ns(group, bench):
-    est = json.load(open(f"target/criterion/{group}/{bench}/new/estimates.json"))
+    # A benchmark named "group/bench" outside a group is stored as "group_bench".
+    import os
+    path = f"target/criterion/{group}/{bench}/new/estimates.json"
+    if not os.path.exists(path):
+        path = f"target/criterion/{group}_{bench}/new/estimates.json"
+    est = json.load(open(path))
     return est["mean"]["point_estimate"]
 per = {k: ns("1000 draws", k) / 1000 for k in
        ["u64", "deal size", "win rate", "departure budget", "monthly count", "decision lag"]}
