@@ -135,6 +135,13 @@ pub struct SynthExport {
     pub deals: Vec<SynthDeal>,
     /// Deals of the trial created after the export date (left out).
     pub not_yet_created: usize,
+    /// Months after which a deal of any outcome is still open with probability at most 1e-4
+    /// (from the cycle CDFs, as the warm-up of a steady-state starting pipeline).
+    pub settle_months: usize,
+    /// The last creation date of the cohorts that have had `settle_months` to close by the
+    /// export date: fitting up to it (`--created-until`) leaves out the deals still open, at
+    /// the cost of the 1e-4 tail. `None` if no month since the start is that old.
+    pub settled_until: Option<Date>,
 }
 
 impl SynthExport {
@@ -253,6 +260,15 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
         )));
     }
 
+    // A deal created in month t <= A - w (A the export month, w the settling months) has had
+    // w whole months to be decided; if the export date is not its month's last day, month A
+    // is not over, so one month less.
+    let settle_months = crate::scenario::lags::warm_up_months(&s.pipeline.cycle_months);
+    let export_month = as_of.month().months_since(s.clock.start) as i64;
+    let over = as_of == cal.last_day(export_month);
+    let settled = export_month - settle_months as i64 - i64::from(!over);
+    let settled_until = (settled >= 0).then(|| cal.last_day(settled));
+
     let deals = logged_deals(s, opts.seed, opts.trial).map_err(|m| {
         InputError::file(&s.source, m).help("this is a bug in revsim; please report it")
     })?;
@@ -351,6 +367,8 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
         as_of,
         deals,
         not_yet_created,
+        settle_months,
+        settled_until,
     })
 }
 
@@ -479,6 +497,9 @@ no_decision = 0.40
         assert!(x.deals.iter().all(|d| d.seat < 12 && d.rep == 1));
         assert_eq!(x.owners(), 12);
         assert_eq!(x.deals[0].id, "OPP-00001");
+        // Cohorts 16 months old by the end of December 2025: created up to August 2024.
+        assert_eq!(x.settle_months, 16);
+        assert_eq!(x.settled_until, Date::new(2024, 8, 31));
         assert!(x.deals.windows(2).all(|w| w[0].created <= w[1].created));
     }
 
@@ -493,6 +514,7 @@ no_decision = 0.40
             all.deals.len() + all.not_yet_created
         );
         assert!(x.deals.iter().all(|d| d.created <= as_of));
+        assert_eq!(x.settled_until, None, "no cohort is 16 months old");
         assert!(
             x.deals
                 .iter()

@@ -241,6 +241,9 @@ fn calibrating_the_shipped_export_recovers_the_known_parameters() {
     assert_eq!((win.w, win.months), (16, 20), "the window the docs quote");
     let (history, cal) = fit(&fs::read(fixtures().join("history.csv")).unwrap(), &win);
     let (x, _) = export(&s, 0);
+    // The window is the one synth-crm suggests.
+    assert_eq!(x.settled_until, Some(win.until));
+    assert_eq!(x.settle_months, win.w);
     let in_window: Vec<&SynthDeal> = x.deals.iter().filter(|d| win.holds(d)).collect();
     let f = &cal.org;
     let c = f.counts;

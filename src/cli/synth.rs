@@ -98,15 +98,33 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
             }
         )?;
         let before = x.deals.iter().filter(|d| d.created < x.first_day).count();
-        if before > 0 {
-            writeln!(
+        let from = if before > 0 {
+            format!(" --created-from {}", x.first_day)
+        } else {
+            String::new()
+        };
+        match x.settled_until {
+            Some(until) => writeln!(
                 stdout,
-                "{} of them are the starting pipeline, created before {}; fit from the start with `revsim calibrate {} --created-from {}`.",
-                count(before),
-                x.first_day,
+                "To fit it: revsim calibrate {}{from} --created-until {until} (cohorts {} months old or more by {}, whose deals are closed but for a 1-in-10,000 tail{}).",
                 a.out.display(),
-                x.first_day
-            )?;
+                x.settle_months,
+                x.as_of,
+                if before > 0 {
+                    format!(
+                        "; {} opportunities created before {} are the starting pipeline, only the ones still open then",
+                        count(before),
+                        x.first_day
+                    )
+                } else {
+                    String::new()
+                }
+            )?,
+            None => writeln!(
+                stdout,
+                "No cohort is {} months old by {}: slow deals are still open, so a fit's cycle times would be too short; export a later date with --as-of.",
+                x.settle_months, x.as_of
+            )?,
         }
     }
     Ok(())
