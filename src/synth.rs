@@ -29,10 +29,13 @@
 //!
 //! The deal log names the seat of a lost or no-decision deal only when the scenario has a leaver
 //! or coverage policy; the export needs every deal's owner, so it simulates the trial with a
-//! leaver policy whose effect is nil (a leaver's deal is orphaned with probability
-//! `f64::MIN_POSITIVE`), which credits every deal to a seat from streams of its own, changing no
-//! other draw. The export checks its deals against the trial as the scenario runs it (counts by
-//! outcome, bookings, orphaned deals), and refuses to write if they differ.
+//! leaver policy that does nothing in practice (a leaver's deal is orphaned with probability
+//! `f64::MIN_POSITIVE`, that is only if a uniform draw is exactly 0: one chance in 2^53), which
+//! credits every deal to a seat from streams of its own, changing no other draw. The export
+//! checks its deals against the trial as the scenario runs it (counts by outcome, bookings,
+//! orphaned deals, opportunities created), and refuses to write if they differ. (A deal log
+//! that always credits every deal, `Ledger::keep_log` setting `attribute_all`, would make this
+//! unnecessary.)
 
 use std::io::Write;
 

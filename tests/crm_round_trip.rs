@@ -614,3 +614,76 @@ fn the_calibrated_fragment_simulates_the_known_bookings() {
     ));
     eprintln!("{}", lines.join("\n"));
 }
+
+/// docs/synthetic-crm.md quotes the commands' real output on the fixture; it must stay true.
+#[test]
+fn the_docs_quote_real_output() {
+    use assert_cmd::Command;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = fs::read_to_string(root.join("docs/synthetic-crm.md")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Command::cargo_bin("revsim")
+        .unwrap()
+        .current_dir(tmp.path())
+        .arg("synth-crm")
+        .arg(fixtures().join("known.toml"))
+        .args(["--out", "history.csv"])
+        .assert()
+        .success();
+    let printed = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(docs.contains(&printed), "the docs should quote:\n{printed}");
+    let a = Command::cargo_bin("revsim")
+        .unwrap()
+        .current_dir(root)
+        .args([
+            "calibrate",
+            "tests/fixtures/crm/synthetic/history.csv",
+            "--created-from",
+            "2024-01-01",
+            "--created-until",
+            "2025-08-31",
+            "--extends",
+            "tests/fixtures/crm/synthetic/known.toml",
+            "--out",
+        ])
+        .arg(tmp.path().join("fit"))
+        .assert()
+        .success();
+    let printed = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    let summary = printed.split("\nWrote ").next().unwrap();
+    assert!(docs.contains(summary), "the docs should quote:\n{summary}");
+    // The table's figures are the fit's.
+    let (_, cal) = fit(
+        &fs::read(fixtures().join("history.csv")).unwrap(),
+        &window(&known()),
+    );
+    let f = &cal.org;
+    let shares = f.outcomes.unwrap();
+    let size = f.deal_size.as_ref().unwrap().lognormal.unwrap();
+    for row in [
+        format!("| won share | {:.4} |", shares.won),
+        format!(
+            "| deal size mu (ln median) | {:.3} (${}) |",
+            size.mu,
+            fmt_usd(size.median)
+        ),
+        format!(
+            "| opportunities per rep-month | {:.3} |",
+            f.creation.unwrap().rate
+        ),
+    ] {
+        assert!(docs.contains(&row), "the docs should show {row}");
+    }
+}
+
+fn fmt_usd(v: f64) -> String {
+    let s = format!("{}", v.round() as i64);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
