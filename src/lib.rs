@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod sketch;
 pub mod stats;
 pub mod summary;
+pub mod synth;
 pub mod tables;
 
 pub use engine::{Results, simulate};

@@ -195,3 +195,139 @@ fn shipped_schema_is_current() {
         "schema/revsim.schema.json is stale: run `cargo run -- schema > schema/revsim.schema.json`"
     );
 }
+
+#[test]
+fn synth_crm_writes_the_fixture_refuses_to_overwrite_and_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let known = root.join("tests/fixtures/crm/synthetic/known.toml");
+    let shipped = fs::read(root.join("tests/fixtures/crm/synthetic/history.csv")).unwrap();
+    // The command writes the shipped export, on one thread or two.
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("history-{threads}.csv"));
+        let run = revsim()
+            .env("RAYON_NUM_THREADS", threads)
+            .arg("synth-crm")
+            .arg(&known)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        assert!(
+            stdout.contains("4,682 opportunities of 40 reps")
+                && stdout.contains("--created-from 2024-01-01"),
+            "{stdout}"
+        );
+        assert!(fs::read(&out).unwrap() == shipped, "{threads} thread(s)");
+    }
+    // An existing file is refused, and left as it was, without --force.
+    let out = tmp.path().join("history-1.csv");
+    fs::write(&out, "mine").unwrap();
+    let refused = revsim()
+        .args(["synth-crm", "--seed", "9"])
+        .arg(&known)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&out).unwrap(), "mine");
+    // --force replaces it; another seed or trial is another export; the same is the same.
+    let write = |args: &[&str], out: &Path| {
+        revsim()
+            .args(["synth-crm", "--quiet", "--force"])
+            .args(args)
+            .arg(&known)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+        fs::read(out).unwrap()
+    };
+    let a = write(&["--seed", "9", "--trial", "2"], &out);
+    let b = write(
+        &["--seed", "9", "--trial", "2"],
+        &tmp.path().join("again.csv"),
+    );
+    assert!(a == b);
+    assert!(a != shipped && a != write(&["--seed", "9", "--trial", "3"], &out));
+    // No temporary files left behind.
+    for e in fs::read_dir(tmp.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with('.'), "leftover {name}");
+    }
+}
+
+#[test]
+fn synth_crm_splits_open_deals_and_checks_the_export_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let known =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crm/synthetic/known.toml");
+    let history = tmp.path().join("sub/history.csv");
+    let open = tmp.path().join("sub/open.csv");
+    revsim()
+        .args(["synth-crm", "--quiet", "--as-of", "2025-06-15"])
+        .arg(&known)
+        .arg("--out")
+        .arg(&history)
+        .arg("--open-out")
+        .arg(&open)
+        .assert()
+        .success();
+    let h = fs::read_to_string(&history).unwrap();
+    let o = fs::read_to_string(&open).unwrap();
+    assert!(h.starts_with("id,owner,created_date,close_date,amount_usd,outcome\n"));
+    assert!(o.starts_with("id,owner,created_date,expected_close_date,amount_usd,stage\n"));
+    assert!(!h.contains(",open\n") && o.lines().skip(1).all(|l| l.ends_with(",open")));
+    assert!(o.lines().count() > 100, "{}", o.lines().count());
+    // Nothing created or closed after the export date.
+    for line in h.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(
+            cells[2] <= "2025-06-15" && cells[3] <= "2025-06-15",
+            "{line}"
+        );
+    }
+    for line in o.lines().skip(1) {
+        assert!(line.split(',').nth(2).unwrap() <= "2025-06-15", "{line}");
+    }
+    // The history reads as a calibrate export.
+    revsim()
+        .args(["calibrate", "--quiet", "--out"])
+        .arg(tmp.path().join("fit"))
+        .arg(&history)
+        .assert()
+        .success();
+    // An export date outside the horizon, and one file named twice, are bad input.
+    let late = revsim()
+        .args(["synth-crm", "--as-of", "2027-01-01", "--out"])
+        .arg(tmp.path().join("late.csv"))
+        .arg(&known)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&late.get_output().stderr).to_string();
+    assert!(
+        err.contains("--as-of") && err.contains("2024-01-01 to 2026-12-31"),
+        "{err}"
+    );
+    revsim()
+        .args(["synth-crm", "--as-of", "15/06/2025", "--out"])
+        .arg(tmp.path().join("bad.csv"))
+        .arg(&known)
+        .assert()
+        .code(2);
+    revsim()
+        .args(["synth-crm", "--force", "--out"])
+        .arg(&history)
+        .arg("--open-out")
+        .arg(&history)
+        .arg(&known)
+        .assert()
+        .code(2);
+    assert!(!tmp.path().join("late.csv").exists());
+}

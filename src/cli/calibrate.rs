@@ -204,7 +204,7 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn iso_date(s: &str) -> Result<Date, String> {
+pub(crate) fn iso_date(s: &str) -> Result<Date, String> {
     if !s.trim().starts_with(|c: char| c.is_ascii_digit())
         || s.trim().len() < 10
         || !s.contains('-')

@@ -1,9 +1,10 @@
 //! The command line: `run`, `compare`, `sweep`, `sensitivity`, `solve`, `merge`, `check`, `init`,
-//! `schema`, `calibrate`.
+//! `schema`, `calibrate`, `synth-crm`.
 
 mod batch;
 mod batch_more;
 mod calibrate;
+mod synth;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -89,6 +90,13 @@ pub enum Command {
         after_help = "Reads revsim, Salesforce and HubSpot exports (detected from the header row); see docs/calibrate.md.\n\nExamples:\n  revsim calibrate history.csv\n  revsim calibrate sfdc-report.csv --extends scenarios/baseline.toml --skip-bad-rows\n  revsim calibrate deals.csv --columns hubspot --map segment=\"Market tier\" --no-decision \"Went quiet\"\n  revsim calibrate export.csv --map owner=\"Account Executive\" --date-order dmy --size empirical"
     )]
     Calibrate(calibrate::CalibrateArgs),
+    /// Write one trial of a scenario as a CRM export (the layout `revsim calibrate` reads): a
+    /// synthetic history whose true parameters are known.
+    #[command(
+        name = "synth-crm",
+        after_help = "Deals closed by the export date are won, lost or no decision; those still open are written as outcome `open` (or to --open-out); see docs/synthetic-crm.md.\n\nExamples:\n  revsim synth-crm scenarios/baseline.toml --out history.csv\n  revsim synth-crm scenarios/baseline.toml --out history.csv --seed 7 --trial 3 --as-of 2028-06-30 --open-out open.csv\n  revsim synth-crm tests/fixtures/crm/synthetic/known.toml --out history.csv --force && revsim calibrate history.csv --created-from 2024-01-01 --created-until 2025-08-31"
+    )]
+    SynthCrm(synth::SynthArgs),
 }
 
 /// Options shared by the commands that simulate (`run`, `compare`).
@@ -204,6 +212,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Check { files, set, strict } => check(&files, &set, strict),
         Command::Init { file, force } => init(&file, force),
         Command::Calibrate(a) => calibrate::calibrate(&a),
+        Command::SynthCrm(a) => synth::synth_crm(&a),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
             writeln!(

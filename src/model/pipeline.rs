@@ -244,9 +244,13 @@ impl Ledger {
     }
 
     /// Keeps a log of every deal from the next trial on (full detail; see
-    /// [`Ledger::take_log`]).
+    /// [`Ledger::take_log`]), each credited to its seat: lost and no-decision deals too, from
+    /// seat streams of their own, so that no other draw changes.
     pub fn keep_log(&mut self) {
         self.log = Some(Vec::new());
+        if self.detail == Detail::Full {
+            self.attribute_all = true;
+        }
     }
 
     /// The deals logged in the last trial.
