@@ -179,13 +179,11 @@ impl SynthExport {
         Ok(())
     }
 
-    /// Writes the open deals as an open pipeline
-    /// (`id,owner,created_date,expected_close_date,amount_usd,stage`, stage `open`).
+    /// Writes the open deals as an open pipeline that `[open_pipeline]` reads as it is
+    /// (`id,owner,created_date,close_date,amount_usd,outcome`, outcome `open`, the close date
+    /// being the expected one).
     pub fn write_open(&self, w: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(
-            w,
-            "id,owner,created_date,expected_close_date,amount_usd,stage"
-        )?;
+        writeln!(w, "id,owner,created_date,close_date,amount_usd,outcome")?;
         for d in self.deals.iter().filter(|d| d.status == Status::Open) {
             let close = d.close.map(|c| c.to_string()).unwrap_or_default();
             writeln!(

@@ -282,7 +282,7 @@ fn synth_crm_splits_open_deals_and_checks_the_export_date() {
     let h = fs::read_to_string(&history).unwrap();
     let o = fs::read_to_string(&open).unwrap();
     assert!(h.starts_with("id,owner,created_date,close_date,amount_usd,outcome\n"));
-    assert!(o.starts_with("id,owner,created_date,expected_close_date,amount_usd,stage\n"));
+    assert!(o.starts_with("id,owner,created_date,close_date,amount_usd,outcome\n"));
     assert!(!h.contains(",open\n") && o.lines().skip(1).all(|l| l.ends_with(",open")));
     assert!(o.lines().count() > 100, "{}", o.lines().count());
     // Nothing created or closed after the export date.

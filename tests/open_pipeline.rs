@@ -379,3 +379,46 @@ fn check_and_run_say_what_was_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_synth_crm_open_pipeline_loads_as_it_is() {
+    // `revsim synth-crm --open-out` writes the deals open at the export date in the layout
+    // `[open_pipeline]` reads; simulated forward from the next month, they are all there.
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let known = root.join("tests/fixtures/crm/synthetic/known.toml");
+    let out = assert_cmd::Command::cargo_bin("revsim")
+        .unwrap()
+        .arg("synth-crm")
+        .arg(&known)
+        .args(["--as-of", "2025-06-30", "--quiet", "--out"])
+        .arg(dir.path().join("history.csv"))
+        .arg("--open-out")
+        .arg(dir.path().join("open.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let open = std::fs::read_to_string(dir.path().join("open.csv")).unwrap();
+    let rows = open.lines().count() - 1;
+    assert!(rows > 100, "{rows} open deals");
+    let file = dir.path().join("forward.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "extends = {:?}\n[simulation]\nstart_month = \"2025-07\"\nhorizon_months = 12\n\
+             [open_pipeline]\ncsv = \"open.csv\"\nexpected_close = \"ignore\"\n",
+            known.display().to_string()
+        ),
+    )
+    .unwrap();
+    let s = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let od = s.open_deals.as_ref().unwrap();
+    assert_eq!(od.deals.len(), rows);
+    assert_eq!(od.owners.len(), 40);
+    let r = simulate(&s, 200, 1, &|_| {});
+    assert!(r.totals.iter().all(|t| t.bookings_usd > 0.0));
+}
