@@ -1,6 +1,7 @@
 //! The command line: `run`, `compare`, `sweep`, `sensitivity`, `solve`, `merge`, `check`, `init`,
-//! `schema`, `calibrate`.
+//! `schema`, `calibrate`, `backtest`.
 
+mod backtest;
 mod batch;
 mod batch_more;
 mod calibrate;
@@ -86,6 +87,12 @@ pub enum Command {
         after_help = "Reads revsim, Salesforce and HubSpot exports (detected from the header row); see docs/calibrate.md.\n\nExamples:\n  revsim calibrate history.csv\n  revsim calibrate sfdc-report.csv --extends scenarios/baseline.toml --skip-bad-rows\n  revsim calibrate deals.csv --columns hubspot --map segment=\"Market tier\" --no-decision \"Went quiet\"\n  revsim calibrate export.csv --map owner=\"Account Executive\" --date-order dmy --size empirical"
     )]
     Calibrate(calibrate::CalibrateArgs),
+    /// Forecast from past origins with what was known then, and report where actual bookings
+    /// fell in the forecast (how often inside P10-P90, by month).
+    #[command(
+        after_help = "Reads the exports `revsim calibrate` reads; see docs/backtest.md.\n\nExamples:\n  revsim backtest history.csv --as-of 2024-07\n  revsim backtest history.csv --as-of 2024-01..2024-06 --months 6 --extends scenarios/baseline.toml\n  revsim backtest sfdc-report.csv --as-of 2024-04 --as-of 2024-10 --skip-bad-rows --trials 5000"
+    )]
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Options shared by the commands that simulate (`run`, `compare`).
@@ -187,6 +194,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Check { files, set } => check(&files, &set),
         Command::Init { file, force } => init(&file, force),
         Command::Calibrate(a) => calibrate::calibrate(&a),
+        Command::Backtest(a) => backtest::backtest(&a),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
             writeln!(
