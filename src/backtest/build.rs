@@ -15,7 +15,8 @@
 //!   trials and seed;
 //! - `org.seats` and `org.filled_seats` the owners active at the origin (an opportunity created
 //!   in the three months before it); the base's dated plans do not apply to the past, so
-//!   `hiring.headcount_plan` is emptied and `[[events]]` and `[plan]` are left out;
+//!   `hiring.headcount_plan` is emptied and `[[events]]` are left out (`[plan]` stays, cut to the
+//!   fiscal years the horizon covers: leadership's board reviews compare bookings with it);
 //! - the fitted `[pipeline]`, `[pipeline.outcomes]` and `reps.win_rate_sd` over the base's
 //!   (values the history cannot give, such as the cycle of an outcome with fewer than two
 //!   deals, stay the base's);
@@ -302,7 +303,13 @@ pub fn scenario_toml(base: &Base, fragment: &str, s: &Settings) -> Result<String
     })?;
     let mut t = base.table.clone();
     t.remove("events");
-    t.remove("plan");
+    // The resolved scenario writes every defaulted value, `reps.skill` among them, which may not
+    // be given beside `skill_top_20pct_share`.
+    if let Some(Value::Table(r)) = t.get_mut("reps")
+        && r.contains_key("skill_top_20pct_share")
+    {
+        r.remove("skill");
+    }
     t.insert("name".into(), Value::String(s.name.clone()));
     t.insert(
         "description".into(),
@@ -318,6 +325,17 @@ pub fn scenario_toml(base: &Base, fragment: &str, s: &Settings) -> Result<String
         }
     };
     let mut sim = section(&mut t, "simulation");
+    let fy_start = sim
+        .get("fiscal_year_start_month")
+        .and_then(Value::as_integer)
+        .map_or(1, |m| m.clamp(1, 12) as u32);
+    let years = crate::calendar::fiscal_years(s.origin, s.horizon, fy_start).len();
+    // A plan value per fiscal year, the last repeating: only those the horizon covers may stay.
+    if let Some(Value::Table(p)) = t.get_mut("plan")
+        && let Some(Value::Array(v)) = p.get_mut("fiscal_year_bookings_usd")
+    {
+        v.truncate(years.max(1));
+    }
     sim.insert("start_month".into(), Value::String(s.origin.to_string()));
     sim.insert("horizon_months".into(), Value::Integer(s.horizon as i64));
     sim.insert("trials".into(), Value::Integer(s.trials as i64));

@@ -218,8 +218,8 @@ pub fn coverage(results: &[OriginResult]) -> Vec<Coverage> {
 /// Parses `--as-of` values: months `YYYY-MM` and ranges `YYYY-MM..YYYY-MM` (every month from
 /// the first to the last), sorted, without repeats.
 pub fn parse_origins(values: &[String]) -> Result<Vec<YearMonth>, InputError> {
-    let bad = |v: &str, why: String| {
-        InputError::file("--as-of", format!("`{v}`: {why}")).help(
+    let bad = |why: String| {
+        InputError::file("--as-of", why).help(
             "write a month as YYYY-MM (--as-of 2024-07) or a range of origins as YYYY-MM..YYYY-MM (--as-of 2024-01..2024-06)",
         )
     };
@@ -228,19 +228,19 @@ pub fn parse_origins(values: &[String]) -> Result<Vec<YearMonth>, InputError> {
         let v = v.trim();
         match v.split_once("..") {
             Some((a, b)) => {
-                let a: YearMonth = a.trim().parse().map_err(|e| bad(v, e))?;
-                let b: YearMonth = b.trim().parse().map_err(|e| bad(v, e))?;
+                let in_range = |e: String| bad(format!("in `{v}`: {e}"));
+                let a: YearMonth = a.trim().parse().map_err(in_range)?;
+                let b: YearMonth = b.trim().parse().map_err(in_range)?;
                 if b < a {
-                    return Err(bad(
-                        v,
-                        format!("the range ends ({b}) before it starts ({a})"),
-                    ));
+                    return Err(bad(format!(
+                        "`{v}`: the range ends ({b}) before it starts ({a})"
+                    )));
                 }
                 for i in 0..=b.months_since(a) {
                     out.push(a.plus(i));
                 }
             }
-            None => out.push(v.parse().map_err(|e| bad(v, e))?),
+            None => out.push(v.parse().map_err(bad)?),
         }
     }
     out.sort();

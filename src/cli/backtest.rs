@@ -76,6 +76,14 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
         ReadArgs::warn_bad_rows(&history, "calibrate's fit-report.html and fit.json");
     }
     let base = match &a.extends {
+        Some(p) if !p.is_file() => {
+            return Err(InputError::file(
+                p.display().to_string(),
+                "--extends names a scenario file that does not exist",
+            )
+            .help("give the path of the base scenario, e.g. --extends scenarios/baseline.toml, or leave --extends out to use the starter template")
+            .into());
+        }
         Some(p) => Base::load(p)?,
         None => Base::starter(),
     };
