@@ -666,12 +666,13 @@ pub fn report(
         );
     }
     b.push_str("</tbody></table></div>\n<p class=\"note\">* The central 95% range of the share inside for that many independent outcomes of a right forecast. The months of one origin share its fitted parameters and successive origins share history, so the real range is wider: read it as a guide, not a test. Mean pct: the mean percentile of the actuals in the forecast, 50 if the forecast is centred.</p>\n");
+    b.push_str("<style>td.nowrap { white-space:nowrap; }</style>\n");
     b.push_str("<h2>Origins</h2>\n<div class=\"scroll\"><table><thead><tr><th>as of</th><th>reps</th><th>closed deals fitted</th><th>created up to</th><th>open deals</th><th>open value</th><th>months</th><th>new inside</th><th>cumulative actual</th><th>P10–P90</th><th>pct</th></tr></thead><tbody>\n");
     for r in results {
         let end = r.rows(Measure::CumulativeBookings).last();
         let _ = writeln!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{} of {}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>",
             r.as_of,
             r.reps,
             r.fit.fit.counts.closed,
