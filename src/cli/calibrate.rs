@@ -13,20 +13,9 @@ use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
 use crate::scenario::{InputError, Scenario};
 
-/// Arguments of `revsim calibrate`.
-#[derive(Debug, clap::Args)]
-pub struct CalibrateArgs {
-    /// CRM export of opportunities, as CSV (closed ones are fitted; open ones count as created).
-    pub file: PathBuf,
-    /// Output directory (default: out/calibrate-<file name without extension>/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace the files of a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+/// How to read a CRM export: the options `revsim calibrate` and `revsim backtest` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
     /// The export's column layout (default: detected from the header row).
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub columns: Option<Layout>,
@@ -49,6 +38,111 @@ pub struct CalibrateArgs {
     /// first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+}
+
+impl ReadArgs {
+    /// The library's reading options, with an optional window of creation dates.
+    pub fn options(
+        &self,
+        created_from: Option<Date>,
+        created_until: Option<Date>,
+    ) -> Result<ReadOptions, InputError> {
+        let mut rules = OutcomeRules::default();
+        for s in &self.stage {
+            let (name, meaning) =
+                outcomes::parse_stage_flag(s).map_err(|m| InputError::file("--stage", m))?;
+            rules.set_stage(&name, meaning);
+        }
+        for n in &self.no_decision {
+            rules.add_no_decision(n);
+        }
+        let map = self
+            .map
+            .iter()
+            .map(|m| columns::parse_map(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReadOptions {
+            layout: self.columns,
+            map,
+            date_order: self.date_order,
+            outcomes: rules,
+            skip_bad_rows: self.skip_bad_rows,
+            created_from,
+            created_until,
+        })
+    }
+
+    /// The options as command-line words, for the command that reproduces a run.
+    pub fn words(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(l) = self.columns {
+            parts.push(format!("--columns {l}"));
+        }
+        for m in &self.map {
+            parts.push(format!("--map {}", shell_word(m)));
+        }
+        for s in &self.stage {
+            parts.push(format!("--stage {}", shell_word(s)));
+        }
+        for n in &self.no_decision {
+            parts.push(format!("--no-decision {}", shell_word(n)));
+        }
+        if self.date_order == DateOrder::Dmy {
+            parts.push("--date-order dmy".into());
+        }
+        if self.skip_bad_rows {
+            parts.push("--skip-bad-rows".into());
+        }
+        parts
+    }
+
+    /// Prints the warning about skipped bad rows (with where they are listed).
+    pub fn warn_bad_rows(history: &crate::calibrate::History, listed_in: &str) {
+        if history.bad_rows.is_empty() {
+            return;
+        }
+        let by: Vec<String> = history
+            .bad_row_counts()
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.label()))
+            .collect();
+        let rows: Vec<String> = history
+            .bad_rows
+            .iter()
+            .take(10)
+            .map(|b| b.row.to_string())
+            .collect();
+        let more = if history.bad_rows.len() > 10 {
+            ", ..."
+        } else {
+            ""
+        };
+        eprintln!(
+            "warning: skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
+            history.bad_rows.len(),
+            by.join(", "),
+            rows.join(", ")
+        );
+    }
+}
+
+/// Arguments of `revsim calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// CRM export of opportunities, as CSV (closed ones are fitted; open ones count as created).
+    pub file: PathBuf,
+    /// Output directory (default: out/calibrate-<file name without extension>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the files of a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How to read the export.
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Deal-size model: lognormal (maximum likelihood) or empirical (a table of at most 50
     /// values).
     #[arg(long, value_enum, default_value_t = SizeModel::Lognormal)]
@@ -68,53 +162,10 @@ pub struct CalibrateArgs {
 
 /// Runs `revsim calibrate`.
 pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
-    let mut rules = OutcomeRules::default();
-    for s in &a.stage {
-        let (name, meaning) =
-            outcomes::parse_stage_flag(s).map_err(|m| InputError::file("--stage", m))?;
-        rules.set_stage(&name, meaning);
-    }
-    for n in &a.no_decision {
-        rules.add_no_decision(n);
-    }
-    let map = a
-        .map
-        .iter()
-        .map(|m| columns::parse_map(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let read = ReadOptions {
-        layout: a.columns,
-        map,
-        date_order: a.date_order,
-        outcomes: rules,
-        skip_bad_rows: a.skip_bad_rows,
-        created_from: a.created_from,
-        created_until: a.created_until,
-    };
+    let read = a.read.options(a.created_from, a.created_until)?;
     let history = crate::calibrate::read_history(&a.file, &read)?;
-    if !history.bad_rows.is_empty() && !a.quiet {
-        let by: Vec<String> = history
-            .bad_row_counts()
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.label()))
-            .collect();
-        let rows: Vec<String> = history
-            .bad_rows
-            .iter()
-            .take(10)
-            .map(|b| b.row.to_string())
-            .collect();
-        let more = if history.bad_rows.len() > 10 {
-            ", ..."
-        } else {
-            ""
-        };
-        eprintln!(
-            "warning: skipped {} bad row(s): {} (rows {}{more}; fit-report.html and fit.json list them)",
-            history.bad_rows.len(),
-            by.join(", "),
-            rows.join(", ")
-        );
+    if !a.quiet {
+        ReadArgs::warn_bad_rows(&history, "fit-report.html and fit.json");
     }
     let closed = history
         .opportunities
@@ -248,24 +299,7 @@ fn command(a: &CalibrateArgs) -> String {
         "revsim calibrate".to_string(),
         shell_word(&a.file.display().to_string()),
     ];
-    if let Some(l) = a.columns {
-        parts.push(format!("--columns {l}"));
-    }
-    for m in &a.map {
-        parts.push(format!("--map {}", shell_word(m)));
-    }
-    for s in &a.stage {
-        parts.push(format!("--stage {}", shell_word(s)));
-    }
-    for n in &a.no_decision {
-        parts.push(format!("--no-decision {}", shell_word(n)));
-    }
-    if a.date_order == DateOrder::Dmy {
-        parts.push("--date-order dmy".into());
-    }
-    if a.skip_bad_rows {
-        parts.push("--skip-bad-rows".into());
-    }
+    parts.extend(a.read.words());
     if let Some(d) = a.created_from {
         parts.push(format!("--created-from {d}"));
     }

@@ -1,6 +1,7 @@
 //! The command line: `run`, `compare`, `sweep`, `sensitivity`, `solve`, `merge`, `check`, `init`,
-//! `schema`, `calibrate`, `synth-crm`.
+//! `schema`, `calibrate`, `synth-crm`, `backtest`.
 
+mod backtest;
 mod batch;
 mod batch_more;
 mod calibrate;
@@ -97,6 +98,12 @@ pub enum Command {
         after_help = "Deals closed by the export date are won, lost or no decision; those still open are written as outcome `open` (or to --open-out); see docs/synthetic-crm.md.\n\nExamples:\n  revsim synth-crm scenarios/baseline.toml --out history.csv\n  revsim synth-crm scenarios/baseline.toml --out history.csv --seed 7 --trial 3 --as-of 2028-06-30 --open-out open.csv\n  revsim synth-crm tests/fixtures/crm/synthetic/known.toml --out history.csv --force && revsim calibrate history.csv --created-from 2024-01-01 --created-until 2025-08-31"
     )]
     SynthCrm(synth::SynthArgs),
+    /// Forecast from past origins with what was known then, and report where actual bookings
+    /// fell in the forecast (how often inside P10-P90, by month).
+    #[command(
+        after_help = "Reads the exports `revsim calibrate` reads; see docs/backtest.md.\n\nExamples:\n  revsim backtest history.csv --as-of 2024-07\n  revsim backtest history.csv --as-of 2024-01..2024-06 --months 6 --extends scenarios/baseline.toml\n  revsim backtest sfdc-report.csv --as-of 2024-04 --as-of 2024-10 --skip-bad-rows --trials 5000"
+    )]
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Options shared by the commands that simulate (`run`, `compare`).
@@ -213,6 +220,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Init { file, force } => init(&file, force),
         Command::Calibrate(a) => calibrate::calibrate(&a),
         Command::SynthCrm(a) => synth::synth_crm(&a),
+        Command::Backtest(a) => backtest::backtest(&a),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
             writeln!(
