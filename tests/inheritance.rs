@@ -277,3 +277,41 @@ fn the_command_line_follows_extends_and_records_overrides() {
         "{stdout}"
     );
 }
+
+/// The resolved TOML of every bundled scenario is a complete scenario: saved beside the
+/// original (so that files it names resolve alike) it loads and runs to the same figures.
+#[test]
+fn every_bundled_scenario_resolves_to_text_that_reloads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let s = load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let again = tmp.path().join(path.file_name().unwrap());
+        let mut text = s.resolved_toml();
+        if let Some(o) = &s.open_deals {
+            // The export, by its path as resolved.
+            text = text.replace(
+                "csv = \"open-pipeline.csv\"",
+                &format!(
+                    "csv = {:?}",
+                    root.join("open-pipeline.csv").display().to_string()
+                ),
+            );
+            assert!(!o.deals.is_empty());
+        }
+        std::fs::write(&again, text).unwrap();
+        let r = load(&again, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (a, b) = (
+            revsim::simulate(&s, 20, 3, &|_| {}),
+            revsim::simulate(&r, 20, 3, &|_| {}),
+        );
+        let totals = |x: &revsim::engine::Results| {
+            x.totals.iter().map(|t| t.bookings_usd).collect::<Vec<_>>()
+        };
+        assert_eq!(totals(&a), totals(&b), "{}", path.display());
+    }
+}

@@ -380,9 +380,21 @@ impl Scenario {
         .scenario(raw, default_name)
     }
 
-    /// Canonical TOML of the resolved scenario (what the SHA-256 covers).
+    /// Canonical TOML of the resolved scenario (the settings the SHA-256 covers): a complete
+    /// scenario that loads on its own.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string(&self.raw).expect("a parsed scenario serializes")
+        let raw = &self.raw;
+        if raw.reps.skill_top_20pct_share.is_some() {
+            // The two skill keys exclude each other: written with the share, the defaulted
+            // `skill` would make the text fail to load.
+            let mut table: toml::Table =
+                toml::Table::try_from(raw).expect("a parsed scenario serializes");
+            if let Some(toml::Value::Table(reps)) = table.get_mut("reps") {
+                reps.remove("skill");
+            }
+            return toml::to_string(&table).expect("a table serializes");
+        }
+        toml::to_string(raw).expect("a parsed scenario serializes")
     }
 
     /// Number of simulated months.
