@@ -231,7 +231,7 @@ pub struct OpenPipeline {
     pub skip_bad_rows: bool,
     /// "use" (default): a deal is decided in the month of its expected close date, plus
     /// `slip_months`; "ignore": when its cycle time says, given how long it has been open.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "ExpectedClose::is_use")]
     pub expected_close: ExpectedClose,
     /// Months by which expected close dates slip (rounded; default 0). CRM close dates are
     /// often optimistic: reps say 4 months where the data show 6.
@@ -292,6 +292,13 @@ pub enum ExpectedClose {
     Use,
     /// Decided when the cycle time says, given the deal's age.
     Ignore,
+}
+
+impl ExpectedClose {
+    /// The default, left out of the canonical text (so that writing it changes nothing).
+    fn is_use(&self) -> bool {
+        *self == ExpectedClose::Use
+    }
 }
 
 /// `[simulation]`: the clock, the trial count and the seed.
