@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::snapshot::{Snapshot, first_day};
 use crate::calendar::YearMonth;
 use crate::calibrate::fit::{Calibration, Fit, FitOptions, fit};
-use crate::calibrate::fragment::{self, FragmentOptions};
+use crate::calibrate::fragment::{self, FragmentOptions, comment};
 use crate::calibrate::{Date, History, Opportunity, Outcome};
 use crate::scenario::{InputError, Scenario, template};
 use crate::stats::quantile_sorted;
@@ -385,22 +385,6 @@ pub fn scenario_toml(base: &Base, fragment: &str, s: &Settings) -> Result<String
     out.push('\n');
     out.push_str(&render(&t));
     Ok(out)
-}
-
-/// Appends `text` as `#` comment lines of at most 99 characters.
-fn comment(out: &mut String, text: &str) {
-    let mut line = String::from("#");
-    for word in text.split_whitespace() {
-        if line.len() + 1 + word.len() > 99 && line.len() > 1 {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from("#");
-        }
-        line.push(' ');
-        line.push_str(word);
-    }
-    out.push_str(&line);
-    out.push('\n');
 }
 
 /// The order of sections in a written scenario: the scenario reference's.

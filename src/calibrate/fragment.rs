@@ -51,7 +51,7 @@ pub fn ks_text(ks: &Ks) -> String {
 }
 
 /// Appends `text` as `#` comment lines of at most 99 characters.
-fn comment(out: &mut String, text: &str) {
+pub(crate) fn comment(out: &mut String, text: &str) {
     let mut line = String::from("#");
     for word in text.split_whitespace() {
         if line.len() + 1 + word.len() > 99 && line.len() > 1 {

@@ -469,11 +469,8 @@ impl Ledger {
                 let left = left_at[seat]
                     .iter()
                     .any(|&d| d as i64 >= created && (d as usize) < m);
-                if left {
-                    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
-                    if orphaned || r.random::<f64>() >= p.leaver_win_rate_multiplier {
-                        continue;
-                    }
+                if left && !still_won_after_leaver(r, p) {
+                    continue;
                 }
             }
             self.bookings[m] += value;
@@ -507,11 +504,8 @@ impl Ledger {
                 // Opened before the start by the seat's starting rep: the leaver policy applies
                 // if that rep left before the decision.
                 let left = left_at[seat].iter().any(|&d| (d as usize) < m);
-                if left {
-                    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
-                    if orphaned || r.random::<f64>() >= p.leaver_win_rate_multiplier {
-                        continue;
-                    }
+                if left && !still_won_after_leaver(r, p) {
+                    continue;
                 }
             }
             self.bookings[m] += value;
@@ -675,6 +669,13 @@ impl Ledger {
             .iter()
             .sum()
     }
+}
+
+/// Bookings detail: whether a won deal whose rep left before its decision is still won under
+/// the leaver policy (not orphaned, and won at the reassigned rate), as full detail applies it.
+fn still_won_after_leaver(r: &mut StreamRng, p: &crate::scenario::PipelineParams) -> bool {
+    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
+    !orphaned && r.random::<f64>() < p.leaver_win_rate_multiplier
 }
 
 /// Draws the outcome and decision month (from the start; `None`: after the horizon) of an open
