@@ -291,8 +291,14 @@ fn run_block_range(
     let trials = range.len();
     let n_fy = s.clock.fiscal_years.len();
     let stride = Metric::COUNT * s.horizon();
-    records.clear();
-    records.resize(trials * stride, 0.0);
+    if records.capacity() < trials * stride {
+        // A fresh zeroed allocation: the pages are mapped zeroed and first touched by the
+        // worker threads as they write, not cleared up front on this one.
+        *records = vec![0.0; trials * stride];
+    } else {
+        records.clear();
+        records.resize(trials * stride, 0.0);
+    }
     let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
     let mut totals = vec![TrialTotals::default(); trials];
     let stop = control.stop;

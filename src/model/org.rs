@@ -131,13 +131,15 @@ impl Seats {
         if self.state[seat] == SeatState::Vacant {
             self.vacant.retain(|&v| v as usize != seat);
         }
-        let rng = &mut self.rep_rng[seat];
+        // A local copy of the seat's generator can stay in registers through the draws.
+        let mut rng = self.rep_rng[seat].clone();
         self.state[seat] = SeatState::Filled;
         self.filled += 1;
         self.ready[seat] = NEVER;
         self.hire_month[seat] = month;
-        self.skill[seat] = s.reps.skill.sample(rng);
-        self.win_rate[seat] = s.reps.win_rate.sample(rng);
+        self.skill[seat] = s.reps.skill.sample(&mut rng);
+        self.win_rate[seat] = s.reps.win_rate.sample(&mut rng);
+        self.rep_rng[seat] = rng;
         self.serial[seat] = self.serial[seat].wrapping_add(1);
         let budget: f64 = Exp1.sample(&mut self.attrition_rng[seat]);
         self.budget[seat] = budget;

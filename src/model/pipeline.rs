@@ -747,10 +747,44 @@ fn whole_dollars(size: f64, multiplier: f64) -> f64 {
 /// The sum of the deals' values in whole dollars: in `f64`, which is exact while the total stays
 /// below 2^52 (every partial sum is then below it too), else in integers.
 fn total_dollars(sizes: &[f64], multiplier: f64) -> i64 {
-    let total: f64 = sizes.iter().map(|&v| whole_dollars(v, multiplier)).sum();
+    // Exact sums do not depend on the order of the terms: four running sums (which vectorise)
+    // give the same total as one.
+    let mut lanes = [0.0f64; 4];
+    let mut quads = sizes.chunks_exact(4);
+    for quad in &mut quads {
+        for (lane, &v) in lanes.iter_mut().zip(quad) {
+            *lane += whole_dollars(v, multiplier);
+        }
+    }
+    let rest: f64 = quads
+        .remainder()
+        .iter()
+        .map(|&v| whole_dollars(v, multiplier))
+        .sum();
+    let total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
     if total < 4_503_599_627_370_496.0 {
         total as i64
     } else {
         sizes.iter().map(|&v| dollars(v, multiplier)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_dollars_is_the_exact_sum_in_any_length() {
+        let mut r = stream(11, 0, 0, Purpose::DealSizes);
+        for n in 0..40 {
+            let sizes: Vec<f64> = (0..n).map(|_| r.random::<f64>() * 2e6 + 0.5).collect();
+            for multiplier in [1.0, 0.93, 1.37] {
+                let exact: i64 = sizes.iter().map(|&v| dollars(v, multiplier)).sum();
+                assert_eq!(total_dollars(&sizes, multiplier), exact, "{n} deals");
+            }
+        }
+        // Past 2^52 the sum is taken in integers.
+        let big = vec![1e15; 9];
+        assert_eq!(total_dollars(&big, 1.0), 9_000_000_000_000_000);
     }
 }

@@ -10,7 +10,9 @@
 use std::fmt;
 
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, Gamma, LogNormal, Normal, Poisson, StandardNormal, Triangular};
+use rand_distr::{
+    Distribution, Gamma, LogNormal, Normal, Open01, Poisson, StandardNormal, Triangular,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -273,8 +275,8 @@ fn lognormal<R: Rng + ?Sized>(mu: f64, sigma: f64, rng: &mut R) -> f64 {
 /// rejection), which matters because every new rep draws a win rate.
 #[derive(Debug, Clone)]
 pub struct BetaGammas {
-    x: Gamma<f64>,
-    y: Gamma<f64>,
+    x: UnitGamma,
+    y: UnitGamma,
     /// Shape alpha.
     pub alpha: f64,
     /// Shape beta.
@@ -284,8 +286,8 @@ pub struct BetaGammas {
 impl BetaGammas {
     fn new(alpha: f64, beta: f64) -> Result<BetaGammas, String> {
         Ok(BetaGammas {
-            x: Gamma::new(alpha, 1.0).map_err(|e| e.to_string())?,
-            y: Gamma::new(beta, 1.0).map_err(|e| e.to_string())?,
+            x: UnitGamma::new(alpha)?,
+            y: UnitGamma::new(beta)?,
             alpha,
             beta,
         })
@@ -313,6 +315,55 @@ impl BetaGammas {
             return 1.0;
         }
         statrs::function::beta::checked_beta_reg(self.alpha, self.beta, x).unwrap_or(f64::NAN)
+    }
+}
+
+/// Gamma(shape, 1) drawn exactly as `rand_distr::Gamma` draws it (the same variates in the same
+/// order, so the same bits), with Marsaglia and Tsang's method for shapes above 1 written out
+/// here so that it inlines into the Beta draw instead of dispatching through `Gamma`'s three
+/// cases on every call.
+#[derive(Debug, Clone)]
+enum UnitGamma {
+    /// Shape above 1: `d` = shape - 1/3 and `c` = 1 / sqrt(9 d), as in `rand_distr`.
+    Large { c: f64, d: f64 },
+    /// Shape 1 or below: `rand_distr`'s own sampler.
+    Other(Gamma<f64>),
+}
+
+impl UnitGamma {
+    fn new(shape: f64) -> Result<UnitGamma, String> {
+        let g = Gamma::new(shape, 1.0).map_err(|e| e.to_string())?;
+        Ok(if shape > 1.0 && shape.is_finite() {
+            let d = shape - 1.0 / 3.0;
+            UnitGamma::Large {
+                c: 1.0 / (9.0 * d).sqrt(),
+                d,
+            }
+        } else {
+            UnitGamma::Other(g)
+        })
+    }
+
+    #[inline(always)]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            UnitGamma::Large { c, d } => loop {
+                let x: f64 = rng.sample(StandardNormal);
+                let v_cbrt = 1.0 + c * x;
+                if v_cbrt <= 0.0 {
+                    continue;
+                }
+                let v = v_cbrt * v_cbrt * v_cbrt;
+                let u: f64 = rng.sample(Open01);
+                let x_sqr = x * x;
+                if u < 1.0 - 0.0331 * x_sqr * x_sqr || u.ln() < 0.5 * x_sqr + d * (1.0 - v + v.ln())
+                {
+                    // `rand_distr` multiplies by d times the scale (1 here, so exactly d).
+                    return v * d;
+                }
+            },
+            UnitGamma::Other(ref g) => g.sample(rng),
+        }
     }
 }
 
@@ -629,13 +680,18 @@ impl Dist {
     /// Fills `out` with independent draws, as [`Dist::sample`] would give them one by one,
     /// choosing the family once for the whole batch (the deal-size loops).
     #[inline]
-    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+    pub fn fill<R: Rng + Clone>(&self, rng: &mut R, out: &mut [f64]) {
         match &self.sampler {
             Sampler::LogNormal { mu, sigma, .. } => {
+                // A local copy of the generator stays in registers across the loop, where
+                // one behind a reference is stored back after every draw.
+                let mut local = rng.clone();
+                let (mu, sigma) = (*mu, *sigma);
                 for x in out.iter_mut() {
-                    let z: f64 = StandardNormal.sample(rng);
+                    let z: f64 = StandardNormal.sample(&mut local);
                     *x = mu + sigma * z;
                 }
+                *rng = local;
                 crate::model::sampling::exp_slice(out);
             }
             Sampler::Gamma { d, .. } => out.iter_mut().for_each(|x| *x = d.sample(rng)),
@@ -906,5 +962,68 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::streams::{Purpose, stream};
+
+    #[test]
+    fn unit_gamma_gives_rand_distr_gammas_bit_for_bit() {
+        for shape in [0.3, 1.0, 1.000_001, 1.5, 2.0, 5.0, 37.5, 1e6] {
+            let ours = UnitGamma::new(shape).expect("valid shape");
+            let theirs = Gamma::new(shape, 1.0).expect("valid shape");
+            let (mut a, mut b) = (
+                stream(3, 1, 0, Purpose::RepDraws),
+                stream(3, 1, 0, Purpose::RepDraws),
+            );
+            for i in 0..100_000 {
+                let (x, y) = (ours.sample(&mut a), theirs.sample(&mut b));
+                assert_eq!(
+                    x.to_bits(),
+                    y.to_bits(),
+                    "shape {shape}, draw {i}: {x} against {y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fill_gives_the_draws_of_sample_one_by_one() {
+        let lognormal = |mu: f64, sigma: f64| Dist {
+            sampler: Sampler::LogNormal {
+                d: LogNormal::new(mu, sigma).expect("valid"),
+                mu,
+                sigma,
+            },
+            moments: Moments {
+                mean: 1.0,
+                lo: 0.0,
+                hi: f64::INFINITY,
+            },
+            domain: Domain {
+                min: 0.0,
+                max: f64::INFINITY,
+                text: "0 or more",
+            },
+        };
+        // The second takes the checked path of the vectorised exp (values past +-700).
+        for d in [lognormal(20_000f64.ln(), 0.8), lognormal(-650.0, 40.0)] {
+            for n in [0, 1, 3, 4, 5, 150, 1_001] {
+                let (mut a, mut b) = (
+                    stream(5, 2, 9, Purpose::DealSizes),
+                    stream(5, 2, 9, Purpose::DealSizes),
+                );
+                let mut filled = vec![0.0; n];
+                d.fill(&mut a, &mut filled);
+                let one_by_one: Vec<f64> = (0..n).map(|_| d.sample(&mut b)).collect();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&filled), bits(&one_by_one), "{n} draws");
+                // Both generators are left in the same state.
+                assert_eq!(a.random::<u64>(), b.random::<u64>());
+            }
+        }
     }
 }
