@@ -72,6 +72,11 @@ impl Distribution {
             return None;
         }
         values.sort_unstable_by(f64::total_cmp);
+        Some(Distribution::of_sorted(values))
+    }
+
+    /// Summarises `sorted`: values in ascending order, none NaN, at least one.
+    fn of_sorted(values: &[f64]) -> Distribution {
         let n = values.len();
         let mean = values.iter().sum::<f64>() / n as f64;
         let sd = if n > 1 {
@@ -80,7 +85,7 @@ impl Distribution {
             0.0
         };
         let q = |p| quantile_sorted(values, p);
-        Some(Distribution {
+        Distribution {
             n,
             mean,
             sd,
@@ -93,24 +98,38 @@ impl Distribution {
             p90: q(0.90),
             p95: q(0.95),
             max: values[n - 1],
-        })
+        }
     }
 
     /// [`Distribution::of`] for `f32` data (the per-month figures), with the same result:
     /// sorted by a radix sort on order-preserving integer keys, several times faster than a
     /// comparison sort for the trial counts of a run.
     pub fn of_f32(values: &[f32]) -> Option<Distribution> {
-        let mut keys: Vec<u32> = values
-            .iter()
-            .filter(|v| !v.is_nan())
-            .map(|v| ordered_key(*v))
-            .collect();
-        radix_sort(&mut keys);
-        let mut sorted: Vec<f64> = keys
-            .into_iter()
-            .map(|k| from_ordered_key(k) as f64)
-            .collect();
-        Distribution::of(&mut sorted)
+        Distribution::of_f32_in(values, &mut SortBuffers::default())
+    }
+
+    /// [`Distribution::of_f32`] with the working space in `buffers`, kept between calls (the
+    /// monthly summaries sort a thousand columns).
+    pub fn of_f32_in(values: &[f32], buffers: &mut SortBuffers) -> Option<Distribution> {
+        let SortBuffers {
+            keys,
+            other,
+            sorted,
+        } = buffers;
+        keys.clear();
+        keys.extend(
+            values
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|v| ordered_key(*v)),
+        );
+        if keys.is_empty() {
+            return None;
+        }
+        radix_sort_with(keys, other);
+        sorted.clear();
+        sorted.extend(keys.iter().map(|&k| from_ordered_key(k) as f64));
+        Some(Distribution::of_sorted(sorted))
     }
 
     /// The value of a quantile label from [`QUANTILES`], or `mean`.
@@ -129,6 +148,14 @@ impl Distribution {
     }
 }
 
+/// Working space for [`Distribution::of_f32_in`].
+#[derive(Debug, Default)]
+pub struct SortBuffers {
+    keys: Vec<u32>,
+    other: Vec<u32>,
+    sorted: Vec<f64>,
+}
+
 /// An integer key that sorts like the `f32` (positives above negatives, -0 just below +0).
 #[inline]
 pub fn ordered_key(v: f32) -> u32 {
@@ -145,12 +172,18 @@ pub fn from_ordered_key(k: u32) -> f32 {
 /// Sorts `keys` ascending: least-significant-digit radix sort in three passes of 11, 11 and 10
 /// bits (a comparison sort below 256 keys).
 pub fn radix_sort(keys: &mut Vec<u32>) {
+    radix_sort_with(keys, &mut Vec::new());
+}
+
+/// [`radix_sort`] with `other` as the second buffer (its contents are overwritten).
+pub fn radix_sort_with(keys: &mut Vec<u32>, other: &mut Vec<u32>) {
     let n = keys.len();
     if n < 256 {
         keys.sort_unstable();
         return;
     }
-    let mut other = vec![0u32; n];
+    other.clear();
+    other.resize(n, 0);
     let mut counts = [0usize; 2048];
     for (shift, bits) in [(0u32, 11u32), (11, 11), (22, 10)] {
         let mask = (1u32 << bits) - 1;
@@ -172,7 +205,7 @@ pub fn radix_sort(keys: &mut Vec<u32>) {
             other[counts[d]] = k;
             counts[d] += 1;
         }
-        std::mem::swap(keys, &mut other);
+        std::mem::swap(keys, other);
     }
 }
 

@@ -228,8 +228,10 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
                             column.push(v);
                         }
                     }
-                    columns.into_iter().map(|column| {
-                        Distribution::of_f32(&column).unwrap_or_else(|| dist(Vec::new()))
+                    let mut buffers = crate::stats::SortBuffers::default();
+                    columns.into_iter().map(move |column| {
+                        Distribution::of_f32_in(&column, &mut buffers)
+                            .unwrap_or_else(|| dist(Vec::new()))
                     })
                 })
                 .collect()

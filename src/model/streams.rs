@@ -2,8 +2,9 @@
 //!
 //! Every random number in a trial comes from a stream named by what it is for: seat 17's
 //! opportunity stream, seat 17's attrition stream, the customer-base stream, and so on. Keys are
-//! hashed with SplitMix64's finaliser and seed a Xoshiro256++ generator (value-stable across
-//! platforms and releases of `rand_xoshiro`, which is pinned). Consequences:
+//! hashed with SplitMix64's finaliser and seed a Xoshiro256++ generator ([`StreamRng`]: the
+//! outputs of `rand_xoshiro`'s `Xoshiro256PlusPlus::seed_from_u64`, the same on every platform).
+//! Consequences:
 //!
 //! - a trial's results depend only on (scenario, seed, trial index): never on thread count or
 //!   scheduling;
@@ -11,11 +12,74 @@
 //!   (common random numbers): adding seats does not reshuffle the draws of existing seats, and a
 //!   change from month 12 on leaves each seat's draws before month 12 untouched.
 
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use std::convert::Infallible;
 
-/// The generator behind every stream.
-pub type StreamRng = Xoshiro256PlusPlus;
+/// The generator behind every stream: Xoshiro256++ (Blackman and Vigna), seeded from one 64-bit
+/// word by SplitMix64. Its outputs are exactly those of `rand_xoshiro`'s `Xoshiro256PlusPlus`
+/// after `seed_from_u64` (a test checks this), which revsim used before; written out here so
+/// that a seed becomes the four state words directly, not through a 32-byte buffer (a trial
+/// opens hundreds of streams).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamRng {
+    s: [u64; 4],
+}
+
+impl StreamRng {
+    /// The generator seeded with `seed`: its state is the first four outputs of SplitMix64
+    /// started at `seed`.
+    #[inline]
+    pub fn seed_from_u64(seed: u64) -> StreamRng {
+        const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
+        let word = |i: u64| mix64(seed.wrapping_add(PHI.wrapping_mul(i)));
+        // Four distinct SplitMix64 outputs are never all zero (the state Xoshiro cannot leave).
+        StreamRng {
+            s: [word(1), word(2), word(3), word(4)],
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
+
+impl rand::TryRng for StreamRng {
+    type Error = Infallible;
+
+    #[inline(always)]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        // The upper bits, as `rand_xoshiro` takes them (the lowest have linear dependencies).
+        Ok((self.step() >> 32) as u32)
+    }
+
+    #[inline(always)]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.step())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        // Whole words little-endian, then the low bytes of one more word.
+        let mut chunks = dst.chunks_exact_mut(8);
+        for chunk in &mut chunks {
+            chunk.copy_from_slice(&self.step().to_le_bytes());
+        }
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            let word = self.step().to_le_bytes();
+            rest.copy_from_slice(&word[..rest.len()]);
+        }
+        Ok(())
+    }
+}
 
 /// What a stream is for. The discriminants are part of the results' identity: changing them
 /// changes every result (a deliberate, versioned change).
@@ -129,6 +193,36 @@ mod tests {
     }
 
     const GOLDEN: [u64; 2] = [642284911227089066, 16254538606129843372];
+
+    #[test]
+    fn stream_rng_gives_rand_xoshiros_outputs() {
+        use rand::{Rng, SeedableRng};
+        use rand_xoshiro::Xoshiro256PlusPlus;
+        let mut seeds = StreamRng::seed_from_u64(99);
+        for k in 0..2_000u64 {
+            let seed = match k {
+                0 => 0,
+                1 => u64::MAX,
+                _ => seeds.next_u64(),
+            };
+            let (mut ours, mut theirs) = (
+                StreamRng::seed_from_u64(seed),
+                Xoshiro256PlusPlus::seed_from_u64(seed),
+            );
+            for i in 0..64 {
+                match i % 3 {
+                    0 => assert_eq!(ours.next_u64(), theirs.next_u64(), "seed {seed}, draw {i}"),
+                    1 => assert_eq!(ours.next_u32(), theirs.next_u32(), "seed {seed}, draw {i}"),
+                    _ => {
+                        let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+                        ours.fill_bytes(&mut a[..i % 14]);
+                        theirs.fill_bytes(&mut b[..i % 14]);
+                        assert_eq!(a, b, "seed {seed}, draw {i}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn keys_separate_streams() {
