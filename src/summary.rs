@@ -211,30 +211,37 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             .collect(),
         Monthly::Exact(records) => {
             // Transpose trial-major records into one column per (metric, month) cell, a few
-            // hundred cells at a time: each pass reads every record's run of those cells in
-            // order, where reading one cell at a time would touch every record once per cell.
-            const CELLS: usize = 256;
-            (0..stride.div_ceil(CELLS))
+            // dozen cells at a time: each pass reads every record's run of those cells in order
+            // (where reading one cell at a time would touch every record once per cell) into
+            // one block of columns, reused with the sort buffers by each worker.
+            const CELLS: usize = 32;
+            let trials = r.trials;
+            let parts: Vec<Vec<Distribution>> = (0..stride.div_ceil(CELLS))
                 .into_par_iter()
-                .flat_map_iter(|part| {
-                    let range = part * CELLS..((part + 1) * CELLS).min(stride);
-                    let mut columns: Vec<Vec<f32>> = range
-                        .clone()
-                        .map(|_| Vec::with_capacity(r.trials))
-                        .collect();
-                    for t in 0..r.trials {
-                        let row = &records[t * stride + range.start..t * stride + range.end];
-                        for (column, &v) in columns.iter_mut().zip(row) {
-                            column.push(v);
+                .map_init(
+                    || (Vec::new(), crate::stats::SortBuffers::default()),
+                    |(block, buffers): &mut (Vec<f32>, _), part| {
+                        let range = part * CELLS..((part + 1) * CELLS).min(stride);
+                        let width = range.len();
+                        block.clear();
+                        block.resize(width * trials, 0.0);
+                        for t in 0..trials {
+                            let row = &records[t * stride + range.start..t * stride + range.end];
+                            for (c, &v) in row.iter().enumerate() {
+                                block[c * trials + t] = v;
+                            }
                         }
-                    }
-                    let mut buffers = crate::stats::SortBuffers::default();
-                    columns.into_iter().map(move |column| {
-                        Distribution::of_f32_in(&column, &mut buffers)
-                            .unwrap_or_else(|| dist(Vec::new()))
-                    })
-                })
-                .collect()
+                        (0..width)
+                            .map(|c| {
+                                let column = &block[c * trials..(c + 1) * trials];
+                                Distribution::of_f32_in(column, buffers)
+                                    .unwrap_or_else(|| dist(Vec::new()))
+                            })
+                            .collect()
+                    },
+                )
+                .collect();
+            parts.into_iter().flatten().collect()
         }
     };
     cells.chunks(h).map(<[Distribution]>::to_vec).collect()

@@ -25,14 +25,16 @@ pub fn exp(x: f64) -> f64 {
     exp_in_range(x)
 }
 
-/// e^x for each value of `xs` in place (see [`exp`]); branch-free over the slice when every
-/// value is in the inner range, so that the loop can be vectorised.
-pub fn exp_slice(xs: &mut [f64]) {
+/// e^(mu + sigma z) for each value z of `xs` in place (see [`exp`]): lognormal draws from
+/// standard normal ones. Branch-free over the slice when every exponent is in the inner range,
+/// so that both loops vectorise.
+pub fn exp_affine_slice(xs: &mut [f64], mu: f64, sigma: f64) {
     // Plain comparisons combined with `&` (not `min` and `max`, whose NaN rules cost several
     // instructions each; NaN fails the comparisons and takes the checked path).
-    let inner = xs
-        .iter()
-        .fold(true, |ok, &x| ok & (x > -700.0) & (x < 700.0));
+    let inner = xs.iter_mut().fold(true, |ok, x| {
+        *x = mu + sigma * *x;
+        ok & (*x > -700.0) & (*x < 700.0)
+    });
     if inner {
         xs.iter_mut().for_each(|x| *x = exp_in_range(*x));
     } else {

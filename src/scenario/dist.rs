@@ -348,13 +348,13 @@ impl UnitGamma {
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             UnitGamma::Large { c, d } => loop {
-                let x: f64 = rng.sample(StandardNormal);
+                let x: f64 = StandardNormal.sample(rng);
                 let v_cbrt = 1.0 + c * x;
                 if v_cbrt <= 0.0 {
                     continue;
                 }
                 let v = v_cbrt * v_cbrt * v_cbrt;
-                let u: f64 = rng.sample(Open01);
+                let u: f64 = Open01.sample(rng);
                 let x_sqr = x * x;
                 if u < 1.0 - 0.0331 * x_sqr * x_sqr || u.ln() < 0.5 * x_sqr + d * (1.0 - v + v.ln())
                 {
@@ -686,13 +686,11 @@ impl Dist {
                 // A local copy of the generator stays in registers across the loop, where
                 // one behind a reference is stored back after every draw.
                 let mut local = rng.clone();
-                let (mu, sigma) = (*mu, *sigma);
-                for x in out.iter_mut() {
-                    let z: f64 = StandardNormal.sample(&mut local);
-                    *x = mu + sigma * z;
+                for z in out.iter_mut() {
+                    *z = StandardNormal.sample(&mut local);
                 }
                 *rng = local;
-                crate::model::sampling::exp_slice(out);
+                crate::model::sampling::exp_affine_slice(out, *mu, *sigma);
             }
             Sampler::Gamma { d, .. } => out.iter_mut().for_each(|x| *x = d.sample(rng)),
             Sampler::Fixed(v) => out.fill(*v),
