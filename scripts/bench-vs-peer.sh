@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # revsim against the NumPy reference peer on model R1: first agreement, then speed.
 #
-#   scripts/bench-vs-peer.sh                  # 20,000 trials on 2 threads
-#   TRIALS=4000 THREADS=1 scripts/bench-vs-peer.sh
+#   scripts/bench-vs-peer.sh                  # 20,000 trials on 2 threads, each side 3 times
+#   TRIALS=4000 THREADS=1 REPEAT=5 scripts/bench-vs-peer.sh
 #
 # PEER is the path of numpy_reference.py (default: ../shared/peers/numpy_reference.py beside
 # the checkout), PYTHON a Python with NumPy (python3 -m venv .venv-peer &&
@@ -11,35 +11,44 @@
 # Both levels of revsim's detail are run: "bookings" (scenarios/reference-r1.toml as shipped:
 # the outputs the peer computes) and "full" (every deal, the open pipeline, per-rep figures).
 # Speed is reported for the simulation alone (what the peer times) and for the whole run with
-# every summary (run.json's wall time, files not included).
+# every summary (run.json's wall time, files not included). Each side runs REPEAT times,
+# alternating, and the median rate of each is compared (a shared machine's speed wanders by a
+# few percent from run to run); revsim's outputs are identical on every repeat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEER=${PEER:-../shared/peers/numpy_reference.py}
 PYTHON=${PYTHON:-python3}
 TRIALS=${TRIALS:-20000}
 THREADS=${THREADS:-2}
+REPEAT=${REPEAT:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet
-# OpenBLAS tuning variables some machines export make NumPy slower or crash; the peer needs none.
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" "$PEER" --trials "$TRIALS" --threads "$THREADS" > "$work/peer.json"
-for detail in bookings full; do
-  target/release/revsim run scenarios/reference-r1.toml --trials "$TRIALS" --threads "$THREADS" \
-    --quiet --out "$work/$detail" --set "simulation.detail=\"$detail\""
+for r in $(seq "$REPEAT"); do
+  # OpenBLAS tuning variables some machines export make NumPy slower or crash; the peer needs none.
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" "$PEER" --trials "$TRIALS" --threads "$THREADS" >> "$work/peer.json"
+  for detail in bookings full; do
+    target/release/revsim run scenarios/reference-r1.toml --trials "$TRIALS" --threads "$THREADS" \
+      --quiet --out "$work/$detail-$r" --set "simulation.detail=\"$detail\""
+  done
 done
 
-python3 - "$work" <<'PY'
-import csv, json, math, sys
-work = sys.argv[1]
-peer = json.load(open(f"{work}/peer.json"))
+python3 - "$work" "$REPEAT" <<'PY'
+import csv, json, math, statistics, sys
+work, repeat = sys.argv[1], int(sys.argv[2])
+peers = [json.loads(line) for line in open(f"{work}/peer.json")]
+peer = peers[0]
+peer_rate = statistics.median(p["trials_per_s"] for p in peers)
 m = peer["trials"]
 ok = True
+rates = ", ".join(f"{p['trials_per_s']:,.0f}" for p in peers)
 print(f"peer      {peer['peer']}, {m} trials on {peer['threads']} threads: "
-      f"{peer['trials_per_s']:,.0f} trials/s")
+      f"{peer_rate:,.0f} trials/s (median of {rates})")
 for detail in ("bookings", "full"):
-    run = json.load(open(f"{work}/{detail}/run.json"))
-    totals = sorted(float(r["bookings_usd"]) for r in csv.DictReader(open(f"{work}/{detail}/trials.csv")))
+    runs = [json.load(open(f"{work}/{detail}-{r}/run.json")) for r in range(1, repeat + 1)]
+    run = runs[0]
+    totals = sorted(float(r["bookings_usd"]) for r in csv.DictReader(open(f"{work}/{detail}-1/trials.csv")))
     n = len(totals)
     mean = sum(totals) / n
     sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / (n - 1))
@@ -58,7 +67,7 @@ for detail in ("bookings", "full"):
         ok &= abs(z) < 4
     if not ok:
         sys.exit("the two models disagree beyond sampling error: not timing them")
-    for what, seconds in (("simulation", run["simulation_s"]), ("whole run", run["wall_time_s"])):
-        rate = run["trials"] / seconds
-        print(f"  speed   {what:10s} {rate:10,.0f} trials/s  ratio {rate / peer['trials_per_s']:5.1f}x")
+    for what, key in (("simulation", "simulation_s"), ("whole run", "wall_time_s")):
+        rate = statistics.median(r["trials"] / r[key] for r in runs)
+        print(f"  speed   {what:10s} {rate:10,.0f} trials/s  ratio {rate / peer_rate:5.1f}x")
 PY
