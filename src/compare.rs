@@ -5,8 +5,7 @@
 //! the share of trials in which B books more than A is meaningful, and the uncertainty of a
 //! difference is far smaller than that of either figure alone.
 
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::RngExt;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -118,7 +117,7 @@ pub fn median_difference(a: &[f64], b: &[f64], seed: u64) -> Estimate {
         .map_init(
             || (Vec::with_capacity(n), Vec::with_capacity(n)),
             |(ra, rb), k| {
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+                let mut rng = crate::model::streams::StreamRng::seed_from_u64(
                     seed ^ 0xB007_5724_u64.wrapping_mul(k as u64 + 1),
                 );
                 ra.clear();

@@ -31,7 +31,8 @@ impl StreamRng {
     pub fn seed_from_u64(seed: u64) -> StreamRng {
         const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
         let word = |i: u64| mix64(seed.wrapping_add(PHI.wrapping_mul(i)));
-        // Four distinct SplitMix64 outputs are never all zero (the state Xoshiro cannot leave).
+        // SplitMix64's outputs for four distinct states are never all zero (the one state
+        // Xoshiro would never leave): its mixer is a bijection.
         StreamRng {
             s: [word(1), word(2), word(3), word(4)],
         }
