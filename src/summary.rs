@@ -223,7 +223,7 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
                     |(block, buffers): &mut (Vec<f32>, _), part| {
                         let range = part * CELLS..((part + 1) * CELLS).min(stride);
                         let width = range.len();
-                        block.clear();
+                        // Every entry is written below: no need to clear what is kept.
                         block.resize(width * trials, 0.0);
                         for t in 0..trials {
                             let row = &records[t * stride + range.start..t * stride + range.end];
