@@ -88,8 +88,8 @@ pub struct Axis {
     /// Range shown.
     pub range: (f64, f64),
     /// Where the axis puts its ticks and grid lines, e.g. at the values a sweep ran; empty to
-    /// let plotters choose. A month axis always ticks quarters, halves or years, and the y axis
-    /// of a panel of named rows ([`Layer::HBars`]) has none.
+    /// let plotters choose. A month axis ticks months, quarters, halves or years by its span,
+    /// and the y axis of a panel of named rows ([`Layer::HBars`]) has none.
     pub ticks: Vec<f64>,
 }
 
@@ -437,10 +437,13 @@ fn usd_tick(v: f64, range: (f64, f64)) -> String {
     format!("{sign}${:.digits$}{suffix}", v.abs() / scale)
 }
 
-/// Quarter, half-year or year ticks for a month axis.
+/// Monthly, quarter, half-year or year ticks for a month axis (every month when the axis spans
+/// at most eight, as a backtest's few months ahead do).
 fn month_ticks(range: (f64, f64), start: YearMonth) -> Vec<f64> {
     let span = range.1 - range.0;
-    let every = if span <= 15.0 {
+    let every = if span <= 8.0 {
+        1
+    } else if span <= 15.0 {
         3
     } else if span <= 48.0 {
         6
@@ -1012,6 +1015,10 @@ mod tests {
             month_ticks((0.0, 35.0), start),
             vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
         );
+        // A backtest's three months ahead from February: each month, not just the quarter.
+        let feb = YearMonth::new(2024, 2).unwrap();
+        assert_eq!(month_ticks((-0.3, 2.3), feb), vec![0.0, 1.0, 2.0]);
+        assert_eq!(month_ticks((0.0, 11.0), start), vec![0.0, 3.0, 6.0, 9.0]);
     }
 
     #[test]
