@@ -1,7 +1,7 @@
 //! Charts of a small fixed-seed run, pinned as SVG snapshots: a change to any chart's data,
 //! layout or wording shows up as a readable diff (`cargo insta review`).
 
-mod common;
+use crate::common;
 
 use revsim::charts::run::{RunData, charts};
 use revsim::{simulate, summarize};

@@ -1,6 +1,6 @@
 //! `revsim compare` as a user runs it, and the statistics behind its table.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! book, from the same model. Its results must have the same distribution as full detail's:
 //! checked on every shipped scenario it can run, within confidence bounds from the trial count.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

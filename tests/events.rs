@@ -1,7 +1,7 @@
 //! The events timeline: parameters set or ramped from a month on, hiring freezes, layoffs and
 //! forced VP changes, each checked where its effect can be worked out exactly.
 
-mod common;
+use crate::common;
 
 use common::{scenario, small_org};
 use revsim::engine::Results;

@@ -9,7 +9,7 @@ use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate, summarize};
 
-mod common;
+use crate::common;
 use common::scenario;
 
 fn revsim() -> Command {

@@ -5,7 +5,7 @@
 //! variance, never from a tolerance tuned until green. With Z = 4 a correct model fails a given
 //! check with probability about 6e-5; the seeds are fixed, so each check is deterministic.
 
-mod common;
+use crate::common;
 
 use common::{mean_over, scenario};
 use revsim::engine::Results;

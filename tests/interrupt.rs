@@ -1,7 +1,6 @@
 //! Ctrl-C and SIGTERM during a run or a batch (Unix: the signals are sent with `kill`): exit
 //! code 130, a message saying what was kept, no temporary or half-written file, and nothing
 //! already on disk replaced.
-#![cfg(unix)]
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! The VP-of-Sales model: tenure bookkeeping, board reviews, and the cost of a transition,
 //! against values that can be worked out by hand.
 
-mod common;
+use crate::common;
 
 use common::{scenario, small_org};
 use revsim::engine::{Results, without_leadership};

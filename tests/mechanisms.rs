@@ -1,7 +1,7 @@
 //! Direction and, where an analytic answer exists, magnitude of the issue-3 mechanisms:
 //! coverage, the coverage policy, Pareto skill, performance management, vacant-territory churn.
 
-mod common;
+use crate::common;
 
 use common::{mean_over, scenario};
 use revsim::engine::Results;

@@ -2,8 +2,6 @@
 //! forward (issue: start from the real pipeline). Deterministic checks where the rules leave
 //! one answer, and statistical ones with a 99.9% binomial or normal bound otherwise.
 
-mod common;
-
 use std::path::Path;
 
 use revsim::Scenario;
