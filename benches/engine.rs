@@ -135,7 +135,7 @@ fn draws(c: &mut Criterion) {
         b.iter(|| {
             (0..1000)
                 .map(|i| {
-                    revsim::model::sampling::poisson_inverse(171.0 + i as f64 * 1e-3, rng.random())
+                    revsim::random::sampling::poisson_inverse(171.0 + i as f64 * 1e-3, rng.random())
                 })
                 .sum::<u64>()
         })

@@ -142,6 +142,15 @@ pub fn fiscal_years(start: YearMonth, horizon: usize, fy_start_month: u32) -> Ve
     out
 }
 
+/// "Jan 2027" for month `i` after `start`.
+pub fn month_label(start: YearMonth, i: i32) -> String {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = start.plus(i);
+    format!("{} {}", NAMES[(m.month() - 1) as usize], m.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

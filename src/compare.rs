@@ -18,7 +18,7 @@ use crate::summary::Summary;
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 
 /// Most scenarios one comparison takes (one distinguishable colour each).
-pub const MAX_SCENARIOS: usize = crate::charts::PALETTE.len();
+pub const MAX_SCENARIOS: usize = 7;
 
 /// One scenario of a comparison, run.
 #[derive(Debug, Clone)]
@@ -117,7 +117,7 @@ pub fn median_difference(a: &[f64], b: &[f64], seed: u64) -> Estimate {
         .map_init(
             || (Vec::with_capacity(n), Vec::with_capacity(n)),
             |(ra, rb), k| {
-                let mut rng = crate::model::streams::StreamRng::seed_from_u64(
+                let mut rng = crate::random::streams::StreamRng::seed_from_u64(
                     seed ^ 0xB007_5724_u64.wrapping_mul(k as u64 + 1),
                 );
                 ra.clear();

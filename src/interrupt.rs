@@ -1,7 +1,7 @@
 //! Ctrl-C (SIGINT), SIGTERM and SIGHUP: stop at once, with nothing half-written.
 //!
 //! Every output file is written to a temporary file and renamed into place
-//! ([`crate::report::OutputDir::write`]), and each such write holds a shared guard from
+//! ([`crate::output_dir::OutputDir::write`]), and each such write holds a shared guard from
 //! [`writing`] from before its temporary file is created until after the rename. On a signal,
 //! the handler ([`install`]) takes the guard exclusively, so it waits for the writes in flight to
 //! finish and lets no new one start, then says what the command kept and exits with code 130

@@ -18,9 +18,14 @@ pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod compare;
+pub mod diagnostic;
 pub mod engine;
+pub mod headline;
 pub mod interrupt;
 pub mod model;
+pub mod output_dir;
+pub mod precision;
+pub mod random;
 pub mod report;
 pub mod scenario;
 pub mod sketch;
@@ -28,9 +33,11 @@ pub mod stats;
 pub mod summary;
 pub mod synth;
 pub mod tables;
+pub mod words;
 
+pub use diagnostic::InputError;
 pub use engine::{Results, simulate};
-pub use scenario::{InputError, Scenario};
+pub use scenario::Scenario;
 pub use summary::{Summary, summarize};
 
 /// Version of the results: the random streams and the model's use of them. Same scenario,

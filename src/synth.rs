@@ -39,7 +39,7 @@ use rand::RngExt;
 use crate::calendar::YearMonth;
 use crate::calibrate::dates::Date;
 use crate::model::pipeline::{DealRecord, Outcome};
-use crate::model::streams::{ORG, StreamRng, keyed, trial_key};
+use crate::random::streams::{ORG, StreamRng, keyed, trial_key};
 use crate::scenario::raw::Detail;
 use crate::scenario::{InputError, Scenario};
 

@@ -17,7 +17,7 @@ use revsim::backtest::{
 use revsim::calendar::YearMonth;
 use revsim::calibrate::{Date, History, Outcome, ReadOptions, parse_history};
 use revsim::model::Metric;
-use revsim::report::OutputDir;
+use revsim::output_dir::OutputDir;
 
 fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")

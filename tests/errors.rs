@@ -330,7 +330,9 @@ fn the_catalogue_lists_every_snapshot() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         // One test binary (tests/tests.rs): insta names a snapshot `tests__<module>__<name>`;
         // the catalogue names it `<module>__<name>`.
-        if let Some(stem) = name.strip_suffix(".snap").and_then(|s| s.strip_prefix("tests__"))
+        if let Some(stem) = name
+            .strip_suffix(".snap")
+            .and_then(|s| s.strip_prefix("tests__"))
             && !stem.starts_with("charts__")
         {
             on_disk.push(stem.to_string());

@@ -16,7 +16,7 @@
 //! ```no_run
 //! use revsim::backtest::{Base, Options, plan, run_origin};
 //! use revsim::calibrate::{ReadOptions, read_history};
-//! use revsim::report::OutputDir;
+//! use revsim::output_dir::OutputDir;
 //! let history = read_history("history.csv".as_ref(), &ReadOptions::default())?;
 //! let origins = plan(&history, &["2024-07".parse().unwrap()], None, 30)?;
 //! let dir = OutputDir::prepare("out/bt".as_ref(), true)?;
@@ -40,7 +40,7 @@ pub use snapshot::{DataSpan, Snapshot, won_by_month};
 use crate::calendar::YearMonth;
 use crate::calibrate::{FitOptions, History};
 use crate::model::Metric;
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::scenario::{InputError, Scenario};
 
 /// The default number of trials per origin.

@@ -19,10 +19,10 @@ use serde::Serialize;
 
 use super::{Coverage, Measure, Options, OriginResult, Position, Scored};
 use crate::charts::{Axis, Chart, INK, Layer, Legend, MUTED, PALETTE, Panel, Scale, headroom};
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::report::html::{escape, figure, page};
-use crate::report::money::{pct, usd};
 use crate::scenario::InputError;
+use crate::words::{pct, usd};
 
 /// What the run was: the export, the base and the options, for the files and the report.
 #[derive(Debug, Clone, Serialize)]
@@ -520,7 +520,7 @@ pub fn terminal(info: &RunInfo, results: &[OriginResult], coverage: &[Coverage])
         "Backtest of {} ({} layout): {origins}, {} trials each, seed {}.",
         info.export,
         info.layout,
-        crate::calibrate::text::count(info.trials),
+        crate::words::thousands(info.trials),
         info.seed
     );
     let _ = writeln!(

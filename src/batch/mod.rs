@@ -12,7 +12,6 @@
 //! `revsim merge` from the same files. The final tables depend only on the plan and the
 //! variants' results, so they are byte-identical however the work was split or interrupted.
 
-pub mod precision;
 pub mod sweep;
 
 use std::fmt::Write as _;
@@ -22,10 +21,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::Results;
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::scenario::{InputError, Scenario};
 use crate::stats::{Z95, quantile_ci, quantile_sorted, wilson};
-pub use precision::{Precision, parse_precision, precision_sentence, until_precise};
 
 /// Label of errors in `--vary` and batch specifications.
 pub const VARY_LABEL: &str = "--vary";

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::report::html::escape;
-use crate::report::money::{pct, usd};
 use crate::scenario::InputError;
 use crate::tables::{Column, Format, Table, Values};
+use crate::words::{pct, usd};
 
 /// What a batch is: written to `batch.json` before anything runs, read back by `revsim merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -222,7 +222,7 @@ pub fn parse_map(arg: &str) -> Result<(Field, String), InputError> {
     let Some(f) = Field::from_key(field) else {
         let mut e = InputError::file("--map", format!("`{}` is not a field", field.trim()));
         if let Some(best) =
-            crate::scenario::diagnostic::did_you_mean(field.trim(), &Field::ALL.map(Field::key))
+            crate::diagnostic::did_you_mean(field.trim(), &Field::ALL.map(Field::key))
         {
             e = e.help(format!("did you mean `{best}`?"));
         }
@@ -340,7 +340,7 @@ pub fn resolve(
                     ),
                 );
                 let names: Vec<&str> = headers.iter().map(String::as_str).collect();
-                if let Some(best) = crate::scenario::diagnostic::did_you_mean(name, &names) {
+                if let Some(best) = crate::diagnostic::did_you_mean(name, &names) {
                     e = e.help(format!("did you mean --map {f}=\"{best}\"?"));
                 }
                 return Err(e.help(

@@ -522,7 +522,7 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
     if won.len() < 2 {
         notes.push(format!(
             "{} with an amount: too few to fit a deal size (at least 2 needed)",
-            super::text::counted(won.len(), "won deal")
+            crate::words::counted(won.len(), "won deal")
         ));
         return None;
     }
@@ -555,7 +555,7 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
                 if zero_amounts > 0 {
                     notes.push(format!(
                         "{} of $0 left out of the lognormal deal size (it cannot hold 0); --size empirical keeps them",
-                        super::text::counted(zero_amounts, "won deal")
+                        crate::words::counted(zero_amounts, "won deal")
                     ));
                 }
                 out.ks =
@@ -672,7 +672,7 @@ fn reps(opps: &[&Opportunity], notes: &mut Vec<String>) -> (Vec<Rep>, Option<Bet
             if with_deals > 0 {
                 notes.push(format!(
                     "{} with closed deals: at least 3 are needed to tell the spread of win rates from chance, so reps.win_rate_sd is not fitted and rates are not shrunk",
-                    super::text::counted(with_deals, "rep")
+                    crate::words::counted(with_deals, "rep")
                 ));
             }
         }

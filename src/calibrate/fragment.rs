@@ -14,8 +14,8 @@ use super::estimate::Ks;
 use super::fit::{Calibration, Cycle, DealSize, Fit, SegmentFit, SizeModel};
 use super::history::History;
 use super::outcomes::Outcome;
-pub use super::text::{count, counted, money, p_text, sig, usd};
 use crate::scenario::{InputError, Scenario};
+use crate::words::{counted, money, p_text, sig, thousands as count, usd_whole as usd};
 
 /// What the fragment says about where it came from.
 #[derive(Debug, Clone, Default)]

@@ -557,7 +557,7 @@ fn read_row(
             value: cl.to_string(),
             message: format!(
                 "the close date {cl} is {} before the created date {c}",
-                super::text::counted(c.days_since(cl) as usize, "day")
+                crate::words::counted(c.days_since(cl) as usize, "day")
             ),
             fix: "correct the dates in the CRM (a deal re-created after it closed keeps its old close date), or remove the row".into(),
         });

@@ -30,7 +30,6 @@ pub mod history;
 pub mod outcomes;
 pub mod outputs;
 pub mod report;
-pub mod text;
 
 pub use columns::{Columns, Field, Layout};
 pub use dates::{Date, DateOrder};

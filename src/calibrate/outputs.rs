@@ -19,7 +19,7 @@ use super::fit::{Calibration, FitOptions, SizeModel};
 use super::fragment::{self, FragmentOptions};
 use super::history::{BadRow, History};
 use super::report::{self, ReportInput, Samples};
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::scenario::InputError;
 
 /// fit.json: the calibration as data.

@@ -12,12 +12,12 @@ use super::fit::{
 };
 use super::history::History;
 use super::outcomes::Outcome;
-use super::text::{count, p_text, sig, usd};
 use crate::charts::{
     Axis, Chart, INK, Layer, Legend, MUTED, PALETTE, Panel, Scale, headroom, histogram,
 };
 use crate::report::html::{escape, figure, page};
 use crate::scenario::dist::Dist;
+use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
 
 /// Most points drawn in a QQ plot (evenly spread ranks; the extremes are always drawn).
 const QQ_POINTS: usize = 200;

@@ -4,7 +4,7 @@ use super::{Axis, Chart, INK, Layer, Legend, PALETTE, Panel, Scale, headroom, pa
 use crate::charts::run::{bins_for, cumulative_plan, fan_layers, fan_top};
 use crate::compare::{Arm, Difference, bookings};
 use crate::model::Metric;
-use crate::report::money::pct;
+use crate::words::pct;
 
 /// The colour of arm `i`.
 pub fn color(i: usize) -> plotters::style::RGBColor {
@@ -417,7 +417,7 @@ fn fan(
             let shown = if scale == Scale::Usd {
                 usd(v)
             } else {
-                crate::report::money::count(v)
+                crate::words::count(v)
             };
             format!("{} {}", a.label, shown)
         })

@@ -20,8 +20,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::calendar::YearMonth;
-use crate::report::money;
+use crate::calendar::{YearMonth, month_label};
 
 /// The bundled font (DejaVu Sans; licence in `assets/fonts/`).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -34,7 +33,7 @@ pub const WIDTH: u32 = 1000;
 
 /// Okabe-Ito colours, distinguishable with the common forms of colour blindness. Scenario `i`
 /// of a comparison always gets `PALETTE[i]`.
-pub const PALETTE: [RGBColor; 7] = [
+pub const PALETTE: [RGBColor; crate::compare::MAX_SCENARIOS] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(230, 159, 0),   // orange
     RGBColor(0, 158, 115),   // bluish green
@@ -400,15 +399,6 @@ fn nice_step(step: f64) -> Option<f64> {
         .find(|n| m <= n * (1.0 + 1e-9))
         .unwrap_or(10.0);
     Some(nice * power)
-}
-
-/// "Jan 2027" for month `i` after `start`.
-pub fn month_label(start: YearMonth, i: i32) -> String {
-    const NAMES: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = start.plus(i);
-    format!("{} {}", NAMES[(m.month() - 1) as usize], m.year())
 }
 
 /// Dollars with a suffix fixed by the size of the axis and just enough decimals for its step.
@@ -991,7 +981,7 @@ pub fn headroom(max: f64) -> f64 {
 
 /// `$1.2M`-style money for legends and captions.
 pub fn usd(v: f64) -> String {
-    money::usd(v)
+    crate::words::usd(v)
 }
 
 #[cfg(test)]

@@ -6,13 +6,13 @@ use super::{
     padded_range, usd,
 };
 use crate::engine::Results;
+use crate::headline as words;
 use crate::model::Metric;
 use crate::model::trial::ATTAINMENT_BINS;
-use crate::report::money::pct;
-use crate::report::words;
 use crate::scenario::Scenario;
 use crate::stats::Distribution;
 use crate::summary::{PeriodSummary, Summary};
+use crate::words::pct;
 
 /// What the run charts are drawn from.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +127,7 @@ fn bookings_distribution(d: &RunData) -> Chart {
         title: format!(
             "New bookings, {} ({})",
             words::horizon_words(d.scenario),
-            words::plural(d.summary.trials, "trial")
+            crate::words::plural(d.summary.trials, "trial")
         ),
         subtitle: words::answer(d.scenario, d.summary),
         panels: vec![bookings_panel(&values, &d.summary.horizon, None)],
@@ -363,7 +363,7 @@ fn cumulative_bookings_fan(d: &RunData) -> Chart {
     let mut subtitle = match last {
         Some(l) => format!(
             "Bookings since {}: by the last month a median {}, P10–P90 {}–{}.",
-            super::month_label(d.scenario.clock.start, 0),
+            crate::calendar::month_label(d.scenario.clock.start, 0),
             usd(l.p50),
             usd(l.p10),
             usd(l.p90)
@@ -376,7 +376,7 @@ fn cumulative_bookings_fan(d: &RunData) -> Chart {
             let total = plan.last().copied().unwrap_or(0.0);
             subtitle = format!(
                 "Bookings since {}: by the last month a median {} against a {} plan (P10–P90 {}–{}).",
-                super::month_label(d.scenario.clock.start, 0),
+                crate::calendar::month_label(d.scenario.clock.start, 0),
                 usd(l.p50),
                 usd(total),
                 usd(l.p10),
@@ -468,8 +468,8 @@ fn headcount_fan(d: &RunData) -> Chart {
     let subtitle = match (h.last(), r.last()) {
         (Some(h), Some(r)) => format!(
             "At the end: a median {} reps in seat, worth {} fully ramped reps (the gap is reps still ramping).",
-            super::super::report::money::count(h.p50),
-            super::super::report::money::count(r.p50)
+            crate::words::count(h.p50),
+            crate::words::count(r.p50)
         ),
         _ => String::new(),
     };

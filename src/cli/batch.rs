@@ -358,7 +358,7 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
 }
 
 fn print_sweep(out: &mut dyn Write, results: &[VariantResult]) -> std::io::Result<()> {
-    use crate::report::money::{pct, usd};
+    use crate::words::{pct, usd};
     let width = results
         .iter()
         .map(|r| r.name.chars().count())

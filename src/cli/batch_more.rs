@@ -12,10 +12,10 @@ use super::batch::run_variants;
 use super::{SimOptions, trial_count};
 use crate::batch::{Estimate, Param, Store, Variant, VariantResult, short_key};
 use crate::charts::Scale;
-use crate::report::money::{pct, usd};
 use crate::report::safe_dir_name;
 use crate::scenario::{InputError, Scenario};
 use crate::tables::{Column, Format, Table, Values};
+use crate::words::{pct, usd};
 
 /// Arguments of `revsim sensitivity`.
 #[derive(Debug, clap::Args)]
@@ -550,7 +550,7 @@ pub fn parse_target(spec: &str) -> Result<Target, InputError> {
     if !names.iter().any(|n| n == metric) {
         let options: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut e = bad(format!("`{metric}` is not a metric"));
-        if let Some(s) = crate::scenario::diagnostic::did_you_mean(metric, &options) {
+        if let Some(s) = crate::diagnostic::did_you_mean(metric, &options) {
             e = e.help(format!("did you mean `{s}`?"));
         }
         return Err(e);
@@ -818,7 +818,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let show = |v: f64| match scale {
         Scale::Usd => usd(v),
         Scale::Share => pct(v),
-        _ => crate::report::money::count(v),
+        _ => crate::words::count(v),
     };
     let mut c = crate::charts::batch::sweep_chart(
         &{
@@ -932,7 +932,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let _ = writeln!(
         body,
         "<p>{} of {trials} trials each, on common random numbers (seed {seed}). Every point tried: <code>solve.csv</code>; the search: <code>solve.json</code>.</p>",
-        crate::report::words::plural(cache.len(), "run")
+        crate::words::plural(cache.len(), "run")
     );
     for (c, svg) in &drawn {
         body.push_str(&crate::report::html::figure(c, svg));
@@ -943,7 +943,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         writeln!(
             std::io::stdout().lock(),
             "{text}\n{} on common random numbers (seed {seed}). Wrote {} (report.html, solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
-            crate::report::words::plural(cache.len(), "run"),
+            crate::words::plural(cache.len(), "run"),
             dir.path().display(),
             started.elapsed().as_secs_f64()
         )?;

@@ -298,7 +298,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
     let precision = a
         .precision
         .as_deref()
-        .map(|p| crate::batch::parse_precision(p, s.plan_by_fiscal_year.is_some()))
+        .map(|p| crate::precision::parse_precision(p, s.plan_by_fiscal_year.is_some()))
         .transpose()?;
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &|k| std::env::var(k).ok())?;
     if precision.is_some() && shard.is_some() {
@@ -339,7 +339,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
                 let max = usize::try_from(a.max_trials)
                     .unwrap_or(usize::MAX)
                     .max(trials);
-                let (r, reached) = crate::batch::until_precise(&s, trials, max, seed, p, &bar);
+                let (r, reached) = crate::precision::until_precise(&s, trials, max, seed, p, &bar);
                 bar.set_length((passes * r.trials) as u64);
                 (r, Some(reached))
             }
@@ -382,7 +382,7 @@ fn run(a: &RunArgs) -> anyhow::Result<()> {
         writeln!(
             std::io::stdout().lock(),
             "{}",
-            crate::batch::precision_sentence(&r)
+            crate::precision::precision_sentence(&r)
         )?;
     }
     Ok(())

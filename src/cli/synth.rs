@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::calibrate::Date;
-use crate::report::OutputDir;
+use crate::output_dir::OutputDir;
 use crate::scenario::{InputError, Scenario};
 use crate::synth::{Status, SynthOptions, synthesize};
 
@@ -75,7 +75,7 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
     if !a.quiet {
         let closed = x.count(Status::Won) + x.count(Status::Lost) + x.count(Status::NoDecision);
         let open = x.count(Status::Open);
-        let count = crate::calibrate::text::count;
+        let count = crate::words::thousands;
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,

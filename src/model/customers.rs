@@ -7,7 +7,7 @@
 
 use rand_distr::{Binomial, Distribution};
 
-use super::streams::StreamRng;
+use crate::random::streams::StreamRng;
 use crate::scenario::CustomerParams;
 
 /// One month's movement of the base.

@@ -14,7 +14,7 @@
 
 use rand::RngExt;
 
-use super::streams::{ORG, Purpose, StreamRng, stream};
+use crate::random::streams::{ORG, Purpose, StreamRng, stream};
 use crate::scenario::{LeadershipParams, Scenario};
 
 const NONE: i64 = i64::MIN / 4;

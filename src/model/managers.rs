@@ -10,7 +10,7 @@
 
 use rand::RngExt;
 
-use super::streams::{ORG, Purpose, StreamRng, stream};
+use crate::random::streams::{ORG, Purpose, StreamRng, stream};
 use crate::scenario::{ManagerParams, Scenario};
 
 /// The managers of one trial.

@@ -9,7 +9,7 @@
 
 use rand_distr::{Distribution, StandardNormal};
 
-use super::streams::{ORG, Purpose, stream};
+use crate::random::streams::{ORG, Purpose, stream};
 use crate::scenario::Scenario;
 
 /// Fills `demand[t]` with the demand multiplier of each month of trial `trial`.

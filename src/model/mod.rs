@@ -1,7 +1,7 @@
 //! The revenue model: one trial of a sales organisation, month by month.
 //!
 //! Split by mechanism: [`org`] (seats, reps, hiring, attrition), [`pipeline`] (opportunities
-//! and deals), [`customers`] (ARR), [`streams`] (keyed random numbers), [`trial`] (the monthly
+//! and deals), [`customers`] (ARR), [`trial`] (the monthly
 //! loop). MODEL.md is the specification; each file says which part it implements.
 
 pub mod customers;
@@ -13,8 +13,6 @@ pub mod metrics;
 pub mod org;
 pub mod pipeline;
 pub mod production;
-pub mod sampling;
-pub mod streams;
 pub mod trial;
 
 pub use metrics::Metric;

@@ -10,7 +10,7 @@
 use rand_distr::{Distribution, Exp1};
 
 use super::hazard::{Hazards, NEVER};
-use super::streams::{Purpose, StreamRng, keyed, stream, trial_key};
+use crate::random::streams::{Purpose, StreamRng, keyed, stream, trial_key};
 use crate::scenario::Scenario;
 
 /// A seat's state.

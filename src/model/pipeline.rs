@@ -32,8 +32,8 @@
 
 use rand::{Rng, RngExt};
 
-use super::sampling::{Categorical, poisson_inverse};
-use super::streams::{Purpose, StreamRng, month_entity, outcome_stream, stream};
+use crate::random::sampling::{Categorical, poisson_inverse};
+use crate::random::streams::{Purpose, StreamRng, month_entity, outcome_stream, stream};
 use crate::scenario::Scenario;
 use crate::scenario::raw::Detail;
 

@@ -18,7 +18,7 @@ use super::metrics::Metric;
 use super::org::{SeatState, Seats};
 use super::pipeline::{Ledger, MonthTable, Outcome};
 use super::production::{Month, Production};
-use super::streams::{ORG, Purpose, stream};
+use crate::random::streams::{ORG, Purpose, stream};
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
 use crate::scenario::raw::{Detail, LayoffWho};

@@ -7,12 +7,12 @@
 use std::fmt::Write;
 
 use crate::charts::Chart;
+use crate::headline;
 use crate::report::Manifest;
-use crate::report::money::{count, pct, usd};
-use crate::report::words;
 use crate::scenario::Scenario;
 use crate::stats::{Distribution, Probability};
 use crate::summary::{PeriodSummary, Summary};
+use crate::words::{count, pct, usd};
 
 /// `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes.
 pub fn shell_word(s: &str) -> String {
@@ -319,9 +319,9 @@ pub fn run_report(
     let _ = writeln!(
         b,
         "<p class=\"answer\">{}</p>",
-        escape(&words::answer(s, summary))
+        escape(&headline::answer(s, summary))
     );
-    if let Some(y) = words::by_year(summary) {
+    if let Some(y) = headline::by_year(summary) {
         let _ = writeln!(b, "<p class=\"byyear\">{}</p>", escape(&y));
     }
 
@@ -648,7 +648,7 @@ pub fn compare_report(
             "<h3>{}{}</h3>\n<p>{}</p>",
             swatch(i),
             escape(&a.label),
-            escape(&words::answer(&a.scenario, &a.summary))
+            escape(&headline::answer(&a.scenario, &a.summary))
         );
         b.push_str(&period_table(&a.summary));
     }

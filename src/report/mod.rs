@@ -6,10 +6,7 @@
 //! - `trials.csv`: one row per trial with its headline totals, to recompute anything outside.
 
 pub mod html;
-pub mod money;
-pub mod output_dir;
 pub mod table;
-pub mod words;
 
 use std::io::Write;
 
@@ -17,10 +14,10 @@ use serde::Serialize;
 
 use crate::engine::Results;
 use crate::model::Metric;
+pub use crate::output_dir::{OutputDir, safe_dir_name};
 use crate::scenario::{InputError, Scenario};
 use crate::stats::Distribution;
 use crate::summary::{Summary, monthly_stats};
-pub use output_dir::{OutputDir, safe_dir_name};
 
 /// The manifest written to `run.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -58,7 +55,7 @@ pub struct Manifest {
     pub monthly_quantiles: &'static str,
     /// For `--precision` runs: the target, the trials it took and the half-widths reached.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision: Option<crate::batch::Precision>,
+    pub precision: Option<crate::precision::Precision>,
     /// For a run merged from shards: how many.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shards: Option<usize>,

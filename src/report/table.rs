@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::money::{count, pct, usd};
 use crate::stats::Distribution;
 use crate::summary::{PeriodSummary, Summary};
+use crate::words::{count, pct, usd};
 
 /// Renders the summary as a plain-text table.
 pub fn render(s: &Summary) -> String {

@@ -5,7 +5,7 @@
 //! without a draw of the cycle per deal.
 
 use super::dist::Dist;
-use crate::model::sampling::Alias;
+use crate::random::sampling::Alias;
 
 /// Deals open longer than this share are left out of a steady-state starting pipeline.
 pub const WARM_UP_TAIL: f64 = 1e-4;

@@ -5,7 +5,6 @@
 //! samplers, curves tabulated by tenure month). Nothing downstream re-checks: the engine trusts a
 //! `Scenario`.
 
-pub mod diagnostic;
 pub mod dist;
 pub mod events;
 pub mod flat;
@@ -24,8 +23,9 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::calendar::{FiscalYear, YearMonth, fiscal_years};
-pub use diagnostic::InputError;
-use dist::{Dist, DistSpec, Domain, fmt_num};
+pub use crate::diagnostic::InputError;
+use crate::words::fmt_num;
+use dist::{Dist, DistSpec, Domain};
 use raw::{Interpolation, RampCurve, RawScenario};
 
 /// Most seats a scenario may have (a guard against typos such as `seats = 5000000`).
@@ -1156,7 +1156,7 @@ impl Validator<'_> {
                             table.span(),
                             format!("`{path}` is not a parameter an event can set"),
                         );
-                        return Err(match diagnostic::did_you_mean(path, &options) {
+                        return Err(match crate::diagnostic::did_you_mean(path, &options) {
                             Some(best) => err.help(format!("did you mean `{best}`?")),
                             None => err.help(format!("events can set: {}", options.join(", "))),
                         });

@@ -95,7 +95,7 @@ impl OpenDeals {
         let mut line = format!(
             "{} open deals worth ${} from {} ({} owners)",
             self.deals.len(),
-            crate::report::words::thousands(value.max(0) as usize),
+            crate::words::thousands(value.max(0) as usize),
             self.file,
             self.owners.len()
         );

@@ -25,7 +25,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::raw::RampCurve;
 use super::{InputError, Scenario};
-use crate::scenario::dist::fmt_num;
+use crate::words::fmt_num;
 
 /// One step of a key path: a table key, or an index into an array.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,12 +94,12 @@ impl TryFrom<f64> for Money {
         } else if v < 0.0 {
             Err(format!(
                 "{} is negative; an amount of money must be 0 or more",
-                super::dist::fmt_num(v)
+                crate::words::fmt_num(v)
             ))
         } else {
             Err(format!(
                 "{} is outside the allowed range 0 to 1e15 US dollars; check for extra zeros",
-                super::dist::fmt_num(v)
+                crate::words::fmt_num(v)
             ))
         }
     }
@@ -131,7 +131,7 @@ impl TryFrom<f64> for MonthlyGrowth {
         } else {
             Err(format!(
                 "{} is outside the allowed range 0 to 0.05 (5% a month); write a rate as a fraction, e.g. 0.008 for 0.8% a month",
-                super::dist::fmt_num(v)
+                crate::words::fmt_num(v)
             ))
         }
     }

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::diagnostic::key_path_at;
 use super::raw::RawScenario;
 use super::{InputError, Scenario, Validator};
+use crate::diagnostic::key_path_at;
 
 /// Most files in one `extends` chain.
 pub const MAX_DEPTH: usize = 16;

@@ -1,9 +1,9 @@
 //! The sentences executives read first, shared by the charts and the HTML reports.
 
-use crate::charts::month_label;
-use crate::report::money::{pct, usd};
+use crate::calendar::month_label;
 use crate::scenario::Scenario;
 use crate::summary::{PeriodSummary, Summary};
+use crate::words::{pct, usd};
 
 /// "FY2027–FY2029" when the horizon is whole fiscal years, else "the 30 months from Jul 2027".
 pub fn horizon_words(s: &Scenario) -> String {
@@ -22,15 +22,6 @@ pub fn horizon_words(s: &Scenario) -> String {
             s.horizon(),
             month_label(s.clock.start, 0)
         ),
-    }
-}
-
-/// "1 trial", "300 trials".
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 
@@ -78,17 +69,4 @@ pub fn by_year(summary: &Summary) -> Option<String> {
         })
         .collect();
     parts.map(|p| format!("Chance of hitting each year's plan: {}.", p.join(" · ")))
-}
-
-/// A whole number with thousands separators: 23040 -> "23,040".
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

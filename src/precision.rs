@@ -141,12 +141,12 @@ pub fn precision_sentence(p: &Precision) -> String {
     let head = if p.reached {
         format!(
             "Precision reached with {} trials",
-            crate::report::words::thousands(p.trials_used)
+            crate::words::thousands(p.trials_used)
         )
     } else {
         format!(
             "Precision NOT reached: stopped at --max-trials ({} trials)",
-            crate::report::words::thousands(p.trials_used)
+            crate::words::thousands(p.trials_used)
         )
     };
     format!(
