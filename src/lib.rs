@@ -18,6 +18,7 @@ pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod compare;
+pub mod crm;
 pub mod diagnostic;
 pub mod engine;
 pub mod headline;

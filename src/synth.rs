@@ -37,7 +37,7 @@ use std::io::Write;
 use rand::RngExt;
 
 use crate::calendar::YearMonth;
-use crate::calibrate::dates::Date;
+use crate::crm::dates::Date;
 use crate::model::pipeline::{DealRecord, Outcome};
 use crate::random::streams::{ORG, StreamRng, keyed, trial_key};
 use crate::scenario::raw::Detail;

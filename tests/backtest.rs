@@ -15,7 +15,7 @@ use revsim::backtest::{
     self, Base, DataSpan, Measure, Options, Position, Snapshot, build, won_by_month,
 };
 use revsim::calendar::YearMonth;
-use revsim::calibrate::{Date, History, Outcome, ReadOptions, parse_history};
+use revsim::crm::{Date, History, Outcome, ReadOptions, parse_history};
 use revsim::model::Metric;
 use revsim::output_dir::OutputDir;
 
@@ -36,7 +36,7 @@ fn month(s: &str) -> YearMonth {
 }
 
 fn date(s: &str) -> Date {
-    revsim::calibrate::dates::parse_date(s, revsim::calibrate::DateOrder::Mdy).unwrap()
+    revsim::crm::dates::parse_date(s, revsim::crm::DateOrder::Mdy).unwrap()
 }
 
 /// A hand-made export: three owners, the origin 2024-04 (first day 2024-04-01).
@@ -84,7 +84,7 @@ fn what_was_known_at_the_origin_and_what_happened() {
     assert_eq!(span.last_full_month, month("2024-06"));
 
     let s = Snapshot::at(&h, month("2024-04"));
-    let ids = |it: &mut dyn Iterator<Item = &revsim::calibrate::Opportunity>| {
+    let ids = |it: &mut dyn Iterator<Item = &revsim::crm::Opportunity>| {
         it.map(|o| o.id.clone().unwrap()).collect::<Vec<_>>()
     };
     assert_eq!(

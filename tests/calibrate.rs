@@ -478,7 +478,7 @@ fn the_docs_show_real_output() {
     assert!(docs.contains(&stderr(&unknown)), "{}", stderr(&unknown));
 
     // The column table lists exactly the names each layout reads.
-    use revsim::calibrate::{Field, Layout};
+    use revsim::crm::{Field, Layout};
     for f in Field::ALL {
         let prefix = format!("| `{}` |", f.key());
         let line = docs

@@ -10,7 +10,8 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use revsim::calibrate::estimate::trigamma;
-use revsim::calibrate::{FitOptions, Outcome, ReadOptions, calibrate, parse_history};
+use revsim::calibrate::{FitOptions, calibrate};
+use revsim::crm::{Outcome, ReadOptions, parse_history};
 
 /// Two-sided 99.9% normal quantile: each check fails by chance one time in a thousand.
 const Z: f64 = 3.29;

@@ -47,9 +47,8 @@ use revsim::Scenario;
 use revsim::calendar::YearMonth;
 use revsim::calibrate::estimate::{GammaFit, gamma_mle, trigamma};
 use revsim::calibrate::fragment::{FragmentOptions, org_fragment};
-use revsim::calibrate::{
-    Calibration, Date, FitOptions, History, Outcome, ReadOptions, calibrate, parse_history,
-};
+use revsim::calibrate::{Calibration, FitOptions, calibrate};
+use revsim::crm::{Date, History, Outcome, ReadOptions, parse_history};
 use revsim::synth::{Status, SynthDeal, SynthExport, SynthOptions, synthesize};
 use statrs::function::gamma::gamma_ur;
 

@@ -33,7 +33,7 @@ use super::snapshot::{Snapshot, first_day};
 use crate::calendar::YearMonth;
 use crate::calibrate::fit::{Calibration, Fit, FitOptions, fit};
 use crate::calibrate::fragment::{self, FragmentOptions, comment};
-use crate::calibrate::{Date, History, Opportunity, Outcome};
+use crate::crm::{Date, History, Opportunity, Outcome};
 use crate::scenario::{InputError, Scenario, template};
 use crate::stats::quantile_sorted;
 

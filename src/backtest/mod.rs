@@ -38,7 +38,8 @@ pub use score::{Band, Position, Tally, percentile_of};
 pub use snapshot::{DataSpan, Snapshot, won_by_month};
 
 use crate::calendar::YearMonth;
-use crate::calibrate::{FitOptions, History};
+use crate::calibrate::FitOptions;
+use crate::crm::History;
 use crate::model::Metric;
 use crate::output_dir::OutputDir;
 use crate::scenario::{InputError, Scenario};
@@ -311,10 +312,8 @@ pub fn plan(
         let cohorts = snap.known.iter().filter(|x| x.created <= cutoff);
         let (closed, won) = cohorts.fold((0, 0), |(c, w), x| {
             (
-                c + usize::from(x.outcome != crate::calibrate::Outcome::Open),
-                w + usize::from(
-                    x.outcome == crate::calibrate::Outcome::Won && x.amount_usd.is_some(),
-                ),
+                c + usize::from(x.outcome != crate::crm::Outcome::Open),
+                w + usize::from(x.outcome == crate::crm::Outcome::Won && x.amount_usd.is_some()),
             )
         });
         if closed < min_closed.max(1) || won < build::MIN_WON {
@@ -368,9 +367,7 @@ fn shortfall_error(
                 .collect::<Vec<_>>();
             c.len() >= min_closed.max(1)
                 && c.iter()
-                    .filter(|x| {
-                        x.outcome == crate::calibrate::Outcome::Won && x.amount_usd.is_some()
-                    })
+                    .filter(|x| x.outcome == crate::crm::Outcome::Won && x.amount_usd.is_some())
                     .count()
                     >= build::MIN_WON
         });

@@ -49,12 +49,7 @@ pub struct RunInfo {
 
 impl RunInfo {
     /// The run's description from its parts.
-    pub fn new(
-        history: &crate::calibrate::History,
-        base: &str,
-        o: &Options,
-        command: String,
-    ) -> RunInfo {
+    pub fn new(history: &crate::crm::History, base: &str, o: &Options, command: String) -> RunInfo {
         RunInfo {
             export: history.file.clone(),
             layout: history.columns.layout_name().to_string(),

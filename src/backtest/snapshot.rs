@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use crate::calendar::YearMonth;
-use crate::calibrate::{Date, History, Opportunity, Outcome};
+use crate::crm::{Date, History, Opportunity, Outcome};
 
 /// Months before an origin in which an owner must have created an opportunity to count as a rep
 /// in seat at the origin.

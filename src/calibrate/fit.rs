@@ -29,14 +29,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use statrs::function::gamma::checked_gamma_ur;
 
-use super::dates::{DAYS_PER_MONTH, Date};
 use super::estimate::{
     self, BetaBinomialFit, GammaFit, Ks, LognormalFit, beta_binomial_mle, empirical_table,
     gamma_mle, ks_continuous, ks_discrete, ks_two_sample, lognormal_mle,
 };
-use super::history::{History, Opportunity};
-use super::outcomes::Outcome;
 use crate::calendar::YearMonth;
+use crate::crm::dates::{DAYS_PER_MONTH, Date};
+use crate::crm::history::{History, Opportunity};
+use crate::crm::outcomes::Outcome;
 use crate::scenario::dist::{Dist, DistSpec, Domain, Family, GammaSpec, TwoWay};
 use crate::stats::quantile_sorted;
 
@@ -743,7 +743,7 @@ pub fn size_quantile(d: &DealSize) -> Option<Box<dyn Fn(f64) -> f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calibrate::dates::{DateOrder, parse_date};
+    use crate::crm::dates::{DateOrder, parse_date};
 
     fn opp(owner: &str, created: &str, closed: &str, amount: f64, outcome: Outcome) -> Opportunity {
         Opportunity {

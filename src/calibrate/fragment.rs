@@ -12,8 +12,8 @@ use std::fmt::Write;
 
 use super::estimate::Ks;
 use super::fit::{Calibration, Cycle, DealSize, Fit, SegmentFit, SizeModel};
-use super::history::History;
-use super::outcomes::Outcome;
+use crate::crm::history::History;
+use crate::crm::outcomes::Outcome;
 use crate::scenario::{InputError, Scenario};
 use crate::words::{counted, money, p_text, sig, thousands as count, usd_whole as usd};
 

@@ -3,7 +3,7 @@
 //! The data flow, one module per step:
 //!
 //! ```text
-//! export.csv --history::read_history (columns, dates, outcomes)--> History
+//! export.csv --crm::read_history (columns, dates, outcomes)--> History
 //!     --fit::calibrate (estimate)--> Calibration --fragment--> calibrated.toml
 //!                                                 --report, outputs--> fit-report.html, fit.json, reps.csv, charts
 //! ```
@@ -12,7 +12,8 @@
 //! starting pipeline from the open rows of [`History`], a backtest of a fitted scenario):
 //!
 //! ```no_run
-//! use revsim::calibrate::{FitOptions, ReadOptions, calibrate, read_history};
+//! use revsim::calibrate::{FitOptions, calibrate};
+//! use revsim::crm::{ReadOptions, read_history};
 //! let history = read_history("history.csv".as_ref(), &ReadOptions::default())?;
 //! let fit = calibrate(&history, &FitOptions::default());
 //! println!("win rate {:?}", fit.org.outcomes.map(|s| s.won));
@@ -21,20 +22,10 @@
 //!
 //! docs/calibrate.md describes what is read, each estimator and its assumptions.
 
-pub mod columns;
-pub mod dates;
 pub mod estimate;
 pub mod fit;
 pub mod fragment;
-pub mod history;
-pub mod outcomes;
 pub mod outputs;
 pub mod report;
 
-pub use columns::{Columns, Field, Layout};
-pub use dates::{Date, DateOrder};
 pub use fit::{Calibration, Fit, FitOptions, SizeModel, calibrate, fit};
-pub use history::{
-    BadRow, BadRowKind, History, Opportunity, ReadOptions, parse_history, read_history,
-};
-pub use outcomes::{Outcome, OutcomeRules, StageMeaning};

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use super::fit::{Calibration, FitOptions, SizeModel};
 use super::fragment::{self, FragmentOptions};
-use super::history::{BadRow, History};
 use super::report::{self, ReportInput, Samples};
+use crate::crm::history::{BadRow, History};
 use crate::output_dir::OutputDir;
 use crate::scenario::InputError;
 

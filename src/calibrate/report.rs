@@ -10,11 +10,11 @@ use super::fit::{
     Calibration, Cycle, DealSize, Fit, SizeModel, gamma_spec, lognormal_spec, sampler,
     size_quantile,
 };
-use super::history::History;
-use super::outcomes::Outcome;
 use crate::charts::{
     Axis, Chart, INK, Layer, Legend, MUTED, PALETTE, Panel, Scale, headroom, histogram,
 };
+use crate::crm::history::History;
+use crate::crm::outcomes::Outcome;
 use crate::report::html::{escape, figure, page};
 use crate::scenario::dist::Dist;
 use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
@@ -288,7 +288,7 @@ impl Samples {
                         } else {
                             f64::from(d)
                         };
-                        d / super::dates::DAYS_PER_MONTH
+                        d / crate::crm::dates::DAYS_PER_MONTH
                     })
                     .collect();
                 v.sort_by(f64::total_cmp);

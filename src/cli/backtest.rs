@@ -71,7 +71,7 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
     }
     let trials = super::trial_count(a.trials)?;
     let read = a.read.options(None, None)?;
-    let history = crate::calibrate::read_history(&a.file, &read)?;
+    let history = crate::crm::read_history(&a.file, &read)?;
     if !a.quiet {
         ReadArgs::warn_bad_rows(&history, "calibrate's fit-report.html and fit.json");
     }

@@ -5,10 +5,8 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use crate::calibrate::fragment::FragmentOptions;
-use crate::calibrate::{
-    Date, DateOrder, FitOptions, Layout, OutcomeRules, ReadOptions, SizeModel, columns, outcomes,
-    outputs, report,
-};
+use crate::calibrate::{FitOptions, SizeModel, outputs, report};
+use crate::crm::{Date, DateOrder, Layout, OutcomeRules, ReadOptions, columns, outcomes};
 use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
 use crate::scenario::{InputError, Scenario};
@@ -97,7 +95,7 @@ impl ReadArgs {
     }
 
     /// Prints the warning about skipped bad rows (with where they are listed).
-    pub fn warn_bad_rows(history: &crate::calibrate::History, listed_in: &str) {
+    pub fn warn_bad_rows(history: &crate::crm::History, listed_in: &str) {
         if history.bad_rows.is_empty() {
             return;
         }
@@ -163,14 +161,14 @@ pub struct CalibrateArgs {
 /// Runs `revsim calibrate`.
 pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
     let read = a.read.options(a.created_from, a.created_until)?;
-    let history = crate::calibrate::read_history(&a.file, &read)?;
+    let history = crate::crm::read_history(&a.file, &read)?;
     if !a.quiet {
         ReadArgs::warn_bad_rows(&history, "fit-report.html and fit.json");
     }
     let closed = history
         .opportunities
         .iter()
-        .filter(|o| o.outcome != crate::calibrate::Outcome::Open)
+        .filter(|o| o.outcome != crate::crm::Outcome::Open)
         .count();
     if closed == 0 {
         return Err(InputError::file(
@@ -262,7 +260,7 @@ pub(crate) fn iso_date(s: &str) -> Result<Date, String> {
     {
         return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD"));
     }
-    crate::calibrate::dates::parse_date(s, DateOrder::Mdy)
+    crate::crm::dates::parse_date(s, DateOrder::Mdy)
 }
 
 /// `target` as a path relative to the directory `from`, with `/` separators (as `extends`

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::calibrate::Date;
+use crate::crm::Date;
 use crate::output_dir::OutputDir;
 use crate::scenario::{InputError, Scenario};
 use crate::synth::{Status, SynthOptions, synthesize};

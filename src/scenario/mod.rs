@@ -1241,7 +1241,7 @@ impl Validator<'_> {
         staffing: &Staffing,
         pipeline: &mut PipelineParams,
     ) -> Result<Option<open_deals::OpenDeals>, InputError> {
-        use crate::calibrate::{Outcome, ReadOptions, StageMeaning};
+        use crate::crm::{Outcome, ReadOptions, StageMeaning};
         use open_deals::{MAX_AGE_MONTHS, OpenDeal, OpenDeals, OpenDecision, OpenOutcome};
         let Some(spanned) = &raw.open_pipeline else {
             return Ok(None);
@@ -1275,15 +1275,8 @@ impl Validator<'_> {
         })?;
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let mut read = ReadOptions {
-            layout: op.columns.map(|c| match c {
-                raw::CrmLayout::Revsim => crate::calibrate::Layout::Revsim,
-                raw::CrmLayout::Salesforce => crate::calibrate::Layout::Salesforce,
-                raw::CrmLayout::Hubspot => crate::calibrate::Layout::Hubspot,
-            }),
-            date_order: match op.date_order {
-                Some(raw::CrmDateOrder::Dmy) => crate::calibrate::DateOrder::Dmy,
-                _ => crate::calibrate::DateOrder::Mdy,
-            },
+            layout: op.columns,
+            date_order: op.date_order.unwrap_or_default(),
             skip_bad_rows: op.skip_bad_rows,
             ..ReadOptions::default()
         };
@@ -1291,12 +1284,12 @@ impl Validator<'_> {
             read.outcomes
                 .set_stage(name, StageMeaning::Outcome(Outcome::Open));
         }
-        let history = crate::calibrate::parse_history(&bytes[..], &shown, &read)?;
+        let history = crate::crm::parse_history(&bytes[..], &shown, &read)?;
         let stage_of = |name: &str| {
-            let key = crate::calibrate::outcomes::normalise(name);
+            let key = crate::crm::outcomes::normalise(name);
             op.stages
                 .iter()
-                .find(|(k, _)| crate::calibrate::outcomes::normalise(k) == key)
+                .find(|(k, _)| crate::crm::outcomes::normalise(k) == key)
                 .map(|(_, v)| v)
         };
         let mut owners: Vec<String> = Vec::new();

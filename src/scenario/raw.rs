@@ -13,6 +13,7 @@ use toml::Spanned;
 
 use super::dist::DistSpec;
 use crate::calendar::YearMonth;
+use crate::crm::{DateOrder, Layout};
 
 /// A number from 0 to 1 (a probability, rate or share).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -221,10 +222,10 @@ pub struct OpenPipeline {
     pub csv: Spanned<String>,
     /// Column layout: "revsim", "salesforce" or "hubspot" (default: detected from the header row).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub columns: Option<CrmLayout>,
+    pub columns: Option<Layout>,
     /// Order of day and month in dates such as 3/4/2026: "mdy" (default, US) or "dmy".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_order: Option<CrmDateOrder>,
+    pub date_order: Option<DateOrder>,
     /// Leave out rows that cannot be used (a bad date, no amount, created after the start) and
     /// count them, instead of stopping at the first (default false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -259,28 +260,6 @@ pub struct Stage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<DistSpec>")]
     pub months_to_decision: Option<Spanned<DistSpec>>,
-}
-
-/// A CRM export's column layout (as `revsim calibrate --columns`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CrmLayout {
-    /// revsim's own: id, owner, created_date, close_date, amount_usd, stage.
-    Revsim,
-    /// A Salesforce opportunity report.
-    Salesforce,
-    /// A HubSpot deals export.
-    Hubspot,
-}
-
-/// Day-month order of slash dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CrmDateOrder {
-    /// Month first (US).
-    Mdy,
-    /// Day first.
-    Dmy,
 }
 
 /// How open deals' expected close dates are used.

@@ -98,16 +98,36 @@ impl fmt::Display for Field {
     }
 }
 
-/// A known export layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+/// A known export layout (`--columns`, and `columns` in a scenario's `[open_pipeline]`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    rename = "CrmLayout",
+    description = "A CRM export's column layout (as `revsim calibrate --columns`)."
+)]
 pub enum Layout {
     /// revsim's own layout: `id, owner, created_date, close_date, amount_usd, outcome`,
     /// optionally `segment, stage, reason`.
+    #[schemars(
+        description = "revsim's own: id, owner, created_date, close_date, amount_usd, stage."
+    )]
     Revsim,
     /// A Salesforce opportunity report exported as CSV.
+    #[schemars(description = "A Salesforce opportunity report.")]
     Salesforce,
     /// A HubSpot deals export (CSV).
+    #[schemars(description = "A HubSpot deals export.")]
     Hubspot,
 }
 

@@ -35,14 +35,32 @@ pub struct Date {
     days: i32,
 }
 
-/// How to read a date written with slashes and the year last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+/// How to read a date written with slashes and the year last (`--date-order`, and
+/// `date_order` in a scenario's `[open_pipeline]`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    rename = "CrmDateOrder",
+    description = "Day-month order of slash dates."
+)]
 pub enum DateOrder {
     /// Month first: `1/15/2024` (US; Salesforce's default export locale).
     #[default]
+    #[schemars(description = "Month first (US).")]
     Mdy,
     /// Day first: `15/1/2024` (UK, Europe).
+    #[schemars(description = "Day first.")]
     Dmy,
 }
 
