@@ -32,5 +32,6 @@ mod leadership;
 mod mechanisms;
 mod memory;
 mod open_pipeline;
+mod params;
 mod properties;
 mod reliability;

@@ -165,36 +165,24 @@ pub fn period_table(summary: &Summary) -> String {
     out
 }
 
-/// Key settings a reader checks first, with friendly names: (label, dotted key).
-const KEY_ASSUMPTIONS: [(&str, &str); 16] = [
-    ("Seats at start", "org.seats"),
-    ("Reps in seat at start", "org.filled_seats"),
-    ("Headcount plan", "hiring.headcount_plan"),
-    ("Ramp", "ramp.curve"),
-    ("Annual attrition", "attrition.annual_rate"),
-    (
-        "Own opportunities per rep-month",
-        "pipeline.opportunities_per_rep_month",
-    ),
-    (
-        "Inbound opportunities per month",
-        "pipeline.inbound_opportunities_per_month",
-    ),
-    ("Win rate", "pipeline.outcomes.won"),
-    ("No-decision rate", "pipeline.outcomes.no_decision"),
-    ("Deal size (USD)", "pipeline.deal_size_usd"),
-    (
-        "Sales cycle, won and lost (months)",
-        "pipeline.cycle_months",
-    ),
-    ("Starting ARR", "customers.starting_arr_usd"),
-    ("Monthly logo churn", "customers.monthly_logo_churn_rate"),
-    ("Annual quota per ramped rep", "quota.annual_quota_usd"),
-    (
-        "Bookings plan per fiscal year",
-        "plan.fiscal_year_bookings_usd",
-    ),
-    ("VP of Sales model", "leadership"),
+/// Key settings a reader checks first, by key path; their names come from the parameter table.
+const KEY_ASSUMPTIONS: [&str; 16] = [
+    "org.seats",
+    "org.filled_seats",
+    "hiring.headcount_plan",
+    "ramp.curve",
+    "attrition.annual_rate",
+    "pipeline.opportunities_per_rep_month",
+    "pipeline.inbound_opportunities_per_month",
+    "pipeline.outcomes.won",
+    "pipeline.outcomes.no_decision",
+    "pipeline.deal_size_usd",
+    "pipeline.cycle_months",
+    "customers.starting_arr_usd",
+    "customers.monthly_logo_churn_rate",
+    "quota.annual_quota_usd",
+    "plan.fiscal_year_bookings_usd",
+    "leadership",
 ];
 
 /// A TOML value made readable: money keys as $1.2M.
@@ -221,7 +209,8 @@ fn assumptions(s: &Scenario) -> String {
     let mut out = String::from(
         "<div class=\"scroll\"><table>\n<thead><tr><th>Assumption</th><th class=\"text\">Value</th><th class=\"text\">Key</th></tr></thead>\n<tbody>\n",
     );
-    for (label, key) in KEY_ASSUMPTIONS {
+    for key in KEY_ASSUMPTIONS {
+        let label = crate::scenario::params::known(key).label;
         let value = if key == "leadership" {
             if s.leadership.is_some() {
                 "on: VP tenure, board reviews and transitions are modelled".to_string()

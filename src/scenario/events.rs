@@ -10,96 +10,9 @@ use std::ops::Range;
 
 use super::raw::LayoffWho;
 
-/// A parameter that events can change: its key path, the allowed range, and how it reads.
-pub struct Parameter {
-    /// Key path as written in `set`.
-    pub path: &'static str,
-    /// Smallest allowed value.
-    pub min: f64,
-    /// Largest allowed value.
-    pub max: f64,
-    /// What it is.
-    pub meaning: &'static str,
-}
-
-/// Every parameter an event can set, in the order of [`Timeline::series`].
-pub const PARAMETERS: [Parameter; 12] = [
-    Parameter {
-        path: "pipeline.opportunities_per_rep_month",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "own opportunities per ramped rep-month",
-    },
-    Parameter {
-        path: "pipeline.inbound_opportunities_per_month",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "shared inbound opportunities per month",
-    },
-    Parameter {
-        path: "pipeline.win_rate_multiplier",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "multiplier on every rep's win rate (1 = as drawn)",
-    },
-    Parameter {
-        path: "pipeline.deal_size_multiplier",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "multiplier on deal sizes (a price change)",
-    },
-    Parameter {
-        path: "attrition.annual_rate",
-        min: 0.0,
-        max: 1.0,
-        meaning: "share of reps leaving per year",
-    },
-    Parameter {
-        path: "hiring.seats",
-        min: 0.0,
-        max: super::MAX_SEATS as f64,
-        meaning: "target seats (replaces the headcount plan from then on)",
-    },
-    Parameter {
-        path: "hiring.recruiting_capacity_per_month",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "most starts per month",
-    },
-    Parameter {
-        path: "customers.monthly_logo_churn_rate",
-        min: 0.0,
-        max: 1.0,
-        meaning: "monthly logo churn",
-    },
-    Parameter {
-        path: "customers.monthly_expansion_rate",
-        min: 0.0,
-        max: super::raw::MAX_MONTHLY_GROWTH,
-        meaning: "monthly expansion of ARR",
-    },
-    Parameter {
-        path: "quota.annual_quota_usd",
-        min: 0.0,
-        max: super::raw::MAX_MONEY_USD,
-        meaning: "annual quota of a ramped rep",
-    },
-    Parameter {
-        path: "coverage.target_multiple",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "global pipeline-coverage target (pipeline / next quarter's quota)",
-    },
-    Parameter {
-        path: "reps.bottom_80pct_productivity_multiplier",
-        min: 0.0,
-        max: f64::INFINITY,
-        meaning: "multiplier on own opportunities of reps below the 80th percentile of skill (enablement)",
-    },
-];
-
-/// Index of each parameter in [`PARAMETERS`] and [`Timeline::series`].
-#[derive(Debug, Clone, Copy)]
+/// A per-month series that events can set; [`super::params`] describes each (its key path,
+/// range and meaning) in the row whose `event` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(usize)]
 #[allow(missing_docs)]
 pub enum Param {
@@ -117,11 +30,40 @@ pub enum Param {
     BottomProductivity,
 }
 
+impl Param {
+    /// Every series, in the order of [`Timeline`]'s storage.
+    pub const ALL: [Param; 12] = [
+        Param::Opportunities,
+        Param::Inbound,
+        Param::WinRateMultiplier,
+        Param::DealSizeMultiplier,
+        Param::AnnualAttrition,
+        Param::Seats,
+        Param::RecruitingCapacity,
+        Param::LogoChurn,
+        Param::Expansion,
+        Param::AnnualQuota,
+        Param::CoverageTarget,
+        Param::BottomProductivity,
+    ];
+
+    /// Where the series is stored: its place in [`Param::ALL`] (a test checks they agree).
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The parameter's row: key path, range, meaning.
+    pub fn info(self) -> &'static super::params::Parameter {
+        super::params::of_event(self)
+    }
+}
+
 /// Per-month values of every event-able parameter, and the one-off actions.
 #[derive(Debug, Clone)]
 pub struct Timeline {
-    /// `series[param][month]`.
-    pub series: Vec<Vec<f64>>,
+    /// The value of each series in each month, stored in the order of [`Param::ALL`].
+    series: Vec<Vec<f64>>,
     /// Months with a hiring freeze.
     pub hiring_freeze: Vec<bool>,
     /// Months at whose end the VP is forced out.
@@ -134,7 +76,12 @@ impl Timeline {
     /// The value of `p` in month `t`.
     #[inline]
     pub fn get(&self, p: Param, t: usize) -> f64 {
-        self.series[p as usize][t]
+        self.series[p.index()][t]
+    }
+
+    /// The values of `p`, month by month.
+    pub fn series(&self, p: Param) -> &[f64] {
+        &self.series[p.index()]
     }
 }
 
@@ -154,30 +101,20 @@ pub struct Change {
     pub layoff: Option<(u32, LayoffWho)>,
 }
 
-/// Looks up a parameter path.
+/// The series an event's `set` key names, if it names one.
 pub fn param(path: &str) -> Option<Param> {
-    let i = PARAMETERS.iter().position(|p| p.path == path)?;
-    Some(match i {
-        0 => Param::Opportunities,
-        1 => Param::Inbound,
-        2 => Param::WinRateMultiplier,
-        3 => Param::DealSizeMultiplier,
-        4 => Param::AnnualAttrition,
-        5 => Param::Seats,
-        6 => Param::RecruitingCapacity,
-        7 => Param::LogoChurn,
-        8 => Param::Expansion,
-        9 => Param::AnnualQuota,
-        10 => Param::CoverageTarget,
-        _ => Param::BottomProductivity,
-    })
+    super::params::get(path)?.event
 }
 
-/// Builds the timeline from base values (one per parameter, or a per-month base series for
-/// seats) and the changes, sorted by month (stable).
-pub fn build(horizon: usize, base: Vec<Vec<f64>>, mut changes: Vec<Change>) -> Timeline {
+/// Builds the timeline from each series' base values (`base(p)`: one per month) and the
+/// changes, sorted by month (stable).
+pub fn build(
+    horizon: usize,
+    base: impl Fn(Param) -> Vec<f64>,
+    mut changes: Vec<Change>,
+) -> Timeline {
     changes.sort_by_key(|c| c.month);
-    let mut series = base;
+    let mut series: Vec<Vec<f64>> = Param::ALL.iter().map(|&p| base(p)).collect();
     let mut t = Timeline {
         series: Vec::new(),
         hiring_freeze: vec![false; horizon],
@@ -186,7 +123,7 @@ pub fn build(horizon: usize, base: Vec<Vec<f64>>, mut changes: Vec<Change>) -> T
     };
     for c in &changes {
         for &(p, target) in &c.set {
-            let v = &mut series[p as usize];
+            let v = &mut series[p.index()];
             let before = if c.month > 0 { v[c.month - 1] } else { v[0] };
             // A ramp needs a finite starting point (a capacity of "no limit" cannot ramp down).
             let ramp_months = if before.is_finite() { c.ramp_months } else { 0 };
@@ -205,7 +142,7 @@ pub fn build(horizon: usize, base: Vec<Vec<f64>>, mut changes: Vec<Change>) -> T
         if let Some((reps, who)) = c.layoff {
             t.layoffs.push((c.month, reps, who));
             // The laid-off seats leave the plan from the next month on.
-            for slot in series[Param::Seats as usize].iter_mut().skip(c.month + 1) {
+            for slot in series[Param::Seats.index()].iter_mut().skip(c.month + 1) {
                 *slot = (*slot - reps as f64).max(0.0);
             }
         }
@@ -231,33 +168,42 @@ mod tests {
 
     #[test]
     fn set_and_ramp_from_the_value_in_force() {
-        let base = (0..PARAMETERS.len()).map(|_| vec![3.0; 8]).collect();
         let t = build(
             8,
-            base,
+            |_| vec![3.0; 8],
             vec![
                 change(2, Param::Opportunities, 5.0, 0),
                 change(4, Param::Opportunities, 1.0, 4),
             ],
         );
-        assert_eq!(t.series[0], [3.0, 3.0, 5.0, 5.0, 4.0, 3.0, 2.0, 1.0]);
+        assert_eq!(
+            t.series(Param::Opportunities),
+            [3.0, 3.0, 5.0, 5.0, 4.0, 3.0, 2.0, 1.0]
+        );
     }
 
     #[test]
     fn layoffs_cut_later_seat_targets() {
-        let base = (0..PARAMETERS.len()).map(|_| vec![10.0; 4]).collect();
         let mut c = change(1, Param::Opportunities, 3.0, 0);
         c.layoff = Some((3, LayoffWho::Random));
-        let t = build(4, base, vec![c]);
-        assert_eq!(t.series[Param::Seats as usize], [10.0, 10.0, 7.0, 7.0]);
+        let t = build(4, |_| vec![10.0; 4], vec![c]);
+        assert_eq!(t.series(Param::Seats), [10.0, 10.0, 7.0, 7.0]);
         assert_eq!(t.layoffs, [(1, 3, LayoffWho::Random)]);
     }
 
     #[test]
+    fn every_series_is_stored_at_its_place_in_all() {
+        for (i, p) in Param::ALL.iter().enumerate() {
+            assert_eq!(p.index(), i, "{p:?}");
+        }
+    }
+
+    #[test]
     fn every_parameter_path_resolves() {
-        for (i, p) in PARAMETERS.iter().enumerate() {
-            assert_eq!(param(p.path).map(|p| p as usize), Some(i));
+        for p in Param::ALL {
+            assert_eq!(param(p.info().path), Some(p));
         }
         assert!(param("pipeline.nope").is_none());
+        assert!(param("org.seats").is_none(), "a parameter no event sets");
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod flat;
 pub mod lags;
 pub mod open_deals;
+pub mod params;
 pub mod plausibility;
 pub mod raw;
 pub mod resolve;
@@ -455,7 +456,7 @@ fn opportunity_bound(
     multipliers: [f64; 3],
 ) -> f64 {
     use events::Param;
-    let series = |p: Param| &timeline.series[p as usize];
+    let series = |p: Param| timeline.series(p);
     // Means alone would pass a distribution that is tame on average but draws huge values
     // (a normal with a vast sd): take the larger of the mean and the one-in-a-million value.
     let high = |d: &Dist| d.mean().max(d.quantile(1.0 - 1e-6)).max(0.0);
@@ -721,7 +722,8 @@ impl Validator<'_> {
             quota,
             leadership.is_some(),
         )?;
-        staffing.seats_by_month = timeline.series[events::Param::Seats as usize]
+        staffing.seats_by_month = timeline
+            .series(events::Param::Seats)
             .iter()
             .map(|v| v.round() as u32)
             .collect();
@@ -758,7 +760,8 @@ impl Validator<'_> {
             .key("pipeline")
             .help("check org.seats, pipeline.opportunities_per_rep_month, pipeline.inbound_opportunities_per_month, reps.skill and the effort multipliers for a typo: the estimate is opportunities per rep-month x the reps' skills (seats x the mean, plus one rep at a one-in-a-million skill) x the largest multipliers, plus inbound, over every month"));
         }
-        let monthly_hazard = timeline.series[events::Param::AnnualAttrition as usize]
+        let monthly_hazard = timeline
+            .series(events::Param::AnnualAttrition)
             .iter()
             .map(|a| monthly_hazard(*a))
             .collect();
@@ -1096,7 +1099,7 @@ impl Validator<'_> {
         quota: Option<(f64, bool)>,
         has_leadership: bool,
     ) -> Result<events::Timeline, InputError> {
-        use events::{Change, PARAMETERS, Param};
+        use events::{Change, Param};
         let skill_is_fixed = raw.reps.skill_top_20pct_share.is_none()
             && raw
                 .reps
@@ -1106,29 +1109,29 @@ impl Validator<'_> {
                 .is_ok_and(|d| d.sampler.fixed().is_some());
         let h = clock.horizon;
         let constant = |v: f64| vec![v; h];
-        let base = vec![
-            constant(pipeline.opportunities_per_rep_month),
-            constant(pipeline.inbound_opportunities_per_month),
-            constant(1.0),
-            constant(1.0),
-            constant(raw.attrition.annual_rate.map_or(0.0, |p| p.0)),
-            staffing.seats_by_month.iter().map(|s| *s as f64).collect(),
-            constant(
+        let base = |p: Param| match p {
+            Param::Opportunities => constant(pipeline.opportunities_per_rep_month),
+            Param::Inbound => constant(pipeline.inbound_opportunities_per_month),
+            Param::WinRateMultiplier | Param::DealSizeMultiplier | Param::BottomProductivity => {
+                constant(1.0)
+            }
+            Param::AnnualAttrition => constant(raw.attrition.annual_rate.map_or(0.0, |p| p.0)),
+            Param::Seats => staffing.seats_by_month.iter().map(|s| *s as f64).collect(),
+            Param::RecruitingCapacity => constant(
                 staffing
                     .recruiting_capacity_per_month
                     .map_or(f64::INFINITY, f64::from),
             ),
-            constant(customers.monthly_logo_churn_rate),
-            constant(customers.monthly_expansion_rate),
-            constant(quota.map_or(0.0, |q| q.0)),
-            constant(
+            Param::LogoChurn => constant(customers.monthly_logo_churn_rate),
+            Param::Expansion => constant(customers.monthly_expansion_rate),
+            Param::AnnualQuota => constant(quota.map_or(0.0, |q| q.0)),
+            Param::CoverageTarget => constant(
                 raw.coverage
                     .as_ref()
                     .and_then(|c| c.get_ref().target_multiple)
                     .map_or(0.0, |v| v.0),
             ),
-            constant(1.0),
-        ];
+        };
         let last = clock.start.plus(h as i32 - 1);
         let mut changes = Vec::new();
         for ev in &raw.events {
@@ -1151,7 +1154,7 @@ impl Validator<'_> {
             if let Some(table) = &e.set {
                 for (path, value) in table.get_ref() {
                     let Some(p) = events::param(path) else {
-                        let options: Vec<&str> = PARAMETERS.iter().map(|p| p.path).collect();
+                        let options: Vec<&str> = params::event_paths().collect();
                         let err = self.err(
                             table.span(),
                             format!("`{path}` is not a parameter an event can set"),
@@ -1161,7 +1164,7 @@ impl Validator<'_> {
                             None => err.help(format!("events can set: {}", options.join(", "))),
                         });
                     };
-                    let spec = &PARAMETERS[p as usize];
+                    let spec = p.info();
                     if !(value.is_finite() && *value >= spec.min && *value <= spec.max) {
                         return Err(self
                             .err(

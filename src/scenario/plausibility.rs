@@ -23,6 +23,7 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use toml::de::{DeTable, DeValue};
 
+use super::params;
 use super::raw::RampCurve;
 use super::{InputError, Scenario};
 use crate::words::fmt_num;
@@ -79,48 +80,17 @@ impl Warning {
     }
 }
 
-const RAMP: (&str, &str) = (
-    "account-executive ramp median ~5 months (SDR ~3)",
-    "Bridge Group",
-);
-const ATTRITION: (&str, &str) = (
-    "rep attrition ~1 in 3 per year (review if > 20% voluntary)",
-    "Bridge Group; Alexander Group",
-);
-const WIN_RATE: (&str, &str) = (
-    "forecast-deal outcomes won 47%, lost 32%, no decision 21%",
-    "CSO Insights 2018-19",
-);
-const NO_DECISION: (&str, &str) = (
-    "qualified deals lost to indecision 40-60%",
-    "Dixon & McKenna, HBR 2022",
-);
-const COVERAGE: (&str, &str) = (
-    "pipeline coverage norms SMB 2.5-3x, mid-market 3-4x, enterprise 4-5x",
-    "vendor survey",
-);
-const VP_TENURE: (&str, &str) = (
-    "VP of Sales tenure 26 -> 19 months",
-    "Gong (Chris Orlob), 2018",
-);
-const CYCLE: (&str, &str) = (
-    "sales cycle median 60-72 days for SaaS at ~$25-35K ACV",
-    "Bridge Group 2017",
-);
+/// The band of the parameter at `path`, from the parameter table.
+fn band(path: &str) -> params::Band {
+    params::known(path)
+        .plausible
+        .unwrap_or_else(|| panic!("{path} has a published band"))
+}
 
-/// Highest annual attrition before a warning.
-pub const MAX_ANNUAL_ATTRITION: f64 = 0.8;
-/// Highest org win rate before a warning.
-pub const MAX_WIN_RATE: f64 = 0.7;
-/// Highest no-decision share before a warning.
-pub const MAX_NO_DECISION: f64 = 0.6;
-/// Global coverage targets outside this range warn (2.5-5x, widened by a fifth below and a
-/// half above).
-pub const COVERAGE_RANGE: (f64, f64) = (2.0, 7.5);
-/// Median VP tenures outside this range warn, in months (half of 19, twice 26).
-pub const VP_TENURE_RANGE: (f64, f64) = (9.5, 52.0);
-/// Mean cycles of won deals outside this range warn, in months.
-pub const CYCLE_RANGE: (f64, f64) = (1.0, 24.0);
+/// (benchmark, origin) of a band.
+fn source(b: params::Band) -> (&'static str, &'static str) {
+    (b.benchmark, b.origin)
+}
 
 fn pct(x: f64) -> String {
     format!("{}%", fmt_num((x * 1000.0).round() / 10.0))
@@ -148,8 +118,9 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
         RampCurve::Table(v) => Some(v.iter().take_while(|x| **x < 1.0).count() as f64),
         RampCurve::None {} => None,
     };
+    let ramp = band("ramp.curve.months_to_full");
     if let (true, Some(m)) = (written, months)
-        && m < 1.0
+        && m < ramp.lo
     {
         warn(
             &mut out,
@@ -158,12 +129,13 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
                 "new reps reach full productivity in {} months, under one month",
                 fmt_num(m)
             ),
-            RAMP,
+            source(ramp),
         );
     }
 
+    let attrition = band("attrition.annual_rate");
     if let Some(a) = raw.attrition.annual_rate
-        && a.0 > MAX_ANNUAL_ATTRITION
+        && a.0 > attrition.hi
     {
         warn(
             &mut out,
@@ -171,46 +143,51 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             format!(
                 "annual attrition of {} is over {}",
                 pct(a.0),
-                pct(MAX_ANNUAL_ATTRITION)
+                pct(attrition.hi)
             ),
-            ATTRITION,
+            source(attrition),
         );
     }
 
     let [won, _, no_decision] = s.pipeline.outcomes;
-    if won > MAX_WIN_RATE {
+    let (win_rate, indecision) = (
+        band("pipeline.outcomes.won"),
+        band("pipeline.outcomes.no_decision"),
+    );
+    if won > win_rate.hi {
         warn(
             &mut out,
             &["pipeline", "outcomes", "won"],
-            format!("a win rate of {} is over {}", pct(won), pct(MAX_WIN_RATE)),
-            WIN_RATE,
+            format!("a win rate of {} is over {}", pct(won), pct(win_rate.hi)),
+            source(win_rate),
         );
     }
-    if no_decision > MAX_NO_DECISION {
+    if no_decision > indecision.hi {
         warn(
             &mut out,
             &["pipeline", "outcomes", "no_decision"],
             format!(
                 "a no-decision share of {} is above {}",
                 pct(no_decision),
-                pct(MAX_NO_DECISION)
+                pct(indecision.hi)
             ),
-            NO_DECISION,
+            source(indecision),
         );
     }
 
     let cycle = s.pipeline.cycle_months[0].mean();
-    if !(CYCLE_RANGE.0..=CYCLE_RANGE.1).contains(&cycle) {
+    let cycles = band("pipeline.cycle_months");
+    if !(cycles.lo..=cycles.hi).contains(&cycle) {
         warn(
             &mut out,
             &["pipeline", "cycle_months"],
             format!(
                 "won deals take {} months on average to decide, outside {} to {} months",
                 fmt_num((cycle * 100.0).round() / 100.0),
-                fmt_num(CYCLE_RANGE.0),
-                fmt_num(CYCLE_RANGE.1)
+                fmt_num(cycles.lo),
+                fmt_num(cycles.hi)
             ),
-            CYCLE,
+            source(cycles),
         );
     }
 
@@ -218,30 +195,32 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
         && let Some(t) = &l.tenure_months
     {
         let median = t.quantile(0.5);
-        if !(VP_TENURE_RANGE.0..=VP_TENURE_RANGE.1).contains(&median) {
+        let tenure = band("leadership.tenure_months");
+        if !(tenure.lo..=tenure.hi).contains(&median) {
             warn(
                 &mut out,
                 &["leadership", "tenure_months"],
                 format!(
                     "a median VP tenure of {} months is outside {} to {} months",
                     fmt_num((median * 10.0).round() / 10.0),
-                    fmt_num(VP_TENURE_RANGE.0),
-                    fmt_num(VP_TENURE_RANGE.1)
+                    fmt_num(tenure.lo),
+                    fmt_num(tenure.hi)
                 ),
-                VP_TENURE,
+                source(tenure),
             );
         }
     }
 
+    let coverage = band("coverage.target_multiple");
     let coverage_message = |x: f64| {
         format!(
             "a coverage target of {}X is far outside the 2.5-5X norms (warning below {}X or above {}X)",
             fmt_num(x),
-            fmt_num(COVERAGE_RANGE.0),
-            fmt_num(COVERAGE_RANGE.1)
+            fmt_num(coverage.lo),
+            fmt_num(coverage.hi)
         )
     };
-    let outside = |x: f64| !(COVERAGE_RANGE.0..=COVERAGE_RANGE.1).contains(&x);
+    let outside = |x: f64| !(coverage.lo..=coverage.hi).contains(&x);
     if let Some(c) = &raw.coverage
         && c.get_ref().policy == super::raw::CoveragePolicy::Global
         && let Some(t) = c.get_ref().target_multiple
@@ -251,7 +230,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             &mut out,
             &["coverage", "target_multiple"],
             coverage_message(t.0),
-            COVERAGE,
+            source(coverage),
         );
     }
 
@@ -261,18 +240,18 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
         };
         for (key, value) in set.get_ref() {
             let (msg, benchmark) = match key.as_str() {
-                "attrition.annual_rate" if *value > MAX_ANNUAL_ATTRITION => (
+                "attrition.annual_rate" if *value > attrition.hi => (
                     format!(
                         "from {} annual attrition of {} is over {}",
                         e.get_ref().month,
                         pct(*value),
-                        pct(MAX_ANNUAL_ATTRITION)
+                        pct(attrition.hi)
                     ),
-                    ATTRITION,
+                    source(attrition),
                 ),
                 "coverage.target_multiple" if outside(*value) => (
                     format!("from {} {}", e.get_ref().month, coverage_message(*value)),
-                    COVERAGE,
+                    source(coverage),
                 ),
                 _ => continue,
             };
