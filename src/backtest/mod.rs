@@ -15,7 +15,7 @@
 //!
 //! ```no_run
 //! use revsim::backtest::{Base, Options, plan, run_origin};
-//! use revsim::calibrate::{ReadOptions, read_history};
+//! use revsim::crm::{ReadOptions, read_history};
 //! use revsim::output_dir::OutputDir;
 //! let history = read_history("history.csv".as_ref(), &ReadOptions::default())?;
 //! let origins = plan(&history, &["2024-07".parse().unwrap()], None, 30)?;
