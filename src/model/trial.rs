@@ -18,7 +18,7 @@ use super::metrics::Metric;
 use super::org::{SeatState, Seats};
 use super::pipeline::{Ledger, MonthTable, Outcome};
 use super::production::{Month, Production};
-use crate::random::streams::{ORG, Purpose, stream};
+use crate::random::streams::{ORG, Purpose, StreamRng, stream};
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
 use crate::scenario::raw::{Detail, LayoffWho};
@@ -179,278 +179,438 @@ impl Workspace {
 }
 
 /// Simulates trial number `trial` of scenario `s` with `seed`, writing into `out`.
-#[allow(clippy::needless_range_loop)] // the month loop indexes several per-month tables
+///
+/// A month is a sequence of named steps (docs/model.md): the plan and the VP's effects of the
+/// month, hiring, production (the month's deals), the fiscal-year close, departures (forced
+/// exits, then attrition), the customer base, the month's record, and the VP's end of month.
 pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: TrialOut<'_>) {
-    let h = s.horizon();
-    let max_seats = s.staffing.max_seats as usize;
-    let Workspace {
-        seats,
-        ledger,
-        hazards,
-        hazards_before,
-        table: scratch_table,
-        production,
-        queue,
-        scratch,
-        demand,
-        vp_completed,
-        vp_hist_completed,
-        vp_hist_running,
-        attainment_hist,
-        manager_buffer,
-        ranked,
-        exits,
-        leaving,
-    } = ws;
-    let full = s.detail == Detail::Full;
-    let mut layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
-    let mut vp = Vp::start(s, seed, trial, std::mem::take(vp_completed));
-    let mut bench = Bench::start(s, seed, trial, std::mem::take(manager_buffer));
-    let leadership = s.leadership.as_ref();
-    hazards.reset();
-    seats.start_trial(s, hazards, seed, trial);
-    production.start_trial(seats);
-    ledger.start_trial(seed, trial);
-    starting_pipeline(s, seats, ledger, scratch_table);
-    ledger.open_deals(s);
-    super::market::demand_path(s, seed, trial, demand);
-    let mut customers = CustomerBase::new(&s.customers);
-    let mut customer_rng = stream(seed, trial, ORG, Purpose::Customers);
-    let monthly = out.monthly;
-    let mut put = |m: Metric, t: usize, v: f64| monthly[m.index() * h + t] = v as f32;
-    let quota_ramped = s.quota.is_some_and(|(_, r)| r);
-    let per_rep = ledger.attribute_won;
-    // Running sums of production serve when no deal needs a seat and no coverage policy acts.
-    let running_sums = !ledger.needs_table() && s.coverage.is_none();
-    let fiscal_years = &s.clock.fiscal_years;
-    let mut fy = 0usize;
-    let mut fy_stats = FiscalYearOutcome::default();
-    let mut totals = TrialTotals::default();
+    let TrialOut {
+        monthly,
+        fiscal_years,
+        totals,
+    } = out;
+    let mut tr = Trial::start(s, seed, trial, ws, monthly, fiscal_years);
+    for t in 0..s.horizon() {
+        let mut m = tr.open_month(t);
+        tr.hire(&mut m);
+        tr.produce(&mut m);
+        tr.close_fiscal_year(&m);
+        tr.depart(&mut m);
+        tr.roll_customers(&m);
+        tr.record_month(&m);
+        tr.review_vp(&m);
+        tr.add_up(&m);
+    }
+    *totals = tr.finish();
+}
 
-    for t in 0..h {
-        let target = s.staffing.seats_by_month[t] as usize;
-        let fx = leadership.map_or(Effects::NEUTRAL, |l| vp.effects(l, t as i64));
-        bench.arrive(t as i64);
-        let tl = &s.timeline;
-        seats.follow_plan(s, target, t);
+/// One trial as its months run: the scenario, the reused buffers, and what accumulates.
+struct Trial<'a> {
+    s: &'a Scenario,
+    ws: &'a mut Workspace,
+    monthly: &'a mut [f32],
+    fiscal_years: &'a mut [FiscalYearOutcome],
+    vp: Vp,
+    bench: Bench,
+    customers: CustomerBase,
+    customer_rng: StreamRng,
+    layoff_rng: StreamRng,
+    /// The fiscal year the month belongs to, and its figures so far.
+    fy: usize,
+    fy_stats: FiscalYearOutcome,
+    totals: TrialTotals,
+    /// Each won deal is credited to its rep (attainment, concentration, forced exits).
+    per_rep: bool,
+    /// Running sums of production serve when no deal needs a seat and no coverage policy acts.
+    running_sums: bool,
+}
 
-        // Hiring: requisitions due this month start, earliest first, up to the capacity; none
-        // during a hiring freeze (requisitions wait).
-        let mut hires = 0u32;
-        if !tl.hiring_freeze[t] {
-            seats.due_requisitions(t, tl.get(Param::RecruitingCapacity, t), queue);
-            for &(_, seat) in queue.iter() {
-                seats.start_rep(s, hazards, seat as usize, t as i32);
-                production.changed(seat as usize);
-                hires += 1;
-            }
+/// What one month's steps hand on to the next ones.
+struct MonthFacts {
+    t: usize,
+    /// Seats in the plan this month.
+    target: usize,
+    /// The VP transition's multipliers.
+    fx: Effects,
+    hires: u32,
+    reps_at_work: u32,
+    /// Ramp-weighted reps at work.
+    ramp_sum: f64,
+    /// Sum of the coverage push over reps.
+    push_sum: f64,
+    quota_capacity: f64,
+    demand: f64,
+    /// Whether a fiscal year ends with this month.
+    fy_ends: bool,
+    performance_exits: u32,
+    departures: u32,
+}
+
+impl<'a> Trial<'a> {
+    /// Resets the buffers and sets up trial `trial`: the starting org, its pipeline, the
+    /// market's path, the VP and the managers.
+    fn start(
+        s: &'a Scenario,
+        seed: u64,
+        trial: u64,
+        ws: &'a mut Workspace,
+        monthly: &'a mut [f32],
+        fiscal_years: &'a mut [FiscalYearOutcome],
+    ) -> Trial<'a> {
+        let layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
+        let vp = Vp::start(s, seed, trial, std::mem::take(&mut ws.vp_completed));
+        let bench = Bench::start(s, seed, trial, std::mem::take(&mut ws.manager_buffer));
+        ws.hazards.reset();
+        ws.seats.start_trial(s, &ws.hazards, seed, trial);
+        ws.production.start_trial(&ws.seats);
+        ws.ledger.start_trial(seed, trial);
+        starting_pipeline(s, &ws.seats, &mut ws.ledger, &mut ws.table);
+        ws.ledger.open_deals(s);
+        super::market::demand_path(s, seed, trial, &mut ws.demand);
+        let per_rep = ws.ledger.attribute_won;
+        let running_sums = !ws.ledger.needs_table() && s.coverage.is_none();
+        Trial {
+            s,
+            ws,
+            monthly,
+            fiscal_years,
+            vp,
+            bench,
+            customers: CustomerBase::new(&s.customers),
+            customer_rng: stream(seed, trial, ORG, Purpose::Customers),
+            layoff_rng,
+            fy: 0,
+            fy_stats: FiscalYearOutcome::default(),
+            totals: TrialTotals::default(),
+            per_rep,
+            running_sums,
         }
+    }
 
-        // Production: the month's expected won and other opportunities, and their deals.
-        let reps_at_work = seats.filled as u32;
+    #[inline]
+    fn put(&mut self, m: Metric, t: usize, v: f64) {
+        self.monthly[m.index() * self.s.horizon() + t] = v as f32;
+    }
+
+    fn quota_ramped(&self) -> bool {
+        self.s.quota.is_some_and(|(_, r)| r)
+    }
+
+    /// The plan's seats for month `t`, the VP's effects, and managers arriving.
+    fn open_month(&mut self, t: usize) -> MonthFacts {
+        let s = self.s;
+        let target = s.staffing.seats_by_month[t] as usize;
+        let fx = s
+            .leadership
+            .as_ref()
+            .map_or(Effects::NEUTRAL, |l| self.vp.effects(l, t as i64));
+        self.bench.arrive(t as i64);
+        self.ws.seats.follow_plan(s, target, t);
+        MonthFacts {
+            t,
+            target,
+            fx,
+            hires: 0,
+            reps_at_work: 0,
+            ramp_sum: 0.0,
+            push_sum: 0.0,
+            quota_capacity: 0.0,
+            demand: 1.0,
+            fy_ends: s.clock.fiscal_years[self.fy].range().end == t + 1,
+            performance_exits: 0,
+            departures: 0,
+        }
+    }
+
+    /// Requisitions due this month start, earliest first, up to the recruiting capacity; none
+    /// during a hiring freeze (requisitions wait).
+    fn hire(&mut self, m: &mut MonthFacts) {
+        let (s, t) = (self.s, m.t);
+        let tl = &s.timeline;
+        if tl.hiring_freeze[t] {
+            return;
+        }
+        let ws = &mut *self.ws;
+        ws.seats
+            .due_requisitions(t, tl.get(Param::RecruitingCapacity, t), &mut ws.queue);
+        for &(_, seat) in ws.queue.iter() {
+            ws.seats.start_rep(s, &ws.hazards, seat as usize, t as i32);
+            ws.production.changed(seat as usize);
+            m.hires += 1;
+        }
+    }
+
+    /// The month's expected won and other deals, seat by seat or from running sums, and the
+    /// deals themselves; the month's quota capacity.
+    fn produce(&mut self, m: &mut MonthFacts) {
+        let (s, t) = (self.s, m.t);
+        let ws = &mut *self.ws;
+        m.reps_at_work = ws.seats.filled as u32;
         let managed = s
             .managers
             .as_ref()
-            .map_or(1.0, |m| bench.productivity(m, reps_at_work));
-        let demand_t = demand[t];
-        let month = Month::of(s, t, fx, managed, demand_t);
-        production.advance(s, seats, t, running_sums);
-        let keep_table = ledger.needs_table();
-        let expected = if running_sums && Production::sums_apply(s, &month) {
-            production.totals(&month)
+            .map_or(1.0, |mp| self.bench.productivity(mp, m.reps_at_work));
+        m.demand = ws.demand[t];
+        let month = Month::of(s, t, m.fx, managed, m.demand);
+        ws.production.advance(s, &ws.seats, t, self.running_sums);
+        let keep_table = ws.ledger.needs_table();
+        let expected = if self.running_sums && Production::sums_apply(s, &month) {
+            ws.production.totals(&month)
         } else {
-            let e = production.by_seat(s, seats, t, &month, keep_table, scratch_table, |seat| {
-                ledger.seat_pipeline(seat, t, 3)
-            });
+            let ledger = &ws.ledger;
+            let e =
+                ws.production
+                    .by_seat(s, &ws.seats, t, &month, keep_table, &mut ws.table, |seat| {
+                        ledger.seat_pipeline(seat, t, 3)
+                    });
             if keep_table {
-                scratch_table.finish(ledger.attributes_all());
+                ws.table.finish(ws.ledger.attributes_all());
             }
             e
         };
-        let ramp_sum = expected.ramp_sum;
-        let push_sum = expected.push_sum;
-        let size_multiplier = tl.get(Param::DealSizeMultiplier, t);
-        ledger.month(
+        m.ramp_sum = expected.ramp_sum;
+        m.push_sum = expected.push_sum;
+        let tl = &s.timeline;
+        ws.ledger.month(
             s,
             t as i64,
-            scratch_table,
+            &mut ws.table,
             expected.won,
             expected.other,
-            size_multiplier,
-            &seats.left_at,
+            tl.get(Param::DealSizeMultiplier, t),
+            &ws.seats.left_at,
         );
         let monthly_quota = tl.get(Param::AnnualQuota, t) / 12.0;
-        let quota_capacity = monthly_quota
-            * if quota_ramped {
-                ramp_sum
+        m.quota_capacity = monthly_quota
+            * if self.quota_ramped() {
+                m.ramp_sum
             } else {
-                reps_at_work as f64
+                m.reps_at_work as f64
             };
+    }
 
-        // Fiscal-year close: attainment and concentration among reps in seat at year end.
-        let fy_ends = fiscal_years[fy].range().end == t + 1;
-        if fy_ends && per_rep {
-            let first = fiscal_years[fy].range().start;
-            let (mut with_quota, mut at_quota) = (0u32, 0u32);
-            scratch.clear();
-            for seat in 0..max_seats {
-                if seats.state[seat] != SeatState::Filled {
-                    continue;
-                }
-                let hired = seats.hire_month[seat];
-                let from = (first as i32).max(hired).max(0) as usize;
-                let booked = ledger.seat_bookings_between(seat, from, t);
-                scratch.push(booked);
-                if s.quota.is_some() {
-                    let quota: f64 = (from..=t)
-                        .map(|m| {
-                            let r = if quota_ramped {
-                                s.tenure.ramp((m as i32 - hired) as usize)
-                            } else {
-                                1.0
-                            };
-                            tl.get(Param::AnnualQuota, m) / 12.0 * r
-                        })
-                        .sum();
-                    if quota > 0.0 {
-                        with_quota += 1;
-                        let ratio = booked as f64 / quota;
-                        at_quota += u32::from(ratio >= 1.0);
-                        let pct = ((ratio * 100.0).floor() as usize).min(ATTAINMENT_BINS - 1);
-                        attainment_hist[fy * ATTAINMENT_BINS + pct] += 1;
-                    }
+    /// The quota a rep hired in `hired` accrues over `months` (ramped if the quota ramps).
+    fn quota_over(&self, hired: i32, months: std::ops::Range<usize>) -> f64 {
+        let (s, ramped) = (self.s, self.quota_ramped());
+        months
+            .map(|m| {
+                let r = if ramped {
+                    s.tenure.ramp((m as i32 - hired) as usize)
+                } else {
+                    1.0
+                };
+                s.timeline.get(Param::AnnualQuota, m) / 12.0 * r
+            })
+            .sum()
+    }
+
+    /// At the end of a fiscal year: the share of reps in seat at quota, the attainment
+    /// histogram, and the share of bookings of the top 20% of them.
+    fn close_fiscal_year(&mut self, m: &MonthFacts) {
+        if !m.fy_ends {
+            return;
+        }
+        if !self.per_rep {
+            self.fy_stats.share_of_reps_at_quota = f64::NAN;
+            self.fy_stats.top_20pct_share_of_bookings = f64::NAN;
+            return;
+        }
+        let (s, t, fy) = (self.s, m.t, self.fy);
+        let first = s.clock.fiscal_years[fy].range().start;
+        let (mut with_quota, mut at_quota) = (0u32, 0u32);
+        let mut scratch = std::mem::take(&mut self.ws.scratch);
+        scratch.clear();
+        for seat in 0..s.staffing.max_seats as usize {
+            if self.ws.seats.state[seat] != SeatState::Filled {
+                continue;
+            }
+            let hired = self.ws.seats.hire_month[seat];
+            let from = (first as i32).max(hired).max(0) as usize;
+            let booked = self.ws.ledger.seat_bookings_between(seat, from, t);
+            scratch.push(booked);
+            if s.quota.is_some() {
+                let quota = self.quota_over(hired, from..t + 1);
+                if quota > 0.0 {
+                    with_quota += 1;
+                    let ratio = booked as f64 / quota;
+                    at_quota += u32::from(ratio >= 1.0);
+                    let pct = ((ratio * 100.0).floor() as usize).min(ATTAINMENT_BINS - 1);
+                    self.ws.attainment_hist[fy * ATTAINMENT_BINS + pct] += 1;
                 }
             }
-            fy_stats.reps_with_quota = with_quota;
-            fy_stats.share_of_reps_at_quota = if with_quota > 0 {
-                at_quota as f64 / with_quota as f64
-            } else {
-                f64::NAN
-            };
-            fy_stats.top_20pct_share_of_bookings = top_share(scratch, 0.2);
-        } else if fy_ends {
-            fy_stats.share_of_reps_at_quota = f64::NAN;
-            fy_stats.top_20pct_share_of_bookings = f64::NAN;
         }
-
-        let mut performance_exits = 0u32;
-        // Forced exits at month end, by seat: a new VP's purge at the end of rollout (the lowest
-        // trailing bookings among fully ramped reps; the seats are backfilled) and layoffs
-        // (their seats are cut).
-        exits.clear();
-        // The current rep's own bookings over (up to) the last six months.
-        let trailing = |seat: usize| -> i64 {
-            let from = (t as i32 - 5).max(seats.hire_month[seat]).max(0) as usize;
-            ledger.seat_bookings_between(seat, from, t)
+        self.fy_stats.reps_with_quota = with_quota;
+        self.fy_stats.share_of_reps_at_quota = if with_quota > 0 {
+            at_quota as f64 / with_quota as f64
+        } else {
+            f64::NAN
         };
-        if let Some(l) = leadership.filter(|l| vp.purges_in(l, t as i64)) {
-            ranked.clear();
-            for seat in 0..max_seats {
-                if seats.state[seat] == SeatState::Filled && production.ramp[seat] >= 1.0 {
-                    ranked.push((trailing(seat), seat as u32));
-                }
-            }
-            ranked.sort_unstable();
-            let n = (l.purge_share * ranked.len() as f64).floor() as usize;
-            exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, false)));
-        }
-        for &(_, reps, who) in tl.layoffs.iter().filter(|l| l.0 == t) {
-            ranked.clear();
-            for seat in 0..max_seats {
-                if seats.state[seat] == SeatState::Filled
-                    && !exits.iter().any(|e| e.0 == seat as u32)
-                {
-                    let key = match who {
-                        LayoffWho::LowestPerformers => trailing(seat),
-                        LayoffWho::Random => layoff_rng.random::<u32>() as i64,
-                    };
-                    ranked.push((key, seat as u32));
-                }
-            }
-            ranked.sort_unstable();
-            let n = (reps as usize).min(ranked.len());
-            exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, true)));
-        }
-        if let Some(pm) = &s.performance
-            && (t + 1) % pm.every_months as usize == 0
-        {
-            let w = pm.window_months as usize;
-            for seat in 0..max_seats {
-                let hired = seats.hire_month[seat];
-                if seats.state[seat] != SeatState::Filled
-                    || (t as i32 - hired + 1) < w as i32
-                    || t + 1 < w
-                    || exits.iter().any(|e| e.0 == seat as u32)
-                {
-                    continue;
-                }
-                let window = t + 1 - w..t + 1;
-                let booked = ledger.seat_bookings_between(seat, window.start, t);
-                let quota: f64 = window
-                    .map(|m| {
-                        let r = if quota_ramped {
-                            s.tenure.ramp((m as i32 - hired) as usize)
-                        } else {
-                            1.0
-                        };
-                        tl.get(Param::AnnualQuota, m) / 12.0 * r
-                    })
-                    .sum();
-                if (booked as f64) < pm.min_share_of_quota * quota {
-                    exits.push((seat as u32, false));
-                    performance_exits += 1;
-                }
-            }
-        }
-        if let Some(m) = &s.managers {
-            let n = bench.openings(m, reps_at_work, t as i64);
-            if n > 0 {
-                // The top reps by their own trailing bookings take the openings.
-                ranked.clear();
-                for seat in 0..max_seats {
-                    if seats.state[seat] == SeatState::Filled
-                        && !exits.iter().any(|e| e.0 == seat as u32)
-                    {
-                        ranked.push((-trailing(seat), seat as u32));
-                    }
-                }
-                ranked.sort_unstable();
-                let n = (n as usize).min(ranked.len());
-                exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, false)));
-                bench.promoted(n as u32, t as i64);
-            }
-        }
-        exits.sort_unstable();
+        self.fy_stats.top_20pct_share_of_bookings = top_share(&mut scratch, 0.2);
+        self.ws.scratch = scratch;
+    }
 
-        // Departures at month end, in seat order: attrition (each rep's departure month is
-        // filed at hire) and forced exits. A seat above the plan's target closes; others
-        // backfill.
-        leaving.clear();
-        seats.departing(t, leaving);
-        leaving.extend(exits.iter().map(|e| e.0));
-        leaving.sort_unstable();
-        leaving.dedup();
-        let mut departures = 0u32;
-        for &seat in leaving.iter() {
+    /// The current rep's own bookings in `seat` over (up to) the last six months to `t`.
+    fn trailing(&self, seat: usize, t: usize) -> i64 {
+        let seats = &self.ws.seats;
+        let from = (t as i32 - 5).max(seats.hire_month[seat]).max(0) as usize;
+        self.ws.ledger.seat_bookings_between(seat, from, t)
+    }
+
+    /// Month-end departures: forced exits, then attrition, in seat order. A seat above the
+    /// plan's target closes; others are backfilled.
+    fn depart(&mut self, m: &mut MonthFacts) {
+        let t = m.t;
+        self.ws.exits.clear();
+        self.purge(t);
+        self.lay_off(t);
+        m.performance_exits = self.performance_review(t);
+        self.promote(t, m.reps_at_work);
+        self.ws.exits.sort_unstable();
+        let (s, ws) = (self.s, &mut *self.ws);
+        ws.leaving.clear();
+        ws.seats.departing(t, &mut ws.leaving);
+        ws.leaving.extend(ws.exits.iter().map(|e| e.0));
+        ws.leaving.sort_unstable();
+        ws.leaving.dedup();
+        for &seat in ws.leaving.iter() {
             let seat = seat as usize;
-            let close = exits
+            let close = ws
+                .exits
                 .binary_search_by(|e| e.0.cmp(&(seat as u32)))
-                .is_ok_and(|i| exits[i].1);
-            if full {
-                ledger.rep_left(s, seat, t);
+                .is_ok_and(|i| ws.exits[i].1);
+            if s.detail == Detail::Full {
+                ws.ledger.rep_left(s, seat, t);
             }
-            let keep = !close && seats.open <= target;
-            seats.vacate(s, seat, t, keep);
-            production.changed(seat);
-            departures += 1;
+            let keep = !close && ws.seats.open <= m.target;
+            ws.seats.vacate(s, seat, t, keep);
+            ws.production.changed(seat);
+            m.departures += 1;
         }
+    }
 
-        // Customers.
+    /// Ranks the filled seats that pass `eligible` by `key` (lowest first) into `ranked`, and
+    /// files the first `n` as exits (`close`: their seats leave the plan).
+    fn exit_lowest(
+        &mut self,
+        n: impl FnOnce(usize) -> usize,
+        close: bool,
+        eligible: impl Fn(&Self, usize) -> bool,
+        mut key: impl FnMut(&mut Self, usize) -> i64,
+    ) -> usize {
+        let mut ranked = std::mem::take(&mut self.ws.ranked);
+        ranked.clear();
+        for seat in 0..self.s.staffing.max_seats as usize {
+            if self.ws.seats.state[seat] == SeatState::Filled && eligible(self, seat) {
+                let k = key(self, seat);
+                ranked.push((k, seat as u32));
+            }
+        }
+        ranked.sort_unstable();
+        let n = n(ranked.len()).min(ranked.len());
+        let exits = &mut self.ws.exits;
+        exits.extend(ranked[..n].iter().map(|&(_, seat)| (seat, close)));
+        self.ws.ranked = ranked;
+        n
+    }
+
+    /// Whether `seat` is already among this month's exits.
+    fn exiting(&self, seat: usize) -> bool {
+        self.ws.exits.iter().any(|e| e.0 == seat as u32)
+    }
+
+    /// A new VP's purge at the end of rollout: the lowest trailing bookings among fully ramped
+    /// reps (their seats are backfilled).
+    fn purge(&mut self, t: usize) {
+        let Some(l) = self.s.leadership.as_ref() else {
+            return;
+        };
+        if !self.vp.purges_in(l, t as i64) {
+            return;
+        }
+        let share = l.purge_share;
+        self.exit_lowest(
+            |ranked| (share * ranked as f64).floor() as usize,
+            false,
+            |tr, seat| tr.ws.production.ramp[seat] >= 1.0,
+            |tr, seat| tr.trailing(seat, t),
+        );
+    }
+
+    /// Layoffs of this month: the lowest performers or reps at random (their seats are cut).
+    fn lay_off(&mut self, t: usize) {
+        let s = self.s;
+        for &(_, reps, who) in s.timeline.layoffs.iter().filter(|l| l.0 == t) {
+            self.exit_lowest(
+                |_| reps as usize,
+                true,
+                |tr, seat| !tr.exiting(seat),
+                |tr, seat| match who {
+                    LayoffWho::LowestPerformers => tr.trailing(seat, t),
+                    LayoffWho::Random => tr.layoff_rng.random::<u32>() as i64,
+                },
+            );
+        }
+    }
+
+    /// Performance management at a review month: reps in seat for a whole window who booked
+    /// under the required share of their quota over it are exited. Returns how many.
+    fn performance_review(&mut self, t: usize) -> u32 {
+        let Some(pm) = self.s.performance else {
+            return 0;
+        };
+        if !(t + 1).is_multiple_of(pm.every_months as usize) {
+            return 0;
+        }
+        let w = pm.window_months as usize;
+        let mut exited = 0;
+        for seat in 0..self.s.staffing.max_seats as usize {
+            let hired = self.ws.seats.hire_month[seat];
+            if self.ws.seats.state[seat] != SeatState::Filled
+                || (t as i32 - hired + 1) < w as i32
+                || t + 1 < w
+                || self.exiting(seat)
+            {
+                continue;
+            }
+            let window = t + 1 - w..t + 1;
+            let booked = self.ws.ledger.seat_bookings_between(seat, window.start, t);
+            if (booked as f64) < pm.min_share_of_quota * self.quota_over(hired, window) {
+                self.ws.exits.push((seat as u32, false));
+                exited += 1;
+            }
+        }
+        exited
+    }
+
+    /// Manager openings filled from the team: the top reps by their own trailing bookings are
+    /// promoted (their territories are backfilled).
+    fn promote(&mut self, t: usize, reps: u32) {
+        let Some(mp) = self.s.managers.as_ref() else {
+            return;
+        };
+        let n = self.bench.openings(mp, reps, t as i64);
+        if n == 0 {
+            return;
+        }
+        let promoted = self.exit_lowest(
+            |_| n as usize,
+            false,
+            |tr, seat| !tr.exiting(seat),
+            |tr, seat| -tr.trailing(seat, t),
+        );
+        self.bench.promoted(promoted as u32, t as i64);
+    }
+
+    /// The customer base rolls forward: churn (faster where territories are vacant),
+    /// expansion, and the month's new customers.
+    fn roll_customers(&mut self, m: &MonthFacts) {
+        let (s, t) = (self.s, m.t);
+        let tl = &s.timeline;
+        let ledger = &self.ws.ledger;
         let new_customers = ledger.decided[Outcome::Won as usize][t] as u64;
         let booked = ledger.bookings[t] as f64;
-        let filled = seats.filled as u32;
-        let vacant = seats.vacant_count() as u32;
-        // Customers in vacant territories churn faster (scaled by the vacant share).
+        let filled = self.ws.seats.filled as u32;
+        let vacant = self.ws.seats.vacant_count() as u32;
         let vacant_share = if filled + vacant > 0 {
             vacant as f64 / (filled + vacant) as f64
         } else {
@@ -459,174 +619,196 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         let churn_multiplier =
             1.0 + (s.customers.vacant_territory_churn_multiplier - 1.0) * vacant_share;
         let churn = (tl.get(Param::LogoChurn, t) * churn_multiplier).min(1.0);
-        let moved = customers.month(
+        let moved = self.customers.month(
             (churn, tl.get(Param::Expansion, t)),
-            &mut customer_rng,
+            &mut self.customer_rng,
             new_customers,
             booked,
         );
-        put(Metric::ArrUsd, t, customers.arr_usd);
-        put(Metric::ChurnedArrUsd, t, moved.churned_usd);
-        put(Metric::ExpansionArrUsd, t, moved.expansion_usd);
-        put(
-            Metric::NetNewArrUsd,
-            t,
-            booked + moved.expansion_usd - moved.churned_usd,
-        );
-        put(Metric::Headcount, t, filled as f64);
-        put(Metric::RampedEquivalentReps, t, ramp_sum);
-        put(Metric::VacantSeats, t, vacant as f64);
-        put(Metric::Hires, t, hires as f64);
-        put(Metric::Departures, t, departures as f64);
-        put(Metric::QuotaCapacityUsd, t, quota_capacity);
+        let arr = self.customers.arr_usd;
+        self.put(Metric::ArrUsd, t, arr);
+        self.put(Metric::ChurnedArrUsd, t, moved.churned_usd);
+        self.put(Metric::ExpansionArrUsd, t, moved.expansion_usd);
+        let net_new = booked + moved.expansion_usd - moved.churned_usd;
+        self.put(Metric::NetNewArrUsd, t, net_new);
+        self.put(Metric::Headcount, t, filled as f64);
+        self.put(Metric::VacantSeats, t, vacant as f64);
+    }
+
+    /// The month's headcount, capacity, demand, managers and coverage figures.
+    fn record_month(&mut self, m: &MonthFacts) {
+        let (s, t) = (self.s, m.t);
+        self.put(Metric::RampedEquivalentReps, t, m.ramp_sum);
+        self.put(Metric::Hires, t, m.hires as f64);
+        self.put(Metric::Departures, t, m.departures as f64);
+        self.put(Metric::QuotaCapacityUsd, t, m.quota_capacity);
         let plan_t = s.plan_by_month.as_ref().map_or(0.0, |p| p[t]);
-        put(
-            Metric::CapacityCoverage,
-            t,
-            if s.quota.is_some() && plan_t > 0.0 {
-                quota_capacity / plan_t
-            } else {
-                f64::NAN
-            },
-        );
-        put(Metric::DemandIndex, t, demand_t);
-        put(Metric::PerformanceExits, t, performance_exits as f64);
-        put(
+        let capacity_coverage = if s.quota.is_some() && plan_t > 0.0 {
+            m.quota_capacity / plan_t
+        } else {
+            f64::NAN
+        };
+        self.put(Metric::CapacityCoverage, t, capacity_coverage);
+        self.put(Metric::DemandIndex, t, m.demand);
+        self.put(Metric::PerformanceExits, t, m.performance_exits as f64);
+        let managers = s.managers.is_some();
+        self.put(
             Metric::Managers,
             t,
-            defined(s.managers.is_some(), bench.managers as f64),
+            defined(managers, self.bench.managers as f64),
         );
-        put(
-            Metric::Promotions,
-            t,
-            defined(s.managers.is_some(), bench.promotions as f64),
-        );
+        let promotions = defined(managers, self.bench.promotions as f64);
+        self.put(Metric::Promotions, t, promotions);
         // Quarter pipeline coverage at month end: open deals to be decided in the next three
         // months over the next three months' quota capacity.
-        let quarter_pipeline = ledger.pipeline(t + 1, 3) as f64;
-        put(
-            Metric::PipelineCoverage,
-            t,
-            if full && quota_capacity > 0.0 {
-                quarter_pipeline / (3.0 * quota_capacity)
-            } else {
-                f64::NAN
-            },
-        );
-        put(
-            Metric::CoverageEffort,
-            t,
-            if s.coverage.is_some() && reps_at_work > 0 {
-                push_sum / reps_at_work as f64
-            } else {
-                f64::NAN
-            },
-        );
-        let in_transition = vp.in_transition(t as i64);
+        let quarter_pipeline = self.ws.ledger.pipeline(t + 1, 3) as f64;
+        let full = s.detail == Detail::Full;
+        let coverage = if full && m.quota_capacity > 0.0 {
+            quarter_pipeline / (3.0 * m.quota_capacity)
+        } else {
+            f64::NAN
+        };
+        self.put(Metric::PipelineCoverage, t, coverage);
+        let effort = if s.coverage.is_some() && m.reps_at_work > 0 {
+            m.push_sum / m.reps_at_work as f64
+        } else {
+            f64::NAN
+        };
+        self.put(Metric::CoverageEffort, t, effort);
+    }
+
+    /// The VP's end of month: board review, tenure, forced change. A VP who leaves starts a
+    /// transition whose attrition multipliers apply from next month: every rep's departure is
+    /// re-filed from the budget they have left.
+    fn review_vp(&mut self, m: &MonthFacts) {
+        let (s, t) = (self.s, m.t);
+        let leadership = s.leadership.as_ref();
+        let in_transition = self.vp.in_transition(t as i64);
         let vp_left = leadership.is_some_and(|l| {
-            vp.end_of_month(
+            self.vp.end_of_month(
                 l,
                 t as i64,
                 s.timeline.force_vp_change[t],
-                &ledger.bookings,
+                &self.ws.ledger.bookings,
                 s.plan_by_month.as_deref(),
             )
         });
         if let (true, Some(l)) = (vp_left, leadership) {
-            // The new transition's attrition multipliers apply from next month: every rep's
-            // departure is re-filed from the budget they have left.
-            hazards_before.clone_from(hazards);
-            hazards.set_multipliers(t + 1, |j| vp.effects(l, j as i64).attrition);
-            seats.reschedule(hazards_before, hazards, t + 1);
+            let ws = &mut *self.ws;
+            ws.hazards_before.clone_from(&ws.hazards);
+            let vp = &self.vp;
+            ws.hazards
+                .set_multipliers(t + 1, |j| vp.effects(l, j as i64).attrition);
+            ws.seats.reschedule(&ws.hazards_before, &ws.hazards, t + 1);
         }
-        let vp_flag = |b: bool| defined(leadership.is_some(), f64::from(u8::from(b)));
-        put(Metric::VpChanges, t, vp_flag(vp_left));
-        put(Metric::VpInTransition, t, vp_flag(in_transition));
-        totals.vp_transition_months += u32::from(in_transition);
+        let flag = |b: bool| defined(leadership.is_some(), f64::from(u8::from(b)));
+        self.put(Metric::VpChanges, t, flag(vp_left));
+        self.put(Metric::VpInTransition, t, flag(in_transition));
+        self.totals.vp_transition_months += u32::from(in_transition);
+    }
 
-        totals.hires += hires;
-        totals.departures += departures;
-        fy_stats.hires += hires;
-        fy_stats.departures += departures;
-        fy_stats.bookings_usd += booked;
-        if fy_ends {
-            fy_stats.ending_arr_usd = customers.arr_usd;
-            fy_stats.ending_headcount = filled;
-            out.fiscal_years[fy] = fy_stats;
-            fy_stats = FiscalYearOutcome::default();
-            fy += 1;
+    /// Adds the month to the fiscal year's and the horizon's figures; closes a fiscal year.
+    fn add_up(&mut self, m: &MonthFacts) {
+        let t = m.t;
+        let booked = self.ws.ledger.bookings[t] as f64;
+        let filled = self.ws.seats.filled as u32;
+        self.totals.hires += m.hires;
+        self.totals.departures += m.departures;
+        self.fy_stats.hires += m.hires;
+        self.fy_stats.departures += m.departures;
+        self.fy_stats.bookings_usd += booked;
+        if m.fy_ends {
+            self.fy_stats.ending_arr_usd = self.customers.arr_usd;
+            self.fy_stats.ending_headcount = filled;
+            self.fiscal_years[self.fy] = std::mem::take(&mut self.fy_stats);
+            self.fy += 1;
         }
-        if t + 1 == h {
-            totals.ending_arr_usd = customers.arr_usd;
-            totals.ending_headcount = filled;
+        if t + 1 == self.s.horizon() {
+            self.totals.ending_arr_usd = self.customers.arr_usd;
+            self.totals.ending_headcount = filled;
         }
     }
 
-    // Ledger metrics: final once every departure has been applied.
-    // i128: 50 years of the largest deals pass i64's $9.2e18.
-    let mut cumulative = 0i128;
-    for t in 0..h {
-        cumulative += i128::from(ledger.bookings[t]);
-        put(Metric::NewBookingsUsd, t, ledger.bookings[t] as f64);
-        put(Metric::CumulativeBookingsUsd, t, cumulative as f64);
-        put(Metric::DealsWon, t, ledger.decided[0][t] as f64);
-        totals.deals_won += ledger.decided[0][t] as u64;
-        if full {
-            put(Metric::OpportunitiesCreated, t, ledger.created[t] as f64);
-            put(Metric::DealsLost, t, ledger.decided[1][t] as f64);
-            put(Metric::DealsNoDecision, t, ledger.decided[2][t] as f64);
-            put(Metric::DealsOrphaned, t, ledger.orphaned[t] as f64);
-            let decided =
-                (ledger.decided[0][t] + ledger.decided[1][t] + ledger.decided[2][t]) as f64;
-            let realised = if decided > 0.0 {
-                ledger.decided[0][t] as f64 / decided
+    /// The ledger's monthly figures (final once every departure has been applied), the
+    /// horizon totals, and the VP tenure histograms; gives the buffers back.
+    fn finish(mut self) -> TrialTotals {
+        self.record_ledger();
+        let (s, h) = (self.s, self.s.horizon());
+        self.totals.deals_open_at_start = self.ws.ledger.open_at_start;
+        self.totals.vp_changes = self.vp.changes;
+        if s.leadership.is_some() {
+            let ws = &mut *self.ws;
+            let last = ws.vp_hist_completed.len() - 1;
+            for &tenure in &self.vp.completed {
+                ws.vp_hist_completed[(tenure as usize).min(last)] += 1;
+            }
+            if let Some(tenure) = self.vp.running_tenure(h as i64) {
+                ws.vp_hist_running[(tenure as usize).min(last)] += 1;
+            }
+        }
+        self.ws.vp_completed = self.vp.completed;
+        self.ws.manager_buffer = self.bench.into_buffer();
+        self.totals
+    }
+
+    /// Bookings, deals and the open pipeline by month, from the ledger.
+    fn record_ledger(&mut self) {
+        let (s, h) = (self.s, self.s.horizon());
+        let full = s.detail == Detail::Full;
+        // i128: 50 years of the largest deals pass i64's $9.2e18.
+        let mut cumulative = 0i128;
+        for t in 0..h {
+            let ledger = &self.ws.ledger;
+            let booked = ledger.bookings[t];
+            let decided = [0, 1, 2].map(|o| ledger.decided[o][t]);
+            let (created, orphaned) = (ledger.created[t], ledger.orphaned[t]);
+            cumulative += i128::from(booked);
+            self.put(Metric::NewBookingsUsd, t, booked as f64);
+            self.put(Metric::CumulativeBookingsUsd, t, cumulative as f64);
+            self.put(Metric::DealsWon, t, decided[0] as f64);
+            self.totals.deals_won += decided[0] as u64;
+            if full {
+                self.put(Metric::OpportunitiesCreated, t, created as f64);
+                self.put(Metric::DealsLost, t, decided[1] as f64);
+                self.put(Metric::DealsNoDecision, t, decided[2] as f64);
+                self.put(Metric::DealsOrphaned, t, orphaned as f64);
+                let all = (decided[0] + decided[1] + decided[2]) as f64;
+                let realised = if all > 0.0 {
+                    decided[0] as f64 / all
+                } else {
+                    f64::NAN
+                };
+                self.put(Metric::RealisedWinRate, t, realised);
+                self.totals.opportunities_created += created as u64;
+                self.totals.deals_lost += decided[1] as u64;
+                self.totals.deals_no_decision += decided[2] as u64;
+                self.totals.deals_orphaned += orphaned as u64;
             } else {
-                f64::NAN
-            };
-            put(Metric::RealisedWinRate, t, realised);
-            totals.opportunities_created += ledger.created[t] as u64;
-            totals.deals_lost += ledger.decided[1][t] as u64;
-            totals.deals_no_decision += ledger.decided[2][t] as u64;
-            totals.deals_orphaned += ledger.orphaned[t] as u64;
-        } else {
-            for m in [
-                Metric::OpportunitiesCreated,
-                Metric::DealsLost,
-                Metric::DealsNoDecision,
-                Metric::DealsOrphaned,
-                Metric::RealisedWinRate,
-                Metric::OpenDeals,
-                Metric::OpenPipelineUsd,
-            ] {
-                put(m, t, f64::NAN);
+                for metric in [
+                    Metric::OpportunitiesCreated,
+                    Metric::DealsLost,
+                    Metric::DealsNoDecision,
+                    Metric::DealsOrphaned,
+                    Metric::RealisedWinRate,
+                    Metric::OpenDeals,
+                    Metric::OpenPipelineUsd,
+                ] {
+                    self.put(metric, t, f64::NAN);
+                }
             }
         }
-    }
-    if full {
-        ledger.open_by_month(|t, count, value| {
-            let mut set = |m: Metric, v: f64| monthly[m.index() * h + t] = v as f32;
-            set(Metric::OpenDeals, count as f64);
-            set(Metric::OpenPipelineUsd, value as f64);
-            if t + 1 == h {
-                totals.deals_open_at_end = count as u64;
-            }
-        });
-    }
-    totals.bookings_usd = cumulative as f64;
-    totals.deals_open_at_start = ledger.open_at_start;
-    totals.vp_changes = vp.changes;
-    if leadership.is_some() {
-        let last = vp_hist_completed.len() - 1;
-        for &tenure in &vp.completed {
-            vp_hist_completed[(tenure as usize).min(last)] += 1;
+        if full {
+            let (monthly, totals) = (&mut *self.monthly, &mut self.totals);
+            self.ws.ledger.open_by_month(|t, count, value| {
+                monthly[Metric::OpenDeals.index() * h + t] = count as f32;
+                monthly[Metric::OpenPipelineUsd.index() * h + t] = value as f32;
+                if t + 1 == h {
+                    totals.deals_open_at_end = count as u64;
+                }
+            });
         }
-        if let Some(tenure) = vp.running_tenure(h as i64) {
-            vp_hist_running[(tenure as usize).min(last)] += 1;
-        }
+        self.totals.bookings_usd = cumulative as f64;
     }
-    *vp_completed = vp.completed;
-    *manager_buffer = bench.into_buffer();
-    *out.totals = totals;
 }
 
 /// Gives the starting reps the pipeline they would have built before the start: for each of
