@@ -251,38 +251,8 @@ impl DistSpec {
                     m((lo + hi) / 2.0, lo, hi),
                 )
             }
-            Family::Triangular { min, mode, max } => {
-                check_three(*min, *mode, *max)?;
-                let s = if min == max {
-                    Sampler::Fixed(*min)
-                } else {
-                    Sampler::Triangular {
-                        d: Triangular::new(*min, *max, *mode).map_err(|e| e.to_string())?,
-                        min: *min,
-                        mode: *mode,
-                        max: *max,
-                    }
-                };
-                (s, m((min + mode + max) / 3.0, *min, *max))
-            }
-            Family::Pert { min, mode, max } => {
-                check_three(*min, *mode, *max)?;
-                let s = if min == max {
-                    Sampler::Fixed(*min)
-                } else {
-                    // rand_distr's PERT: shape 4, alpha = 1 + 4 (mode - min) / (max - min).
-                    let w = max - min;
-                    Sampler::Pert {
-                        min: *min,
-                        max: *max,
-                        beta: BetaGammas::new(
-                            1.0 + 4.0 * (mode - min) / w,
-                            1.0 + 4.0 * (max - mode) / w,
-                        )?,
-                    }
-                };
-                (s, m((min + 4.0 * mode + max) / 6.0, *min, *max))
-            }
+            Family::Triangular { min, mode, max } => triangular((min, mode, max))?,
+            Family::Pert { min, mode, max } => pert((min, mode, max))?,
             Family::Normal { mean, sd } => {
                 let (mean, sd) = (finite("mean", *mean)?, finite("sd", *sd)?);
                 if sd < 0.0 {
@@ -305,59 +275,8 @@ impl DistSpec {
                 };
                 (s, m((mu + sigma * sigma / 2.0).exp(), 0.0, inf))
             }
-            Family::Gamma(p) => {
-                let (shape, scale) = if let Some((k, th)) = pair(p.shape, p.scale) {
-                    if p.mean.is_some() || p.sd.is_some() {
-                        return Err(both_ways("shape, scale", "mean, sd"));
-                    }
-                    (k, th)
-                } else if let Some((mean, sd)) = pair(p.mean, p.sd) {
-                    if p.shape.is_some() || p.scale.is_some() {
-                        return Err(both_ways("shape, scale", "mean, sd"));
-                    }
-                    if !(mean > 0.0 && sd > 0.0) {
-                        return Err(format!(
-                            "gamma needs `mean` > 0 and `sd` > 0, got mean {mean}, sd {sd}"
-                        ));
-                    }
-                    ((mean / sd).powi(2), sd * sd / mean)
-                } else {
-                    return Err("gamma needs either `shape` and `scale`, or `mean` and `sd`".into());
-                };
-                if !(shape > 0.0 && scale > 0.0 && shape.is_finite() && scale.is_finite()) {
-                    return Err(format!(
-                        "gamma needs `shape` > 0 and `scale` > 0, got {shape}, {scale}"
-                    ));
-                }
-                let s = Sampler::Gamma {
-                    d: Gamma::new(shape, scale).map_err(|e| e.to_string())?,
-                    shape,
-                    scale,
-                };
-                (s, m(shape * scale, 0.0, inf))
-            }
-            Family::Beta(p) => {
-                let (a, b) = if let Some((a, b)) = pair(p.alpha, p.beta) {
-                    if p.mean.is_some() || p.sd.is_some() {
-                        return Err(both_ways("alpha, beta", "mean, sd"));
-                    }
-                    (a, b)
-                } else if let Some((mean, sd)) = pair(p.mean, p.sd) {
-                    if p.alpha.is_some() || p.beta.is_some() {
-                        return Err(both_ways("alpha, beta", "mean, sd"));
-                    }
-                    beta_from_mean_sd(mean, sd)?
-                } else {
-                    return Err("beta needs either `alpha` and `beta`, or `mean` and `sd`".into());
-                };
-                if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) {
-                    return Err(format!(
-                        "beta needs `alpha` > 0 and `beta` > 0, got {a}, {b}"
-                    ));
-                }
-                let s = Sampler::Beta(BetaGammas::new(a, b)?);
-                (s, m(a / (a + b), 0.0, 1.0))
-            }
+            Family::Gamma(p) => gamma(p)?,
+            Family::Beta(p) => beta(p)?,
             Family::Poisson { mean } => {
                 let mean = finite("mean", *mean)?;
                 if mean < 0.0 {
@@ -376,53 +295,153 @@ impl DistSpec {
             Family::Discrete {
                 values,
                 probabilities,
-            } => {
-                if values.is_empty() || values.len() != probabilities.len() {
-                    return Err(format!(
-                        "discrete needs as many `probabilities` as `values` (at least one); got {} values and {} probabilities",
-                        values.len(),
-                        probabilities.len()
-                    ));
-                }
-                for &v in values {
-                    finite("values", v)?;
-                }
-                if let Some(p) = probabilities.iter().find(|p| !(**p >= 0.0 && **p <= 1.0)) {
-                    return Err(format!("each probability must be from 0 to 1, got {p}"));
-                }
-                let total: f64 = probabilities.iter().sum();
-                if (total - 1.0).abs() > 1e-6 {
-                    return Err(format!(
-                        "discrete `probabilities` must sum to 1, they sum to {}",
-                        fmt_num(total)
-                    ));
-                }
-                let mut acc = 0.0;
-                let mut cumulative: Vec<f64> = probabilities
-                    .iter()
-                    .map(|p| {
-                        acc += p / total;
-                        acc
-                    })
-                    .collect();
-                *cumulative.last_mut().expect("non-empty") = 1.0;
-                let mean = values
-                    .iter()
-                    .zip(probabilities)
-                    .map(|(v, p)| v * p / total)
-                    .sum();
-                let lo = values.iter().copied().fold(inf, f64::min);
-                let hi = values.iter().copied().fold(-inf, f64::max);
-                (
-                    Sampler::Discrete {
-                        values: values.clone(),
-                        cumulative,
-                    },
-                    m(mean, lo, hi),
-                )
-            }
+            } => discrete(values, probabilities)?,
         })
     }
+}
+
+/// Gamma by (shape, scale) or (mean, sd).
+fn gamma(p: &GammaSpec) -> Result<(Sampler, Moments), String> {
+    let inf = f64::INFINITY;
+    let m = |mean: f64, lo: f64, hi: f64| Moments { mean, lo, hi };
+    let (shape, scale) = if let Some((k, th)) = pair(p.shape, p.scale) {
+        if p.mean.is_some() || p.sd.is_some() {
+            return Err(both_ways("shape, scale", "mean, sd"));
+        }
+        (k, th)
+    } else if let Some((mean, sd)) = pair(p.mean, p.sd) {
+        if p.shape.is_some() || p.scale.is_some() {
+            return Err(both_ways("shape, scale", "mean, sd"));
+        }
+        if !(mean > 0.0 && sd > 0.0) {
+            return Err(format!(
+                "gamma needs `mean` > 0 and `sd` > 0, got mean {mean}, sd {sd}"
+            ));
+        }
+        ((mean / sd).powi(2), sd * sd / mean)
+    } else {
+        return Err("gamma needs either `shape` and `scale`, or `mean` and `sd`".into());
+    };
+    if !(shape > 0.0 && scale > 0.0 && shape.is_finite() && scale.is_finite()) {
+        return Err(format!(
+            "gamma needs `shape` > 0 and `scale` > 0, got {shape}, {scale}"
+        ));
+    }
+    let s = Sampler::Gamma {
+        d: Gamma::new(shape, scale).map_err(|e| e.to_string())?,
+        shape,
+        scale,
+    };
+    Ok((s, m(shape * scale, 0.0, inf)))
+}
+
+/// Beta by (alpha, beta) or (mean, sd).
+fn beta(p: &BetaSpec) -> Result<(Sampler, Moments), String> {
+    let m = |mean: f64, lo: f64, hi: f64| Moments { mean, lo, hi };
+    let (a, b) = if let Some((a, b)) = pair(p.alpha, p.beta) {
+        if p.mean.is_some() || p.sd.is_some() {
+            return Err(both_ways("alpha, beta", "mean, sd"));
+        }
+        (a, b)
+    } else if let Some((mean, sd)) = pair(p.mean, p.sd) {
+        if p.alpha.is_some() || p.beta.is_some() {
+            return Err(both_ways("alpha, beta", "mean, sd"));
+        }
+        beta_from_mean_sd(mean, sd)?
+    } else {
+        return Err("beta needs either `alpha` and `beta`, or `mean` and `sd`".into());
+    };
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) {
+        return Err(format!(
+            "beta needs `alpha` > 0 and `beta` > 0, got {a}, {b}"
+        ));
+    }
+    let s = Sampler::Beta(BetaGammas::new(a, b)?);
+    Ok((s, m(a / (a + b), 0.0, 1.0)))
+}
+
+/// A table of values and their probabilities.
+fn discrete(values: &[f64], probabilities: &[f64]) -> Result<(Sampler, Moments), String> {
+    let inf = f64::INFINITY;
+    let m = |mean: f64, lo: f64, hi: f64| Moments { mean, lo, hi };
+    if values.is_empty() || values.len() != probabilities.len() {
+        return Err(format!(
+            "discrete needs as many `probabilities` as `values` (at least one); got {} values and {} probabilities",
+            values.len(),
+            probabilities.len()
+        ));
+    }
+    for &v in values {
+        finite("values", v)?;
+    }
+    if let Some(p) = probabilities.iter().find(|p| !(**p >= 0.0 && **p <= 1.0)) {
+        return Err(format!("each probability must be from 0 to 1, got {p}"));
+    }
+    let total: f64 = probabilities.iter().sum();
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(format!(
+            "discrete `probabilities` must sum to 1, they sum to {}",
+            fmt_num(total)
+        ));
+    }
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = probabilities
+        .iter()
+        .map(|p| {
+            acc += p / total;
+            acc
+        })
+        .collect();
+    *cumulative.last_mut().expect("non-empty") = 1.0;
+    let mean = values
+        .iter()
+        .zip(probabilities)
+        .map(|(v, p)| v * p / total)
+        .sum();
+    let lo = values.iter().copied().fold(inf, f64::min);
+    let hi = values.iter().copied().fold(-inf, f64::max);
+    Ok((
+        Sampler::Discrete {
+            values: values.to_vec(),
+            cumulative,
+        },
+        m(mean, lo, hi),
+    ))
+}
+
+/// Beta-PERT with shape 4, as `rand_distr`.
+fn pert((min, mode, max): (&f64, &f64, &f64)) -> Result<(Sampler, Moments), String> {
+    let m = |mean: f64, lo: f64, hi: f64| Moments { mean, lo, hi };
+    check_three(*min, *mode, *max)?;
+    let s = if min == max {
+        Sampler::Fixed(*min)
+    } else {
+        // rand_distr's PERT: shape 4, alpha = 1 + 4 (mode - min) / (max - min).
+        let w = max - min;
+        Sampler::Pert {
+            min: *min,
+            max: *max,
+            beta: BetaGammas::new(1.0 + 4.0 * (mode - min) / w, 1.0 + 4.0 * (max - mode) / w)?,
+        }
+    };
+    Ok((s, m((min + 4.0 * mode + max) / 6.0, *min, *max)))
+}
+
+/// Triangular by its minimum, most likely value and maximum.
+fn triangular((min, mode, max): (&f64, &f64, &f64)) -> Result<(Sampler, Moments), String> {
+    let m = |mean: f64, lo: f64, hi: f64| Moments { mean, lo, hi };
+    check_three(*min, *mode, *max)?;
+    let s = if min == max {
+        Sampler::Fixed(*min)
+    } else {
+        Sampler::Triangular {
+            d: Triangular::new(*min, *max, *mode).map_err(|e| e.to_string())?,
+            min: *min,
+            mode: *mode,
+            max: *max,
+        }
+    };
+    Ok((s, m((min + mode + max) / 3.0, *min, *max)))
 }
 
 fn both_ways(a: &str, b: &str) -> String {

@@ -98,15 +98,23 @@ fn pct(x: f64) -> String {
 
 /// Every plausibility warning for `s`, in the order of the file's sections.
 pub fn check(s: &Scenario) -> Vec<Warning> {
-    let raw = &s.raw;
     let mut out = Vec::new();
-    let warn = |out: &mut Vec<Warning>,
-                path: &[&str],
-                msg: String,
-                (b, o): (&'static str, &'static str)| {
-        out.push(Warning::new(path, msg, b, o));
-    };
+    for check in [
+        ramp, attrition, outcomes, cycle, vp_tenure, coverage, events,
+    ] {
+        check(s, &mut out);
+    }
+    out
+}
 
+/// Adds a warning at `path`.
+fn warn(out: &mut Vec<Warning>, path: &[&str], msg: String, (b, o): (&'static str, &'static str)) {
+    out.push(Warning::new(path, msg, b, o));
+}
+
+/// A ramp curve written in the file that is full in the first month.
+fn ramp(s: &Scenario, out: &mut Vec<Warning>) {
+    let raw = &s.raw;
     // Ramp: a curve written in the file that is full in the first month. `none` is the
     // documented way to switch the ramp off, so it is taken as deliberate.
     let curve = raw.ramp.curve.get_ref();
@@ -123,7 +131,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
         && m < ramp.lo
     {
         warn(
-            &mut out,
+            out,
             &["ramp", "curve"],
             format!(
                 "new reps reach full productivity in {} months, under one month",
@@ -132,13 +140,17 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             source(ramp),
         );
     }
+}
 
+/// Annual attrition above the published band.
+fn attrition(s: &Scenario, out: &mut Vec<Warning>) {
+    let raw = &s.raw;
     let attrition = band("attrition.annual_rate");
     if let Some(a) = raw.attrition.annual_rate
         && a.0 > attrition.hi
     {
         warn(
-            &mut out,
+            out,
             &["attrition", "annual_rate"],
             format!(
                 "annual attrition of {} is over {}",
@@ -148,7 +160,10 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             source(attrition),
         );
     }
+}
 
+/// Win and no-decision shares above their published bands.
+fn outcomes(s: &Scenario, out: &mut Vec<Warning>) {
     let [won, _, no_decision] = s.pipeline.outcomes;
     let (win_rate, indecision) = (
         band("pipeline.outcomes.won"),
@@ -156,7 +171,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
     );
     if won > win_rate.hi {
         warn(
-            &mut out,
+            out,
             &["pipeline", "outcomes", "won"],
             format!("a win rate of {} is over {}", pct(won), pct(win_rate.hi)),
             source(win_rate),
@@ -164,7 +179,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
     }
     if no_decision > indecision.hi {
         warn(
-            &mut out,
+            out,
             &["pipeline", "outcomes", "no_decision"],
             format!(
                 "a no-decision share of {} is above {}",
@@ -174,12 +189,15 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             source(indecision),
         );
     }
+}
 
+/// The mean cycle of won deals outside its published band.
+fn cycle(s: &Scenario, out: &mut Vec<Warning>) {
     let cycle = s.pipeline.cycle_months[0].mean();
     let cycles = band("pipeline.cycle_months");
     if !(cycles.lo..=cycles.hi).contains(&cycle) {
         warn(
-            &mut out,
+            out,
             &["pipeline", "cycle_months"],
             format!(
                 "won deals take {} months on average to decide, outside {} to {} months",
@@ -190,7 +208,10 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             source(cycles),
         );
     }
+}
 
+/// The median of an exogenous VP tenure outside its published band.
+fn vp_tenure(s: &Scenario, out: &mut Vec<Warning>) {
     if let Some(l) = &s.leadership
         && let Some(t) = &l.tenure_months
     {
@@ -198,7 +219,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
         let tenure = band("leadership.tenure_months");
         if !(tenure.lo..=tenure.hi).contains(&median) {
             warn(
-                &mut out,
+                out,
                 &["leadership", "tenure_months"],
                 format!(
                     "a median VP tenure of {} months is outside {} to {} months",
@@ -210,30 +231,50 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             );
         }
     }
+}
 
+/// A global coverage target far outside the published norms.
+fn coverage(s: &Scenario, out: &mut Vec<Warning>) {
+    let raw = &s.raw;
     let coverage = band("coverage.target_multiple");
-    let coverage_message = |x: f64| {
-        format!(
-            "a coverage target of {}X is far outside the 2.5-5X norms (warning below {}X or above {}X)",
-            fmt_num(x),
-            fmt_num(coverage.lo),
-            fmt_num(coverage.hi)
-        )
-    };
-    let outside = |x: f64| !(coverage.lo..=coverage.hi).contains(&x);
     if let Some(c) = &raw.coverage
         && c.get_ref().policy == super::raw::CoveragePolicy::Global
         && let Some(t) = c.get_ref().target_multiple
-        && outside(t.0)
+        && outside_coverage(t.0)
     {
         warn(
-            &mut out,
+            out,
             &["coverage", "target_multiple"],
             coverage_message(t.0),
             source(coverage),
         );
     }
+}
 
+/// "a coverage target of 9X is far outside the 2.5-5X norms (...)".
+fn coverage_message(x: f64) -> String {
+    let coverage = band("coverage.target_multiple");
+    format!(
+        "a coverage target of {}X is far outside the 2.5-5X norms (warning below {}X or above {}X)",
+        fmt_num(x),
+        fmt_num(coverage.lo),
+        fmt_num(coverage.hi)
+    )
+}
+
+/// Whether a coverage target lies outside the published band.
+fn outside_coverage(x: f64) -> bool {
+    let coverage = band("coverage.target_multiple");
+    !(coverage.lo..=coverage.hi).contains(&x)
+}
+
+/// Values set by events: attrition and coverage targets, as in the file.
+fn events(s: &Scenario, out: &mut Vec<Warning>) {
+    let raw = &s.raw;
+    let (attrition, coverage) = (
+        band("attrition.annual_rate"),
+        band("coverage.target_multiple"),
+    );
     for (i, e) in raw.events.iter().enumerate() {
         let Some(set) = &e.get_ref().set else {
             continue;
@@ -249,7 +290,7 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
                     ),
                     source(attrition),
                 ),
-                "coverage.target_multiple" if outside(*value) => (
+                "coverage.target_multiple" if outside_coverage(*value) => (
                     format!("from {} {}", e.get_ref().month, coverage_message(*value)),
                     source(coverage),
                 ),
@@ -268,7 +309,6 @@ pub fn check(s: &Scenario) -> Vec<Warning> {
             });
         }
     }
-    out
 }
 
 /// One layer a scenario was resolved from: its label (a file, or `--set`) and its text.

@@ -19,7 +19,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::raw::RawScenario;
-use super::{InputError, Scenario, Validator};
+use super::validate::Validator;
+use super::{InputError, Scenario};
 use crate::diagnostic::key_path_at;
 
 /// Most files in one `extends` chain.
@@ -192,9 +193,59 @@ pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, Inpu
         .filter(|t| !t.is_empty())
         .collect();
 
-    // The chain, child first.
+    let mut sources = extends_chain(path, &label, &text)?;
+    if sources.len() == 1 && set_texts.is_empty() {
+        return Scenario::from_toml(&text, &label, &stem);
+    }
+    let n_files = sources.len();
+    for set_text in set_texts {
+        sources.push(Source {
+            label: SET_LABEL.into(),
+            text: Arc::from(set_text),
+            offset: 0,
+        });
+    }
+
+    // Lay the files end to end.
+    let mut combined = String::new();
+    for s in &mut sources {
+        s.offset = combined.len();
+        combined.push_str(&s.text);
+        combined.push('\n');
+    }
+    let combined: Arc<str> = Arc::from(combined);
+    let remap = |e: InputError| remap(e, &combined, &sources, &label);
+
+    let merged = merge_sources(&sources, n_files, &combined)?;
+    let raw = RawScenario::deserialize(toml::de::Deserializer::from(Spanned::new(
+        0..combined.len(),
+        merged,
+    )))
+    .map_err(|e| remap(InputError::from_toml(&label, &combined, &e)))?;
+    let origins: Vec<(usize, String)> = sources
+        .iter()
+        .map(|s| (s.offset, s.label.clone()))
+        .collect();
+    let mut scenario = Validator {
+        file: &label,
+        text: &combined,
+        origins: &origins,
+    }
+    .scenario(raw, &stem)
+    .map_err(remap)?;
+    scenario.inherits = sources[1..n_files]
+        .iter()
+        .map(|s| s.label.clone())
+        .collect();
+    Ok(scenario)
+}
+
+/// The files of `path`'s `extends` chain, child first (each at offset 0 until they are laid
+/// end to end); a loop, a chain longer than [`MAX_DEPTH`] or an unreadable parent is an error
+/// at the `extends` that names it.
+fn extends_chain(path: &Path, label: &str, text: &Arc<str>) -> Result<Vec<Source>, InputError> {
     let mut sources = vec![Source {
-        label: label.clone(),
+        label: label.to_string(),
         text: text.clone(),
         offset: 0,
     }];
@@ -240,29 +291,17 @@ pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, Inpu
             offset: 0,
         });
     }
-    if sources.len() == 1 && set_texts.is_empty() {
-        return Scenario::from_toml(&text, &label, &stem);
-    }
-    let n_files = sources.len();
-    for set_text in set_texts {
-        sources.push(Source {
-            label: SET_LABEL.into(),
-            text: Arc::from(set_text),
-            offset: 0,
-        });
-    }
+    Ok(sources)
+}
 
-    // Lay the files end to end.
-    let mut combined = String::new();
-    for s in &mut sources {
-        s.offset = combined.len();
-        combined.push_str(&s.text);
-        combined.push('\n');
-    }
-    let combined: Arc<str> = Arc::from(combined);
-    let remap = |e: InputError| remap(e, &combined, &sources, &label);
-
-    // Merge: the root parent first, then each child, then --set.
+/// The sources laid end to end in `combined`, merged into one table: the root parent first,
+/// then each child, then the `--set` layers (`n_files` of the sources are files). `extends`
+/// is dropped, and `name` and `description` are taken only from the child.
+fn merge_sources<'a>(
+    sources: &[Source],
+    n_files: usize,
+    combined: &'a Arc<str>,
+) -> Result<DeTable<'a>, InputError> {
     let order: Vec<usize> = (0..n_files).rev().chain(n_files..sources.len()).collect();
     let mut merged = DeTable::default();
     for i in order {
@@ -279,29 +318,9 @@ pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, Inpu
                 k != "extends" && !(parent && matches!(k, "name" | "description"))
             })
             .collect();
-        merge(&mut merged, doc, &combined);
+        merge(&mut merged, doc, combined);
     }
-    let raw = RawScenario::deserialize(toml::de::Deserializer::from(Spanned::new(
-        0..combined.len(),
-        merged,
-    )))
-    .map_err(|e| remap(InputError::from_toml(&label, &combined, &e)))?;
-    let origins: Vec<(usize, String)> = sources
-        .iter()
-        .map(|s| (s.offset, s.label.clone()))
-        .collect();
-    let mut scenario = Validator {
-        file: &label,
-        text: &combined,
-        origins: &origins,
-    }
-    .scenario(raw, &stem)
-    .map_err(remap)?;
-    scenario.inherits = sources[1..n_files]
-        .iter()
-        .map(|s| s.label.clone())
-        .collect();
-    Ok(scenario)
+    Ok(merged)
 }
 
 /// Maps an error located in the virtual text back to the file that holds the span.
