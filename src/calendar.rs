@@ -1,6 +1,6 @@
 //! The simulation clock: calendar months written `"2027-01"`, and fiscal years over a horizon.
 //!
-//! Months are the model's time step (MODEL.md, "Clock"). Month index 0 is the start month.
+//! Months are the model's time step (docs/model.md, "Clock"). Month index 0 is the start month.
 //! A fiscal year is named after the calendar year in which it *ends* (the common US
 //! convention: with a February start, FY2028 runs from February 2027 to January 2028); with a
 //! January start it is the calendar year.

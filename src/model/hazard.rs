@@ -1,6 +1,6 @@
 //! Departure clocks: when a rep leaves, without a draw per rep-month.
 //!
-//! MODEL.md's attrition is a monthly hazard h (from the annual rate, h = 1 - (1 - a)^(1/12)),
+//! The model's attrition (docs/model.md, "Attrition") is a monthly hazard h (from the annual rate, h = 1 - (1 - a)^(1/12)),
 //! raised in the first tenure months by the early washout and multiplied during VP transitions
 //! (capped at 1). A rep survives month j with probability 1 - h_j, so the rep leaves at the end
 //! of the first month t at which the cumulative log-survival sum_{j <= t} -ln(1 - h_j) reaches

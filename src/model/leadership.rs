@@ -1,4 +1,4 @@
-//! The VP of Sales: tenure, board reviews, transitions and initiatives (MODEL.md,
+//! The VP of Sales: tenure, board reviews, transitions and initiatives (docs/model.md,
 //! "Leadership (VP of Sales) turnover").
 //!
 //! A VP leaves at the end of a month when their exogenous tenure runs out, when a board review

@@ -1,6 +1,6 @@
-//! First-line managers: span of control, hiring lag, and promotions from the team (MODEL.md,
-//! "Hiring": a new manager per N reps; "promoting a star rep to manager loses the star's
-//! territory").
+//! First-line managers: span of control, hiring lag, and promotions from the team
+//! (docs/model.md, "Managers": a new manager per N reps; "promoting a star rep to manager loses
+//! the star's territory").
 //!
 //! Each month-end the org needs ceil(reps / span) managers. Every opening beyond the managers
 //! in seat and on their way is filled either by promoting the team's top rep (with the

@@ -1,4 +1,4 @@
-//! Market demand shared by every rep (MODEL.md, "Market and season").
+//! Market demand shared by every rep (docs/model.md, "Market and season").
 //!
 //! Each trial draws one demand factor (a good or bad year for the whole market) and a monthly
 //! AR(1) shock on the log scale, x(t) = rho x(t-1) + sd sqrt(1 - rho^2) e(t), started from its

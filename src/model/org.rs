@@ -2,7 +2,7 @@
 //!
 //! Reps are held as a structure of arrays indexed by seat. A seat is closed (not in the plan),
 //! vacant (an open requisition with the month its rep will start) or filled. Each seat owns its
-//! random streams (see [`super::streams`]), so what happens in one territory does not move the
+//! random streams (see [`crate::random::streams`]), so what happens in one territory does not move the
 //! random numbers of another. Work is proportional to what happens, not to seats x months:
 //! vacant seats are kept in a list, and each rep's departure month is known from the day they
 //! start ([`super::hazard`]), filed under that month.

@@ -3,7 +3,7 @@
 //!
 //! A rep in seat i creates opportunities at the rate
 //! `(own x skill x effort x enablement x managed + inbound share) x ramp x demand`
-//! (MODEL.md, "Opportunities") and wins each with
+//! (docs/model.md, "Opportunities") and wins each with
 //! `min(1, win rate x ramp factor x leadership x events)`. The month's expected won deals are
 //! the sum of rate x win over reps, and the expected others the sum of rate x (1 - win).
 //!

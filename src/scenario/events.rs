@@ -1,5 +1,5 @@
 //! The events timeline: dated changes turned into one value per month for every parameter an
-//! event can change (MODEL.md, "Events").
+//! event can change (docs/model.md, "Events").
 //!
 //! An event sets parameters from its month on, at once or in a straight line over
 //! `ramp_months` from the value in force before it. Later events build on earlier ones (events

@@ -1,5 +1,5 @@
-//! `[open_pipeline]`: the deals open at the start month, read from a CRM export (MODEL.md,
-//! "Opportunities"; issue: start from the real pipeline).
+//! `[open_pipeline]`: the deals open at the start month, read from a CRM export (docs/model.md,
+//! "The starting pipeline").
 //!
 //! Each open opportunity of the export becomes a deal of a starting rep, opened `age` months
 //! before the start (its creation month to the start month). What happens to it is drawn in

@@ -81,7 +81,7 @@ pub struct Parameter {
     pub path: &'static str,
     /// Name in reports and charts.
     pub label: &'static str,
-    /// What it is, in a phrase (error messages say "`path` is the <meaning>").
+    /// What it is, in a phrase (error messages say "`path` is the ...").
     pub meaning: &'static str,
     /// What the number counts.
     pub unit: Unit,

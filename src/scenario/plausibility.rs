@@ -1,5 +1,5 @@
 //! Plausibility warnings: values that are valid but lie outside the published ranges that
-//! MODEL.md collects (its table of benchmark figures), each warning naming the benchmark and
+//! docs/model.md collects (its table of facts and benchmarks), each warning naming the benchmark and
 //! its origin. A warning never stops a run; `--strict` turns warnings into errors.
 //!
 //! The checks read a validated [`Scenario`]; the value's file, line and column are found
