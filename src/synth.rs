@@ -40,6 +40,7 @@ use crate::calendar::YearMonth;
 use crate::crm::dates::Date;
 use crate::model::pipeline::{DealRecord, Outcome};
 use crate::random::streams::{ORG, StreamRng, keyed, trial_key};
+use crate::scenario::dist::Dist;
 use crate::scenario::raw::Detail;
 use crate::scenario::{InputError, Scenario};
 
@@ -239,31 +240,10 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
     let cal = Calendar {
         start: s.clock.start,
     };
-    let h = s.horizon() as i64;
     let first = first_day(s.clock.start);
-    let last = cal.last_day(h - 1);
-    let as_of = opts.as_of.unwrap_or(last);
-    if as_of < first || as_of > last {
-        return Err(InputError::file(
-            "--as-of",
-            format!(
-                "{as_of} is outside the simulated months of {} ({first} to {last})",
-                s.source
-            ),
-        )
-        .help(format!(
-            "give a date from {first} to {last}, or leave out --as-of to export at the end of the horizon"
-        )));
-    }
-
-    // A deal created in month t <= A - w (A the export month, w the settling months) has had
-    // w whole months to be decided; if the export date is not its month's last day, month A
-    // is not over, so one month less.
-    let settle_months = crate::scenario::lags::warm_up_months(&s.pipeline.cycle_months);
-    let export_month = as_of.month().months_since(s.clock.start) as i64;
-    let over = as_of == cal.last_day(export_month);
-    let settled = export_month - settle_months as i64 - i64::from(!over);
-    let settled_until = (settled >= 0).then(|| cal.last_day(settled));
+    let last = cal.last_day(s.horizon() as i64 - 1);
+    let as_of = export_date(s, opts.as_of, first, last)?;
+    let (settle_months, settled_until) = settled(s, &cal, as_of);
 
     let deals = logged_deals(s, opts.seed, opts.trial).map_err(|m| {
         InputError::file(&s.source, m).help("this is a bug in revsim; please report it")
@@ -282,78 +262,19 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
     for (i, d) in deals.iter().enumerate() {
         // Two uniforms per deal, whatever its fate, so one deal's placement never moves another's.
         let (u1, u2): (f64, f64) = (rng.random(), rng.random());
-        let cycle = &s.pipeline.cycle_months[d.outcome as usize];
-        let (created, decided, cycle_months) = match d.lag {
-            Some(lag) => {
-                let l = f64::from(lag);
-                let c = if lag == 0 {
-                    0.0
-                } else {
-                    let lo = cycle.cdf(l - 1.0);
-                    let hi = cycle.cdf(l);
-                    cycle.quantile(lo + u1 * (hi - lo)).clamp(l - 1.0, l)
-                };
-                // Created at t + a, decided at t + a + c, inside month t + lag.
-                let a0 = l - c;
-                let a = (a0 + u2 * (1.0 - a0)).min(1.0 - f64::EPSILON);
-                let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
-                (
-                    cal.date(d.created, a),
-                    Some(cal.date(d.created + i64::from(lag), decided_at)),
-                    Some(c),
-                )
-            }
-            None => (cal.date(d.created, u2), None, None),
-        };
-        if created > as_of {
+        let placed = place(
+            &cal,
+            &s.pipeline.cycle_months[d.outcome as usize],
+            d,
+            u1,
+            u2,
+        );
+        if placed.created > as_of {
             not_yet_created += 1;
             continue;
         }
-        let (close, cycle_months) = match d.orphaned {
-            Some(month) => (Some(cal.last_day(month).max(created)), None),
-            None => (decided, cycle_months),
-        };
-        let closed = close.is_some_and(|c| c <= as_of);
-        let status = match (closed, d.outcome) {
-            (false, _) => Status::Open,
-            (true, Outcome::Won) => Status::Won,
-            (true, Outcome::Lost) => Status::Lost,
-            (true, Outcome::NoDecision) => Status::NoDecision,
-        };
-        // An open deal's expected close is its simulated decision, not the orphaning.
-        let close = if status == Status::Open {
-            decided
-        } else {
-            close
-        };
-        out.push((
-            i,
-            SynthDeal {
-                id: String::new(),
-                seat: d.seat,
-                rep: d.rep,
-                owner: owner_name(d.seat, d.rep, width),
-                created_month: d.created,
-                created,
-                close,
-                status,
-                outcome: d.outcome,
-                orphaned: d.orphaned.is_some(),
-                cycle_months,
-                amount_usd: d.value_usd,
-            },
-        ));
+        out.push((i, as_exported(&cal, d, &placed, as_of, width)));
     }
-    out.sort_by_key(|(i, d)| (d.created, d.seat, d.rep, *i));
-    let id_width = out.len().to_string().len().max(5);
-    let deals = out
-        .into_iter()
-        .enumerate()
-        .map(|(n, (_, mut d))| {
-            d.id = format!("OPP-{:0id_width$}", n + 1);
-            d
-        })
-        .collect();
     Ok(SynthExport {
         scenario: s.name.clone(),
         seed: opts.seed,
@@ -361,11 +282,143 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
         first_day: first,
         last_day: last,
         as_of,
-        deals,
+        deals: in_export_order(out),
         not_yet_created,
         settle_months,
         settled_until,
     })
+}
+
+/// The export date: `as_of`, or the last day of the horizon; an error outside the simulated
+/// months (`first` to `last`).
+fn export_date(
+    s: &Scenario,
+    as_of: Option<Date>,
+    first: Date,
+    last: Date,
+) -> Result<Date, InputError> {
+    let as_of = as_of.unwrap_or(last);
+    if as_of < first || as_of > last {
+        return Err(InputError::file(
+            "--as-of",
+            format!(
+                "{as_of} is outside the simulated months of {} ({first} to {last})",
+                s.source
+            ),
+        )
+        .help(format!(
+            "give a date from {first} to {last}, or leave out --as-of to export at the end of the horizon"
+        )));
+    }
+    Ok(as_of)
+}
+
+/// [`SynthExport::settle_months`] and [`SynthExport::settled_until`].
+fn settled(s: &Scenario, cal: &Calendar, as_of: Date) -> (usize, Option<Date>) {
+    // A deal created in month t <= A - w (A the export month, w the settling months) has had
+    // w whole months to be decided; if the export date is not its month's last day, month A
+    // is not over, so one month less.
+    let settle_months = crate::scenario::lags::warm_up_months(&s.pipeline.cycle_months);
+    let export_month = as_of.month().months_since(s.clock.start) as i64;
+    let over = as_of == cal.last_day(export_month);
+    let settled = export_month - settle_months as i64 - i64::from(!over);
+    (settle_months, (settled >= 0).then(|| cal.last_day(settled)))
+}
+
+/// A deal placed in its months.
+struct Placed {
+    created: Date,
+    /// When the simulation decides it, if within the horizon.
+    decided: Option<Date>,
+    /// The continuous cycle drawn, in months.
+    cycle_months: Option<f64>,
+}
+
+/// Places deal `d` from two uniforms: its continuous cycle given its whole-month lag (from
+/// `u1`), then its position in its creation month (from `u2`).
+fn place(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Placed {
+    let Some(lag) = d.lag else {
+        return Placed {
+            created: cal.date(d.created, u2),
+            decided: None,
+            cycle_months: None,
+        };
+    };
+    let l = f64::from(lag);
+    let c = if lag == 0 {
+        0.0
+    } else {
+        let lo = cycle.cdf(l - 1.0);
+        let hi = cycle.cdf(l);
+        cycle.quantile(lo + u1 * (hi - lo)).clamp(l - 1.0, l)
+    };
+    // Created at t + a, decided at t + a + c, inside month t + lag.
+    let a0 = l - c;
+    let a = (a0 + u2 * (1.0 - a0)).min(1.0 - f64::EPSILON);
+    let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
+    Placed {
+        created: cal.date(d.created, a),
+        decided: Some(cal.date(d.created + i64::from(lag), decided_at)),
+        cycle_months: Some(c),
+    }
+}
+
+/// Deal `d`, placed, as it stands at the export date (its id not yet given).
+fn as_exported(
+    cal: &Calendar,
+    d: &DealRecord,
+    placed: &Placed,
+    as_of: Date,
+    width: usize,
+) -> SynthDeal {
+    let created = placed.created;
+    let decided = placed.decided;
+    let (close, cycle_months) = match d.orphaned {
+        Some(month) => (Some(cal.last_day(month).max(created)), None),
+        None => (decided, placed.cycle_months),
+    };
+    let closed = close.is_some_and(|c| c <= as_of);
+    let status = match (closed, d.outcome) {
+        (false, _) => Status::Open,
+        (true, Outcome::Won) => Status::Won,
+        (true, Outcome::Lost) => Status::Lost,
+        (true, Outcome::NoDecision) => Status::NoDecision,
+    };
+    // An open deal's expected close is its simulated decision, not the orphaning.
+    let close = if status == Status::Open {
+        decided
+    } else {
+        close
+    };
+    SynthDeal {
+        id: String::new(),
+        seat: d.seat,
+        rep: d.rep,
+        owner: owner_name(d.seat, d.rep, width),
+        created_month: d.created,
+        created,
+        close,
+        status,
+        outcome: d.outcome,
+        orphaned: d.orphaned.is_some(),
+        cycle_months,
+        amount_usd: d.value_usd,
+    }
+}
+
+/// The deals sorted by created date, then owner, then place in the deal log (`i` of each), and
+/// numbered `OPP-00001`, ... in that order.
+fn in_export_order(mut deals: Vec<(usize, SynthDeal)>) -> Vec<SynthDeal> {
+    deals.sort_by_key(|(i, d)| (d.created, d.seat, d.rep, *i));
+    let id_width = deals.len().to_string().len().max(5);
+    deals
+        .into_iter()
+        .enumerate()
+        .map(|(n, (_, mut d))| {
+            d.id = format!("OPP-{:0id_width$}", n + 1);
+            d
+        })
+        .collect()
 }
 
 /// The deal log of the trial in full detail, every deal credited to a seat, checked against

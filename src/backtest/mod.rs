@@ -259,6 +259,21 @@ pub fn plan(
     months: Option<usize>,
     min_closed: usize,
 ) -> Result<Vec<Origin>, InputError> {
+    let span = backtestable_span(history)?;
+    let mut out = Vec::new();
+    for &o in as_of {
+        check_origin(history, &span, o, min_closed)?;
+        let to_end = (span.last_full_month.months_since(o) + 1) as usize;
+        out.push(Origin {
+            as_of: o,
+            months: months.map_or(to_end, |m| m.min(to_end)),
+        });
+    }
+    Ok(out)
+}
+
+/// The export's span; an error unless it covers a full month after its first.
+fn backtestable_span(history: &History) -> Result<DataSpan, InputError> {
     let Some(span) = DataSpan::of(history) else {
         return Err(
             InputError::file(&history.file, "the export holds no opportunities")
@@ -275,6 +290,17 @@ pub fn plan(
         )
         .help("export at least several months of opportunities"));
     }
+    Ok(span)
+}
+
+/// Whether origin `o` can be backtested: inside the export's months, with enough closed history
+/// and a rep in seat.
+fn check_origin(
+    history: &History,
+    span: &DataSpan,
+    o: YearMonth,
+    min_closed: usize,
+) -> Result<(), InputError> {
     let range = format!(
         "choose an origin from {} to {} (the export runs from {} to {}; its last full month is {})",
         span.first_month.plus(1),
@@ -283,70 +309,62 @@ pub fn plan(
         span.latest,
         span.last_full_month
     );
-    let mut out = Vec::new();
-    for &o in as_of {
-        if o <= span.first_month {
-            return Err(InputError::file(
-                &history.file,
-                format!(
-                    "{o} is not after the export's first month ({}): nothing was known at that origin",
-                    span.first_month
-                ),
-            )
-            .key("--as-of")
-            .help(range.clone()));
-        }
-        if o > span.last_full_month {
-            return Err(InputError::file(
-                &history.file,
-                format!(
-                    "{o} is after the export's last full month ({}; latest date {}): no month after the origin can be scored",
-                    span.last_full_month, span.latest
-                ),
-            )
-            .key("--as-of")
-            .help(range.clone()));
-        }
-        let snap = Snapshot::at(history, o);
-        let (cutoff, _) = build::cohort_cutoff(&snap);
-        let cohorts = snap.known.iter().filter(|x| x.created <= cutoff);
-        let (closed, won) = cohorts.fold((0, 0), |(c, w), x| {
-            (
-                c + usize::from(x.outcome != crate::crm::Outcome::Open),
-                w + usize::from(x.outcome == crate::crm::Outcome::Won && x.amount_usd.is_some()),
-            )
-        });
-        if closed < min_closed.max(1) || won < build::MIN_WON {
-            return Err(shortfall_error(
-                history,
-                &span,
-                o,
-                build::Shortfall {
-                    closed,
-                    won,
-                    created_until: cutoff,
-                },
-                min_closed,
-            ));
-        }
-        if snap.active_owners.is_empty() {
-            return Err(InputError::file(
-                &history.file,
-                format!(
-                    "{o}: no owner created an opportunity in the {} months before the origin, so no rep was in seat",
-                    snapshot::ACTIVE_WINDOW_MONTHS
-                ),
-            )
-            .key("--as-of")
-            .help("choose an origin at which the team was selling"));
-        }
-        let to_end = (span.last_full_month.months_since(o) + 1) as usize;
-        out.push(Origin {
-            as_of: o,
-            months: months.map_or(to_end, |m| m.min(to_end)),
-        });
+    if o <= span.first_month {
+        return Err(InputError::file(
+            &history.file,
+            format!(
+                "{o} is not after the export's first month ({}): nothing was known at that origin",
+                span.first_month
+            ),
+        )
+        .key("--as-of")
+        .help(range));
     }
-    Ok(out)
+    if o > span.last_full_month {
+        return Err(InputError::file(
+            &history.file,
+            format!(
+                "{o} is after the export's last full month ({}; latest date {}): no month after the origin can be scored",
+                span.last_full_month, span.latest
+            ),
+        )
+        .key("--as-of")
+        .help(range));
+    }
+    let snap = Snapshot::at(history, o);
+    let (cutoff, _) = build::cohort_cutoff(&snap);
+    let cohorts = snap.known.iter().filter(|x| x.created <= cutoff);
+    let (closed, won) = cohorts.fold((0, 0), |(c, w), x| {
+        (
+            c + usize::from(x.outcome != crate::crm::Outcome::Open),
+            w + usize::from(x.outcome == crate::crm::Outcome::Won && x.amount_usd.is_some()),
+        )
+    });
+    if closed < min_closed.max(1) || won < build::MIN_WON {
+        return Err(shortfall_error(
+            history,
+            span,
+            o,
+            build::Shortfall {
+                closed,
+                won,
+                created_until: cutoff,
+            },
+            min_closed,
+        ));
+    }
+    if snap.active_owners.is_empty() {
+        return Err(InputError::file(
+            &history.file,
+            format!(
+                "{o}: no owner created an opportunity in the {} months before the origin, so no rep was in seat",
+                snapshot::ACTIVE_WINDOW_MONTHS
+            ),
+        )
+        .key("--as-of")
+        .help("choose an origin at which the team was selling"));
+    }
+    Ok(())
 }
 
 fn shortfall_error(
@@ -439,6 +457,25 @@ pub fn run_origin(
     }
     let r = crate::engine::simulate(&s, opts.trials, opts.seed, &|_| {});
     let actual = won_by_month(history, origin.as_of, origin.months);
+    let scored = score(&r, &actual, origin);
+    let closed = snap.closed_deals().count();
+    Ok(OriginResult {
+        as_of: origin.as_of,
+        months: origin.months,
+        reps: snap.active_owners.len(),
+        active_owners: snap.active_owners.clone(),
+        known: snap.known.len(),
+        closed,
+        created_later: snap.created_later,
+        fit,
+        open_pipeline: open,
+        scenario_sha256: s.sha256.clone(),
+        scored,
+    })
+}
+
+/// Each month's new and cumulative bookings: the trials' band, and where the actual fell.
+fn score(r: &crate::engine::Results, actual: &[f64], origin: &Origin) -> Vec<Scored> {
     let mut scored = Vec::with_capacity(2 * origin.months);
     let mut cumulative = vec![0.0f64; r.trials];
     let mut actual_cum = 0.0;
@@ -468,18 +505,5 @@ pub fn run_origin(
             });
         }
     }
-    let closed = snap.closed_deals().count();
-    Ok(OriginResult {
-        as_of: origin.as_of,
-        months: origin.months,
-        reps: snap.active_owners.len(),
-        active_owners: snap.active_owners.clone(),
-        known: snap.known.len(),
-        closed,
-        created_later: snap.created_later,
-        fit,
-        open_pipeline: open,
-        scenario_sha256: s.sha256.clone(),
-        scored,
-    })
+    scored
 }

@@ -287,34 +287,12 @@ pub fn beta_binomial_mle(groups: &[(u64, u64)]) -> Option<BetaBinomialFit> {
     if successes == 0 || successes == trials {
         return Some(degenerate);
     }
-    // Profile over the mean for a given ln M.
-    let profile = |ln_m: f64| -> (f64, f64) {
-        let m = ln_m.exp();
-        let (x, ll) = golden(|t| bb_loglik(&groups, logistic(t), m), -12.0, 12.0, 90);
-        (logistic(x), ll)
-    };
-    let (lo, hi) = ((0.01f64).ln(), MAX_STRENGTH.ln());
-    let steps = 48;
-    let grid: Vec<(f64, f64)> = (0..=steps)
-        .map(|i| {
-            let ln_m = lo + (hi - lo) * i as f64 / steps as f64;
-            (ln_m, profile(ln_m).1)
-        })
-        .collect();
-    let best = (0..grid.len())
-        .max_by(|a, b| grid[*a].1.total_cmp(&grid[*b].1))
-        .expect("non-empty grid");
-    let null = binomial_loglik(&groups, pooled);
-    if best == grid.len() - 1 {
+    let Some(ln_m) = ln_strength_mle(&groups) else {
         return Some(degenerate);
-    }
-    let (a, b) = (
-        grid[best.saturating_sub(1)].0,
-        grid[(best + 1).min(grid.len() - 1)].0,
-    );
-    let (ln_m, _) = golden(|x| profile(x).1, a, b, 60);
-    let (mean, ll) = profile(ln_m);
+    };
+    let (mean, ll) = profile(&groups, ln_m);
     let m = ln_m.exp();
+    let null = binomial_loglik(&groups, pooled);
     let lr = (2.0 * (ll - null)).max(0.0);
     let p_no_spread = if lr > 0.0 {
         0.5 * checked_gamma_ur(0.5, lr / 2.0).unwrap_or(1.0)
@@ -322,9 +300,65 @@ pub fn beta_binomial_mle(groups: &[(u64, u64)]) -> Option<BetaBinomialFit> {
         1.0
     };
     let sd = (mean * (1.0 - mean) / (m + 1.0)).sqrt();
+    let (se_mean, se_sd) = standard_errors(&groups, mean, ln_m, sd);
+    Some(BetaBinomialFit {
+        groups: groups.len(),
+        trials,
+        successes,
+        mean,
+        strength: Some(m),
+        sd,
+        raw_sd,
+        se_mean,
+        se_sd,
+        p_no_spread,
+    })
+}
 
-    // Observed information in (t = logit mean, u = ln M) by central differences.
-    let f = |t: f64, u: f64| bb_loglik(&groups, logistic(t), u.exp());
+/// The mean maximising the likelihood for a prior strength e^`ln_m`, and that likelihood: the
+/// profile over the mean.
+fn profile(groups: &[(u64, u64)], ln_m: f64) -> (f64, f64) {
+    let m = ln_m.exp();
+    let (x, ll) = golden(|t| bb_loglik(groups, logistic(t), m), -12.0, 12.0, 90);
+    (logistic(x), ll)
+}
+
+/// ln M of the maximum likelihood: the best of a grid over ln M, refined by golden-section
+/// search between its neighbours. `None` when the best is the largest strength searched (no
+/// spread).
+fn ln_strength_mle(groups: &[(u64, u64)]) -> Option<f64> {
+    let (lo, hi) = ((0.01f64).ln(), MAX_STRENGTH.ln());
+    let steps = 48;
+    let grid: Vec<(f64, f64)> = (0..=steps)
+        .map(|i| {
+            let ln_m = lo + (hi - lo) * i as f64 / steps as f64;
+            (ln_m, profile(groups, ln_m).1)
+        })
+        .collect();
+    let best = (0..grid.len())
+        .max_by(|a, b| grid[*a].1.total_cmp(&grid[*b].1))
+        .expect("non-empty grid");
+    if best == grid.len() - 1 {
+        return None;
+    }
+    let (a, b) = (
+        grid[best.saturating_sub(1)].0,
+        grid[(best + 1).min(grid.len() - 1)].0,
+    );
+    let (ln_m, _) = golden(|x| profile(groups, x).1, a, b, 60);
+    Some(ln_m)
+}
+
+/// Standard errors of the mean and of the sd, from the observed information in (t = logit
+/// mean, u = ln M) by central differences; `None` where the information is not positive.
+fn standard_errors(
+    groups: &[(u64, u64)],
+    mean: f64,
+    ln_m: f64,
+    sd: f64,
+) -> (Option<f64>, Option<f64>) {
+    let m = ln_m.exp();
+    let f = |t: f64, u: f64| bb_loglik(groups, logistic(t), u.exp());
     let (t0, u0) = ((mean / (1.0 - mean)).ln(), ln_m);
     let h = 1e-3;
     let ftt = (f(t0 + h, u0) - 2.0 * f(t0, u0) + f(t0 - h, u0)) / (h * h);
@@ -333,7 +367,7 @@ pub fn beta_binomial_mle(groups: &[(u64, u64)]) -> Option<BetaBinomialFit> {
         / (4.0 * h * h);
     let (ia, ib, ic) = (-ftt, -ftu, -fuu);
     let det = ia * ic - ib * ib;
-    let (se_mean, se_sd) = if ia > 0.0 && det > 0.0 {
+    if ia > 0.0 && det > 0.0 {
         // Covariance of (t, u) is the inverse information.
         let (vt, vtu, vu) = (ic / det, -ib / det, ia / det);
         let dmean_dt = mean * (1.0 - mean);
@@ -348,19 +382,7 @@ pub fn beta_binomial_mle(groups: &[(u64, u64)]) -> Option<BetaBinomialFit> {
         )
     } else {
         (None, None)
-    };
-    Some(BetaBinomialFit {
-        groups: groups.len(),
-        trials,
-        successes,
-        mean,
-        strength: Some(m),
-        sd,
-        raw_sd,
-        se_mean,
-        se_sd,
-        p_no_spread,
-    })
+    }
 }
 
 /// A Kolmogorov-Smirnov comparison.

@@ -96,6 +96,56 @@ pub fn write(
     frag: &FragmentOptions,
     command: &str,
 ) -> Result<Written, InputError> {
+    let fragments = fragments(history, cal, frag);
+    check_fragments(dir, &fragments)?;
+
+    let mut files = Vec::new();
+    for (f, text) in &fragments {
+        dir.write(&f.file, |w| w.write_all(text.as_bytes()))?;
+        files.push(f.file.clone());
+    }
+
+    let json = fit_json(history, cal, opts, &fragments);
+    dir.write("fit.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &json)?;
+        w.write_all(b"\n")
+    })?;
+    files.push("fit.json".into());
+
+    dir.write("reps.csv", |w| write_reps(w, cal))?;
+    files.push("reps.csv".into());
+
+    let samples = Samples::of(history, &cal.org);
+    let charts = report::charts(&cal.org, &samples);
+    let drawn = crate::report::write_charts(dir, charts)?;
+    for (c, _) in &drawn {
+        files.push(format!("charts/{}.svg", c.name));
+        files.push(format!("charts/{}.png", c.name));
+    }
+    let segment_files: Vec<(String, String)> = fragments[1..]
+        .iter()
+        .map(|(f, _)| (f.scope.clone(), f.file.clone()))
+        .collect();
+    let html = report::html(&ReportInput {
+        history,
+        calibration: cal,
+        charts: &drawn,
+        fragment: (&fragments[0].0.file, &fragments[0].1),
+        segment_files: &segment_files,
+        command,
+    });
+    dir.write("fit-report.html", |w| w.write_all(html.as_bytes()))?;
+    files.push("fit-report.html".into());
+    Ok(Written { files, fragments })
+}
+
+/// The fragments with their text: the org's, then one per segment under a distinct file name
+/// (and, with a scenario name, the segment's name after it).
+fn fragments(
+    history: &History,
+    cal: &Calibration,
+    frag: &FragmentOptions,
+) -> Vec<(FragmentFile, String)> {
     let mut fragments: Vec<(FragmentFile, String)> = vec![(
         FragmentFile {
             scope: "org".into(),
@@ -131,7 +181,15 @@ pub fn write(
             text,
         ));
     }
-    for (f, text) in &fragments {
+    fragments
+}
+
+/// Loads each fragment over a minimal scenario before anything is written.
+fn check_fragments(
+    dir: &OutputDir,
+    fragments: &[(FragmentFile, String)],
+) -> Result<(), InputError> {
+    for (f, text) in fragments {
         fragment::check(text, &dir.path().join(&f.file).display().to_string()).map_err(|e| {
             // A fragment that does not load is revsim's bug, not the export's.
             InputError::file(
@@ -140,14 +198,17 @@ pub fn write(
             )
         })?;
     }
+    Ok(())
+}
 
-    let mut files = Vec::new();
-    for (f, text) in &fragments {
-        dir.write(&f.file, |w| w.write_all(text.as_bytes()))?;
-        files.push(f.file.clone());
-    }
-
-    let json = FitJson {
+/// fit.json's contents.
+fn fit_json<'a>(
+    history: &'a History,
+    cal: &'a Calibration,
+    opts: &FitOptions,
+    fragments: &[(FragmentFile, String)],
+) -> FitJson<'a> {
+    FitJson {
         revsim_version: env!("CARGO_PKG_VERSION"),
         source: Source {
             file: &history.file,
@@ -176,38 +237,7 @@ pub fn write(
         segment_win_rates: cal.segment_win_rates.as_ref(),
         without_segment: cal.without_segment,
         fragments: fragments.iter().map(|(f, _)| f.clone()).collect(),
-    };
-    dir.write("fit.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &json)?;
-        w.write_all(b"\n")
-    })?;
-    files.push("fit.json".into());
-
-    dir.write("reps.csv", |w| write_reps(w, cal))?;
-    files.push("reps.csv".into());
-
-    let samples = Samples::of(history, &cal.org);
-    let charts = report::charts(&cal.org, &samples);
-    let drawn = crate::report::write_charts(dir, charts)?;
-    for (c, _) in &drawn {
-        files.push(format!("charts/{}.svg", c.name));
-        files.push(format!("charts/{}.png", c.name));
     }
-    let segment_files: Vec<(String, String)> = fragments[1..]
-        .iter()
-        .map(|(f, _)| (f.scope.clone(), f.file.clone()))
-        .collect();
-    let html = report::html(&ReportInput {
-        history,
-        calibration: cal,
-        charts: &drawn,
-        fragment: (&fragments[0].0.file, &fragments[0].1),
-        segment_files: &segment_files,
-        command,
-    });
-    dir.write("fit-report.html", |w| w.write_all(html.as_bytes()))?;
-    files.push("fit-report.html".into());
-    Ok(Written { files, fragments })
 }
 
 /// A CRM name as a spreadsheet cell: one that starts like a formula (`=`, `+`, `-`, `@`) gets

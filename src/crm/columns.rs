@@ -343,32 +343,7 @@ pub fn resolve(
     layout: Option<Layout>,
     map: &[(Field, String)],
 ) -> Result<Columns, InputError> {
-    let found = headers
-        .iter()
-        .map(|h| format!("\"{h}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut explicit = Vec::new();
-    for (f, name) in map {
-        match find(headers, name) {
-            Some(i) => explicit.push((*f, i)),
-            None => {
-                let mut e = InputError::file(
-                    file,
-                    format!(
-                        "--map {f}=\"{name}\" names a column the file does not have; its columns are {found}"
-                    ),
-                );
-                let names: Vec<&str> = headers.iter().map(String::as_str).collect();
-                if let Some(best) = crate::diagnostic::did_you_mean(name, &names) {
-                    e = e.help(format!("did you mean --map {f}=\"{best}\"?"));
-                }
-                return Err(e.help(
-                    "write the header exactly as in the file's first row (case does not matter)",
-                ));
-            }
-        }
-    }
+    let explicit = explicit_columns(file, headers, map)?;
     let candidates: Vec<Layout> = match layout {
         Some(l) => vec![l],
         None => Layout::ALL.to_vec(),
@@ -389,13 +364,65 @@ pub fn resolve(
             misses.push((l, lack));
         }
     }
-    if let Some((_, layout, fields)) = best {
-        return Ok(Columns {
+    match best {
+        Some((_, layout, fields)) => Ok(Columns {
             layout,
             headers: headers.to_vec(),
             fields,
-        });
+        }),
+        None => Err(no_layout_error(file, headers, layout, &misses)),
     }
+}
+
+/// The headers as a message lists them: `"Owner", "Amount"`.
+fn quoted_list(headers: &[String]) -> String {
+    headers
+        .iter()
+        .map(|h| format!("\"{h}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The column of each `--map` mapping; an error for a header the file does not have.
+fn explicit_columns(
+    file: &str,
+    headers: &[String],
+    map: &[(Field, String)],
+) -> Result<Vec<(Field, usize)>, InputError> {
+    let mut explicit = Vec::new();
+    for (f, name) in map {
+        match find(headers, name) {
+            Some(i) => explicit.push((*f, i)),
+            None => {
+                let found = quoted_list(headers);
+                let mut e = InputError::file(
+                    file,
+                    format!(
+                        "--map {f}=\"{name}\" names a column the file does not have; its columns are {found}"
+                    ),
+                );
+                let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+                if let Some(best) = crate::diagnostic::did_you_mean(name, &names) {
+                    e = e.help(format!("did you mean --map {f}=\"{best}\"?"));
+                }
+                return Err(e.help(
+                    "write the header exactly as in the file's first row (case does not matter)",
+                ));
+            }
+        }
+    }
+    Ok(explicit)
+}
+
+/// The error for a header row no layout can read: the columns found, what each layout
+/// misses, and an example `--map` for the first field missing.
+fn no_layout_error(
+    file: &str,
+    headers: &[String],
+    layout: Option<Layout>,
+    misses: &[(Layout, Vec<Vec<Field>>)],
+) -> InputError {
+    let found = quoted_list(headers);
     let what = misses
         .iter()
         .map(|(l, lack)| {
@@ -424,21 +451,8 @@ pub fn resolve(
         .and_then(|alts| alts.first())
         .copied()
         .unwrap_or(Field::Owner);
-    // An example mapping: a found column that another layout reads for the field (a revsim
-    // file forced to --columns salesforce), or a typical header of another CRM.
-    let example = Layout::ALL
-        .iter()
-        .flat_map(|l| l.headers(first_missing))
-        .find_map(|alias| find(headers, alias).map(|i| headers[i].as_str()))
-        .unwrap_or(match first_missing {
-            Field::Owner => "Account Executive",
-            Field::Created => "Date Opened",
-            Field::Closed => "Date Closed",
-            Field::Amount => "Deal Value",
-            Field::Stage => "Stage Name",
-            _ => "Result",
-        });
-    Err(InputError::file(
+    let example = example_header(headers, first_missing);
+    InputError::file(
         file,
         format!("{title}\n  columns found: {found}{what}"),
     )
@@ -446,7 +460,24 @@ pub fn resolve(
         "name the columns with --map FIELD=HEADER, e.g. --map {first_missing}=\"{example}\" (fields: {})",
         Field::ALL.map(Field::key).join(", ")
     ))
-    .help("or force a layout with --columns revsim|salesforce|hubspot; docs/calibrate.md lists each layout's headers"))
+    .help("or force a layout with --columns revsim|salesforce|hubspot; docs/calibrate.md lists each layout's headers")
+}
+
+/// An example header for `field`: a found column that another layout reads for the field (a
+/// revsim file forced to --columns salesforce), or a typical header of another CRM.
+fn example_header(headers: &[String], field: Field) -> &str {
+    Layout::ALL
+        .iter()
+        .flat_map(|l| l.headers(field))
+        .find_map(|alias| find(headers, alias).map(|i| headers[i].as_str()))
+        .unwrap_or(match field {
+            Field::Owner => "Account Executive",
+            Field::Created => "Date Opened",
+            Field::Closed => "Date Closed",
+            Field::Amount => "Deal Value",
+            Field::Stage => "Stage Name",
+            _ => "Result",
+        })
 }
 
 #[cfg(test)]

@@ -10,6 +10,10 @@
 //! rate, and a starting pipeline can be built from them. Rows that are not data (blank rows,
 //! the "Grand Totals" and copyright lines at the foot of a Salesforce export) are skipped and
 //! counted, as are rows whose stage was mapped to `ignore`.
+//!
+//! This module owns the file as a whole: its bytes, separator, header, row numbers, skipped and
+//! repeated rows. The cells of one row are read by the `row` module, amounts by
+//! [`super::amount`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -19,8 +23,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::columns::{self, Columns, Field, Layout};
-use super::dates::{DAYS_PER_MONTH, Date, DateOrder, parse_date};
-use super::outcomes::{Outcome, OutcomeRules, StageMeaning, parse_flag};
+use super::dates::{DAYS_PER_MONTH, Date, DateOrder};
+use super::outcomes::{Outcome, OutcomeRules};
+use super::row::read_row;
 use crate::scenario::InputError;
 
 /// How to read an export.
@@ -268,58 +273,95 @@ pub fn parse_history(
         non_data_rows: 0,
     };
     let mut ids: HashMap<String, usize> = HashMap::new();
-    // Spreadsheet rows: 1 + the line breaks before the record's first byte, less those inside
-    // quoted cells of the records before it (a spreadsheet shows such a record as one row, and
-    // a blank line as an empty row). Counted from byte offsets, which the CSV reader keeps
-    // exactly, while it skips blank lines without a record.
-    let mut embedded_breaks = header.iter().map(count_breaks).sum::<usize>();
-    let (mut scanned, mut breaks) = (0usize, 0usize);
+    let mut rows = RowNumbers::after(&header);
     for record in records {
         let record = record.map_err(|e| csv_error(file, &e))?;
+        let row = rows.of(bytes, &record);
+        let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
+        match cells {
+            Ok(cells) => history.add(file, opts, &mut ids, row, &cells)?,
+            Err(_) => history.reject(file, opts, not_utf8(row, &record))?,
+        }
+    }
+    Ok(history)
+}
+
+/// Spreadsheet rows: 1 + the line breaks before the record's first byte, less those inside
+/// quoted cells of the records before it (a spreadsheet shows such a record as one row, and
+/// a blank line as an empty row). Counted from byte offsets, which the CSV reader keeps
+/// exactly, while it skips blank lines without a record.
+struct RowNumbers {
+    /// Line breaks inside the cells of the records so far.
+    embedded_breaks: usize,
+    /// Bytes scanned for line breaks: up to the last record's start.
+    scanned: usize,
+    /// Line breaks in the bytes scanned.
+    breaks: usize,
+}
+
+impl RowNumbers {
+    /// The count after the header row.
+    fn after(header: &csv::ByteRecord) -> RowNumbers {
+        RowNumbers {
+            embedded_breaks: header.iter().map(count_breaks).sum::<usize>(),
+            scanned: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The row of `record`, the next record of `bytes`.
+    fn of(&mut self, bytes: &[u8], record: &csv::ByteRecord) -> usize {
         let mut start = record
             .position()
-            .map_or(scanned, |p| p.byte() as usize)
-            .clamp(scanned, bytes.len());
+            .map_or(self.scanned, |p| p.byte() as usize)
+            .clamp(self.scanned, bytes.len());
         // The position is where the reader began, before the blank lines it skipped: a record
         // itself never starts with a line break.
         while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
             start += 1;
         }
-        breaks += count_breaks(&bytes[scanned..start]);
-        scanned = start;
-        let row = 1 + breaks - embedded_breaks;
-        embedded_breaks += record.iter().map(count_breaks).sum::<usize>();
-        let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
-        let cells = match cells {
-            Ok(c) => c,
-            Err(_) => {
-                history.reject(
-                    file,
-                    opts,
-                    BadRow {
-                        row,
-                        kind: BadRowKind::NotUtf8,
-                        column: None,
-                        value: String::from_utf8_lossy(record.as_slice()).into_owned(),
-                        message: "the row holds bytes that are not UTF-8 text".into(),
-                        fix: "save the export as \"CSV UTF-8\" (Excel: File > Save As > CSV UTF-8)"
-                            .into(),
-                    },
-                )?;
-                continue;
-            }
-        };
-        if is_non_data(&cells) {
-            history.non_data_rows += 1;
-            continue;
+        self.breaks += count_breaks(&bytes[self.scanned..start]);
+        self.scanned = start;
+        let row = 1 + self.breaks - self.embedded_breaks;
+        self.embedded_breaks += record.iter().map(count_breaks).sum::<usize>();
+        row
+    }
+}
+
+fn not_utf8(row: usize, record: &csv::ByteRecord) -> BadRow {
+    BadRow {
+        row,
+        kind: BadRowKind::NotUtf8,
+        column: None,
+        value: String::from_utf8_lossy(record.as_slice()).into_owned(),
+        message: "the row holds bytes that are not UTF-8 text".into(),
+        fix: "save the export as \"CSV UTF-8\" (Excel: File > Save As > CSV UTF-8)".into(),
+    }
+}
+
+impl History {
+    /// Takes in one row of text: skipped if it is not data, counted if its stage is ignored or
+    /// it was created outside the window, rejected if it is bad or repeats an earlier id
+    /// (`ids`: the row of each id so far).
+    fn add(
+        &mut self,
+        file: &str,
+        opts: &ReadOptions,
+        ids: &mut HashMap<String, usize>,
+        row: usize,
+        cells: &[&str],
+    ) -> Result<(), InputError> {
+        if is_non_data(cells) {
+            self.non_data_rows += 1;
+            return Ok(());
         }
-        match read_row(&history.columns, &cells, row, opts) {
-            Ok(None) => history.ignored_rows += 1,
+        match read_row(&self.columns, cells, row, opts) {
+            Ok(None) => self.ignored_rows += 1,
             Ok(Some(o))
                 if opts.created_from.is_some_and(|d| o.created < d)
                     || opts.created_until.is_some_and(|d| o.created > d) =>
             {
-                history.outside_window += 1
+                self.outside_window += 1
             }
             Ok(Some(o)) => {
                 if let Some(id) = &o.id {
@@ -327,25 +369,22 @@ pub fn parse_history(
                         let bad = BadRow {
                             row,
                             kind: BadRowKind::DuplicateId,
-                            column: history.columns.header(Field::Id).map(str::to_string),
+                            column: self.columns.header(Field::Id).map(str::to_string),
                             value: id.clone(),
                             message: format!("\"{id}\" is the id of row {first} too; the opportunity would count twice"),
                             fix: "remove the duplicate row (an export of a report grouped by a related record can repeat opportunities)".into(),
                         };
-                        history.reject(file, opts, bad)?;
-                        continue;
+                        return self.reject(file, opts, bad);
                     }
                     ids.insert(id.clone(), row);
                 }
-                history.opportunities.push(o);
+                self.opportunities.push(o);
             }
-            Err(bad) => history.reject(file, opts, bad)?,
+            Err(bad) => self.reject(file, opts, bad)?,
         }
+        Ok(())
     }
-    Ok(history)
-}
 
-impl History {
     fn reject(&mut self, file: &str, opts: &ReadOptions, bad: BadRow) -> Result<(), InputError> {
         if opts.skip_bad_rows {
             self.bad_rows.push(bad);
@@ -413,327 +452,9 @@ fn is_non_data(cells: &[&str]) -> bool {
     }
 }
 
-/// One row: `Ok(None)` for a row whose stage is mapped to `ignore`.
-fn read_row(
-    cols: &Columns,
-    cells: &[&str],
-    row: usize,
-    opts: &ReadOptions,
-) -> Result<Option<Opportunity>, BadRow> {
-    let width = cols.headers.len();
-    if cells.len() != width {
-        return Err(BadRow {
-            row,
-            kind: BadRowKind::WrongFieldCount,
-            column: None,
-            value: cells.join(","),
-            message: format!(
-                "the row has {} cells, but the header has {width}",
-                cells.len()
-            ),
-            fix: "check for a separator or an unclosed quote inside a cell; cells that contain separators must be in double quotes".into(),
-        });
-    }
-    let get = |f: Field| cols.index(f).map(|i| cells[i].trim());
-    let header = |f: Field| cols.header(f).map(str::to_string);
-    let bad = |f: Field, kind, value: &str, message: String, fix: &str| BadRow {
-        row,
-        kind,
-        column: header(f),
-        value: value.to_string(),
-        message,
-        fix: fix.to_string(),
-    };
-    let missing = |f: Field, what: &str| {
-        bad(
-            f,
-            BadRowKind::MissingValue,
-            "",
-            format!("the cell is empty, but {what}"),
-            "fill in the value in the CRM and export again, or remove the row",
-        )
-    };
-
-    let outcome = match outcome_of(cols, cells, opts) {
-        Ok(Some(o)) => o,
-        Ok(None) => return Ok(None),
-        Err((f, value)) => {
-            let message = if value.is_empty() {
-                "the cell is empty, so the outcome is unknown".to_string()
-            } else {
-                format!(
-                    "\"{value}\" is not an outcome revsim knows: it reads won (\"Won\", \"Closed Won\"), lost (\"Lost\", \"Closed Lost\"), no decision (\"No Decision\"), and the default open stages of Salesforce and HubSpot"
-                )
-            };
-            let name = if value.is_empty() { "NAME" } else { &value };
-            return Err(bad(
-                f,
-                BadRowKind::UnknownOutcome,
-                &value,
-                message,
-                &format!(
-                    "say what the stage means with --stage \"{name}=won\" (or lost, no-decision, open, ignore), or --no-decision \"{name}\""
-                ),
-            ));
-        }
-    };
-
-    let owner = get(Field::Owner).unwrap_or_default();
-    if owner.is_empty() {
-        return Err(missing(Field::Owner, "every opportunity needs its owner"));
-    }
-    let date = |f: Field, required: bool| -> Result<Option<Date>, BadRow> {
-        let v = get(f).unwrap_or_default();
-        if v.is_empty() {
-            return if required {
-                Err(missing(
-                    f,
-                    if f == Field::Created {
-                        "every opportunity needs its created date"
-                    } else {
-                        "a closed opportunity needs its close date"
-                    },
-                ))
-            } else {
-                Ok(None)
-            };
-        }
-        parse_date(v, opts.date_order).map(Some).map_err(|why| {
-            bad(
-                f,
-                BadRowKind::UnparseableDate,
-                v,
-                format!("\"{v}\" is not a date: {why}"),
-                "write dates as YYYY-MM-DD or M/D/YYYY (D/M/YYYY with --date-order dmy)",
-            )
-        })
-    };
-    let created = date(Field::Created, true)?.expect("required");
-    let closed = date(Field::Closed, outcome != Outcome::Open)?;
-
-    let amount_text = get(Field::Amount).unwrap_or_default();
-    let amount_usd = if amount_text.is_empty() {
-        if outcome == Outcome::Won {
-            return Err(missing(
-                Field::Amount,
-                "a won deal needs its amount (it is what the deal booked)",
-            ));
-        }
-        None
-    } else {
-        match parse_amount(amount_text) {
-            Ok(v) if v < 0.0 => {
-                return Err(bad(
-                    Field::Amount,
-                    BadRowKind::NegativeAmount,
-                    amount_text,
-                    format!(
-                        "\"{amount_text}\" is a negative amount; an opportunity's value is 0 or more"
-                    ),
-                    "correct the amount in the CRM (credits and refunds are not opportunities), or remove the row",
-                ));
-            }
-            Ok(v) => Some(v),
-            Err(why) => {
-                return Err(bad(
-                    Field::Amount,
-                    BadRowKind::UnparseableAmount,
-                    amount_text,
-                    format!("\"{amount_text}\" is not an amount: {why}"),
-                    "write amounts in US dollars like 12500, 12500.00 or $12,500.00",
-                ));
-            }
-        }
-    };
-
-    if let (Some(c), Some(cl)) = (Some(created), closed)
-        && cl < c
-        && outcome != Outcome::Open
-    {
-        return Err(BadRow {
-            row,
-            kind: BadRowKind::CloseBeforeCreated,
-            column: header(Field::Closed),
-            value: cl.to_string(),
-            message: format!(
-                "the close date {cl} is {} before the created date {c}",
-                crate::words::counted(c.days_since(cl) as usize, "day")
-            ),
-            fix: "correct the dates in the CRM (a deal re-created after it closed keeps its old close date), or remove the row".into(),
-        });
-    }
-
-    let text = |f: Field| get(f).filter(|s| !s.is_empty()).map(str::to_string);
-    Ok(Some(Opportunity {
-        row,
-        id: text(Field::Id),
-        owner: owner.to_string(),
-        created,
-        closed,
-        amount_usd,
-        outcome,
-        segment: text(Field::Segment),
-        stage: text(Field::Stage),
-    }))
-}
-
-/// The row's outcome by the rules of [`super::outcomes`]; `Ok(None)` to ignore the row;
-/// `Err((column, value))` when it cannot be placed.
-fn outcome_of(
-    cols: &Columns,
-    cells: &[&str],
-    opts: &ReadOptions,
-) -> Result<Option<Outcome>, (Field, String)> {
-    let rules = &opts.outcomes;
-    let get = |f: Field| cols.index(f).map(|i| cells[i].trim());
-    let named = |f: Field| -> Option<Result<Option<Outcome>, (Field, String)>> {
-        let v = get(f)?;
-        match rules.stage(v) {
-            Some(StageMeaning::Ignore) => Some(Ok(None)),
-            Some(StageMeaning::Outcome(o)) => Some(Ok(Some(o))),
-            None => Some(Err((f, v.to_string()))),
-        }
-    };
-    let mut outcome = match named(Field::Outcome) {
-        Some(r) => r?,
-        None => {
-            let by_stage = named(Field::Stage);
-            match (by_stage, get(Field::Won).and_then(parse_flag)) {
-                (Some(Ok(o)), _) => o,
-                (_, Some(true)) => Some(Outcome::Won),
-                (_, Some(false)) => match get(Field::IsClosed).map(parse_flag) {
-                    Some(Some(false)) => Some(Outcome::Open),
-                    Some(Some(true)) | None => Some(Outcome::Lost),
-                    Some(None) => {
-                        let v = get(Field::IsClosed).unwrap_or_default();
-                        return Err((Field::IsClosed, v.to_string()));
-                    }
-                },
-                (Some(Err(e)), None) => return Err(e),
-                (None, None) => {
-                    let v = get(Field::Won).unwrap_or_default();
-                    return Err((Field::Won, v.to_string()));
-                }
-            }
-        }
-    };
-    if outcome == Some(Outcome::Lost)
-        && get(Field::Reason).is_some_and(|r| rules.is_no_decision_reason(r))
-    {
-        outcome = Some(Outcome::NoDecision);
-    }
-    Ok(outcome)
-}
-
-/// Reads an amount: digits with an optional decimal part, optionally `$` or `USD` before or
-/// after, thousands separated by commas in groups of three (`$12,500.00`), and `-` or
-/// parentheses for a negative amount (accounting style).
-pub fn parse_amount(text: &str) -> Result<f64, String> {
-    let mut s = text.trim();
-    let mut negative = false;
-    if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        negative = true;
-        s = inner.trim();
-    }
-    for code in ["USD", "US$"] {
-        if let Some(r) = s.strip_prefix(code) {
-            s = r.trim_start();
-        }
-        if let Some(r) = s.strip_suffix(code) {
-            s = r.trim_end();
-        }
-    }
-    if let Some(r) = s.strip_prefix('-') {
-        negative = !negative;
-        s = r.trim_start();
-    }
-    if let Some(r) = s.strip_prefix('$') {
-        s = r.trim_start();
-    }
-    if let Some(r) = s.strip_prefix('-') {
-        negative = !negative;
-        s = r;
-    }
-    if s.is_empty() {
-        return Err("there is no number".into());
-    }
-    if let Some(c) = s.chars().find(|c| "€£¥₹".contains(*c)) {
-        return Err(format!(
-            "revsim reads US dollars, and `{c}` is another currency; export the amounts converted to USD"
-        ));
-    }
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s, None),
-    };
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    let int_ok = if int.contains(',') {
-        let groups: Vec<&str> = int.split(',').collect();
-        (1..=3).contains(&groups[0].len())
-            && digits(groups[0])
-            && groups[1..].iter().all(|g| g.len() == 3 && digits(g))
-    } else {
-        digits(int)
-    };
-    if !int_ok || frac.is_some_and(|f| !digits(f)) {
-        return Err(
-            if int.contains(',') || frac.is_some_and(|f| f.contains(',')) {
-                "commas must separate thousands in groups of three, with `.` before the cents"
-                    .into()
-            } else {
-                "it is not a number".into()
-            },
-        );
-    }
-    let plain: String = s.chars().filter(|c| *c != ',').collect();
-    let v: f64 = plain
-        .parse()
-        .map_err(|_| "it is not a number".to_string())?;
-    if !v.is_finite() {
-        return Err("it is too large".into());
-    }
-    Ok(if negative { -v } else { v })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_as_crms_write_them() {
-        for (s, v) in [
-            ("12500", 12500.0),
-            ("12500.5", 12500.5),
-            ("$12,500.00", 12500.0),
-            ("USD 12,500", 12500.0),
-            ("12,500.00 USD", 12500.0),
-            ("1,234,567", 1_234_567.0),
-            ("(1,200.00)", -1200.0),
-            ("-$300", -300.0),
-            ("$-300", -300.0),
-            ("0", 0.0),
-        ] {
-            assert_eq!(parse_amount(s), Ok(v), "{s}");
-        }
-        for s in [
-            "",
-            "abc",
-            "12,50",
-            "1,2345",
-            "12.500,00",
-            "€12,500",
-            "$",
-            "1e400",
-        ] {
-            assert!(parse_amount(s).is_err(), "{s} should not parse");
-        }
-        assert!(
-            parse_amount("12.500,00")
-                .unwrap_err()
-                .contains("groups of three")
-        );
-        assert!(parse_amount("€1").unwrap_err().contains("another currency"));
-    }
 
     #[test]
     fn separators_are_sniffed_from_the_header() {

@@ -3,10 +3,12 @@
 //! bad row reported at its row and column. Used by `calibrate`, `backtest`, `synth-crm` and a
 //! scenario's `[open_pipeline]`; it knows nothing of scenarios.
 
+pub mod amount;
 pub mod columns;
 pub mod dates;
 pub mod history;
 pub mod outcomes;
+mod row;
 
 pub use columns::{Columns, Field, Layout};
 pub use dates::{Date, DateOrder};

@@ -1,0 +1,136 @@
+//! The tables `revsim backtest` prints: the origins, then the coverage by months ahead.
+
+use std::fmt::Write as _;
+
+use super::RunInfo;
+use crate::backtest::{Coverage, Measure, OriginResult};
+use crate::words::{pct, usd};
+
+/// The coverage table as text (terminal and docs).
+pub fn coverage_text(coverage: &[Coverage]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Inside P10-P90 by months ahead (80% expected, 10% below P10 and 10% above P90)"
+    );
+    let _ = writeln!(
+        o,
+        "                new bookings                           cumulative bookings"
+    );
+    let _ = writeln!(
+        o,
+        "months ahead     n  inside  below  above  range*  pct     n  inside  below  above  pct"
+    );
+    let longest = coverage
+        .iter()
+        .filter_map(|c| c.months_ahead)
+        .max()
+        .unwrap_or(0);
+    let find = |m: Measure, a: Option<usize>| {
+        coverage
+            .iter()
+            .find(|c| c.metric == m && c.months_ahead == a)
+            .map(|c| c.tally)
+            .unwrap_or_default()
+    };
+    for a in (1..=longest).map(Some).chain([None]) {
+        let n = find(Measure::NewBookings, a);
+        let c = find(Measure::CumulativeBookings, a);
+        let (lo, hi) = n.expected_range();
+        let label = a.map_or("all".to_string(), |v| format!("{v:>3}"));
+        let _ = writeln!(
+            o,
+            "  {label:<12} {:>3}  {:>6}  {:>5}  {:>5}  {:>6}  {:>3}   {:>3}  {:>6}  {:>5}  {:>5}  {:>3}",
+            n.n,
+            pct(n.inside_share()),
+            pct(n.below_share()),
+            pct(n.above_share()),
+            format!("{:.0}-{:.0}", lo * 100.0, hi * 100.0),
+            format!("{:.0}", n.mean_percentile()),
+            c.n,
+            pct(c.inside_share()),
+            pct(c.below_share()),
+            pct(c.above_share()),
+            format!("{:.0}", c.mean_percentile())
+        );
+    }
+    let _ = writeln!(
+        o,
+        "* the 95% range of the share inside for n independent outcomes of a right forecast; months of one\n  origin share its fit, and successive origins share history, so read it as a guide. pct: the mean\n  percentile of the actuals in the forecast (50 expected)."
+    );
+    o
+}
+
+/// The table of origins as text.
+pub fn origins_text(results: &[OriginResult]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "as of    reps  fitted from (closed deals)  open at origin   months  new inside  cumulative: actual  P10-P90          pct"
+    );
+    for r in results {
+        let end = r.rows(Measure::CumulativeBookings).last();
+        let (actual, band, p) = match end {
+            Some(e) => (
+                usd(e.actual),
+                format!("{}-{}", usd(e.band.p10), usd(e.band.p90)),
+                format!("{:.0}", e.percentile_of_actual),
+            ),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let _ = writeln!(
+            o,
+            "{}  {:>4}  {:>4} created to {}  {:<15}  {:>6}  {:>10}  {:>18}  {:<15}  {:>3}",
+            r.as_of,
+            r.reps,
+            r.fit.fit.counts.closed,
+            r.fit.created_until,
+            format!(
+                "{} ({})",
+                r.open_pipeline.deals,
+                usd(r.open_pipeline.value_usd)
+            ),
+            r.months,
+            format!("{} of {}", r.inside(Measure::NewBookings), r.months),
+            actual,
+            band,
+            p
+        );
+    }
+    o
+}
+
+/// What `revsim backtest` prints.
+pub fn terminal(info: &RunInfo, results: &[OriginResult], coverage: &[Coverage]) -> String {
+    let mut o = String::new();
+    let first = results
+        .first()
+        .map(|r| r.as_of.to_string())
+        .unwrap_or_default();
+    let last = results
+        .last()
+        .map(|r| r.as_of.to_string())
+        .unwrap_or_default();
+    let origins = if results.len() == 1 {
+        format!("1 origin ({first})")
+    } else {
+        format!("{} origins from {first} to {last}", results.len())
+    };
+    let _ = writeln!(
+        o,
+        "Backtest of {} ({} layout): {origins}, {} trials each, seed {}.",
+        info.export,
+        info.layout,
+        crate::words::thousands(info.trials),
+        info.seed
+    );
+    let _ = writeln!(
+        o,
+        "Org settings from {}; the pipeline fitted at each origin from what was known then.\n",
+        info.base
+    );
+    o.push_str(&origins_text(results));
+    o.push('\n');
+    o.push_str(&coverage_text(coverage));
+    o
+}

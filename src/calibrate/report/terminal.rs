@@ -1,0 +1,179 @@
+//! The summary `revsim calibrate` prints: what was read, then one aligned line per fitted
+//! value, the segments and the notes.
+
+use super::pct;
+use crate::calibrate::estimate::Ks;
+use crate::calibrate::fit::{Calibration, Cycle, DealSize, Fit, SizeModel};
+use crate::crm::history::History;
+use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
+
+/// A line of the table of fitted values: what, value, n, KS D, p.
+type Line = [String; 5];
+
+/// The terminal summary: what was read, then one line per fitted value.
+pub fn terminal(history: &History, cal: &Calibration) -> String {
+    let fit = &cal.org;
+    let mut out = what_was_read(history, fit);
+    write_aligned(&mut out, &fitted_lines(fit));
+    if !cal.segments.is_empty() {
+        let names: Vec<&str> = cal.segments.iter().map(|s| s.segment.as_str()).collect();
+        out.push_str(&format!(
+            "\nSegments: {} (a fragment each).\n",
+            names.join(", ")
+        ));
+    }
+    for n in &fit.notes {
+        out.push_str(&format!("Note: {n}.\n"));
+    }
+    out
+}
+
+/// The opening paragraph: the file, its layout and its counts, then a blank line.
+fn what_was_read(history: &History, fit: &Fit) -> String {
+    let c = &fit.counts;
+    let mut out = format!(
+        "Read {} ({} layout): {} opportunities, {} closed ({} won, {} lost, {} no decision), {} open, {} owners.\n\n",
+        history.file,
+        history.columns.layout_name(),
+        count(c.created),
+        count(c.closed),
+        count(c.won),
+        count(c.lost),
+        count(c.no_decision),
+        count(c.open),
+        count(fit.reps.len())
+    );
+    if history.outside_window > 0 {
+        out.insert_str(
+            out.len() - 2,
+            &format!(
+                " {} created outside the --created-from / --created-until window are left out.",
+                count(history.outside_window)
+            ),
+        );
+    }
+    out
+}
+
+/// The heading, then a line per fitted value.
+fn fitted_lines(fit: &Fit) -> Vec<Line> {
+    let mut rows: Vec<Line> = vec![[
+        "Fitted".into(),
+        "value".into(),
+        "n".into(),
+        "KS D".into(),
+        "p".into(),
+    ]];
+    if let Some(d) = &fit.deal_size {
+        rows.push(size_line(d));
+    }
+    for cy in &fit.cycles {
+        rows.push(cycle_line(cy));
+    }
+    if let Some(s) = &fit.outcomes {
+        rows.push([
+            "outcomes".into(),
+            format!(
+                "won {}, lost {}, no decision {}",
+                pct(s.won),
+                pct(s.lost),
+                pct(s.no_decision)
+            ),
+            count(s.n),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    if let Some(bb) = &fit.rep_win_rates {
+        rows.push([
+            "reps' win rates".into(),
+            format!(
+                "sd {:.3} (raw rates {:.3}), prior strength {}",
+                bb.sd,
+                bb.raw_sd,
+                bb.strength
+                    .map_or("infinite".into(), |m| sig(m, 3).to_string())
+            ),
+            format!("{} reps", bb.groups),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    if let Some(cr) = &fit.creation {
+        rows.push([
+            "opportunities per rep-month".into(),
+            format!("{}", sig(cr.rate, 4)),
+            format!("{} rep-months", count(cr.rep_months)),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    rows
+}
+
+fn size_line(d: &DealSize) -> Line {
+    let v = match (d.fixed, d.model, &d.lognormal, &d.table) {
+        (Some(v), ..) => format!("every deal {}", usd(v)),
+        (None, SizeModel::Empirical, _, Some(t)) => {
+            format!("empirical table of {} values", t.values.len())
+        }
+        (None, _, Some(l), _) => {
+            format!("lognormal: median {}, P90 {}", usd(l.median), usd(l.p90))
+        }
+        _ => "-".into(),
+    };
+    let [a, b] = ks_columns(d.ks.as_ref());
+    ["deal size (won)".into(), v, count(d.n), a, b]
+}
+
+fn cycle_line(cy: &Cycle) -> Line {
+    let v = match (&cy.gamma, cy.fixed_months) {
+        (Some(g), _) => format!("gamma: mean {}, sd {} months", sig(g.mean, 3), sig(g.sd, 3)),
+        (None, Some(v)) => format!("every deal {} months", sig(v, 3)),
+        _ => "-".into(),
+    };
+    let [a, b] = ks_columns(cy.ks.as_ref());
+    [
+        format!("cycle, {}", cy.outcome.label()),
+        v,
+        count(cy.n),
+        a,
+        b,
+    ]
+}
+
+/// KS D and the p-value without its "p = ", blank without a test.
+fn ks_columns(k: Option<&Ks>) -> [String; 2] {
+    match k {
+        Some(k) => [
+            format!("{:.3}", k.d),
+            p_text(k.p_value).replace("p = ", "").replace("p ", ""),
+        ],
+        None => [String::new(), String::new()],
+    }
+}
+
+/// The lines in columns: text left-aligned, numbers right-aligned, the values indented under
+/// the heading.
+fn write_aligned(out: &mut String, rows: &[Line]) {
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let w: Vec<usize> = (0..5).map(width).collect();
+    for (i, r) in rows.iter().enumerate() {
+        let indent = if i == 0 { "" } else { "  " };
+        let first = w[0] + if i == 0 { 2 } else { 0 };
+        let line = format!(
+            "{indent}{:<first$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
