@@ -113,7 +113,10 @@ for f in tests/fixtures/crm/*.csv; do
 done
 "$B" calibrate tests/fixtures/crm/synthetic/history.csv --created-from 2024-01-01 \
   --created-until 2025-08-31 --out "$OUT/calibrate/synthetic" > "$OUT/calibrate/synthetic.txt" 2>&1
-"$B" calibrate tests/fixtures/crm/example.csv --extends scenarios/baseline.toml --size empirical \
+# The fragment names its base relative to the output folder: a copy inside OUT keeps that path
+# the same wherever the checkout is.
+cp scenarios/baseline.toml "$OUT/base.toml"
+"$B" calibrate tests/fixtures/crm/example.csv --extends "$OUT/base.toml" --size empirical \
   --out "$OUT/calibrate/example-empirical" > "$OUT/calibrate/example-empirical.txt" 2>&1
 q synth-crm tests/fixtures/crm/synthetic/known.toml --out "$OUT/synth/history.csv" \
   --open-out "$OUT/synth/open.csv" --as-of 2025-06-30

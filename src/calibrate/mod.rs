@@ -9,7 +9,7 @@
 //! ```
 //!
 //! The reading and the fitting are library functions for other commands to build on (a
-//! starting pipeline from the open rows of [`History`], a backtest of a fitted scenario):
+//! starting pipeline from the open rows of [`crate::crm::History`], a backtest of a fitted scenario):
 //!
 //! ```no_run
 //! use revsim::calibrate::{FitOptions, calibrate};

@@ -79,7 +79,7 @@ pub fn feasible_r() -> (f64, f64) {
 impl Metalog {
     /// The metalog through `p10 < p50 < p90` within `bounds`.
     pub fn new(p10: f64, p50: f64, p90: f64, bounds: Bounds) -> Result<Metalog, MetalogError> {
-        if !(p10 < p50 && p50 < p90) || ![p10, p50, p90].iter().all(|x| x.is_finite()) {
+        if !(p10 < p50 && p50 < p90 && [p10, p50, p90].iter().all(|x| x.is_finite())) {
             return Err(MetalogError::NotIncreasing);
         }
         let inside = |x: f64| match bounds {
