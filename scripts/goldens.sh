@@ -129,5 +129,5 @@ q synth-crm scenarios/baseline.toml --out "$OUT/synth/baseline.csv" --trial 3 --
 "$B" init "$OUT/init.toml" > /dev/null
 "$B" schema > "$OUT/schema.json"
 # Run paths and times printed to the terminal are not results.
-find "$OUT" -name '*.txt' -exec sed -i -E "s#$OUT#OUT#g; s/[0-9.]+ ?(s|ms)\b/TIME/g" {} +
+find "$OUT" \( -name '*.txt' -o -name 'fit-report.html' \) -exec sed -i -E "s#$OUT#OUT#g; s/[0-9.]+ ?(s|ms)\b/TIME/g" {} +
 echo "goldens in $OUT"
