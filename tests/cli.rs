@@ -12,16 +12,9 @@ fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
 }
 
+/// The bundled scenarios, checked to be the nine expected (tests/common/mod.rs).
 fn shipped_scenarios() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    assert!(!v.is_empty());
-    v
+    common::bundled_scenarios()
 }
 
 #[test]

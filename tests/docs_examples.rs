@@ -65,7 +65,9 @@ fn blocks(text: &str) -> Vec<(usize, bool, String)> {
     out
 }
 
-fn check_file(rel: &str) -> usize {
+/// Checks every ```toml block of `rel`; returns how many there were, and how many of them were
+/// ```toml,error blocks.
+fn check_file(rel: &str) -> (usize, usize) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
     let found = blocks(&text);
@@ -96,7 +98,10 @@ fn check_file(rel: &str) -> usize {
             (Err(e), false) => panic!("{rel}:{line}: example does not load:\n{e}"),
         }
     }
-    found.len()
+    (
+        found.len(),
+        found.iter().filter(|(_, must_fail, _)| *must_fail).count(),
+    )
 }
 
 /// Every ```toml,extends block in `rel`, saved as a file beside a copy of the bundled baseline
@@ -141,21 +146,31 @@ fn check_extends(rel: &str) -> usize {
     n
 }
 
+// Each test asserts how many examples it checked, at least the number the docs hold as this is
+// written, so that a changed fence or a moved file cannot make it pass by checking nothing.
+
 #[test]
 fn extends_examples_load_over_the_baseline() {
-    assert!(check_extends("docs/scenario-reference.md") >= 1);
-    check_extends("README.md");
+    let reference = check_extends("docs/scenario-reference.md");
+    assert!(
+        reference >= 2,
+        "{reference} extends examples in the reference"
+    );
+    let readme = check_extends("README.md");
+    assert!(readme >= 2, "{readme} extends examples in the README");
 }
 
 #[test]
 fn scenario_reference_examples_load() {
+    let (checked, errors) = check_file("docs/scenario-reference.md");
     assert!(
-        check_file("docs/scenario-reference.md") >= 10,
-        "the reference should show examples"
+        checked >= 73 && errors >= 11,
+        "the reference should show examples: {checked} checked, {errors} of them errors"
     );
 }
 
 #[test]
 fn readme_examples_load() {
-    check_file("README.md");
+    let (checked, _) = check_file("README.md");
+    assert!(checked >= 1, "{checked} examples in the README");
 }

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{scenario, small_org};
+use common::{Z, Z_ONE_SIDED, mean_se, scenario, small_org};
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
@@ -47,15 +47,16 @@ fn more_opportunities_from_a_month_on() {
             .sum::<f64>()
             / n
     };
-    // Poisson counts: the mean over n trial-months has standard error sqrt(mean / n).
+    // Poisson counts, independent across trials and months (cycle 0: every deal is decided in
+    // its creation month): the mean over n trial-months has standard error sqrt(mean / n).
     let (before, after) = (mean(0..6), mean(6..12));
     let n = (r.trials * 6) as f64;
     assert!(
-        (before - 12.0).abs() < 4.0 * (12.0 / n).sqrt(),
+        (before - 12.0).abs() < Z * (12.0 / n).sqrt(),
         "before {before}"
     );
     assert!(
-        (after - 24.0).abs() < 4.0 * (24.0 / n).sqrt(),
+        (after - 24.0).abs() < Z * (24.0 / n).sqrt(),
         "after {after}"
     );
 }
@@ -66,7 +67,6 @@ fn a_hiring_freeze_stops_starts_and_requisitions_wait() {
         "[attrition]\nannual_rate = 0.5\n[[events]]\nmonth = \"2027-05\"\nhiring_freeze_months = 3\n",
     );
     let r = run(&s);
-    let mut after = 0.0f64;
     for t in 0..r.trials {
         for m in 4..7 {
             assert_eq!(
@@ -75,11 +75,21 @@ fn a_hiring_freeze_stops_starts_and_requisitions_wait() {
                 "trial {t} month {m}"
             );
         }
-        after += r.monthly_value(t, Metric::Hires, 7) as f64;
     }
+    // The backlog starts when the freeze ends: month 7 hires more than the same org without a
+    // freeze does (same seed, so trial t of one run is paired with trial t of the other; a
+    // one-sided paired test at the suite's false-alarm rate).
+    let calm = run(&with("[attrition]\nannual_rate = 0.5\n"));
+    let d: Vec<f64> = (0..r.trials)
+        .map(|t| {
+            f64::from(r.monthly_value(t, Metric::Hires, 7))
+                - f64::from(calm.monthly_value(t, Metric::Hires, 7))
+        })
+        .collect();
+    let (more, se) = mean_se(&d);
     assert!(
-        after / r.trials as f64 > 1.0,
-        "the backlog starts when the freeze ends"
+        more > Z_ONE_SIDED * se,
+        "the backlog starts when the freeze ends: {more} more hires (se {se})"
     );
 }
 
@@ -113,18 +123,19 @@ fn lowest_performers_go_first() {
         "[reps]\nskill_top_20pct_share = 0.7\n[[events]]\nmonth = \"2027-06\"\nlayoff = { reps = 10 }\n",
     );
     let r = run(&s);
-    let per_rep = |m: usize| {
-        (0..r.trials)
-            .map(|t| {
-                r.monthly_value(t, Metric::OpportunitiesCreated, m) as f64
-                    / r.monthly_value(t, Metric::Headcount, m.max(1) - 1) as f64
-            })
-            .sum::<f64>()
-            / r.trials as f64
+    let per_rep = |t: usize, m: usize| {
+        r.monthly_value(t, Metric::OpportunitiesCreated, m) as f64
+            / r.monthly_value(t, Metric::Headcount, m - 1) as f64
     };
+    // Within each trial, month 8 (after the layoff) against month 3 (before): the differences
+    // are independent across trials; their mean must exceed Z_ONE_SIDED standard errors.
+    let d: Vec<f64> = (0..r.trials)
+        .map(|t| per_rep(t, 8) - per_rep(t, 3))
+        .collect();
+    let (rise, se) = mean_se(&d);
     assert!(
-        per_rep(8) > 1.2 * per_rep(3),
-        "opportunities per rep should rise after cutting the weakest half"
+        rise > Z_ONE_SIDED * se,
+        "opportunities per rep should rise after cutting the weakest half: {rise} (se {se})"
     );
 }
 

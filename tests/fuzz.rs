@@ -67,15 +67,9 @@ fn from_text(text: &str) -> Result<(), String> {
     }
 }
 
+/// The bundled scenarios, checked to be the nine expected (tests/common/mod.rs).
 fn shipped() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    v
+    crate::common::bundled_scenarios()
 }
 
 const STARTER: &str = include_str!("../src/scenario/starter.toml");
@@ -459,11 +453,13 @@ fn every_value_replaced_by_every_extreme() {
     )
     .unwrap();
     let mut loaded = 0;
-    for text in [baseline.as_str(), STARTER] {
+    for (name, text) in [("baseline", baseline.as_str()), ("starter", STARTER)] {
+        let mut lines = 0;
         for (i, line) in text.lines().enumerate() {
             if line.trim_start().starts_with('#') || !line.contains('=') {
                 continue;
             }
+            lines += 1;
             for v in VALUES {
                 let mutant = apply(text, &Mutation::ReplaceValue(i, v));
                 if let Err(e) = from_text(&mutant) {
@@ -472,6 +468,12 @@ fn every_value_replaced_by_every_extreme() {
                 loaded += usize::from(Scenario::from_toml(&mutant, "fuzz.toml", "fuzz").is_ok());
             }
         }
+        // At least the key lines the files hold as this is written (41 and 39): the loop cannot
+        // pass by finding none.
+        assert!(
+            lines >= 39,
+            "only {lines} `key = value` lines in the {name}"
+        );
     }
     assert!(loaded > 0, "some extremes are valid and must run");
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use revsim::Scenario;
 
+use crate::common::{bundled_scenarios, edit};
+
 fn baseline_text() -> String {
     fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
         .unwrap()
@@ -44,15 +46,18 @@ won = 0.30
 lost = 0.30
 "#,
     );
-    let copy_text = base
-        .replace("name = \"baseline\"", "name = \"what-if\"")
-        .replace("seats = 50   ", "seats = 60   ")
-        .replace("won = 0.25 ", "won = 0.30 ")
-        .replace("lost = 0.35", "lost = 0.30")
-        .lines()
-        .filter(|l| !l.starts_with("description ="))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let copy_text = [
+        ("name = \"baseline\"", "name = \"what-if\""),
+        ("seats = 50   ", "seats = 60   "),
+        ("won = 0.25 ", "won = 0.30 "),
+        ("lost = 0.35", "lost = 0.30"),
+    ]
+    .iter()
+    .fold(base.clone(), |text, (from, to)| edit(&text, from, to))
+    .lines()
+    .filter(|l| !l.starts_with("description ="))
+    .collect::<Vec<_>>()
+    .join("\n");
     let copy = write(tmp.path(), "copy.toml", &copy_text);
     let a = load(&child, &[]).unwrap_or_else(|e| panic!("{e}"));
     let b = load(&copy, &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -126,7 +131,7 @@ fn a_chain_of_three_applies_nearest_last() {
 #[test]
 fn an_error_in_an_inherited_key_names_the_parent_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let bad = baseline_text().replace("won = 0.25 ", "won = 1.25 ");
+    let bad = edit(&baseline_text(), "won = 0.25 ", "won = 1.25 ");
     write(tmp.path(), "base.toml", &bad);
     let child = write(
         tmp.path(),
@@ -140,7 +145,7 @@ fn an_error_in_an_inherited_key_names_the_parent_file() {
     assert!(text.contains("pipeline.outcomes.won"), "{text}");
 
     // An unknown key in the parent too.
-    let typo = baseline_text().replace("seats = 50   ", "seets = 50   ");
+    let typo = edit(&baseline_text(), "seats = 50   ", "seets = 50   ");
     write(tmp.path(), "typo.toml", &typo);
     let child = write(tmp.path(), "child2.toml", "extends = \"typo.toml\"\n");
     let text = load(&child, &[]).unwrap_err().to_string();
@@ -284,17 +289,15 @@ fn the_command_line_follows_extends_and_records_overrides() {
 fn every_bundled_scenario_resolves_to_text_that_reloads() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let tmp = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(&root).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_none_or(|x| x != "toml") {
-            continue;
-        }
+    // The nine bundled scenarios (the list is checked in tests/common/mod.rs).
+    for path in bundled_scenarios() {
         let s = load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
         let again = tmp.path().join(path.file_name().unwrap());
         let mut text = s.resolved_toml();
         if let Some(o) = &s.open_deals {
             // The export, by its path as resolved.
-            text = text.replace(
+            text = edit(
+                &text,
                 "csv = \"open-pipeline.csv\"",
                 &format!(
                     "csv = {:?}",

@@ -3,12 +3,10 @@
 
 use crate::common;
 
-use common::{mean_over, scenario};
+use common::{Z, Z_ONE_SIDED, mean_over, mean_se, scenario, trial_means};
 use revsim::engine::Results;
 use revsim::model::Metric;
 use revsim::{Scenario, simulate};
-
-const Z: f64 = 4.0;
 
 /// 30 reps, no ramp, 3 opportunities a month, win rate 0.25, deals of exactly $10,000.
 const ORG: &str = r#"
@@ -66,25 +64,42 @@ fn a_higher_coverage_mandate_raises_effort_and_lowers_the_realised_win_rate() {
         simulate(&policy(2.0), 500, 42, &|_| ()),
         simulate(&policy(6.0), 500, 42, &|_| ()),
     );
-    let effort = |r: &Results| mean_over(r, Metric::CoverageEffort, 6..24);
-    let win = |r: &Results| mean_over(r, Metric::RealisedWinRate, 9..24);
+    let effort = |r: &Results| trial_means(r, Metric::CoverageEffort, 6..24);
+    let win = |r: &Results| trial_means(r, Metric::RealisedWinRate, 9..24);
+    // The two runs share their seed, so trial t of one is paired with trial t of the other: the
+    // per-trial differences are independent across trials, and their mean must exceed
+    // Z_ONE_SIDED standard errors (a one-sided paired test at the suite's false-alarm rate).
+    let paired = |a: Vec<f64>, b: Vec<f64>| {
+        let d: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a - b).collect();
+        mean_se(&d)
+    };
+    let (more_effort, se) = paired(effort(&high), effort(&low));
     assert!(
-        effort(&high) > effort(&low) + 0.1,
-        "effort {} vs {}",
-        effort(&high),
-        effort(&low)
+        more_effort > Z_ONE_SIDED * se,
+        "effort rises by {more_effort} (se {se})"
     );
     // Extra deals win at 0.4 x 0.25 = 0.10, pulling the realised rate below 0.25.
+    let (lower_win_rate, se) = paired(win(&low), win(&high));
     assert!(
-        win(&high) < win(&low) - 0.01,
-        "win rate {} vs {}",
-        win(&high),
-        win(&low)
+        lower_win_rate > Z_ONE_SIDED * se,
+        "the win rate falls by {lower_win_rate} (se {se})"
     );
+    // A 2X target on a 4X org rarely binds: its cost in realised win rate (below the plain
+    // 0.25) is smaller than the further cost of the 6X target. Per trial,
+    // 2 low - high - 0.25 = (low - high) - (0.25 - low) has a positive mean (a one-sided
+    // t-test over the trials).
+    let (low, high) = (win(&low), win(&high));
+    let d: Vec<f64> = low
+        .iter()
+        .zip(&high)
+        .map(|(l, h)| 2.0 * l - h - 0.25)
+        .collect();
+    let (margin, se) = mean_se(&d);
     assert!(
-        win(&low) > 0.24,
-        "a 2X target on a 4X org rarely binds: {}",
-        win(&low)
+        margin > Z_ONE_SIDED * se,
+        "a 2X target on a 4X org rarely binds: its cost exceeds the 6X's further cost by {} \
+         (se {se})",
+        -margin
     );
 }
 
@@ -102,18 +117,14 @@ fn skill_concentration_shows_in_realised_bookings() {
             .map(|t| r.trial_fiscal_years(t)[1].top_20pct_share_of_bookings)
             .collect()
     };
-    let mean_se = |v: &[f64]| {
-        let n = v.len() as f64;
-        let m = v.iter().sum::<f64>() / n;
-        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-        (m, (var / n).sqrt())
-    };
     let (even, skewed, extreme) = (
         mean_se(&shares(0.2)),
         mean_se(&shares(0.5)),
         mean_se(&shares(0.8)),
     );
-    let apart = |a: (f64, f64), b: (f64, f64)| b.0 - a.0 > Z * (a.1 * a.1 + b.1 * b.1).sqrt();
+    // Independent runs (different skill settings): a one-sided two-sample test.
+    let apart =
+        |a: (f64, f64), b: (f64, f64)| b.0 - a.0 > Z_ONE_SIDED * (a.1 * a.1 + b.1 * b.1).sqrt();
     assert!(
         apart(even, skewed) && apart(skewed, extreme),
         "{even:?} {skewed:?} {extreme:?}"
@@ -136,7 +147,7 @@ fn skill_concentration_shows_in_realised_bookings() {
         .collect();
     let floor = mean_se(&sample);
     assert!(
-        extreme.0 > floor.0 - Z * (extreme.1 * extreme.1 + floor.1 * floor.1).sqrt(),
+        extreme.0 > floor.0 - Z_ONE_SIDED * (extreme.1 * extreme.1 + floor.1 * floor.1).sqrt(),
         "realised {extreme:?} against the skills' own {floor:?}"
     );
 }
@@ -155,7 +166,17 @@ fn firing_fast_exits_reps_below_the_bar() {
         })
         .sum::<f64>()
         / r.trials as f64;
-    assert!(exits > 1.0, "some reps are exited: {exits}");
+    // Reps are exited in most trials: in more trials than a sign test allows by chance if it
+    // were at most half of them (at the suite's false-alarm rate).
+    let with_exits = (0..r.trials)
+        .filter(|&t| (0..24).any(|m| r.monthly_value(t, Metric::PerformanceExits, m) > 0.0))
+        .count();
+    let most = common::binomial_upper_critical(r.trials as u64, 0.5) as usize;
+    assert!(
+        with_exits >= most,
+        "reps are exited in {with_exits} of {} trials (mean {exits}), fewer than {most}",
+        r.trials
+    );
     for t in 0..r.trials {
         for m in 0..24 {
             let e = r.monthly_value(t, Metric::PerformanceExits, m);
@@ -173,18 +194,48 @@ fn firing_fast_exits_reps_below_the_bar() {
 #[test]
 fn vacant_territories_lose_customers_faster() {
     // 10 of 30 seats filled, the other 20 vacant for good: two thirds of territories uncovered.
+    let org = common::edit(ORG, "seats = 30\n", "seats = 30\nfilled_seats = 10\n");
     let churned = |mult: f64| {
-        let text = ORG.replace("seats = 30\n", "seats = 30\nfilled_seats = 10\n")
+        let text = org.clone()
             + "[hiring]\nbackfill = false\ntime_to_fill_months = 100\n"
             + "[customers]\nstarting_arr_usd = 10_000_000\nstarting_customers = 1000\nmonthly_logo_churn_rate = 0.01\n"
             + &format!("vacant_territory_churn_multiplier = {mult}\n");
         let s = Scenario::from_toml(&text, "m.toml", "m").unwrap_or_else(|e| panic!("{e}"));
-        let r = simulate(&s, 300, 45, &|_| ());
-        mean_over(&r, Metric::ChurnedArrUsd, 0..24)
+        simulate(&s, 300, 45, &|_| ())
     };
-    // Churn rises by (2 - 1) x 2/3: well above 1.3x once sampling noise is allowed for.
     let (base, faster) = (churned(1.0), churned(2.0));
-    assert!(faster > base * 1.3, "{faster} vs {base}");
+    // The first month, exactly: 1,000 customers of $10,000 each, of whom Binomial(1000, c)
+    // churn, c = 0.01 x (1 + (mult - 1) x the trial's vacant share of seats), so churned ARR
+    // has mean $10M c and variance $10,000^2 x 1000 c (1 - c) in each trial: with the 2/3 vacant
+    // share, c rises from 0.01 to 0.01 x 5/3. The mean over the trials is within Z standard
+    // errors of the mean of those expectations.
+    for (r, mult) in [(&base, 1.0), (&faster, 2.0)] {
+        let (mut expected, mut var) = (0.0, 0.0);
+        for t in 0..r.trials {
+            let filled = f64::from(r.monthly_value(t, Metric::Headcount, 0));
+            let vacant = f64::from(r.monthly_value(t, Metric::VacantSeats, 0));
+            let c = 0.01 * (1.0 + (mult - 1.0) * vacant / (filled + vacant));
+            expected += 10_000_000.0 * c;
+            var += 1e8 * 1000.0 * c * (1.0 - c);
+        }
+        let n = r.trials as f64;
+        let (expected, se) = (expected / n, var.sqrt() / n);
+        let got = mean_over(r, Metric::ChurnedArrUsd, 0..1);
+        assert!(
+            (got - expected).abs() < Z * se,
+            "x{mult}: month-one churn {got}, expected {expected} +- {}",
+            Z * se
+        );
+    }
+    // Over the two years (where the base shrinks and bookings add to it) the faster churn
+    // loses more ARR: trial by trial on common random numbers, a one-sided paired test.
+    let (b, f) = (
+        trial_means(&base, Metric::ChurnedArrUsd, 0..24),
+        trial_means(&faster, Metric::ChurnedArrUsd, 0..24),
+    );
+    let d: Vec<f64> = f.iter().zip(&b).map(|(f, b)| f - b).collect();
+    let (more, se) = mean_se(&d);
+    assert!(more > Z_ONE_SIDED * se, "{more} more a month (se {se})");
 }
 
 #[test]

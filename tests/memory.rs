@@ -49,16 +49,26 @@ fn chunked_sketches_equal_the_exact_run_sketched() {
     // Quantiles from the sketch are within the stated error of the exact ones; means exact.
     let a = revsim::summary::monthly(&exact);
     let b = revsim::summary::monthly(&chunked);
+    // Every metric's every month is compared (the loops below cannot run over nothing).
+    assert_eq!(a.len(), revsim::model::Metric::ALL.len());
+    assert_eq!(b.len(), a.len());
     for (m, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!((x.len(), y.len()), (s.horizon(), s.horizon()), "metric {m}");
         for (t, (x, y)) in x.iter().zip(y).enumerate() {
             assert_eq!(x.n, y.n);
             if x.n == 0 {
                 continue;
             }
             let scale = x.min.abs().max(x.max.abs());
+            // The sketch sums each value truncated to 2^-20 (off by less than 2^-20 each, so
+            // its mean by less than 2^-20); both means are f64 sums of n values and a division,
+            // off by at most (n + 2) f64 epsilons of the largest value.
+            let rounding = 2f64.powi(-20) + (x.n as f64 + 2.0) * f64::EPSILON * scale;
             assert!(
-                (x.mean - y.mean).abs() <= 1e-6 * scale.max(1.0),
-                "metric {m} month {t}"
+                (x.mean - y.mean).abs() <= rounding,
+                "metric {m} month {t}: {} vs {}",
+                x.mean,
+                y.mean
             );
             for (p, q) in [
                 (x.p5, y.p5),

@@ -1,13 +1,134 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+
 use revsim::Scenario;
 use revsim::engine::Results;
 use revsim::model::Metric;
+use statrs::distribution::{Binomial, DiscreteCDF};
+
+// ---------------------------------------------------------------------------------------------
+// Statistical checks: how their bounds are set.
+//
+// A statistical check compares an estimate with what a correct program gives, within a bound
+// derived from the counts (the number of trials, draws or deals): a normal bound of Z standard
+// errors, a binomial critical count, or a two-sample (usually paired) test. None is a margin
+// tuned until green. Each check is set at the same false-alarm rate, FALSE_ALARM: the chance
+// that a correct program fails it by sampling error alone. The suite makes about 150 such
+// checks, so a correct program fails one of them by chance with probability below
+// 150 x 1e-6 = 1.5e-4. The runs are seeded, so a check gives the same answer every time until a
+// change moves the random streams: the rate is what such a change risks. (Proptest's generator
+// is seeded at random unless PROPTEST_RNG_SEED fixes it, as CI does: the one statistical check
+// on it, in tests/properties.rs, draws enough scenarios to keep to the same rate.)
+
+/// The false-alarm rate of each statistical check in the suite (see above).
+pub const FALSE_ALARM: f64 = 1e-6;
+
+/// The two-sided normal quantile at [`FALSE_ALARM`]: P(|N(0, 1)| > Z) = 1e-6. A check that an
+/// estimate is within Z standard errors of its true value fails by chance at that rate.
+pub const Z: f64 = 4.891_638_475_714_779;
+
+/// The one-sided normal quantile at [`FALSE_ALARM`]: P(N(0, 1) > Z_ONE_SIDED) = 1e-6, for a
+/// check in one direction only (an effect that must be positive, a floor, a ceiling).
+pub const Z_ONE_SIDED: f64 = 4.753_424_308_817_089;
+
+/// The smallest count k with P(Binomial(n, p) >= k) <= [`FALSE_ALARM`]: a count of k or more
+/// rejects "success probability at most p" at that rate (a sign test, with p = 1/2).
+pub fn binomial_upper_critical(n: u64, p: f64) -> u64 {
+    let b = Binomial::new(p, n).expect("a valid binomial");
+    // sf(k - 1) = P(X >= k), decreasing in k.
+    (0..=n)
+        .find(|&k| k > 0 && b.sf(k - 1) <= FALSE_ALARM)
+        .unwrap_or(n + 1)
+}
+
+/// The largest count k with P(Binomial(n, p) <= k) <= [`FALSE_ALARM`]: a count of k or fewer
+/// rejects "success probability at least p" at that rate. `None` if even 0 is too likely.
+pub fn binomial_lower_critical(n: u64, p: f64) -> Option<u64> {
+    let b = Binomial::new(p, n).expect("a valid binomial");
+    (0..=n).take_while(|&k| b.cdf(k) <= FALSE_ALARM).last()
+}
+
+/// Mean and standard error (sample standard deviation over sqrt(n)) of independent values,
+/// such as one figure per trial or the paired differences of two runs on common random numbers.
+pub fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    assert!(v.len() > 1, "a standard error needs at least two values");
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    (m, (var / n).sqrt())
+}
+
+#[test]
+fn the_quantiles_are_those_of_the_false_alarm_rate() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let n = Normal::standard();
+    assert!((2.0 * n.sf(Z) / FALSE_ALARM - 1.0).abs() < 1e-6);
+    assert!((n.sf(Z_ONE_SIDED) / FALSE_ALARM - 1.0).abs() < 1e-6);
+    // The sign test's critical count for 200 trials: P(X >= k) <= 1e-6 < P(X >= k - 1).
+    let k = binomial_upper_critical(200, 0.5);
+    let b = Binomial::new(0.5, 200).unwrap();
+    assert!(
+        b.sf(k - 1) <= FALSE_ALARM && b.sf(k - 2) > FALSE_ALARM,
+        "{k}"
+    );
+    let k = binomial_lower_critical(400, 0.95).unwrap();
+    let b = Binomial::new(0.95, 400).unwrap();
+    assert!(b.cdf(k) <= FALSE_ALARM && b.cdf(k + 1) > FALSE_ALARM, "{k}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios and text edits.
 
 /// Loads scenario text, panicking with the rendered error if it does not load.
 pub fn scenario(text: &str) -> Scenario {
     Scenario::from_toml(text, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `text` with every `from` replaced by `to`. Panics if `from` does not occur, so that an edit
+/// of a bundled scenario, the starter or a fixture cannot silently stop applying (and a test
+/// silently stop testing what it says) when that file changes.
+pub fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_ne!(from, to, "an edit must change something");
+    assert!(
+        text.contains(from),
+        "the edit {from:?} -> {to:?} does not apply: the text has no {from:?}"
+    );
+    text.replace(from, to)
+}
+
+/// The bundled scenarios (`scenarios/*.toml`), sorted. Checks that they are the nine the tests
+/// were written for, so that a loop over them cannot pass by running over nothing, and a new or
+/// renamed scenario is added here on purpose.
+pub fn bundled_scenarios() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    let names: Vec<String> = v
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "baseline.toml",
+            "coverage-3x-vs-5x.toml",
+            "cycle-4-vs-6-months.toml",
+            "open-pipeline.toml",
+            "pareto-enablement.toml",
+            "reference-r1.toml",
+            "scale-100-to-200.toml",
+            "vp-churn.toml",
+            "vp-stable.toml",
+        ],
+        "the bundled scenarios changed: update this list"
+    );
+    v
 }
 
 /// Mean of `metric` over the given months and every trial.
@@ -21,6 +142,20 @@ pub fn mean_over(r: &Results, metric: Metric, months: std::ops::Range<usize>) ->
         })
         .sum::<f64>()
         / n
+}
+
+/// Each trial's mean of `metric` over the given months: independent values, one per trial.
+pub fn trial_means(r: &Results, metric: Metric, months: std::ops::Range<usize>) -> Vec<f64> {
+    let n = months.len() as f64;
+    (0..r.trials)
+        .map(|t| {
+            months
+                .clone()
+                .map(|m| r.monthly_value(t, metric, m) as f64)
+                .sum::<f64>()
+                / n
+        })
+        .collect()
 }
 
 /// A small org whose figures can be worked out by hand: 20 reps, no ramp or attrition,
@@ -59,6 +194,7 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
         .iter()
         .map(|f| f.as_str().unwrap().to_string())
         .collect();
+    assert!(!files.is_empty(), "run.json lists no file");
     let mut names = Vec::new();
     for f in &files {
         let path = out.join(f);
@@ -106,6 +242,7 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
             );
         }
     }
+    assert!(!names.is_empty(), "run.json lists no chart");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(
         html.matches("<svg").count(),
