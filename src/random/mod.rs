@@ -3,6 +3,7 @@
 
 pub mod copula;
 pub mod dist;
+pub mod inverse;
 pub mod metalog;
 pub mod sampling;
 pub mod streams;
