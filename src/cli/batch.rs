@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{SimOptions, progress_bar, trial_count};
+use super::args::{OutputArgs, SimArgs};
+use super::{progress_bar, trial_count};
 use crate::batch::sweep::{BatchPlan, PLAN_FILE, PlannedVariant};
 use crate::batch::{Planned, Shard, Store, VariantResult};
 use crate::engine::Results;
@@ -32,27 +33,19 @@ pub struct SweepArgs {
     pub shard: Option<String>,
     /// Trials, seed, output and overrides.
     #[command(flatten)]
-    pub opts: SimOptions,
+    pub sim: SimArgs,
 }
 
 /// Arguments of `revsim merge`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("out", |a| a.help("Where to write the merged outputs (default: the shards' directory, when there is one)")))]
 pub struct MergeArgs {
     /// Output directories of the shards (one directory when the shards shared it).
     #[arg(required = true)]
     pub parts: Vec<PathBuf>,
-    /// Where to write the merged outputs (default: the shards' directory, when there is one).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace the files of a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Output directory, overwriting, printing and threads.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub use super::batch_more::{SensitivityArgs, SolveArgs, sensitivity, solve};
@@ -165,7 +158,7 @@ pub(crate) fn batch_dir(
 pub(crate) fn plan_of(
     kind: &str,
     a_file: &Path,
-    opts: &SimOptions,
+    opts: &SimArgs,
     planned: &[Planned],
     params: Vec<crate::batch::Param>,
     seed: u64,
@@ -267,10 +260,10 @@ fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, Inp
 /// `revsim sweep`.
 pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let base = Scenario::load_with(&a.file, &a.opts.set)?;
-    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
-    let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
-    let seed = a.opts.seed.unwrap_or(base.seed);
+    let base = Scenario::load_with(&a.file, &a.sim.set)?;
+    super::plausibility(&base, &a.sim.set, a.sim.strict, a.sim.output.quiet)?;
+    let trials = trial_count(a.sim.trials.unwrap_or(base.trials))?;
+    let seed = a.sim.seed.unwrap_or(base.seed);
     let (params, variants) = match &a.variants {
         Some(f) => {
             let mut variants = crate::batch::read_batch_file(f)?;
@@ -300,15 +293,15 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
         }
     };
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &env_var)?;
-    let planned = crate::batch::plan(&a.file, &a.opts.set, variants, seed, trials)?;
-    let plan = plan_of("sweep", &a.file, &a.opts, &planned, params, seed, trials);
+    let planned = crate::batch::plan(&a.file, &a.sim.set, variants, seed, trials)?;
+    let plan = plan_of("sweep", &a.file, &a.sim, &planned, params, seed, trials);
     let out =
-        a.opts.out.clone().unwrap_or_else(|| {
+        a.sim.output.out.clone().unwrap_or_else(|| {
             Path::new("out").join(format!("sweep-{}", safe_dir_name(&base.name)))
         });
-    let dir = batch_dir(&out, &plan, a.opts.force)?;
+    let dir = batch_dir(&out, &plan, a.sim.output.force)?;
     let store = Store::open(&dir)?;
-    let pool = pool(a.opts.threads)?;
+    let pool = pool(a.sim.output.threads)?;
     let (ran, done) = run_variants(
         &pool,
         &store,
@@ -316,11 +309,11 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
         shard.as_ref().map(|(s, _)| *s),
         seed,
         trials,
-        a.opts.quiet,
+        a.sim.output.quiet,
     )?;
     let mut stdout = std::io::stdout().lock();
     if let Some((s, from)) = shard.as_ref().filter(|(s, _)| s.count > 1) {
-        if !a.opts.quiet {
+        if !a.sim.output.quiet {
             writeln!(
                 stdout,
                 "Shard {}/{} ({from}): ran {ran} variant(s){} into {}. When every shard has finished: revsim merge {}",
@@ -339,7 +332,7 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     }
     let results = collect(&plan, std::slice::from_ref(&store))?;
     let files = pool.install(|| crate::batch::sweep::write(&dir, &plan, &results))?;
-    if !a.opts.quiet {
+    if !a.sim.output.quiet {
         print_sweep(&mut stdout, &results)?;
         writeln!(
             stdout,
@@ -418,7 +411,7 @@ fn part_name(s: Shard) -> String {
 
 /// `revsim run FILE --shard I/N`: runs this shard's whole blocks of trials and writes them.
 pub(crate) fn run_shard(
-    a: &super::RunArgs,
+    a: &super::run::RunArgs,
     s: &Scenario,
     out: &Path,
     trials: usize,
@@ -429,12 +422,12 @@ pub(crate) fn run_shard(
     let dir = if out.is_dir() && (only_batch_files(out) || holds_run_parts(out)) {
         OutputDir::existing(out)
     } else {
-        OutputDir::prepare(out, a.opts.force)?
+        OutputDir::prepare(out, a.sim.output.force)?
     };
     let range = shard.trial_range(trials);
-    let pool = pool(a.opts.threads)?;
+    let pool = pool(a.sim.output.threads)?;
     let passes = if s.leadership.is_some() { 2 } else { 1 };
-    let bar = progress_bar(a.opts.quiet, passes * range.len());
+    let bar = progress_bar(a.sim.output.quiet, passes * range.len());
     let (results, calm) = pool.install(|| {
         let r = crate::engine::simulate_range(s, range.clone(), seed, &|n| bar.inc(n as u64));
         let calm = s.leadership.as_ref().map(|_| {
@@ -454,7 +447,7 @@ pub(crate) fn run_shard(
             .file_stem()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".into()),
-        overrides: a.opts.set.clone(),
+        overrides: a.sim.set.clone(),
         scenario_sha256: s.sha256.clone(),
         seed,
         trials,
@@ -464,7 +457,7 @@ pub(crate) fn run_shard(
     };
     let bytes = postcard::to_stdvec(&part)?;
     dir.write(&part_name(shard), |w| w.write_all(&bytes))?;
-    if !a.opts.quiet {
+    if !a.sim.output.quiet {
         writeln!(
             std::io::stdout().lock(),
             "Shard {}/{} ({from}): trials {}..{} of {} written to {}. When every shard has finished: revsim merge {}",
@@ -492,7 +485,7 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    let out = match (&a.out, a.parts.as_slice()) {
+    let out = match (&a.output.out, a.parts.as_slice()) {
         (Some(o), _) => o.clone(),
         (None, [one]) => one.clone(),
         (None, _) => {
@@ -560,16 +553,16 @@ fn merge_batch(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
     let dir = if same_dir {
         OutputDir::existing(out)
     } else {
-        let dir = batch_dir(out, &plan, a.force)?;
+        let dir = batch_dir(out, &plan, a.output.force)?;
         let store = Store::open(&dir)?;
         for r in &results {
             store.put(r)?;
         }
         dir
     };
-    let pool = pool(a.threads)?;
+    let pool = pool(a.output.threads)?;
     let files = pool.install(|| crate::batch::sweep::write(&dir, &plan, &results))?;
-    if !a.quiet {
+    if !a.output.quiet {
         let mut stdout = std::io::stdout().lock();
         print_sweep(&mut stdout, &results)?;
         writeln!(
@@ -696,9 +689,9 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
     let dir = if out.is_dir() && (only_batch_files(out) || holds_run_parts(out)) {
         OutputDir::existing(out)
     } else {
-        OutputDir::prepare(out, a.force)?
+        OutputDir::prepare(out, a.output.force)?
     };
-    let pool = pool(a.threads)?;
+    let pool = pool(a.output.threads)?;
     let manifest = Manifest {
         revsim_version: env!("CARGO_PKG_VERSION"),
         results_version: crate::RESULTS_VERSION,
@@ -712,11 +705,20 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
         threads: pool.current_num_threads(),
         wall_time_s: 0.0,
         simulation_s: None,
-        detail: super::detail_name(&s),
+        detail: super::run::detail_name(&s),
         monthly_quantiles: "",
         precision: None,
         shards: Some(count),
         files: Vec::new(),
     };
-    super::finish_run(&pool, &dir, &s, results, calm, manifest, started, a.quiet)
+    super::run::finish_run(
+        &pool,
+        &dir,
+        &s,
+        results,
+        calm,
+        manifest,
+        started,
+        a.output.quiet,
+    )
 }

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::args::SimArgs;
 use super::batch::run_variants;
-use super::{SimOptions, trial_count};
+use super::trial_count;
 use crate::batch::{Estimate, Param, Store, Variant, VariantResult, short_key};
 use crate::charts::Scale;
 use crate::report::safe_dir_name;
@@ -34,7 +35,7 @@ pub struct SensitivityArgs {
     pub vary: Vec<String>,
     /// Trials, seed, output and overrides.
     #[command(flatten)]
-    pub opts: SimOptions,
+    pub sim: SimArgs,
 }
 
 /// Arguments of `revsim solve`.
@@ -50,7 +51,7 @@ pub struct SolveArgs {
     pub vary: String,
     /// Trials, seed, output and overrides.
     #[command(flatten)]
-    pub opts: SimOptions,
+    pub sim: SimArgs,
 }
 
 fn percent(spec: &str, flag: &str) -> Result<f64, InputError> {
@@ -169,10 +170,10 @@ struct Swing {
 /// `revsim sensitivity`.
 pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let base = Scenario::load_with(&a.file, &a.opts.set)?;
-    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
-    let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
-    let seed = a.opts.seed.unwrap_or(base.seed);
+    let base = Scenario::load_with(&a.file, &a.sim.set)?;
+    super::plausibility(&base, &a.sim.set, a.sim.strict, a.sim.output.quiet)?;
+    let trials = trial_count(a.sim.trials.unwrap_or(base.trials))?;
+    let seed = a.sim.seed.unwrap_or(base.seed);
     let change = percent(&a.change, "--change")?;
     let mut params: Vec<Param> = Vec::new();
     for key in &a.param {
@@ -217,25 +218,33 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
             });
         }
     }
-    let planned = crate::batch::plan(&a.file, &a.opts.set, variants, seed, trials)?;
+    let planned = crate::batch::plan(&a.file, &a.sim.set, variants, seed, trials)?;
     let plan = super::batch::plan_of(
         "sensitivity",
         &a.file,
-        &a.opts,
+        &a.sim,
         &planned,
         params.clone(),
         seed,
         trials,
     );
-    let out = a.opts.out.clone().unwrap_or_else(|| {
+    let out = a.sim.output.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!("sensitivity-{}", safe_dir_name(&base.name)))
     });
-    let dir = super::batch::batch_dir(&out, &plan, a.opts.force)?;
+    let dir = super::batch::batch_dir(&out, &plan, a.sim.output.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.opts.threads.unwrap_or(0))
+        .num_threads(a.sim.output.threads.unwrap_or(0))
         .build()?;
-    run_variants(&pool, &store, &planned, None, seed, trials, a.opts.quiet)?;
+    run_variants(
+        &pool,
+        &store,
+        &planned,
+        None,
+        seed,
+        trials,
+        a.sim.output.quiet,
+    )?;
     let results: Vec<VariantResult> = planned
         .iter()
         .map(|p| store.get(&p.key).expect("just written"))
@@ -441,7 +450,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let html = crate::report::html::page(&format!("Sensitivity of {}", a.file.display()), &body);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
 
-    if !a.opts.quiet {
+    if !a.sim.output.quiet {
         let mut stdout = std::io::stdout().lock();
         for (metric, label, scale) in &metrics {
             let show = |v: f64| if *scale == Scale::Usd { usd(v) } else { pct(v) };
@@ -626,10 +635,10 @@ fn boundary(
 /// `revsim solve`.
 pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let base = Scenario::load_with(&a.file, &a.opts.set)?;
-    super::plausibility(&base, &a.opts.set, a.opts.strict, a.opts.quiet)?;
-    let trials = trial_count(a.opts.trials.unwrap_or(base.trials))?;
-    let seed = a.opts.seed.unwrap_or(base.seed);
+    let base = Scenario::load_with(&a.file, &a.sim.set)?;
+    super::plausibility(&base, &a.sim.set, a.sim.strict, a.sim.output.quiet)?;
+    let trials = trial_count(a.sim.trials.unwrap_or(base.trials))?;
+    let seed = a.sim.seed.unwrap_or(base.seed);
     let target = parse_target(&a.target)?;
     if target.metric == "p_hit_plan" && base.plan_by_fiscal_year.is_none() {
         return Err(InputError::file(
@@ -666,7 +675,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     for i in [0, n] {
         crate::batch::plan(
             &a.file,
-            &a.opts.set,
+            &a.sim.set,
             vec![Variant {
                 name: literal(i),
                 sets: vec![(key.clone(), literal(i))],
@@ -679,18 +688,18 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         key: key.clone(),
         values: vec![literal(0), literal(n)],
     }];
-    let plan = super::batch::plan_of("solve", &a.file, &a.opts, &[], params, seed, trials);
-    let out = a.opts.out.clone().unwrap_or_else(|| {
+    let plan = super::batch::plan_of("solve", &a.file, &a.sim, &[], params, seed, trials);
+    let out = a.sim.output.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!(
             "solve-{}-{}",
             safe_dir_name(&base.name),
             safe_dir_name(short_key(&key))
         ))
     });
-    let dir = super::batch::batch_dir(&out, &plan, a.opts.force)?;
+    let dir = super::batch::batch_dir(&out, &plan, a.sim.output.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.opts.threads.unwrap_or(0))
+        .num_threads(a.sim.output.threads.unwrap_or(0))
         .build()?;
     let mut cache: BTreeMap<usize, Estimate> = BTreeMap::new();
     let mut eval = |i: usize| -> anyhow::Result<Estimate> {
@@ -699,7 +708,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         }
         let planned = crate::batch::plan(
             &a.file,
-            &a.opts.set,
+            &a.sim.set,
             vec![Variant {
                 name: format!("{}={}", short_key(&key), literal(i)),
                 sets: vec![(key.clone(), literal(i))],
@@ -707,10 +716,18 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             seed,
             trials,
         )?;
-        if !a.opts.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        if !a.sim.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             eprintln!("  trying {key} = {}", literal(i));
         }
-        run_variants(&pool, &store, &planned, None, seed, trials, a.opts.quiet)?;
+        run_variants(
+            &pool,
+            &store,
+            &planned,
+            None,
+            seed,
+            trials,
+            a.sim.output.quiet,
+        )?;
         let r = store.get(&planned[0].key).expect("just written");
         let e = horizon(&r, &target.metric).expect("metric checked");
         cache.insert(i, e);
@@ -939,7 +956,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     }
     let html = crate::report::html::page(&format!("Goal seek on {}", a.file.display()), &body);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
-    if !a.opts.quiet {
+    if !a.sim.output.quiet {
         writeln!(
             std::io::stdout().lock(),
             "{text}\n{} on common random numbers (seed {seed}). Wrote {} (report.html, solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
