@@ -2,10 +2,11 @@
 //! against each varied parameter, and a report page.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_keys};
+use super::{Param, PeriodMetrics, Planned, QUANTITIES, STATS, Variant, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
 use crate::output_dir::OutputDir;
@@ -17,7 +18,7 @@ use crate::words::{pct, usd};
 /// What a batch is: written to `batch.json` before anything runs, read back by `revsim merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchPlan {
-    /// "sweep".
+    /// "sweep", "sensitivity" or "solve".
     pub kind: String,
     /// The scenario file as given.
     pub scenario: String,
@@ -44,8 +45,71 @@ pub struct PlannedVariant {
     pub key: String,
 }
 
+impl BatchPlan {
+    /// The plan of a batch of `kind` ("sweep", "sensitivity", "solve") of `file` with the
+    /// overrides `sets`.
+    pub fn new(
+        kind: &str,
+        file: &Path,
+        sets: &[String],
+        planned: &[Planned],
+        params: Vec<Param>,
+        seed: u64,
+        trials: usize,
+    ) -> BatchPlan {
+        BatchPlan {
+            kind: kind.into(),
+            scenario: file.display().to_string(),
+            overrides: sets.to_vec(),
+            seed,
+            trials,
+            params,
+            variants: planned
+                .iter()
+                .map(|p| PlannedVariant {
+                    name: p.variant.name.clone(),
+                    sets: p.variant.sets.clone(),
+                    key: p.key.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The name of the plan file.
 pub const PLAN_FILE: &str = "batch.json";
+
+/// A sweep's variants: those of the batch file of named variants when there is one (the base
+/// case first), otherwise every combination of the `--vary` values. Returns the varied
+/// parameters (none for a batch file) and the variants.
+pub fn variants(
+    vary: &[String],
+    batch_file: Option<&Path>,
+) -> Result<(Vec<Param>, Vec<Variant>), InputError> {
+    if let Some(f) = batch_file {
+        let mut variants = super::read_batch_file(f)?;
+        // The base case comes first, so every what-if has its reference in the table.
+        if !variants
+            .iter()
+            .any(|v| v.sets.is_empty() || v.name == "base")
+        {
+            variants.insert(
+                0,
+                Variant {
+                    name: "base".into(),
+                    sets: Vec::new(),
+                },
+            );
+        }
+        return Ok((Vec::new(), variants));
+    }
+    let params = vary
+        .iter()
+        .map(|v| super::parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let variants = super::grid(&params)?;
+    Ok((params, variants))
+}
 
 /// The columns of the varied parameters: every key any variant sets, in first-seen order.
 fn param_keys(plan: &BatchPlan) -> Vec<String> {

@@ -9,7 +9,6 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::args::SimArgs;
-use super::batch::run_variants;
 use super::trial_count;
 use crate::batch::{Estimate, Param, Store, Variant, VariantResult, short_key};
 use crate::charts::Scale;
@@ -219,10 +218,10 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
         }
     }
     let planned = crate::batch::plan(&a.file, &a.sim.set, variants, seed, trials)?;
-    let plan = super::batch::plan_of(
+    let plan = crate::batch::sweep::BatchPlan::new(
         "sensitivity",
         &a.file,
-        &a.sim,
+        &a.sim.set,
         &planned,
         params.clone(),
         seed,
@@ -231,7 +230,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let out = a.sim.output.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!("sensitivity-{}", safe_dir_name(&base.name)))
     });
-    let dir = super::batch::batch_dir(&out, &plan, a.sim.output.force)?;
+    let dir = crate::batch::folder::open(&out, &plan, a.sim.output.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.sim.output.threads.unwrap_or(0))
@@ -688,7 +687,15 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         key: key.clone(),
         values: vec![literal(0), literal(n)],
     }];
-    let plan = super::batch::plan_of("solve", &a.file, &a.sim, &[], params, seed, trials);
+    let plan = crate::batch::sweep::BatchPlan::new(
+        "solve",
+        &a.file,
+        &a.sim.set,
+        &[],
+        params,
+        seed,
+        trials,
+    );
     let out = a.sim.output.out.clone().unwrap_or_else(|| {
         Path::new("out").join(format!(
             "solve-{}-{}",
@@ -696,7 +703,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             safe_dir_name(short_key(&key))
         ))
     });
-    let dir = super::batch::batch_dir(&out, &plan, a.sim.output.force)?;
+    let dir = crate::batch::folder::open(&out, &plan, a.sim.output.force)?;
     let store = Store::open(&dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.sim.output.threads.unwrap_or(0))
@@ -716,9 +723,10 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             seed,
             trials,
         )?;
-        if !a.sim.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!("  trying {key} = {}", literal(i));
-        }
+        super::BatchBar::new(a.sim.output.quiet).step(crate::batch::Step::Trying {
+            key: &key,
+            value: &literal(i),
+        });
         run_variants(
             &pool,
             &store,
@@ -966,4 +974,22 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Interim: runs the variants with a progress bar.
+fn run_variants(
+    pool: &rayon::ThreadPool,
+    store: &Store,
+    planned: &[crate::batch::Planned],
+    shard: Option<crate::batch::Shard>,
+    seed: u64,
+    trials: usize,
+    quiet: bool,
+) -> anyhow::Result<crate::batch::Ran> {
+    let bar = super::BatchBar::new(quiet);
+    let progress = crate::batch::Progress {
+        step: &|s| bar.step(s),
+        trials: &|n| bar.trials(n),
+    };
+    Ok(pool.install(|| crate::batch::run_variants(store, planned, shard, seed, trials, progress))?)
 }

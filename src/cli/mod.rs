@@ -7,23 +7,26 @@
 
 mod args;
 mod backtest;
-mod batch;
 mod batch_more;
 mod calibrate;
 mod check;
 mod compare;
 mod init;
+mod merge;
 mod run;
 mod schema;
+mod sweep;
 mod synth;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::batch::Step;
 use crate::scenario::{InputError, Scenario};
 
 /// Monte Carlo revenue forecasts for B2B sales organisations.
@@ -52,22 +55,22 @@ pub enum Command {
     #[command(
         after_help = "Every combination of the --vary values runs with one seed; finished variants are kept, so a rerun resumes.\n\nExamples:\n  revsim sweep scenarios/baseline.toml --vary pipeline.opportunities_per_rep_month=3.5..4.5:0.5 --vary attrition.annual_rate=0.2,0.28,0.35\n  revsim sweep scenarios/baseline.toml --variants what-ifs.toml --trials 5000\n  revsim sweep scenarios/baseline.toml --vary attrition.annual_rate=0.2..0.4:0.02 --shard 2/4 --out out/attrition   (then revsim merge out/attrition)"
     )]
-    Sweep(batch::SweepArgs),
+    Sweep(sweep::SweepArgs),
     /// Rank parameters by how much they move P50 bookings and P(hit plan): a tornado chart.
     #[command(
         after_help = "Examples:\n  revsim sensitivity scenarios/baseline.toml --param attrition.annual_rate --param pipeline.opportunities_per_rep_month --param hiring.recruiting_capacity_per_month\n  revsim sensitivity scenarios/baseline.toml --param pipeline.inbound_opportunities_per_month --change 10% --vary attrition.annual_rate=0.2,0.4"
     )]
-    Sensitivity(batch::SensitivityArgs),
+    Sensitivity(batch_more::SensitivityArgs),
     /// Goal seek: the smallest (or largest) value of a setting that meets a target.
     #[command(
         after_help = "Examples:\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
     )]
-    Solve(batch::SolveArgs),
+    Solve(batch_more::SolveArgs),
     /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
     #[command(
         after_help = "Examples:\n  revsim merge out/seats                      (shards that shared one --out directory)\n  revsim merge part-1 part-2 part-3 --out out/big-run"
     )]
-    Merge(batch::MergeArgs),
+    Merge(merge::MergeArgs),
     /// Validate scenario files without simulating.
     #[command(after_help = "Example:\n  revsim check scenarios/*.toml")]
     Check(check::CheckArgs),
@@ -138,10 +141,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Compare(a) => compare::compare(&a),
-        Command::Sweep(a) => batch::sweep(&a),
-        Command::Sensitivity(a) => batch::sensitivity(&a),
-        Command::Solve(a) => batch::solve(&a),
-        Command::Merge(a) => batch::merge(&a),
+        Command::Sweep(a) => sweep::sweep(&a),
+        Command::Sensitivity(a) => batch_more::sensitivity(&a),
+        Command::Solve(a) => batch_more::solve(&a),
+        Command::Merge(a) => merge::merge(&a),
         Command::Check(a) => check::check(&a),
         Command::Init(a) => init::init(&a),
         Command::Schema => schema::schema(),
@@ -207,6 +210,70 @@ pub(crate) fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar 
         .progress_chars("=> "),
     );
     b
+}
+
+/// A batch's progress on a terminal's stderr: a bar for each round of variants, and the values
+/// goal seek tries; nothing when quiet or redirected. Its two methods are the callbacks of
+/// [`crate::batch::Progress`].
+pub(crate) struct BatchBar {
+    quiet: bool,
+    /// The bar of the round under way.
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl BatchBar {
+    /// A display for a batch (silent with `quiet`).
+    pub(crate) fn new(quiet: bool) -> BatchBar {
+        BatchBar {
+            quiet,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn bar(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Shows a step of the batch (the library's `Progress::step`).
+    pub(crate) fn step(&self, step: Step<'_>) {
+        match step {
+            Step::Start { variants, trials } => {
+                let bar = progress_bar(self.quiet, variants * trials);
+                if !bar.is_hidden() {
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} {msg} [{bar:30}] {pos}/{len} trials, eta {eta}",
+                        )
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                    );
+                }
+                *self.bar() = Some(bar);
+            }
+            Step::Variant { index, of, name } => {
+                if let Some(bar) = self.bar().as_ref() {
+                    bar.set_message(format!("variant {}/{of} {name}", index + 1));
+                }
+            }
+            Step::Finish => {
+                if let Some(bar) = self.bar().take() {
+                    bar.finish_and_clear();
+                }
+            }
+            Step::Trying { key, value } => {
+                if !self.quiet && std::io::stderr().is_terminal() {
+                    eprintln!("  trying {key} = {value}");
+                }
+            }
+        }
+    }
+
+    /// Counts finished trials (the library's `Progress::trials`).
+    pub(crate) fn trials(&self, n: usize) {
+        if let Some(bar) = self.bar().as_ref() {
+            bar.inc(n as u64);
+        }
+    }
 }
 
 /// Seconds since `started`, to the millisecond.

@@ -2,11 +2,13 @@
 //! with `--shard`, one part of the trials for `revsim merge`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::args::SimArgs;
 use super::{progress_bar, seconds};
+use crate::batch::Shard;
+use crate::batch::shards::{self, RunPart};
 use crate::precision::Precision;
 use crate::report::{self, Manifest, OutputDir, RUN_FILES, safe_dir_name};
 use crate::scenario::{InputError, Scenario};
@@ -55,7 +57,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
     }
     let out = a.sim.output.out_or(|| safe_dir_name(&s.name));
     if let Some((shard, from)) = shard {
-        return super::batch::run_shard(a, s, &out, trials, seed, shard, &from);
+        return run_shard(a, s, &out, trials, seed, shard, &from);
     }
     let dir = OutputDir::prepare(&out, a.sim.output.force)?;
     let quiet = a.sim.output.quiet;
@@ -185,6 +187,45 @@ pub(super) fn finish_run(
                 .join(", "),
             files.iter().filter(|f| f.ends_with(".svg")).count(),
             manifest.wall_time_s
+        )?;
+    }
+    Ok(())
+}
+
+/// `revsim run FILE --shard I/N`: runs this shard's whole blocks of trials and writes them.
+fn run_shard(
+    a: &RunArgs,
+    s: &Scenario,
+    out: &Path,
+    trials: usize,
+    seed: u64,
+    shard: Shard,
+    from: &str,
+) -> anyhow::Result<()> {
+    let quiet = a.sim.output.quiet;
+    let dir = shards::part_dir(out, a.sim.output.force)?;
+    let range = shard.trial_range(trials);
+    let pool = a.sim.output.pool()?;
+    let passes = if s.leadership.is_some() { 2 } else { 1 };
+    let bar = progress_bar(quiet, passes * range.len());
+    let part = pool.install(|| {
+        RunPart::simulate(&a.file, &a.sim.set, s, seed, trials, shard, &|n| {
+            bar.inc(n as u64)
+        })
+    });
+    bar.finish_and_clear();
+    let written = part.write(&dir)?;
+    if !quiet {
+        writeln!(
+            std::io::stdout().lock(),
+            "Shard {}/{} ({from}): trials {}..{} of {} written to {}. When every shard has finished: revsim merge {}",
+            shard.index + 1,
+            shard.count,
+            range.start,
+            range.end,
+            trials,
+            written.display(),
+            crate::report::html::shell_word(&dir.path().display().to_string())
         )?;
     }
     Ok(())
