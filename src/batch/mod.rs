@@ -14,11 +14,14 @@
 //!
 //! This file holds the variants, their parsing, their results and the store; [`runner`] runs
 //! them, [`folder`] opens a batch's output folder, [`shards`] splits and merges work across
-//! processes, and [`sweep`] writes a sweep's outputs.
+//! processes. [`sweep`], [`sensitivity`] and [`solve`] are the three kinds of batch, each with
+//! its outputs.
 
 pub mod folder;
 pub mod runner;
+pub mod sensitivity;
 pub mod shards;
+pub mod solve;
 pub mod sweep;
 
 pub use runner::{Progress, Ran, Step, run_variants};

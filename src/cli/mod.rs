@@ -7,7 +7,6 @@
 
 mod args;
 mod backtest;
-mod batch_more;
 mod calibrate;
 mod check;
 mod compare;
@@ -15,6 +14,8 @@ mod init;
 mod merge;
 mod run;
 mod schema;
+mod sensitivity;
+mod solve;
 mod sweep;
 mod synth;
 
@@ -60,12 +61,12 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  revsim sensitivity scenarios/baseline.toml --param attrition.annual_rate --param pipeline.opportunities_per_rep_month --param hiring.recruiting_capacity_per_month\n  revsim sensitivity scenarios/baseline.toml --param pipeline.inbound_opportunities_per_month --change 10% --vary attrition.annual_rate=0.2,0.4"
     )]
-    Sensitivity(batch_more::SensitivityArgs),
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Goal seek: the smallest (or largest) value of a setting that meets a target.
     #[command(
         after_help = "Examples:\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
     )]
-    Solve(batch_more::SolveArgs),
+    Solve(solve::SolveArgs),
     /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
     #[command(
         after_help = "Examples:\n  revsim merge out/seats                      (shards that shared one --out directory)\n  revsim merge part-1 part-2 part-3 --out out/big-run"
@@ -142,8 +143,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Run(a) => run::run(&a),
         Command::Compare(a) => compare::compare(&a),
         Command::Sweep(a) => sweep::sweep(&a),
-        Command::Sensitivity(a) => batch_more::sensitivity(&a),
-        Command::Solve(a) => batch_more::solve(&a),
+        Command::Sensitivity(a) => sensitivity::sensitivity(&a),
+        Command::Solve(a) => solve::solve(&a),
         Command::Merge(a) => merge::merge(&a),
         Command::Check(a) => check::check(&a),
         Command::Init(a) => init::init(&a),
