@@ -11,8 +11,20 @@
 //! stopped, and a batch split into shards (`--shard I/N`) is put back together by
 //! `revsim merge` from the same files. The final tables depend only on the plan and the
 //! variants' results, so they are byte-identical however the work was split or interrupted.
+//!
+//! This file holds the variants, their parsing, their results and the store; [`runner`] runs
+//! them, [`folder`] opens a batch's output folder, [`shards`] splits and merges work across
+//! processes. [`sweep`], [`sensitivity`] and [`solve`] are the three kinds of batch, each with
+//! its outputs.
 
+pub mod folder;
+pub mod runner;
+pub mod sensitivity;
+pub mod shards;
+pub mod solve;
 pub mod sweep;
+
+pub use runner::{Progress, Ran, Step, run_variants};
 
 use std::fmt::Write as _;
 use std::path::Path;

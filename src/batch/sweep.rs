@@ -2,10 +2,11 @@
 //! against each varied parameter, and a report page.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Param, PeriodMetrics, QUANTITIES, STATS, VariantResult, short_keys};
+use super::{Param, PeriodMetrics, Planned, QUANTITIES, STATS, Variant, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
 use crate::output_dir::OutputDir;
@@ -17,7 +18,7 @@ use crate::words::{pct, usd};
 /// What a batch is: written to `batch.json` before anything runs, read back by `revsim merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchPlan {
-    /// "sweep".
+    /// "sweep", "sensitivity" or "solve".
     pub kind: String,
     /// The scenario file as given.
     pub scenario: String,
@@ -44,8 +45,71 @@ pub struct PlannedVariant {
     pub key: String,
 }
 
+impl BatchPlan {
+    /// The plan of a batch of `kind` ("sweep", "sensitivity", "solve") of `file` with the
+    /// overrides `sets`.
+    pub fn new(
+        kind: &str,
+        file: &Path,
+        sets: &[String],
+        planned: &[Planned],
+        params: Vec<Param>,
+        seed: u64,
+        trials: usize,
+    ) -> BatchPlan {
+        BatchPlan {
+            kind: kind.into(),
+            scenario: file.display().to_string(),
+            overrides: sets.to_vec(),
+            seed,
+            trials,
+            params,
+            variants: planned
+                .iter()
+                .map(|p| PlannedVariant {
+                    name: p.variant.name.clone(),
+                    sets: p.variant.sets.clone(),
+                    key: p.key.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The name of the plan file.
 pub const PLAN_FILE: &str = "batch.json";
+
+/// A sweep's variants: those of the batch file of named variants when there is one (the base
+/// case first), otherwise every combination of the `--vary` values. Returns the varied
+/// parameters (none for a batch file) and the variants.
+pub fn variants(
+    vary: &[String],
+    batch_file: Option<&Path>,
+) -> Result<(Vec<Param>, Vec<Variant>), InputError> {
+    if let Some(f) = batch_file {
+        let mut variants = super::read_batch_file(f)?;
+        // The base case comes first, so every what-if has its reference in the table.
+        if !variants
+            .iter()
+            .any(|v| v.sets.is_empty() || v.name == "base")
+        {
+            variants.insert(
+                0,
+                Variant {
+                    name: "base".into(),
+                    sets: Vec::new(),
+                },
+            );
+        }
+        return Ok((Vec::new(), variants));
+    }
+    let params = vary
+        .iter()
+        .map(|v| super::parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let variants = super::grid(&params)?;
+    Ok((params, variants))
+}
 
 /// The columns of the varied parameters: every key any variant sets, in first-seen order.
 fn param_keys(plan: &BatchPlan) -> Vec<String> {
@@ -69,97 +133,133 @@ fn number(literal: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
-/// The tidy table: one row per variant and period (the horizon first, then fiscal years).
-pub fn table(plan: &BatchPlan, results: &[VariantResult]) -> Table {
-    let keys = param_keys(plan);
-    let rows: Vec<(&VariantResult, &PeriodMetrics)> = results
-        .iter()
-        .flat_map(|r| r.periods.iter().map(move |p| (r, p)))
-        .collect();
-    let text = |f: &dyn Fn(&VariantResult, &PeriodMetrics) -> String| -> Values {
-        Values::Text(rows.iter().map(|(r, p)| f(r, p)).collect())
-    };
-    let num = |f: &dyn Fn(&VariantResult, &PeriodMetrics) -> f64| -> Values {
-        Values::Number(rows.iter().map(|(r, p)| f(r, p)).collect())
-    };
-    let col = |name: &str, format: Format, description: &str, values: Values| Column {
+/// One row of the tidy table: a variant and one of its periods.
+type Row<'a> = (&'a VariantResult, &'a PeriodMetrics);
+
+/// A column of text, one value per row.
+fn text(rows: &[Row], f: impl Fn(&VariantResult, &PeriodMetrics) -> String) -> Values {
+    Values::Text(rows.iter().map(|(r, p)| f(r, p)).collect())
+}
+
+/// A column of numbers, one value per row.
+fn num(rows: &[Row], f: impl Fn(&VariantResult, &PeriodMetrics) -> f64) -> Values {
+    Values::Number(rows.iter().map(|(r, p)| f(r, p)).collect())
+}
+
+fn col(name: &str, format: Format, description: &str, values: Values) -> Column {
+    Column {
         name: name.into(),
         format,
         description: description.into(),
         values,
-    };
+    }
+}
+
+/// The tidy table: one row per variant and period (the horizon first, then fiscal years).
+pub fn table(plan: &BatchPlan, results: &[VariantResult]) -> Table {
+    let rows: Vec<Row> = results
+        .iter()
+        .flat_map(|r| r.periods.iter().map(move |p| (r, p)))
+        .collect();
     let mut columns = vec![col(
         "variant",
         Format::Plain,
         "Variant name",
-        text(&|r, _| r.name.clone()),
+        text(&rows, |r, _| r.name.clone()),
     )];
-    for k in &keys {
-        let literals: Vec<Option<&str>> = rows
-            .iter()
-            .map(|(r, _)| {
-                r.sets
-                    .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.as_str())
-            })
-            .collect();
-        let numeric = literals.iter().flatten().all(|v| number(v).is_some());
-        let values = if numeric {
-            Values::Number(
-                literals
-                    .iter()
-                    .map(|v| v.and_then(number).unwrap_or(f64::NAN))
-                    .collect(),
-            )
-        } else {
-            Values::Text(
-                literals
-                    .iter()
-                    .map(|v| {
-                        v.map(|v| v.trim_matches('"').to_string())
-                            .unwrap_or_default()
-                    })
-                    .collect(),
-            )
-        };
-        columns.push(col(
-            k,
-            Format::Plain,
-            "Varied setting (empty: the scenario's own value)",
-            values,
-        ));
+    for k in &param_keys(plan) {
+        columns.push(setting_column(k, &rows));
     }
+    columns.extend(period_columns(&rows));
+    columns.extend(statistic_columns(&rows));
+    columns.extend(interval_columns(&rows));
     columns.push(col(
-        "period",
+        "scenario_sha256",
         Format::Plain,
-        "\"horizon\" (the whole run) or a fiscal year",
-        text(&|_, p| p.period.clone()),
+        "SHA-256 of the variant's resolved scenario",
+        text(&rows, |r, _| r.scenario_sha256.clone()),
     ));
-    columns.push(col(
-        "first_month",
+    Table { columns }
+}
+
+/// The column of a varied setting: numbers when every value set is one, otherwise text; empty
+/// where a variant leaves the setting at the scenario's value.
+fn setting_column(key: &str, rows: &[Row]) -> Column {
+    let literals: Vec<Option<&str>> = rows
+        .iter()
+        .map(|(r, _)| {
+            r.sets
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        })
+        .collect();
+    let numeric = literals.iter().flatten().all(|v| number(v).is_some());
+    let values = if numeric {
+        Values::Number(
+            literals
+                .iter()
+                .map(|v| v.and_then(number).unwrap_or(f64::NAN))
+                .collect(),
+        )
+    } else {
+        Values::Text(
+            literals
+                .iter()
+                .map(|v| {
+                    v.map(|v| v.trim_matches('"').to_string())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        )
+    };
+    col(
+        key,
         Format::Plain,
-        "First month of the period",
-        text(&|_, p| p.first_month.clone()),
-    ));
-    columns.push(col(
-        "months",
-        Format::Count,
-        "Months in the period",
-        num(&|_, p| p.months as f64),
-    ));
-    columns.push(col(
-        "trials",
-        Format::Count,
-        "Trials run",
-        num(&|r, _| r.trials as f64),
-    ));
-    columns.push(col(
-        "plan_bookings_usd",
-        Format::Usd,
-        "Bookings plan of the period",
-        num(&|_, p| p.plan_bookings_usd.unwrap_or(f64::NAN)),
-    ));
+        "Varied setting (empty: the scenario's own value)",
+        values,
+    )
+}
+
+/// The period of each row, its trials and its plan.
+fn period_columns(rows: &[Row]) -> Vec<Column> {
+    vec![
+        col(
+            "period",
+            Format::Plain,
+            "\"horizon\" (the whole run) or a fiscal year",
+            text(rows, |_, p| p.period.clone()),
+        ),
+        col(
+            "first_month",
+            Format::Plain,
+            "First month of the period",
+            text(rows, |_, p| p.first_month.clone()),
+        ),
+        col(
+            "months",
+            Format::Count,
+            "Months in the period",
+            num(rows, |_, p| p.months as f64),
+        ),
+        col(
+            "trials",
+            Format::Count,
+            "Trials run",
+            num(rows, |r, _| r.trials as f64),
+        ),
+        col(
+            "plan_bookings_usd",
+            Format::Usd,
+            "Bookings plan of the period",
+            num(rows, |_, p| p.plan_bookings_usd.unwrap_or(f64::NAN)),
+        ),
+    ]
+}
+
+/// The mean, P10, P50 and P90 of each quantity.
+fn statistic_columns(rows: &[Row]) -> Vec<Column> {
+    let mut columns = Vec::new();
     for (q, format) in QUANTITIES {
         for s in STATS {
             let name = format!("{q}_{s}");
@@ -171,54 +271,55 @@ pub fn table(plan: &BatchPlan, results: &[VariantResult]) -> Table {
                 &name,
                 format,
                 &format!("{what} of {} over trials", q.replace('_', " ")),
-                num(&|_, p| p.get(&name).map_or(f64::NAN, |e| e.value)),
+                num(rows, |_, p| p.get(&name).map_or(f64::NAN, |e| e.value)),
             ));
         }
     }
-    let ci = |name: &str, low: bool| {
-        let name = name.to_string();
-        move |_: &VariantResult, p: &PeriodMetrics| {
-            p.get(&name)
+    columns
+}
+
+/// The 95% interval of P50 bookings, and P(hit plan) with its interval.
+fn interval_columns(rows: &[Row]) -> Vec<Column> {
+    let ci = |name: &'static str, low: bool| {
+        num(rows, move |_, p| {
+            p.get(name)
                 .map_or(f64::NAN, |e| if low { e.ci95_low } else { e.ci95_high })
-        }
+        })
     };
-    columns.push(col(
-        "bookings_usd_p50_ci95_low",
-        Format::Usd,
-        "Lower end of the 95% interval of P50 bookings (order statistics)",
-        num(&ci("bookings_usd_p50", true)),
-    ));
-    columns.push(col(
-        "bookings_usd_p50_ci95_high",
-        Format::Usd,
-        "Upper end of the 95% interval of P50 bookings",
-        num(&ci("bookings_usd_p50", false)),
-    ));
-    columns.push(col(
-        "p_hit_plan",
-        Format::Share,
-        "Probability that bookings reach the plan",
-        num(&|_, p| p.get("p_hit_plan").map_or(f64::NAN, |e| e.value)),
-    ));
-    columns.push(col(
-        "p_hit_plan_ci95_low",
-        Format::Share,
-        "Lower end of the 95% Wilson interval of P(hit plan)",
-        num(&ci("p_hit_plan", true)),
-    ));
-    columns.push(col(
-        "p_hit_plan_ci95_high",
-        Format::Share,
-        "Upper end of the 95% Wilson interval of P(hit plan)",
-        num(&ci("p_hit_plan", false)),
-    ));
-    columns.push(col(
-        "scenario_sha256",
-        Format::Plain,
-        "SHA-256 of the variant's resolved scenario",
-        text(&|r, _| r.scenario_sha256.clone()),
-    ));
-    Table { columns }
+    vec![
+        col(
+            "bookings_usd_p50_ci95_low",
+            Format::Usd,
+            "Lower end of the 95% interval of P50 bookings (order statistics)",
+            ci("bookings_usd_p50", true),
+        ),
+        col(
+            "bookings_usd_p50_ci95_high",
+            Format::Usd,
+            "Upper end of the 95% interval of P50 bookings",
+            ci("bookings_usd_p50", false),
+        ),
+        col(
+            "p_hit_plan",
+            Format::Share,
+            "Probability that bookings reach the plan",
+            num(rows, |_, p| {
+                p.get("p_hit_plan").map_or(f64::NAN, |e| e.value)
+            }),
+        ),
+        col(
+            "p_hit_plan_ci95_low",
+            Format::Share,
+            "Lower end of the 95% Wilson interval of P(hit plan)",
+            ci("p_hit_plan", true),
+        ),
+        col(
+            "p_hit_plan_ci95_high",
+            Format::Share,
+            "Upper end of the 95% Wilson interval of P(hit plan)",
+            ci("p_hit_plan", false),
+        ),
+    ]
 }
 
 /// The headline metrics charted against each parameter: (metric stem, title, axis, scale).
@@ -235,6 +336,10 @@ const CHARTED: [(&str, &str, Scale); 3] = [
 /// Most lines on one chart (one palette colour each).
 const MAX_LINES: usize = 7;
 
+/// The variants that set one parameter, as points `(value, result)`, with the label of the
+/// other parameters' values they share: one line of a chart.
+type Line<'a> = (String, Vec<(f64, &'a VariantResult)>);
+
 /// Charts of each headline metric against each numeric varied parameter, one line per
 /// combination of the other parameters (up to `MAX_LINES`).
 pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts::Chart> {
@@ -242,130 +347,165 @@ pub fn charts(plan: &BatchPlan, results: &[VariantResult]) -> Vec<crate::charts:
     let params = &plan.params;
     let keys: Vec<&str> = params.iter().map(|p| p.key.as_str()).collect();
     let shorts = short_keys(&keys);
-    let short_of = |k: &str| -> String {
-        keys.iter()
-            .position(|x| *x == k)
-            .map_or_else(|| k.to_string(), |i| shorts[i].clone())
-    };
     for (pi, p) in params.iter().enumerate() {
-        let short = shorts[pi].as_str();
         let xs: Option<Vec<f64>> = p.values.iter().map(|v| number(v)).collect();
         let Some(xs) = xs else { continue };
         if xs.len() < 2 {
             continue;
         }
-        // Group the variants by the values of the other parameters.
-        let mut groups: Vec<(String, Vec<(f64, &VariantResult)>)> = Vec::new();
-        for r in results {
-            let Some((_, v)) = r.sets.iter().find(|(k, _)| *k == p.key) else {
-                continue;
-            };
-            let Some(x) = number(v) else { continue };
-            let label = r
-                .sets
-                .iter()
-                .filter(|(k, _)| *k != p.key)
-                .map(|(k, v)| format!("{}={}", short_of(k), v.trim_matches('"')))
-                .collect::<Vec<_>>()
-                .join(" ");
-            match groups.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, g)) => g.push((x, r)),
-                None => groups.push((label, vec![(x, r)])),
-            }
-        }
-        if groups.is_empty() {
+        let lines = lines(p, results, &keys, &shorts);
+        if lines.is_empty() {
             continue;
         }
-        let shown = groups.len().min(MAX_LINES);
-        let note = if groups.len() > MAX_LINES {
-            format!(
-                " ({shown} of {} combinations drawn; the table has all)",
-                groups.len()
-            )
-        } else {
-            String::new()
+        let by = By {
+            key: &p.key,
+            short: &shorts[pi],
+            single: params.len() == 1,
         };
-        let horizon = |r: &VariantResult, name: &str| {
-            r.periods[0].get(name).unwrap_or(super::Estimate {
-                value: f64::NAN,
-                ci95_low: f64::NAN,
-                ci95_high: f64::NAN,
-            })
-        };
-        let x_title = p.key.clone();
-        let file_key = crate::report::safe_dir_name(short);
-        let band = |stem: &str, g: &[(f64, &VariantResult)], label: &str| -> Band {
-            let mut g = g.to_vec();
-            g.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let pick = |name: &str, part: fn(super::Estimate) -> f64| -> Vec<f64> {
-                g.iter().map(|(_, r)| part(horizon(r, name))).collect()
-            };
-            if stem == "p_hit_plan" {
-                Band {
-                    label: label.into(),
-                    x: g.iter().map(|(x, _)| *x).collect(),
-                    low: pick(stem, |e| e.ci95_low),
-                    mid: pick(stem, |e| e.value),
-                    high: pick(stem, |e| e.ci95_high),
-                }
-            } else {
-                Band {
-                    label: label.into(),
-                    x: g.iter().map(|(x, _)| *x).collect(),
-                    low: pick(&format!("{stem}_p10"), |e| e.value),
-                    mid: pick(&format!("{stem}_p50"), |e| e.value),
-                    high: pick(&format!("{stem}_p90"), |e| e.value),
-                }
-            }
-        };
-        let single = params.len() == 1;
-        let series = |stem: &str| -> Vec<Band> {
-            groups[..shown]
-                .iter()
-                .map(|(label, g)| band(stem, g, if single { "" } else { label }))
-                .collect()
-        };
-        let others = if single {
-            String::new()
-        } else {
-            format!("; one line per value of the other settings{note}")
-        };
-        for (stem, title, scale) in CHARTED {
-            let s = series(stem);
-            let takeaway = trend(&s[0], scale, short);
-            let plan_line = (stem == "bookings_usd")
-                .then(|| results[0].periods[0].plan_bookings_usd)
-                .flatten()
-                .map(|v| (v, format!("Plan {}", usd(v))));
-            let mut c = sweep_chart(
-                &format!("{title} by {}", short),
-                &format!("{takeaway}{others}."),
-                (&x_title, Scale::Count),
-                (title, scale),
-                "P10–P90",
-                &s,
-                plan_line.as_ref().map(|(v, l)| (*v, l.as_str())),
-            );
-            c.name = format!("{}-by-{file_key}", stem.replace('_', "-"));
-            out.push(c);
-        }
-        if results[0].periods[0].get("p_hit_plan").is_some() {
-            let s = series("p_hit_plan");
-            let takeaway = trend(&s[0], Scale::Share, short);
-            let mut c = sweep_chart(
-                &format!("Chance of hitting the plan by {}", short),
-                &format!("{takeaway}{others}."),
-                (&x_title, Scale::Count),
-                ("P(hit plan)", Scale::Share),
-                "95% interval",
-                &s,
-                None,
-            );
-            c.name = format!("p-hit-plan-by-{file_key}");
-            out.push(c);
-        }
+        out.extend(charts_by(&by, &lines, results));
     }
     out
+}
+
+/// Groups the variants that set `p` by the values of the other parameters, in first-seen
+/// order.
+fn lines<'a>(
+    p: &Param,
+    results: &'a [VariantResult],
+    keys: &[&str],
+    shorts: &[String],
+) -> Vec<Line<'a>> {
+    let short_of = |k: &str| -> String {
+        keys.iter()
+            .position(|x| *x == k)
+            .map_or_else(|| k.to_string(), |i| shorts[i].clone())
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for r in results {
+        let Some((_, v)) = r.sets.iter().find(|(k, _)| *k == p.key) else {
+            continue;
+        };
+        let Some(x) = number(v) else { continue };
+        let label = r
+            .sets
+            .iter()
+            .filter(|(k, _)| *k != p.key)
+            .map(|(k, v)| format!("{}={}", short_of(k), v.trim_matches('"')))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match lines.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, g)) => g.push((x, r)),
+            None => lines.push((label, vec![(x, r)])),
+        }
+    }
+    lines
+}
+
+/// The parameter a set of charts is drawn against.
+struct By<'a> {
+    /// Its dotted key (the x axis title).
+    key: &'a str,
+    /// Its short name (chart titles and file names).
+    short: &'a str,
+    /// Whether it is the only parameter (one unlabelled line per chart).
+    single: bool,
+}
+
+/// The charts against one parameter: each of [`CHARTED`], then P(hit plan) when there is a
+/// plan.
+fn charts_by(by: &By, lines: &[Line], results: &[VariantResult]) -> Vec<crate::charts::Chart> {
+    let shown = lines.len().min(MAX_LINES);
+    let note = if lines.len() > MAX_LINES {
+        format!(
+            " ({shown} of {} combinations drawn; the table has all)",
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let file_key = crate::report::safe_dir_name(by.short);
+    let series = |stem: &str| -> Vec<Band> {
+        lines[..shown]
+            .iter()
+            .map(|(label, g)| band(stem, g, if by.single { "" } else { label }))
+            .collect()
+    };
+    let others = if by.single {
+        String::new()
+    } else {
+        format!("; one line per value of the other settings{note}")
+    };
+    let mut out = Vec::new();
+    for (stem, title, scale) in CHARTED {
+        let s = series(stem);
+        let takeaway = trend(&s[0], scale, by.short);
+        let plan_line = (stem == "bookings_usd")
+            .then(|| results[0].periods[0].plan_bookings_usd)
+            .flatten()
+            .map(|v| (v, format!("Plan {}", usd(v))));
+        let mut c = sweep_chart(
+            &format!("{title} by {}", by.short),
+            &format!("{takeaway}{others}."),
+            (by.key, Scale::Count),
+            (title, scale),
+            "P10–P90",
+            &s,
+            plan_line.as_ref().map(|(v, l)| (*v, l.as_str())),
+        );
+        c.name = format!("{}-by-{file_key}", stem.replace('_', "-"));
+        out.push(c);
+    }
+    if results[0].periods[0].get("p_hit_plan").is_some() {
+        let s = series("p_hit_plan");
+        let takeaway = trend(&s[0], Scale::Share, by.short);
+        let mut c = sweep_chart(
+            &format!("Chance of hitting the plan by {}", by.short),
+            &format!("{takeaway}{others}."),
+            (by.key, Scale::Count),
+            ("P(hit plan)", Scale::Share),
+            "95% interval",
+            &s,
+            None,
+        );
+        c.name = format!("p-hit-plan-by-{file_key}");
+        out.push(c);
+    }
+    out
+}
+
+/// One line of a chart, in order of the parameter's value: P10, P50 and P90 of the quantity
+/// `stem`, or P(hit plan) with its 95% interval.
+fn band(stem: &str, points: &[(f64, &VariantResult)], label: &str) -> Band {
+    let mut g = points.to_vec();
+    g.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let horizon = |r: &VariantResult, name: &str| {
+        r.periods[0].get(name).unwrap_or(super::Estimate {
+            value: f64::NAN,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+        })
+    };
+    let pick = |name: &str, part: fn(super::Estimate) -> f64| -> Vec<f64> {
+        g.iter().map(|(_, r)| part(horizon(r, name))).collect()
+    };
+    let x = g.iter().map(|(x, _)| *x).collect();
+    if stem == "p_hit_plan" {
+        Band {
+            label: label.into(),
+            x,
+            low: pick(stem, |e| e.ci95_low),
+            mid: pick(stem, |e| e.value),
+            high: pick(stem, |e| e.ci95_high),
+        }
+    } else {
+        Band {
+            label: label.into(),
+            x,
+            low: pick(&format!("{stem}_p10"), |e| e.value),
+            mid: pick(&format!("{stem}_p50"), |e| e.value),
+            high: pick(&format!("{stem}_p90"), |e| e.value),
+        }
+    }
 }
 
 fn show(v: f64, scale: Scale) -> String {
@@ -441,6 +581,21 @@ fn report(
     results: &[VariantResult],
     drawn: &[(crate::charts::Chart, String)],
 ) -> String {
+    let mut body = lead(plan, results);
+    body.push_str(&horizon_table(results));
+    body.push_str("<p>Every variant and fiscal year, with means and intervals: <code>sweep.csv</code>, <code>sweep.xlsx</code>, <code>sweep.parquet</code>.</p>\n");
+    if !drawn.is_empty() {
+        body.push_str("<h2>Charts</h2>\n");
+        for (c, svg) in drawn {
+            body.push_str(&crate::report::html::figure(c, svg));
+        }
+    }
+    crate::report::html::page(&format!("Sweep of {}", plan.scenario), &body)
+}
+
+/// The report's opening: what was run, the variant with the highest median bookings, and what
+/// P(hit plan) means here.
+fn lead(plan: &BatchPlan, results: &[VariantResult]) -> String {
     let mut body = String::new();
     let _ = writeln!(
         body,
@@ -465,24 +620,15 @@ fn report(
             )
         }
     );
-    let has_plan = results
-        .first()
-        .is_some_and(|r| r.periods[0].get("p_hit_plan").is_some());
+    let p50 = |r: &VariantResult| r.periods[0].get("bookings_usd_p50");
     if let Some(best) = results.iter().max_by(|a, b| {
-        let v = |r: &VariantResult| {
-            r.periods[0]
-                .get("bookings_usd_p50")
-                .map_or(0.0, |e| e.value)
-        };
+        let v = |r: &VariantResult| p50(r).map_or(0.0, |e| e.value);
         v(a).total_cmp(&v(b))
     }) {
-        let p50 = best.periods[0]
-            .get("bookings_usd_p50")
-            .map_or(f64::NAN, |e| e.value);
         let _ = writeln!(
             body,
             "<p>Highest median bookings over the horizon: <strong>{}</strong> with {}{}.</p>",
-            escape(&usd(p50)),
+            escape(&usd(p50(best).map_or(f64::NAN, |e| e.value))),
             escape(&best.name),
             best.periods[0]
                 .get("p_hit_plan")
@@ -500,6 +646,15 @@ fn report(
             escape(&usd(plan_usd))
         );
     }
+    body
+}
+
+/// The report's table: each variant's bookings, ending ARR and reps over the horizon.
+fn horizon_table(results: &[VariantResult]) -> String {
+    let has_plan = results
+        .first()
+        .is_some_and(|r| r.periods[0].get("p_hit_plan").is_some());
+    let mut body = String::new();
     let _ = writeln!(
         body,
         "<h2>Over the horizon</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Variant</th><th>P10 bookings</th><th>P50 bookings</th><th>P90 bookings</th><th>Ending ARR P50</th><th>Ending reps P50</th>{}</tr></thead>\n<tbody>",
@@ -527,12 +682,6 @@ fn report(
                 .unwrap_or_default()
         );
     }
-    body.push_str("</tbody></table></div>\n<p>Every variant and fiscal year, with means and intervals: <code>sweep.csv</code>, <code>sweep.xlsx</code>, <code>sweep.parquet</code>.</p>\n");
-    if !drawn.is_empty() {
-        body.push_str("<h2>Charts</h2>\n");
-        for (c, svg) in drawn {
-            body.push_str(&crate::report::html::figure(c, svg));
-        }
-    }
-    crate::report::html::page(&format!("Sweep of {}", plan.scenario), &body)
+    body.push_str("</tbody></table></div>\n");
+    body
 }

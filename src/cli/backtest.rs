@@ -2,9 +2,9 @@
 //! and the glue; the work is in [`crate::backtest`]).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::calibrate::ReadArgs;
+use super::args::{OutputArgs, ReadArgs};
 use crate::backtest::{self, Base, Options, outputs};
 use crate::calibrate::{FitOptions, SizeModel};
 use crate::report::html::shell_word;
@@ -13,6 +13,7 @@ use crate::scenario::InputError;
 
 /// Arguments of `revsim backtest`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("out", |a| a.help("Output directory (default: out/backtest-<file name without extension>/)")))]
 pub struct BacktestArgs {
     /// CRM export of opportunities, as CSV (the same file `revsim calibrate` reads).
     pub file: PathBuf,
@@ -45,18 +46,9 @@ pub struct BacktestArgs {
     /// origin.
     #[arg(long, default_value_t = backtest::DEFAULT_MIN_CLOSED)]
     pub min_closed: usize,
-    /// Output directory (default: out/backtest-<file name without extension>/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Replace the files of a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Output directory, overwriting, printing and threads.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Runs `revsim backtest`.
@@ -72,7 +64,7 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
     let trials = super::trial_count(a.trials)?;
     let read = a.read.options(None, None)?;
     let history = crate::crm::read_history(&a.file, &read)?;
-    if !a.quiet {
+    if !a.output.quiet {
         ReadArgs::warn_bad_rows(&history, "calibrate's fit-report.html and fit.json");
     }
     let base = match &a.extends {
@@ -102,13 +94,10 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
         .file_stem()
         .map_or("history".into(), |s| s.to_string_lossy().into_owned());
     let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("backtest-{}", safe_dir_name(&stem))));
-    let dir = OutputDir::prepare(&out, a.force)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.unwrap_or(0))
-        .build()?;
+        .output
+        .out_or(|| format!("backtest-{}", safe_dir_name(&stem)));
+    let dir = OutputDir::prepare(&out, a.output.force)?;
+    let pool = a.output.pool()?;
     let origins_dir = dir.subdir("origins")?;
     let results = pool.install(|| {
         origins
@@ -122,7 +111,7 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
     let coverage = backtest::coverage(&results);
     let info = outputs::RunInfo::new(&history, &base.label, &opts, command(a));
     let files = pool.install(|| outputs::write(&dir, &info, &results, &coverage))?;
-    if !a.quiet {
+    if !a.output.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", outputs::terminal(&info, &results, &coverage))?;
         writeln!(

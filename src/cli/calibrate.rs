@@ -4,125 +4,13 @@
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+use super::args::{ReadArgs, iso_date};
 use crate::calibrate::fragment::FragmentOptions;
 use crate::calibrate::{FitOptions, SizeModel, outputs, report};
-use crate::crm::{Date, DateOrder, Layout, OutcomeRules, ReadOptions, columns, outcomes};
+use crate::crm::Date;
 use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
 use crate::scenario::{InputError, Scenario};
-
-/// How to read a CRM export: the options `revsim calibrate` and `revsim backtest` share.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReadArgs {
-    /// The export's column layout (default: detected from the header row).
-    #[arg(long, value_enum, value_name = "LAYOUT")]
-    pub columns: Option<Layout>,
-    /// Read a field from a named column, e.g. `--map owner="Account Executive"` (repeatable).
-    /// Fields: id, owner, created, closed, amount, outcome, stage, won, is_closed, reason, segment.
-    #[arg(long = "map", value_name = "FIELD=HEADER")]
-    pub map: Vec<String>,
-    /// What a stage (or outcome) name means, e.g. `--stage "Closed - Stalled=no-decision"`:
-    /// won, lost, no-decision, open or ignore (repeatable).
-    #[arg(long = "stage", value_name = "NAME=OUTCOME")]
-    pub stage: Vec<String>,
-    /// A stage or loss reason that means the buyer made no decision, e.g.
-    /// `--no-decision "Budget frozen"` (repeatable; added to the built-in ones).
-    #[arg(long = "no-decision", value_name = "NAME")]
-    pub no_decision: Vec<String>,
-    /// How to read dates written N/N/YYYY: mdy (month first, US) or dmy (day first).
-    #[arg(long, value_enum, default_value_t = DateOrder::Mdy)]
-    pub date_order: DateOrder,
-    /// Leave out rows that cannot be used and count them by reason, instead of stopping at the
-    /// first.
-    #[arg(long)]
-    pub skip_bad_rows: bool,
-}
-
-impl ReadArgs {
-    /// The library's reading options, with an optional window of creation dates.
-    pub fn options(
-        &self,
-        created_from: Option<Date>,
-        created_until: Option<Date>,
-    ) -> Result<ReadOptions, InputError> {
-        let mut rules = OutcomeRules::default();
-        for s in &self.stage {
-            let (name, meaning) =
-                outcomes::parse_stage_flag(s).map_err(|m| InputError::file("--stage", m))?;
-            rules.set_stage(&name, meaning);
-        }
-        for n in &self.no_decision {
-            rules.add_no_decision(n);
-        }
-        let map = self
-            .map
-            .iter()
-            .map(|m| columns::parse_map(m))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ReadOptions {
-            layout: self.columns,
-            map,
-            date_order: self.date_order,
-            outcomes: rules,
-            skip_bad_rows: self.skip_bad_rows,
-            created_from,
-            created_until,
-        })
-    }
-
-    /// The options as command-line words, for the command that reproduces a run.
-    pub fn words(&self) -> Vec<String> {
-        let mut parts = Vec::new();
-        if let Some(l) = self.columns {
-            parts.push(format!("--columns {l}"));
-        }
-        for m in &self.map {
-            parts.push(format!("--map {}", shell_word(m)));
-        }
-        for s in &self.stage {
-            parts.push(format!("--stage {}", shell_word(s)));
-        }
-        for n in &self.no_decision {
-            parts.push(format!("--no-decision {}", shell_word(n)));
-        }
-        if self.date_order == DateOrder::Dmy {
-            parts.push("--date-order dmy".into());
-        }
-        if self.skip_bad_rows {
-            parts.push("--skip-bad-rows".into());
-        }
-        parts
-    }
-
-    /// Prints the warning about skipped bad rows (with where they are listed).
-    pub fn warn_bad_rows(history: &crate::crm::History, listed_in: &str) {
-        if history.bad_rows.is_empty() {
-            return;
-        }
-        let by: Vec<String> = history
-            .bad_row_counts()
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.label()))
-            .collect();
-        let rows: Vec<String> = history
-            .bad_rows
-            .iter()
-            .take(10)
-            .map(|b| b.row.to_string())
-            .collect();
-        let more = if history.bad_rows.len() > 10 {
-            ", ..."
-        } else {
-            ""
-        };
-        eprintln!(
-            "warning: skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
-            history.bad_rows.len(),
-            by.join(", "),
-            rows.join(", ")
-        );
-    }
-}
 
 /// Arguments of `revsim calibrate`.
 #[derive(Debug, clap::Args)]
@@ -251,16 +139,6 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
-}
-
-pub(crate) fn iso_date(s: &str) -> Result<Date, String> {
-    if !s.trim().starts_with(|c: char| c.is_ascii_digit())
-        || s.trim().len() < 10
-        || !s.contains('-')
-    {
-        return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD"));
-    }
-    crate::crm::dates::parse_date(s, DateOrder::Mdy)
 }
 
 /// `target` as a path relative to the directory `from`, with `/` separators (as `extends`

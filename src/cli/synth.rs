@@ -30,7 +30,7 @@ pub struct SynthArgs {
     pub trial: u64,
     /// The export date (YYYY-MM-DD): deals closed after it are open, deals created after it are
     /// left out (default: the last day of the horizon).
-    #[arg(long, value_name = "DATE", value_parser = super::calibrate::iso_date)]
+    #[arg(long, value_name = "DATE", value_parser = super::args::iso_date)]
     pub as_of: Option<Date>,
     /// Replace the files if they exist.
     #[arg(long)]

@@ -1,0 +1,647 @@
+//! Sensitivity (the tornado): each setting moved alone to a low and a high value from the base
+//! case, on common random numbers, and the settings ranked by how far they move P50 bookings
+//! and P(hit plan); with the study's table, tornado charts and report page.
+//!
+//! Every run shares the base case's random numbers, so a setting's swing is the effect of the
+//! setting alone: one that does not enter the model swings by exactly zero.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::runner::{Progress, run_variants};
+use super::sweep::BatchPlan;
+use super::{Param, Planned, Store, Variant, VariantResult};
+use crate::charts::Scale;
+use crate::charts::batch::{TornadoBar, tornado};
+use crate::output_dir::OutputDir;
+use crate::report::html::escape;
+use crate::scenario::{InputError, Scenario};
+use crate::tables::{Column, Format, Table, Values};
+use crate::words::{pct, usd};
+
+/// Parses `--change`: `20%` or `0.2`, a share strictly between 0 and 1.
+pub fn parse_change(spec: &str) -> Result<f64, InputError> {
+    let t = spec.trim();
+    let (n, scale) = match t.strip_suffix('%') {
+        Some(n) => (n, 0.01),
+        None => (t, 1.0),
+    };
+    n.trim()
+        .parse::<f64>()
+        .ok()
+        .map(|v| v * scale)
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1.0)
+        .ok_or_else(|| {
+            InputError::file(
+                "--change",
+                format!("`{spec}` is not a change between 0% and 100%"),
+            )
+            .help("for example --change 20%")
+        })
+}
+
+/// The settings to move with their low and high values: each `--param` key moved by `change`
+/// each way from its value in `base`, then each `--vary key=low,high` as given.
+pub fn params(
+    base: &Scenario,
+    keys: &[String],
+    change: f64,
+    vary: &[String],
+) -> Result<Vec<Param>, InputError> {
+    let mut params: Vec<Param> = Vec::new();
+    for key in keys {
+        let (lo, hi) = low_high(base, key, change)?;
+        params.push(Param {
+            key: key.clone(),
+            values: vec![lo, hi],
+        });
+    }
+    for spec in vary {
+        let p = super::parse_vary(spec)?;
+        if p.values.len() != 2 {
+            return Err(InputError::file(
+                "--vary",
+                format!(
+                    "`{spec}` gives {} values; sensitivity takes a low and a high",
+                    p.values.len()
+                ),
+            )
+            .help(format!("for example --vary {}=LOW,HIGH", p.key)));
+        }
+        params.push(p);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(p) = params.iter().find(|p| !seen.insert(p.key.clone())) {
+        return Err(
+            InputError::file("--param", format!("{} is given twice", p.key))
+                .help("give each setting once"),
+        );
+    }
+    Ok(params)
+}
+
+/// The literal of `key` in the resolved scenario, if it is set there, looking inside inline
+/// tables (`pipeline.cycle_months.gamma.mean`).
+fn value_in(s: &Scenario, key: &str) -> Option<String> {
+    let flat = s.flatten();
+    if let Some((_, v)) = flat.iter().find(|(k, _)| k == key) {
+        return Some(v.clone());
+    }
+    let (prefix, v) = flat
+        .iter()
+        .filter(|(k, _)| key.starts_with(k.as_str()) && key[k.len()..].starts_with('.'))
+        .max_by_key(|(k, _)| k.len())?;
+    let doc: toml::Table = toml::from_str(&format!("v = {v}")).ok()?;
+    let mut at = doc.get("v")?;
+    for part in key[prefix.len() + 1..].split('.') {
+        at = at.as_table()?.get(part)?;
+    }
+    Some(at.to_string())
+}
+
+/// `key`'s value in `base` moved down and up by `change`, as literals. A whole number stays
+/// whole and moves by at least 1 (never below 0).
+fn low_high(base: &Scenario, key: &str, change: f64) -> Result<(String, String), InputError> {
+    let explicit = || format!("give explicit values instead: --vary {key}=LOW,HIGH");
+    let Some(literal) = value_in(base, key) else {
+        return Err(InputError::file(
+            "--param",
+            format!(
+                "{key} is not set in {} (it takes its default, or is not a setting), so there is no value to move",
+                base.source
+            ),
+        )
+        .help("check the key against docs/scenario-reference.md")
+        .help(explicit()));
+    };
+    let clean = literal.replace('_', "");
+    let parsed = clean.parse::<f64>();
+    if parsed == Ok(0.0) {
+        return Err(InputError::file(
+            "--param",
+            format!(
+                "{key} is 0 in {}, so moving it by a percentage leaves it at 0",
+                base.source
+            ),
+        )
+        .help(explicit()));
+    }
+    let Ok(v) = parsed else {
+        return Err(InputError::file(
+            "--param",
+            format!("{key} = {literal} is not a single number, so it cannot move by a percentage"),
+        )
+        .help(explicit()));
+    };
+    if clean.contains(['.', 'e', 'E']) {
+        let d = super::Range {
+            lo: 0.0,
+            hi: 0.0,
+            step: None,
+            decimals: 6,
+        };
+        let f = |x: f64| {
+            let s = d.literal(x);
+            let s = s.trim_end_matches('0');
+            format!("{s}{}", if s.ends_with('.') { "0" } else { "" })
+        };
+        Ok((f(v * (1.0 - change)), f(v * (1.0 + change))))
+    } else {
+        let lo = (v * (1.0 - change)).round().min(v - 1.0).max(0.0);
+        let hi = (v * (1.0 + change)).round().max(v + 1.0);
+        Ok((format!("{lo:.0}"), format!("{hi:.0}")))
+    }
+}
+
+/// A sensitivity study, planned: the base case, then each setting's low and high.
+#[derive(Debug)]
+pub struct Study {
+    /// The scenario file, as given.
+    pub file: PathBuf,
+    /// The `--set` overrides under every run.
+    pub sets: Vec<String>,
+    /// The settings moved, each with its low and high value.
+    pub params: Vec<Param>,
+    /// Seed shared by every run.
+    pub seed: u64,
+    /// Trials per run.
+    pub trials: usize,
+    /// The runs: the base case, then the low and the high of each setting in turn.
+    pub planned: Vec<Planned>,
+}
+
+impl Study {
+    /// Plans the runs, resolving every one, so a mistake fails before anything runs.
+    pub fn new(
+        file: &Path,
+        sets: &[String],
+        params: Vec<Param>,
+        seed: u64,
+        trials: usize,
+    ) -> anyhow::Result<Study> {
+        let mut variants = vec![Variant {
+            name: "base".into(),
+            sets: Vec::new(),
+        }];
+        for p in &params {
+            for (which, v) in ["low", "high"].iter().zip(&p.values) {
+                variants.push(Variant {
+                    name: format!("{} {which} ({v})", p.key),
+                    sets: vec![(p.key.clone(), v.clone())],
+                });
+            }
+        }
+        let planned = super::plan(file, sets, variants, seed, trials)?;
+        Ok(Study {
+            file: file.to_path_buf(),
+            sets: sets.to_vec(),
+            params,
+            seed,
+            trials,
+            planned,
+        })
+    }
+
+    /// The study's plan, for its output folder.
+    pub fn plan(&self) -> BatchPlan {
+        BatchPlan::new(
+            "sensitivity",
+            &self.file,
+            &self.sets,
+            &self.planned,
+            self.params.clone(),
+            self.seed,
+            self.trials,
+        )
+    }
+
+    /// Runs the runs `store` does not hold yet (on the current thread pool) and ranks the
+    /// settings.
+    pub fn run(&self, store: &Store, progress: Progress<'_>) -> Result<Tornado, InputError> {
+        run_variants(store, &self.planned, None, self.seed, self.trials, progress)?;
+        let results: Vec<VariantResult> = self
+            .planned
+            .iter()
+            .map(|p| store.get(&p.key).expect("just written"))
+            .collect();
+        Ok(Tornado::rank(&self.params, &results))
+    }
+}
+
+/// A headline metric the tornado ranks the settings by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric {
+    /// Its name in the sweep table, e.g. `bookings_usd_p50`.
+    pub name: &'static str,
+    /// How people read it, e.g. "P50 bookings".
+    pub label: &'static str,
+    /// Dollars or a share.
+    pub scale: Scale,
+}
+
+impl Metric {
+    /// A value of the metric as printed: `$52.6M` or `64%`.
+    pub fn show(&self, v: f64) -> String {
+        if self.scale == Scale::Usd {
+            usd(v)
+        } else {
+            pct(v)
+        }
+    }
+
+    /// A swing of the metric as printed: `$5.2M` or `12 points`.
+    pub fn show_swing(&self, v: f64) -> String {
+        if self.scale == Scale::Usd {
+            usd(v)
+        } else {
+            format!("{:.0} points", v * 100.0)
+        }
+    }
+}
+
+/// One row of the tornado: a setting's swing in one metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Swing {
+    /// The setting moved (dotted key).
+    pub parameter: String,
+    /// Its low value, as a literal.
+    pub low_value: String,
+    /// Its high value, as a literal.
+    pub high_value: String,
+    /// The metric's name.
+    pub metric: &'static str,
+    /// The metric with the low value.
+    pub at_low: f64,
+    /// The metric in the base case.
+    pub base: f64,
+    /// The metric with the high value.
+    pub at_high: f64,
+    /// `|at_high - at_low|`.
+    pub swing: f64,
+}
+
+/// What a sensitivity study found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tornado {
+    /// The metrics ranked by: P50 bookings, then P(hit plan) when the scenario has a plan.
+    pub metrics: Vec<Metric>,
+    /// The swings, metric by metric in the order of `metrics`, the largest first within each
+    /// (ties by setting name).
+    pub swings: Vec<Swing>,
+}
+
+/// A metric over the horizon of a run, NaN when the run has none.
+fn horizon(r: &VariantResult, name: &str) -> f64 {
+    r.periods[0].get(name).map_or(f64::NAN, |e| e.value)
+}
+
+impl Tornado {
+    /// Ranks the settings `params` by their swings, from the study's `results` (the base case,
+    /// then each setting's low and high, as [`Study::planned`]).
+    pub fn rank(params: &[Param], results: &[VariantResult]) -> Tornado {
+        let mut metrics = vec![Metric {
+            name: "bookings_usd_p50",
+            label: "P50 bookings",
+            scale: Scale::Usd,
+        }];
+        if results[0].periods[0].get("p_hit_plan").is_some() {
+            metrics.push(Metric {
+                name: "p_hit_plan",
+                label: "P(hit plan)",
+                scale: Scale::Share,
+            });
+        }
+        let mut swings = Vec::new();
+        for m in &metrics {
+            let base = horizon(&results[0], m.name);
+            let mut rows: Vec<Swing> = params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let lo = horizon(&results[1 + 2 * i], m.name);
+                    let hi = horizon(&results[2 + 2 * i], m.name);
+                    Swing {
+                        parameter: p.key.clone(),
+                        low_value: p.values[0].clone(),
+                        high_value: p.values[1].clone(),
+                        metric: m.name,
+                        at_low: lo,
+                        base,
+                        at_high: hi,
+                        swing: (hi - lo).abs(),
+                    }
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.swing
+                    .total_cmp(&a.swing)
+                    .then(a.parameter.cmp(&b.parameter))
+            });
+            swings.extend(rows);
+        }
+        Tornado { metrics, swings }
+    }
+
+    /// The rows of metric `m`, the largest swing first.
+    pub fn rows<'a>(&'a self, m: &'a Metric) -> impl Iterator<Item = &'a Swing> + 'a {
+        self.swings.iter().filter(move |s| s.metric == m.name)
+    }
+}
+
+/// Writes the study's outputs into `dir`: `sensitivity.csv`, `.xlsx` and `.parquet`, a tornado
+/// chart per metric, and `report.html`. `change` is `--change` as given.
+pub fn write(dir: &OutputDir, study: &Study, t: &Tornado, change: &str) -> anyhow::Result<()> {
+    let (seed, trials) = (study.seed, study.trials);
+    let table = table(&t.swings);
+    dir.write("sensitivity.csv", |w| crate::tables::write_csv(&table, w))?;
+    let xlsx = crate::tables::xlsx_bytes(
+        &table,
+        "revsim sensitivity",
+        &[format!(
+            "{} on common random numbers: seed {seed}, {trials} trials per run; each setting moved alone from the base case.",
+            study.file.display()
+        )],
+    )?;
+    dir.write("sensitivity.xlsx", |w| w.write_all(&xlsx))?;
+    let parquet = crate::tables::parquet_bytes(&table)?;
+    dir.write("sensitivity.parquet", |w| w.write_all(&parquet))?;
+    let drawn = crate::report::write_charts(dir, charts(t))?;
+    let html = report(study, t, change, &drawn);
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    Ok(())
+}
+
+/// The tidy table: one row per metric and setting, ranked within each metric.
+fn table(swings: &[Swing]) -> Table {
+    let text = |f: fn(&Swing) -> String| Values::Text(swings.iter().map(f).collect());
+    let num = |f: fn(&Swing) -> f64| Values::Number(swings.iter().map(f).collect());
+    let col = |name: &str, format: Format, description: &str, values: Values| Column {
+        name: name.into(),
+        format,
+        description: description.into(),
+        values,
+    };
+    let mut ranks = Vec::new();
+    let (mut last, mut k) = ("", 0.0);
+    for s in swings {
+        if s.metric != last {
+            k = 0.0;
+            last = s.metric;
+        }
+        k += 1.0;
+        ranks.push(k);
+    }
+    Table {
+        columns: vec![
+            col(
+                "metric",
+                Format::Plain,
+                "Headline metric over the horizon",
+                text(|s| s.metric.to_string()),
+            ),
+            col(
+                "rank",
+                Format::Count,
+                "Rank by swing within the metric (1 = moves it most)",
+                Values::Number(ranks),
+            ),
+            col(
+                "parameter",
+                Format::Plain,
+                "Setting moved",
+                text(|s| s.parameter.clone()),
+            ),
+            col(
+                "low_value",
+                Format::Plain,
+                "Low setting",
+                text(|s| s.low_value.clone()),
+            ),
+            col(
+                "high_value",
+                Format::Plain,
+                "High setting",
+                text(|s| s.high_value.clone()),
+            ),
+            col(
+                "at_low",
+                Format::Plain,
+                "Metric with the low setting",
+                num(|s| s.at_low),
+            ),
+            col(
+                "base",
+                Format::Plain,
+                "Metric in the base case",
+                num(|s| s.base),
+            ),
+            col(
+                "at_high",
+                Format::Plain,
+                "Metric with the high setting",
+                num(|s| s.at_high),
+            ),
+            col(
+                "swing",
+                Format::Plain,
+                "|at_high - at_low|",
+                num(|s| s.swing),
+            ),
+        ],
+    }
+}
+
+/// A tornado chart per metric, with the setting that moves it most as the takeaway.
+fn charts(t: &Tornado) -> Vec<crate::charts::Chart> {
+    let mut charts = Vec::new();
+    for m in &t.metrics {
+        let rows: Vec<&Swing> = t.rows(m).collect();
+        let base = rows.first().map_or(f64::NAN, |s| s.base);
+        let label = m.label;
+        let takeaway = match rows.first() {
+            Some(top) => format!(
+                "{} moves {label} most: {} at {} to {} at {}.",
+                top.parameter,
+                m.show(top.at_low),
+                top.low_value,
+                m.show(top.at_high),
+                top.high_value
+            ),
+            None => String::new(),
+        };
+        let bars: Vec<TornadoBar> = rows
+            .iter()
+            .map(|s| TornadoBar {
+                parameter: s.parameter.clone(),
+                low_label: s.low_value.clone(),
+                high_label: s.high_value.clone(),
+                at_low: s.at_low,
+                at_high: s.at_high,
+            })
+            .collect();
+        let mut c = tornado(
+            &format!("What moves {label}"),
+            &takeaway,
+            (label, m.scale),
+            base,
+            &format!("Base {}", m.show(base)),
+            &bars,
+        );
+        c.name = format!("tornado-{}", m.name.replace('_', "-"));
+        charts.push(c);
+    }
+    charts
+}
+
+/// The report page: the charts, then a table per metric.
+fn report(
+    study: &Study,
+    t: &Tornado,
+    change: &str,
+    drawn: &[(crate::charts::Chart, String)],
+) -> String {
+    let (seed, trials) = (study.seed, study.trials);
+    let mut body = format!(
+        "<h1>Sensitivity of {}</h1>\n<p class=\"lead\">Each setting moved alone from the base case, on common random numbers (seed {seed}, {trials} trials per run). Ranked by how far it moves the metric.</p>\n",
+        escape(&study.file.display().to_string())
+    );
+    for (c, svg) in drawn {
+        body.push_str(&crate::report::html::figure(c, svg));
+    }
+    for m in &t.metrics {
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th><th>Low</th><th>High</th><th>At low</th><th>Base</th><th>At high</th><th>Swing</th></tr></thead>\n<tbody>",
+            escape(m.label)
+        );
+        for s in t.rows(m) {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&s.parameter),
+                escape(&s.low_value),
+                escape(&s.high_value),
+                escape(&m.show(s.at_low)),
+                escape(&m.show(s.base)),
+                escape(&m.show(s.at_high)),
+                escape(&m.show_swing(s.swing))
+            );
+        }
+        body.push_str("</tbody></table></div>\n");
+    }
+    let _ = writeln!(
+        body,
+        "<p>Settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>.</p>",
+        escape(change)
+    );
+    crate::report::html::page(&format!("Sensitivity of {}", study.file.display()), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 20 reps in seat all year, no ramp or attrition, 2 opportunities a month each, won 30%
+    /// of the time, deals of exactly $10,000 decided at once: a trial's bookings are $10,000
+    /// times a count of mean 20 * 12 * 2 * 0.3 = 144, with a quota that plays no part in
+    /// bookings (no coverage policy).
+    const ORG: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+[org]
+seats = 20
+[pipeline]
+opportunities_per_rep_month = 2.0
+deal_size_usd = 10000
+cycle_months = 0
+[pipeline.outcomes]
+won = 0.3
+lost = 0.7
+no_decision = 0
+[quota]
+annual_quota_usd = 500000
+"#;
+
+    const TRIALS: usize = 400;
+
+    fn study(dir: &Path, params: Vec<Param>) -> (Study, Tornado) {
+        let file = dir.join("org.toml");
+        std::fs::write(&file, ORG).unwrap();
+        let study = Study::new(&file, &[], params, 7, TRIALS).unwrap();
+        let out = OutputDir::prepare(&dir.join("out"), false).unwrap();
+        let store = Store::open(&out).unwrap();
+        let tornado = study.run(&store, Progress::SILENT).unwrap();
+        (study, tornado)
+    }
+
+    fn param(key: &str, lo: &str, hi: &str) -> Param {
+        Param {
+            key: key.into(),
+            values: vec![lo.into(), hi.into()],
+        }
+    }
+
+    #[test]
+    fn a_setting_that_moves_bookings_ranks_above_one_that_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, t) = study(
+            dir.path(),
+            vec![
+                param("quota.annual_quota_usd", "100000", "900000"),
+                param("pipeline.opportunities_per_rep_month", "1.0", "3.0"),
+            ],
+        );
+        // No plan, so bookings is the only metric.
+        assert_eq!(t.metrics.len(), 1);
+        assert_eq!(t.swings.len(), 2);
+        let (top, last) = (&t.swings[0], &t.swings[1]);
+        assert_eq!(top.parameter, "pipeline.opportunities_per_rep_month");
+        assert_eq!(last.parameter, "quota.annual_quota_usd");
+        // Common random numbers: a setting outside the bookings model changes no draw, so
+        // every run with it is the base case exactly.
+        assert_eq!(last.swing, 0.0);
+        assert_eq!((last.at_low, last.at_high), (last.base, last.base));
+        // Wins are Poisson with mean 72 * opportunities (216 at 3, 72 at 1): the medians are
+        // $10,000 * (216 - 72) = $1.44M apart. A median of 400 trials has a standard error of
+        // sqrt(pi / 2) * sd / sqrt(400), about $9,200 at 3 (sd $147,000) and $5,300 at 1 (sd
+        // $85,000), so six standard errors of the difference are under $65,000. The median
+        // of a Poisson count is within 1 of its mean, which adds at most $20,000.
+        assert!(
+            (top.swing - 1_440_000.0).abs() < 85_000.0,
+            "swing {}",
+            top.swing
+        );
+        assert!(top.at_low < top.base && top.base < top.at_high);
+    }
+
+    #[test]
+    fn low_and_high_move_from_the_file_by_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("org.toml");
+        std::fs::write(&file, ORG).unwrap();
+        let base = Scenario::load(&file).unwrap();
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let p = params(
+            &base,
+            &keys(&["pipeline.opportunities_per_rep_month", "org.seats"]),
+            0.2,
+            &keys(&["pipeline.outcomes.won=0.2,0.4"]),
+        )
+        .unwrap();
+        assert_eq!(p[0].values, ["1.6", "2.4"]);
+        assert_eq!(p[1].values, ["16", "24"]);
+        assert_eq!(p[2].values, ["0.2", "0.4"]);
+        // A whole number moves by at least 1, so a small change still moves it.
+        let p = params(&base, &keys(&["org.seats"]), 0.01, &[]).unwrap();
+        assert_eq!(p[0].values, ["19", "21"]);
+        // Not in the file, given twice, or three values: refused before anything runs.
+        assert!(params(&base, &keys(&["attrition.annual_rate"]), 0.2, &[]).is_err());
+        assert!(params(&base, &keys(&["org.seats"]), 0.2, &keys(&["org.seats=1,2"])).is_err());
+        assert!(params(&base, &[], 0.2, &keys(&["org.seats=1,2,3"])).is_err());
+        assert_eq!(parse_change("20%").unwrap(), 0.2);
+        assert!(parse_change("100%").is_err() && parse_change("0").is_err());
+    }
+}

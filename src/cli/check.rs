@@ -1,0 +1,63 @@
+//! `revsim check`: loads and validates scenario files without simulating, and says what each
+//! one describes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::plausibility;
+use crate::scenario::Scenario;
+
+/// Arguments of `revsim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Override a setting: `--set key=value` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Treat plausibility warnings (values outside published benchmarks) as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Runs `revsim check`: every file is checked; the last failure is returned, the others
+/// printed.
+pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
+    let mut failed = None;
+    for f in &a.files {
+        let loaded = Scenario::load_with(f, &a.set)
+            .and_then(|s| plausibility(&s, &a.set, a.strict, false).map(|()| s));
+        match loaded {
+            Ok(s) => writeln!(
+                std::io::stdout().lock(),
+                "ok: {} ({}: {} seats, {} months from {}, {} trials{})",
+                f.display(),
+                s.name,
+                s.staffing.starting_seats,
+                s.horizon(),
+                s.clock.start,
+                s.trials,
+                if s.inherits.is_empty() {
+                    String::new()
+                } else {
+                    format!("; extends {}", s.inherits.join(" <- "))
+                }
+            )
+            .and_then(|()| match &s.open_deals {
+                Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
+                None => Ok(()),
+            })?,
+            Err(e) => {
+                // Print all but the last failure here; main prints the one returned.
+                if let Some(prev) = failed.replace(e) {
+                    eprintln!("error: {prev}");
+                }
+            }
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(e) => Err(e.into()),
+    }
+}
