@@ -5,12 +5,16 @@
 //! disagree and every chart shares one look: left-aligned title, a one-line takeaway under it,
 //! currency as $1.2M, a colour-blind-safe palette (Okabe-Ito) and the bundled DejaVu Sans font.
 //!
+//! The same description gives the chart's content as plain text ([`Chart::describe`]), which is
+//! what tests pin: what a chart says, not its bytes.
+//!
 //! The font is compiled into the binary and registered with plotters' `ab_glyph` backend, so
 //! charts never depend on the fonts of the machine: a bare container draws the same PNG.
 
 pub mod batch;
 pub mod bitmap;
 pub mod compare;
+mod describe;
 pub mod run;
 
 use std::borrow::Cow;
