@@ -207,149 +207,26 @@ pub fn sweep_chart(
     let mut xs: Vec<f64> = data.iter().flatten().map(|p| p.0).collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
-    let lone = xs.len() == 1;
-
-    // The x axis: the swept values with a little room for the markers at the ends.
-    let x_range = match xs.as_slice() {
-        [] => (0.0, 1.0),
-        [v] => (v - lone_pad(*v, x.1), v + lone_pad(*v, x.1)),
-        [first, .., last] => {
-            let pad = (last - first) * 0.05;
-            (first - pad, last + pad)
-        }
-    };
+    let x_range = swept_range(&xs, x.1);
     let ys: Vec<f64> = data
         .iter()
         .flatten()
         .flat_map(|p| [p.1, p.2, p.3])
         .collect();
     let refs: Vec<f64> = reference.iter().map(|r| r.0).collect();
-    let mut y_range = padded_range(&ys, &refs);
-
-    let labelled = |i: usize| -> String {
-        let l = shown[i].label.trim();
-        if l.is_empty() && shown.len() > 1 {
-            format!("series {}", i + 1)
-        } else {
-            l.to_string()
-        }
-    };
+    let y_range = padded_range(&ys, &refs);
     let show_legend = shown.len() > 1
         || shown.first().is_some_and(|s| !s.label.trim().is_empty())
         || reference.is_some();
 
-    // Side by side when every series sits on one x: each gets its own slot.
-    let dodge = |i: usize| -> f64 {
-        if lone && shown.len() > 1 {
-            let step = (x_range.1 - x_range.0) * 0.06;
-            (i as f64 - (shown.len() - 1) as f64 / 2.0) * step
-        } else {
-            0.0
-        }
-    };
-
-    let mut bands = Vec::new();
-    let mut whiskers = Vec::new();
-    let mut lines = Vec::new();
-    let mut markers = Vec::new();
-    let mut shaded = false;
-    let mut whiskered = false;
-    let cap = (x_range.1 - x_range.0) * 0.012;
+    let mut drawn = SeriesLayers::default();
+    let lone = xs.len() == 1;
     for (i, pts) in data.iter().enumerate() {
-        let color = PALETTE[i];
-        // A series with nothing to draw has no legend entry either.
-        let drawn = pts
-            .iter()
-            .any(|p| p.2.is_finite() || (p.1.is_finite() && p.3.is_finite()));
-        let label = Some(labelled(i)).filter(|l| show_legend && drawn && !l.is_empty());
-        let band: Vec<&(f64, f64, f64, f64)> = pts
-            .iter()
-            .filter(|p| p.1.is_finite() && p.3.is_finite())
-            .collect();
-        let mid: Vec<(f64, f64)> = pts
-            .iter()
-            .filter(|p| p.2.is_finite())
-            .map(|p| (p.0 + dodge(i), p.2))
-            .collect();
-        // The series' legend entry goes on its line, else its whisker, else its markers.
-        let line = mid.len() >= 2;
-        let whisker_label = if line { None } else { label.clone() };
-        let mut own_whisker = false;
-        if band.len() >= 2 {
-            shaded = true;
-            bands.push(Layer::Band {
-                x: band.iter().map(|p| p.0).collect(),
-                lo: band.iter().map(|p| p.1).collect(),
-                hi: band.iter().map(|p| p.3).collect(),
-                color,
-                opacity: 0.15,
-                label: None,
-            });
-        } else if let Some(p) = band.first() {
-            // A band of one point: a whisker with caps.
-            whiskered = true;
-            own_whisker = true;
-            let at = p.0 + dodge(i);
-            whiskers.push(whisker(vec![at, at], vec![p.1, p.3], color, whisker_label));
-            for end in [p.1, p.3] {
-                whiskers.push(whisker(
-                    vec![at - cap, at + cap],
-                    vec![end, end],
-                    color,
-                    None,
-                ));
-            }
-        }
-        if line {
-            lines.push(Layer::Line {
-                x: mid.iter().map(|p| p.0).collect(),
-                y: mid.iter().map(|p| p.1).collect(),
-                color,
-                width: 3,
-                dashed: false,
-                label: label.clone(),
-            });
-        }
-        markers.push(Layer::Points {
-            x: mid.iter().map(|p| p.0).collect(),
-            y: mid.iter().map(|p| p.1).collect(),
-            color,
-            radius: 5,
-            label: if line || own_whisker { None } else { label },
-        });
+        let name = show_legend.then(|| series_name(shown, i));
+        drawn.add(i, pts, name, dodge(i, shown.len(), lone, x_range), x_range);
     }
-
-    let mut subtitle = takeaway.trim().to_string();
-    let band_label = band_label.trim();
-    if !band_label.is_empty() && (shaded || whiskered) {
-        let what = if shaded { "Shaded" } else { "Whiskers" };
-        subtitle = format!("{subtitle} {what}: {band_label}.")
-            .trim()
-            .to_string();
-    }
-    if series.len() > shown.len() {
-        subtitle = format!(
-            "{subtitle} The first {} of {} series shown.",
-            shown.len(),
-            series.len()
-        )
-        .trim()
-        .to_string();
-    }
-
-    let mut layers = bands;
-    layers.extend(whiskers);
-    layers.extend(lines);
-    if let Some((at, text)) = reference {
-        layers.push(Layer::HLine {
-            y: at,
-            color: INK,
-            width: 2,
-            dashed: true,
-            label: Some(text.to_string()),
-        });
-    }
-    layers.extend(markers);
+    let subtitle = sweep_subtitle(takeaway, band_label, &drawn, shown.len(), series.len());
+    let layers = drawn.stacked(reference);
 
     let mut chart = Chart {
         name: "sweep".into(),
@@ -358,56 +235,17 @@ pub fn sweep_chart(
         panels: Vec::new(),
         columns: 1,
     };
-    let mut legend = Legend::Hidden;
-    let mut y_ticks = Vec::new();
-    if show_legend {
-        let labels: Vec<String> = layers.iter().filter_map(legend_label).collect();
-        let size = legend_px(&labels);
-        let (w, h) = plot_px(chart.height(), &chart.subtitle, Y_LABELS_PX);
-        let corners = [
-            Legend::UpperLeft,
-            Legend::UpperRight,
-            Legend::LowerRight,
-            Legend::LowerLeft,
-        ];
-        let frame = |y: (f64, f64)| Frame {
-            w,
-            h,
-            x: x_range,
-            y,
-        };
-        legend = match free_corner(
-            &frame(y_range),
-            size,
-            &sweep_obstacles(&frame(y_range), &layers),
-            &corners,
-        ) {
-            Some(c) => c,
-            None => {
-                // Raise the top of the axis until the legend fits above the data.
-                let top = ys
-                    .iter()
-                    .chain(&refs)
-                    .copied()
-                    .filter(|v| v.is_finite())
-                    .fold(y_range.0, f64::max);
-                let f = ((size.1 + 14.0) / h).min(0.8);
-                let data_top = y_range.1;
-                y_range.1 = y_range.1.max((top - f * y_range.0) / (1.0 - f));
-                // Ticks over the data only: the raised part holds the legend, not values, and a
-                // share axis never reads above 100%.
-                let shown_top = if y.1 == Scale::Share && top <= 1.0 {
-                    data_top.min(1.0)
-                } else {
-                    data_top
-                };
-                y_ticks = even_ticks((y_range.0, shown_top), y.1, y_range);
-                let f = frame(y_range);
-                free_corner(&f, size, &sweep_obstacles(&f, &layers), &corners[..2])
-                    .unwrap_or(Legend::UpperLeft)
-            }
-        };
-    }
+    let (legend, y_range, y_ticks) = if show_legend {
+        let top = ys
+            .iter()
+            .chain(&refs)
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(y_range.0, f64::max);
+        sweep_legend(&chart, &layers, (x_range, y_range), top, y.1)
+    } else {
+        (Legend::Hidden, y_range, Vec::new())
+    };
     let (plot_w, _) = plot_px(chart.height(), &chart.subtitle, Y_LABELS_PX);
     let ticks = data_ticks(&xs, x.1, x_range, plot_w);
     chart.panels.push(Panel {
@@ -418,6 +256,237 @@ pub fn sweep_chart(
         legend,
     });
     chart
+}
+
+/// The x axis of a sweep: the swept values `xs` (sorted) with a little room for the markers at
+/// the ends.
+fn swept_range(xs: &[f64], scale: Scale) -> (f64, f64) {
+    match xs {
+        [] => (0.0, 1.0),
+        [v] => (v - lone_pad(*v, scale), v + lone_pad(*v, scale)),
+        [first, .., last] => {
+            let pad = (last - first) * 0.05;
+            (first - pad, last + pad)
+        }
+    }
+}
+
+/// The legend entry of series `i`: its label, or "series 2" for an unlabelled one among
+/// several.
+fn series_name(shown: &[Band], i: usize) -> String {
+    let l = shown[i].label.trim();
+    if l.is_empty() && shown.len() > 1 {
+        format!("series {}", i + 1)
+    } else {
+        l.to_string()
+    }
+}
+
+/// How far series `i` of `n` moves off its x: when every series sits on one x (`lone`), each
+/// gets its own slot, side by side.
+fn dodge(i: usize, n: usize, lone: bool, x_range: (f64, f64)) -> f64 {
+    if lone && n > 1 {
+        let step = (x_range.1 - x_range.0) * 0.06;
+        (i as f64 - (n - 1) as f64 / 2.0) * step
+    } else {
+        0.0
+    }
+}
+
+/// The layers of a sweep chart's series, by kind, and whether any band is shaded or drawn as a
+/// whisker.
+#[derive(Default)]
+struct SeriesLayers {
+    bands: Vec<Layer>,
+    whiskers: Vec<Layer>,
+    lines: Vec<Layer>,
+    markers: Vec<Layer>,
+    shaded: bool,
+    whiskered: bool,
+}
+
+impl SeriesLayers {
+    /// Adds series `i`, its points `pts` (x, low, mid, high) moved `dodge` along x, with the
+    /// legend entry `name` if it draws anything.
+    fn add(
+        &mut self,
+        i: usize,
+        pts: &[(f64, f64, f64, f64)],
+        name: Option<String>,
+        dodge: f64,
+        x_range: (f64, f64),
+    ) {
+        let color = PALETTE[i];
+        // A series with nothing to draw has no legend entry either.
+        let drawn = pts
+            .iter()
+            .any(|p| p.2.is_finite() || (p.1.is_finite() && p.3.is_finite()));
+        let label = name.filter(|l| drawn && !l.is_empty());
+        let band: Vec<&(f64, f64, f64, f64)> = pts
+            .iter()
+            .filter(|p| p.1.is_finite() && p.3.is_finite())
+            .collect();
+        let mid: Vec<(f64, f64)> = pts
+            .iter()
+            .filter(|p| p.2.is_finite())
+            .map(|p| (p.0 + dodge, p.2))
+            .collect();
+        // The series' legend entry goes on its line, else its whisker, else its markers.
+        let line = mid.len() >= 2;
+        let whisker_label = if line { None } else { label.clone() };
+        let mut own_whisker = false;
+        if band.len() >= 2 {
+            self.shaded = true;
+            self.bands.push(Layer::Band {
+                x: band.iter().map(|p| p.0).collect(),
+                lo: band.iter().map(|p| p.1).collect(),
+                hi: band.iter().map(|p| p.3).collect(),
+                color,
+                opacity: 0.15,
+                label: None,
+            });
+        } else if let Some(p) = band.first() {
+            // A band of one point: a whisker with caps.
+            self.whiskered = true;
+            own_whisker = true;
+            let cap = (x_range.1 - x_range.0) * 0.012;
+            self.whiskers.extend(capped_whisker(
+                p.0 + dodge,
+                (p.1, p.3),
+                cap,
+                color,
+                whisker_label,
+            ));
+        }
+        if line {
+            self.lines.push(Layer::Line {
+                x: mid.iter().map(|p| p.0).collect(),
+                y: mid.iter().map(|p| p.1).collect(),
+                color,
+                width: 3,
+                dashed: false,
+                label: label.clone(),
+            });
+        }
+        self.markers.push(Layer::Points {
+            x: mid.iter().map(|p| p.0).collect(),
+            y: mid.iter().map(|p| p.1).collect(),
+            color,
+            radius: 5,
+            label: if line || own_whisker { None } else { label },
+        });
+    }
+
+    /// Every layer, bottom to top: bands, whiskers, lines, the reference line, markers.
+    fn stacked(self, reference: Option<(f64, &str)>) -> Vec<Layer> {
+        let mut layers = self.bands;
+        layers.extend(self.whiskers);
+        layers.extend(self.lines);
+        if let Some((at, text)) = reference {
+            layers.push(Layer::HLine {
+                y: at,
+                color: INK,
+                width: 2,
+                dashed: true,
+                label: Some(text.to_string()),
+            });
+        }
+        layers.extend(self.markers);
+        layers
+    }
+}
+
+/// The whisker of a lone point's band from `low` to `high` at `at`, with caps `cap` wide either
+/// side; `label` goes on the whisker.
+fn capped_whisker(
+    at: f64,
+    (low, high): (f64, f64),
+    cap: f64,
+    color: RGBColor,
+    label: Option<String>,
+) -> Vec<Layer> {
+    let mut out = vec![whisker(vec![at, at], vec![low, high], color, label)];
+    for end in [low, high] {
+        out.push(whisker(
+            vec![at - cap, at + cap],
+            vec![end, end],
+            color,
+            None,
+        ));
+    }
+    out
+}
+
+/// A sweep chart's subtitle: the takeaway, what the band shows, and how many series are left
+/// out.
+fn sweep_subtitle(
+    takeaway: &str,
+    band_label: &str,
+    drawn: &SeriesLayers,
+    shown: usize,
+    total: usize,
+) -> String {
+    let mut subtitle = takeaway.trim().to_string();
+    let band_label = band_label.trim();
+    if !band_label.is_empty() && (drawn.shaded || drawn.whiskered) {
+        let what = if drawn.shaded { "Shaded" } else { "Whiskers" };
+        subtitle = format!("{subtitle} {what}: {band_label}.")
+            .trim()
+            .to_string();
+    }
+    if total > shown {
+        subtitle = format!("{subtitle} The first {shown} of {total} series shown.")
+            .trim()
+            .to_string();
+    }
+    subtitle
+}
+
+/// Where a sweep chart's legend goes, with the y axis and ticks it needs: a free corner of the
+/// plot over `ranges` (x, y) if there is one; else the top of the y axis goes up until the
+/// legend fits above the data, whose highest value is `top`.
+fn sweep_legend(
+    chart: &Chart,
+    layers: &[Layer],
+    (x_range, mut y_range): ((f64, f64), (f64, f64)),
+    top: f64,
+    y_scale: Scale,
+) -> (Legend, (f64, f64), Vec<f64>) {
+    let labels: Vec<String> = layers.iter().filter_map(legend_label).collect();
+    let size = legend_px(&labels);
+    let (w, h) = plot_px(chart.height(), &chart.subtitle, Y_LABELS_PX);
+    let corners = [
+        Legend::UpperLeft,
+        Legend::UpperRight,
+        Legend::LowerRight,
+        Legend::LowerLeft,
+    ];
+    let frame = |y: (f64, f64)| Frame {
+        w,
+        h,
+        x: x_range,
+        y,
+    };
+    let f = frame(y_range);
+    if let Some(c) = free_corner(&f, size, &sweep_obstacles(&f, layers), &corners) {
+        return (c, y_range, Vec::new());
+    }
+    // Raise the top of the axis until the legend fits above the data.
+    let share = ((size.1 + 14.0) / h).min(0.8);
+    let data_top = y_range.1;
+    y_range.1 = y_range.1.max((top - share * y_range.0) / (1.0 - share));
+    // Ticks over the data only: the raised part holds the legend, not values, and a share axis
+    // never reads above 100%.
+    let shown_top = if y_scale == Scale::Share && top <= 1.0 {
+        data_top.min(1.0)
+    } else {
+        data_top
+    };
+    let y_ticks = even_ticks((y_range.0, shown_top), y_scale, y_range);
+    let f = frame(y_range);
+    let legend = free_corner(&f, size, &sweep_obstacles(&f, layers), &corners[..2])
+        .unwrap_or(Legend::UpperLeft);
+    (legend, y_range, y_ticks)
 }
 
 /// About six evenly spaced ticks over `range` (part of an axis over `axis`) at multiples of
@@ -575,50 +644,111 @@ pub fn tornado(
     base_label: &str,
     bars: &[TornadoBar],
 ) -> Chart {
-    let n = bars.len();
     let names: Vec<String> = bars
         .iter()
         .map(|b| b.parameter.trim().to_string())
         .collect();
     let y_area = row_label_area(&names, false);
+    let (lo, hi) = value_span(bars, base);
+    let sides = Sides {
+        centre: if base.is_finite() {
+            base
+        } else {
+            (lo + hi) / 2.0
+        },
+    };
+    let mut chart = Chart {
+        name: "tornado".into(),
+        title: title.to_string(),
+        subtitle: takeaway.trim().to_string(),
+        panels: Vec::new(),
+        columns: 1,
+    };
+    if bars.is_empty() {
+        chart.subtitle = format!("{} No parameters to show.", chart.subtitle)
+            .trim()
+            .to_string();
+    }
+    let (pw, _) = plot_px(560, &chart.subtitle, y_area);
+    let x_range = value_range((lo, hi), note_room(bars, &sides), pw);
+    let mut layers = setting_bars(bars, names, &sides, x_range);
+    if base.is_finite() {
+        layers.push(Layer::VLine {
+            x: base,
+            color: INK,
+            width: 2,
+            dashed: false,
+            label: Some(base_label.trim().to_string()).filter(|l| !l.is_empty()),
+        });
+    }
+    let rows = bars.len();
+    tornado_panel(
+        &mut chart,
+        layers,
+        rows,
+        value_axis,
+        (x_range, y_area),
+        sides.centre,
+    );
+    chart
+}
 
-    // Values the axis must hold, and the room the notes need past the bar ends.
-    let finite = |v: f64| v.is_finite().then_some(v);
-    let values: Vec<f64> = bars
+/// The span of the values a tornado's axis must hold: every finite setting's metric and the
+/// base; a little either side of a lone value.
+fn value_span(bars: &[TornadoBar], base: f64) -> (f64, f64) {
+    let values = bars
         .iter()
         .flat_map(|b| [b.at_low, b.at_high])
-        .chain(finite(base))
-        .filter(|v| v.is_finite())
-        .collect();
-    let (lo, hi) = match values
-        .iter()
-        .copied()
-        .fold(None, |acc: Option<(f64, f64)>, v| {
-            Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
-        }) {
+        .chain([base])
+        .filter(|v| v.is_finite());
+    match values.fold(None, |acc: Option<(f64, f64)>, v| {
+        Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
+    }) {
         Some((a, b)) if b - a > 1e-9 * a.abs().max(b.abs()).max(1.0) => (a, b),
         Some((a, _)) => {
             let pad = (a.abs() * 0.05).max(1.0);
             (a - pad, a + pad)
         }
         None => (0.0, 1.0),
-    };
-    let centre = finite(base).unwrap_or((lo + hi) / 2.0);
+    }
+}
 
-    // Which way each bar points: away from the base, and for a bar of no length away from the
-    // other setting's bar (low to the left when neither moves the metric).
-    let side = |v: f64, other: f64, low: bool| -> f64 {
-        let away = |w: f64| if w > centre { 1.0 } else { -1.0 };
-        if v != centre {
+/// Which way a tornado's bars point from its centre: the base, or the middle of the values
+/// when the base is not finite.
+struct Sides {
+    centre: f64,
+}
+
+impl Sides {
+    /// 1 for a bar of `v` that points right, -1 for left: away from the centre, and for a bar
+    /// of no length away from the other setting's bar at `other` (low to the left when neither
+    /// moves the metric).
+    fn side(&self, v: f64, other: f64, low: bool) -> f64 {
+        let away = |w: f64| if w > self.centre { 1.0 } else { -1.0 };
+        if v != self.centre {
             away(v)
-        } else if other != centre && other.is_finite() {
+        } else if other != self.centre && other.is_finite() {
             -away(other)
         } else if low {
             -1.0
         } else {
             1.0
         }
-    };
+    }
+
+    /// Where the bar of `v` ends: at `v`, or `eps` past the centre on its side for a bar of no
+    /// length.
+    fn end(&self, v: f64, other: f64, low: bool, eps: f64) -> f64 {
+        if v == self.centre {
+            self.centre + self.side(v, other, low) * eps
+        } else {
+            v
+        }
+    }
+}
+
+/// Pixels the notes need past the bar ends on the left and on the right of the bars.
+fn note_room(bars: &[TornadoBar], sides: &Sides) -> (f64, f64) {
     let note_px = |s: &str| {
         if s.trim().is_empty() {
             0.0
@@ -636,7 +766,7 @@ pub fn tornado(
                 continue;
             }
             let w = note_px(label);
-            if side(v, other, low) < 0.0 {
+            if sides.side(v, other, low) < 0.0 {
                 // Only what reaches past the axis's end needs room.
                 room_left = room_left.max(w);
             } else {
@@ -644,53 +774,46 @@ pub fn tornado(
             }
         }
     }
+    (room_left, room_right)
+}
 
-    let mut chart = Chart {
-        name: "tornado".into(),
-        title: title.to_string(),
-        subtitle: takeaway.trim().to_string(),
-        panels: Vec::new(),
-        columns: 1,
-    };
-    if n == 0 {
-        chart.subtitle = format!("{} No parameters to show.", chart.subtitle)
-            .trim()
-            .to_string();
-    }
-
-    let (pw, _) = plot_px(560, &chart.subtitle, y_area);
+/// The value axis of a tornado: the span of the values `(lo, hi)`, widened by the room the
+/// notes need (pixels left and right of the bars, in a plot `pw` pixels wide) and a margin.
+fn value_range((lo, hi): (f64, f64), (room_left, room_right): (f64, f64), pw: f64) -> (f64, f64) {
     let share = ((room_left + room_right) / pw).min(0.6);
     let span = (hi - lo) / (1.0 - share - 0.04);
-    let x_range = (
+    (
         lo - room_left / pw * span - 0.02 * span,
         hi + room_right / pw * span + 0.02 * span,
-    );
+    )
+}
 
-    // Bars: both settings in full-height bars when they move the metric opposite ways; split
-    // the row, low above high, when they move it the same way.
+/// The bars of the low and the high settings. Both settings go in full-height bars when they
+/// move the metric opposite ways; the row is split, low above high, when they move it the same
+/// way. The first layer names the rows.
+fn setting_bars(
+    bars: &[TornadoBar],
+    names: Vec<String>,
+    sides: &Sides,
+    x_range: (f64, f64),
+) -> Vec<Layer> {
+    let n = bars.len();
     let eps = (x_range.1 - x_range.0) * 1e-6;
-    let end = |v: f64, other: f64, low: bool| {
-        if v == centre {
-            centre + side(v, other, low) * eps
-        } else {
-            v
-        }
-    };
     let mut full = [vec![f64::NAN; n], vec![f64::NAN; n]];
     let mut split = [vec![f64::NAN; n], vec![f64::NAN; n]];
     for (i, b) in bars.iter().enumerate() {
         let (l, h) = (b.at_low, b.at_high);
         let same_way = l.is_finite()
             && h.is_finite()
-            && side(l, h, true) == side(h, l, false)
-            && l != centre
-            && h != centre;
+            && sides.side(l, h, true) == sides.side(h, l, false)
+            && l != sides.centre
+            && h != sides.centre;
         let target = if same_way { &mut split } else { &mut full };
         if l.is_finite() {
-            target[0][i] = end(l, h, true);
+            target[0][i] = sides.end(l, h, true, eps);
         }
         if h.is_finite() {
-            target[1][i] = end(h, l, false);
+            target[1][i] = sides.end(h, l, false, eps);
         }
     }
     let notes = |low: bool| -> Vec<String> {
@@ -706,7 +829,7 @@ pub fn tornado(
         |names: Vec<String>, to: Vec<f64>, low: bool, slot: (f64, f64), label: Option<String>| {
             Layer::HBars {
                 names,
-                from: vec![centre; n],
+                from: vec![sides.centre; n],
                 to,
                 notes: notes(low),
                 slot,
@@ -717,7 +840,7 @@ pub fn tornado(
         };
     let [full_low, full_high] = full;
     let [split_low, split_high] = split;
-    let mut layers = vec![
+    vec![
         hbars(
             names,
             full_low,
@@ -734,21 +857,23 @@ pub fn tornado(
         ),
         hbars(Vec::new(), split_low, true, (0.14, 0.49), None),
         hbars(Vec::new(), split_high, false, (0.51, 0.86), None),
-    ];
-    if base.is_finite() {
-        layers.push(Layer::VLine {
-            x: base,
-            color: INK,
-            width: 2,
-            dashed: false,
-            label: Some(base_label.trim().to_string()).filter(|l| !l.is_empty()),
-        });
-    }
+    ]
+}
 
-    // The legend goes in a free corner; failing that, in rows added below the bars.
+/// Gives the tornado its one panel: `rows` rows of bars over `x_range`, row names in a label
+/// area of `y_area` pixels, and the legend in a free corner; failing that, in rows added below
+/// the bars (at most six).
+fn tornado_panel(
+    chart: &mut Chart,
+    layers: Vec<Layer>,
+    rows: usize,
+    value_axis: (&str, Scale),
+    (x_range, y_area): ((f64, f64), u32),
+    centre: f64,
+) {
     let labels: Vec<String> = layers.iter().filter_map(legend_label).collect();
     let size = legend_px(&labels);
-    let rows = n.max(1) as f64;
+    let rows = rows.max(1) as f64;
     let mut extra = 0.0;
     let mut legend = Legend::LowerRight;
     loop {
@@ -790,7 +915,6 @@ pub fn tornado(
     if let Some(p) = chart.panels.first_mut() {
         p.legend = legend;
     }
-    chart
 }
 
 /// What a legend must not cover in a tornado: bars, their notes and the base line.

@@ -325,6 +325,8 @@ fn empty() -> Chart {
     }
 }
 
+/// A fan of `metric` by month for every scenario on one scale, with the plans of cumulative
+/// bookings.
 fn fan(
     arms: &[Arm],
     metric: Metric,
@@ -336,72 +338,17 @@ fn fan(
     let mut layers = Vec::new();
     let mut top: f64 = 0.0;
     for (i, a) in arms.iter().enumerate() {
-        // One legend entry per scenario: its median line carries the name.
-        layers.extend(
-            fan_layers(&a.monthly, metric, color(i), &a.label, true)
-                .into_iter()
-                .map(|l| match l {
-                    Layer::Band {
-                        x,
-                        lo,
-                        hi,
-                        color,
-                        opacity,
-                        ..
-                    } => Layer::Band {
-                        x,
-                        lo,
-                        hi,
-                        color,
-                        opacity,
-                        label: None,
-                    },
-                    Layer::Line {
-                        x,
-                        y,
-                        color,
-                        width,
-                        dashed,
-                        ..
-                    } => Layer::Line {
-                        x,
-                        y,
-                        color,
-                        width,
-                        dashed,
-                        label: Some(a.label.clone()),
-                    },
-                    other => other,
-                }),
-        );
+        layers.extend(scenario_fan(a, i, metric));
         top = top.max(fan_top(&a.monthly, metric));
     }
     if metric == Metric::CumulativeBookingsUsd {
-        // Distinct plans only: one black line when they agree, else one per distinct plan.
-        let mut plans: Vec<(usize, Vec<f64>)> = Vec::new();
-        for (i, a) in arms.iter().enumerate() {
-            if let Some(p) = cumulative_plan(&a.scenario)
-                && !plans.iter().any(|(_, q)| *q == p)
-            {
-                plans.push((i, p));
+        let plans = cumulative_plan_lines(arms);
+        for p in &plans {
+            if let Layer::Line { y, .. } = p {
+                top = top.max(y.last().copied().unwrap_or(0.0));
             }
         }
-        let shared = plans.len() == 1;
-        for (i, p) in plans {
-            top = top.max(p.last().copied().unwrap_or(0.0));
-            layers.push(Layer::Line {
-                x: (0..p.len()).map(|k| k as f64).collect(),
-                y: p,
-                color: if shared { INK } else { color(i) },
-                width: 2,
-                dashed: true,
-                label: Some(if shared {
-                    "plan, cumulative".into()
-                } else {
-                    format!("plan of {}", arms[i].label)
-                }),
-            });
-        }
+        layers.extend(plans);
     }
     let start = arms.first().map(|a| a.scenario.clock.start);
     let horizon = arms.first().map_or(2, |a| a.scenario.horizon());
@@ -409,25 +356,12 @@ fn fan(
         Some(s) => Axis::new("month", Scale::Month(s), (0.0, (horizon.max(2) - 1) as f64)),
         None => Axis::new("month", Scale::Count, (0.0, 1.0)),
     };
-    let ends: Vec<String> = arms
-        .iter()
-        .map(|a| {
-            let last = a.monthly[metric.index()].last();
-            let v = last.map_or(f64::NAN, |d| d.p50);
-            let shown = if scale == Scale::Usd {
-                usd(v)
-            } else {
-                crate::words::count(v)
-            };
-            format!("{} {}", a.label, shown)
-        })
-        .collect();
     Chart {
         name: name.into(),
         title: title.into(),
         subtitle: format!(
             "Median and P10–P90 band of each scenario, on one scale. Last month's median: {}.",
-            ends.join(" · ")
+            last_medians(arms, metric, scale)
         ),
         panels: vec![Panel {
             heading: None,
@@ -438,4 +372,64 @@ fn fan(
         }],
         columns: 1,
     }
+}
+
+/// The P10–P90 band and median line of arm `i`, with one legend entry: its median line carries
+/// the scenario's name.
+fn scenario_fan(a: &Arm, i: usize, metric: Metric) -> Vec<Layer> {
+    let mut layers = fan_layers(&a.monthly, metric, color(i), &a.label, true);
+    for l in &mut layers {
+        match l {
+            Layer::Band { label, .. } => *label = None,
+            Layer::Line { label, .. } => *label = Some(a.label.clone()),
+            _ => {}
+        }
+    }
+    layers
+}
+
+/// The cumulative plans as dashed lines, distinct plans only: one black line when they agree,
+/// else one per distinct plan in the colour of the first scenario that has it.
+fn cumulative_plan_lines(arms: &[Arm]) -> Vec<Layer> {
+    let mut plans: Vec<(usize, Vec<f64>)> = Vec::new();
+    for (i, a) in arms.iter().enumerate() {
+        if let Some(p) = cumulative_plan(&a.scenario)
+            && !plans.iter().any(|(_, q)| *q == p)
+        {
+            plans.push((i, p));
+        }
+    }
+    let shared = plans.len() == 1;
+    plans
+        .into_iter()
+        .map(|(i, p)| Layer::Line {
+            x: (0..p.len()).map(|k| k as f64).collect(),
+            y: p,
+            color: if shared { INK } else { color(i) },
+            width: 2,
+            dashed: true,
+            label: Some(if shared {
+                "plan, cumulative".into()
+            } else {
+                format!("plan of {}", arms[i].label)
+            }),
+        })
+        .collect()
+}
+
+/// "A $12.3M · B $13.1M": each scenario's median of `metric` in the last month.
+fn last_medians(arms: &[Arm], metric: Metric, scale: Scale) -> String {
+    arms.iter()
+        .map(|a| {
+            let last = a.monthly[metric.index()].last();
+            let v = last.map_or(f64::NAN, |d| d.p50);
+            let shown = if scale == Scale::Usd {
+                usd(v)
+            } else {
+                crate::words::count(v)
+            };
+            format!("{} {}", a.label, shown)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

@@ -5,17 +5,24 @@
 //! disagree and every chart shares one look: left-aligned title, a one-line takeaway under it,
 //! currency as $1.2M, a colour-blind-safe palette (Okabe-Ito) and the bundled DejaVu Sans font.
 //!
+//! The same description gives the chart's content as plain text ([`Chart::describe`]), which is
+//! what tests pin: what a chart says, not its bytes.
+//!
 //! The font is compiled into the binary and registered with plotters' `ab_glyph` backend, so
 //! charts never depend on the fonts of the machine: a bare container draws the same PNG.
 
 pub mod batch;
 pub mod bitmap;
 pub mod compare;
+mod describe;
 pub mod run;
 
+use std::borrow::Cow;
 use std::sync::Once;
 
+use plotters::chart::SeriesAnno;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -470,18 +477,18 @@ fn stroke(color: RGBColor, width: u32) -> ShapeStyle {
     }
 }
 
-fn draw_panel<DB: DrawingBackend>(
-    p: &Panel,
-    area: &DrawingArea<DB, Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (x0, x1) = p.x.range;
-    let (y0, y1) = p.y.range;
-    let mut builder = ChartBuilder::on(area);
-    if let Some(h) = &p.heading {
-        let room = f64::from(area.dim_in_pixel().0) - 24.0;
-        let (h, size) = fit(h, 17.0, 12.0, room);
-        builder.caption(h, (FONT_FAMILY, size).into_font().color(&INK));
-    }
+/// Grid lines.
+const GRID: RGBColor = RGBColor(222, 222, 222);
+
+/// A panel's plot: data coordinates on both axes.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What drawing into a panel can fail with.
+type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws one panel: the plot area with its axes and ticks, the layers bottom to top, then the
+/// legend.
+fn draw_panel<DB: DrawingBackend>(p: &Panel, area: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
     let rows = row_names(&p.layers);
     let has_rows = p.layers.iter().any(|l| matches!(l, Layer::HBars { .. }));
     let y_area = if has_rows {
@@ -489,16 +496,60 @@ fn draw_panel<DB: DrawingBackend>(
     } else {
         78
     };
+    let mut chart = plot_area(p, area, y_area)?;
+    let x_ticks = own_x_ticks(p);
+    let y_ticks = own_y_ticks(p, has_rows);
+    draw_mesh(
+        p,
+        &mut chart,
+        x_ticks.is_some(),
+        has_rows || y_ticks.is_some(),
+    )?;
+    if let Some(ticks) = &y_ticks {
+        draw_y_ticks(&mut chart, area, p, ticks)?;
+    }
+    if has_rows {
+        draw_row_names(&chart, area, p, &rows, y_area)?;
+    }
+    if let Some(ticks) = &x_ticks {
+        draw_x_ticks(&mut chart, area, p, ticks)?;
+    }
+    let mut any_label = false;
+    for layer in &p.layers {
+        any_label |= draw_layer(&mut chart, area, p.y.range.1, &as_drawn(layer, p))?;
+    }
+    if any_label && p.legend != Legend::Hidden {
+        draw_legend(&mut chart, p.legend)?;
+    }
+    Ok(())
+}
+
+/// The panel's plot area over the ranges of its axes, under its heading, with room on the left
+/// for y labels (or row names: `y_area` pixels) and below for x labels.
+fn plot_area<'a, DB: DrawingBackend>(
+    p: &Panel,
+    area: &'a DrawingArea<DB, Shift>,
+    y_area: u32,
+) -> DrawResult<Plot<'a, DB>, DB> {
+    let mut builder = ChartBuilder::on(area);
+    if let Some(h) = &p.heading {
+        let room = f64::from(area.dim_in_pixel().0) - 24.0;
+        let (h, size) = fit(h, 17.0, 12.0, room);
+        builder.caption(h, (FONT_FAMILY, size).into_font().color(&INK));
+    }
     builder
         .margin(8)
         .margin_right(28)
         .x_label_area_size(50)
         .y_label_area_size(y_area);
-    let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1)?;
+    builder.build_cartesian_2d(p.x.range.0..p.x.range.1, p.y.range.0..p.y.range.1)
+}
 
-    // Ticks placed here rather than by plotters: calendar ticks of a month axis, or the
-    // axis's own.
-    let custom_ticks: Option<Vec<(f64, String)>> = match p.x.scale {
+/// The x ticks placed here rather than by plotters: calendar ticks of a month axis, or the
+/// axis's own; `None` leaves them to plotters.
+fn own_x_ticks(p: &Panel) -> Option<Vec<(f64, String)>> {
+    let (x0, x1) = p.x.range;
+    match p.x.scale {
         Scale::Month(start) => Some(
             month_ticks(p.x.range, start)
                 .into_iter()
@@ -513,14 +564,37 @@ fn draw_panel<DB: DrawingBackend>(
                 .collect(),
         ),
         _ => None,
-    };
+    }
+}
+
+/// The y ticks placed here rather than by plotters: the axis's own, unless the panel names rows
+/// there; `None` leaves them to plotters (or, with rows, to nobody).
+fn own_y_ticks(p: &Panel, has_rows: bool) -> Option<Vec<(f64, String)>> {
+    let (y0, y1) = p.y.range;
+    (!p.y.ticks.is_empty() && !has_rows).then(|| {
+        p.y.ticks
+            .iter()
+            .filter(|t| t.is_finite() && **t >= y0 && **t <= y1)
+            .map(|&t| (t, tick_label(p.y.scale, p.y.range, t)))
+            .collect()
+    })
+}
+
+/// The axes, their titles, and the grid and labels of the ticks plotters places; `own_x` and
+/// `own_y` leave an axis's grid and labels to the panel.
+fn draw_mesh<DB: DrawingBackend>(
+    p: &Panel,
+    chart: &mut Plot<'_, DB>,
+    own_x: bool,
+    own_y: bool,
+) -> DrawResult<(), DB> {
     let (xs, ys) = (p.x.scale, p.y.scale);
     let (xr, yr) = (p.x.range, p.y.range);
     let xfmt = move |v: &f64| tick_label(xs, xr, *v);
     let yfmt = move |v: &f64| tick_label(ys, yr, *v);
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(WHITE)
-        .bold_line_style(RGBColor(222, 222, 222))
+        .bold_line_style(GRID)
         .axis_style(RGBColor(160, 160, 160))
         .label_style((FONT_FAMILY, 13).into_font().color(&MUTED))
         .axis_desc_style((FONT_FAMILY, 14).into_font().color(&INK))
@@ -528,281 +602,365 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(p.y.label.as_str())
         .y_labels(7)
         .y_label_formatter(&yfmt);
-    if custom_ticks.is_some() {
+    if own_x {
         mesh.disable_x_mesh().x_labels(0);
     } else {
         mesh.x_labels(9).x_label_formatter(&xfmt);
     }
-    let y_ticks: Option<Vec<(f64, String)>> = (!p.y.ticks.is_empty() && !has_rows).then(|| {
-        p.y.ticks
-            .iter()
-            .filter(|t| t.is_finite() && **t >= y0 && **t <= y1)
-            .map(|&t| (t, tick_label(ys, yr, t)))
-            .collect()
-    });
-    if has_rows || y_ticks.is_some() {
+    if own_y {
         mesh.disable_y_mesh().y_labels(0);
     }
-    mesh.draw()?;
+    mesh.draw()
+}
 
-    if let Some(ticks) = &y_ticks {
-        let grid = RGBColor(222, 222, 222);
-        chart.draw_series(
-            ticks
-                .iter()
-                .map(|&(t, _)| PathElement::new(vec![(x0, t), (x1, t)], stroke(grid, 1))),
-        )?;
-        let base = area.get_base_pixel();
-        let style = (FONT_FAMILY, 13)
-            .into_font()
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        for (t, label) in ticks {
-            let (px, py) = chart.backend_coord(&(x0, *t));
-            area.draw(&Text::new(
-                label.clone(),
-                (px - base.0 - 10, py - base.1),
-                style.clone(),
-            ))?;
-        }
-    }
-
-    if has_rows {
-        // Row names right-aligned against the axis, fitted to the label area.
-        let base = area.get_base_pixel();
-        let room =
-            f64::from(y_area) - ROW_LABEL_PAD - if p.y.label.is_empty() { 0.0 } else { 24.0 };
-        for (i, name) in rows.iter().enumerate() {
-            if name.is_empty() {
-                continue;
-            }
-            let (text, size) = fit(name, 13.0, 12.0, room);
-            let style = (FONT_FAMILY, size)
-                .into_font()
-                .color(&INK)
-                .pos(Pos::new(HPos::Right, VPos::Center));
-            let (px, py) = chart.backend_coord(&(x0, y1 - i as f64 - 0.5));
-            area.draw(&Text::new(text, (px - base.0 - 10, py - base.1), style))?;
-        }
-    }
-
-    if let Some(ticks) = &custom_ticks {
-        let grid = RGBColor(222, 222, 222);
-        chart.draw_series(
-            ticks
-                .iter()
-                .map(|&(t, _)| PathElement::new(vec![(t, y0), (t, y1)], stroke(grid, 1))),
-        )?;
-        let base = area.get_base_pixel();
-        let style = (FONT_FAMILY, 13)
-            .into_font()
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Center, VPos::Top));
-        for (t, label) in ticks {
-            let (px, py) = chart.backend_coord(&(*t, y0));
-            area.draw(&Text::new(
-                label.clone(),
-                (px - base.0, py - base.1 + 6),
-                style.clone(),
-            ))?;
-        }
-    }
-
-    let mut any_label = false;
-    for layer in &p.layers {
-        // A marker line is a two-point line from the bottom of the panel to the top.
-        let as_line;
-        let layer = match layer {
-            Layer::VLine {
-                x,
-                color,
-                width,
-                dashed,
-                label,
-            } => {
-                as_line = Layer::Line {
-                    x: vec![*x, *x],
-                    y: vec![y0, y1],
-                    color: *color,
-                    width: *width,
-                    dashed: *dashed,
-                    label: label.clone(),
-                };
-                &as_line
-            }
-            Layer::HLine {
-                y,
-                color,
-                width,
-                dashed,
-                label,
-            } => {
-                as_line = Layer::Line {
-                    x: vec![x0, x1],
-                    y: vec![*y, *y],
-                    color: *color,
-                    width: *width,
-                    dashed: *dashed,
-                    label: label.clone(),
-                };
-                &as_line
-            }
-            other => other,
-        };
-        match layer {
-            Layer::Band {
-                x,
-                lo,
-                hi,
-                color,
-                opacity,
-                label,
-            } => {
-                let mut pts: Vec<(f64, f64)> = x.iter().copied().zip(hi.iter().copied()).collect();
-                pts.extend(x.iter().copied().zip(lo.iter().copied()).rev());
-                let fill = color.mix(*opacity).filled();
-                let s = chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
-                if let Some(l) = label {
-                    any_label = true;
-                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
-                }
-            }
-            Layer::Line {
-                x,
-                y,
-                color,
-                width,
-                dashed,
-                label,
-            } => {
-                let pts: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
-                let st = stroke(*color, *width);
-                let s = if *dashed {
-                    chart.draw_series(std::iter::once(DashedPathElement::new(pts, 8, 5, st)))?
-                } else {
-                    chart.draw_series(std::iter::once(PathElement::new(pts, st)))?
-                };
-                if let Some(l) = label {
-                    any_label = true;
-                    let dashed = *dashed;
-                    s.label(l)
-                        .legend(move |(x, y)| legend_line::<DB>(x, y, st, dashed));
-                }
-            }
-            Layer::Bars {
-                left,
-                right,
-                height,
-                color,
-                opacity,
-                label,
-            } => {
-                let fill = color.mix(*opacity).filled();
-                let s = chart.draw_series(
-                    left.iter()
-                        .zip(right)
-                        .zip(height)
-                        .filter(|(_, h)| **h > 0.0)
-                        .map(|((l, r), h)| Rectangle::new([(*l, 0.0), (*r, *h)], fill)),
-                )?;
-                if let Some(l) = label {
-                    any_label = true;
-                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
-                }
-            }
-            Layer::Points {
-                x,
-                y,
-                color,
-                radius,
-                label,
-            } => {
-                let (fill, r) = (color.filled(), *radius);
-                let rim = WHITE.filled();
-                let pts: Vec<(f64, f64)> = x
-                    .iter()
-                    .copied()
-                    .zip(y.iter().copied())
-                    .filter(|(x, y)| x.is_finite() && y.is_finite())
-                    .collect();
-                chart.draw_series(pts.iter().map(|p| Circle::new(*p, r + 2, rim)))?;
-                let s = chart.draw_series(pts.iter().map(|p| Circle::new(*p, r, fill)))?;
-                if let Some(l) = label {
-                    any_label = true;
-                    s.label(l)
-                        .legend(move |(x, y)| Circle::new((x + 10, y), r, fill));
-                }
-            }
-            Layer::HBars {
-                from,
-                to,
-                notes,
-                slot,
-                color,
-                opacity,
-                label,
-                ..
-            } => {
-                let fill = color.mix(*opacity).filled();
-                let bars: Vec<(usize, f64, f64)> = from
-                    .iter()
-                    .zip(to)
-                    .enumerate()
-                    .filter(|(_, (f, t))| f.is_finite() && t.is_finite())
-                    .map(|(i, (f, t))| (i, *f, *t))
-                    .collect();
-                let (top, bottom) = (slot.0.clamp(0.0, 1.0), slot.1.clamp(0.0, 1.0));
-                let s = chart.draw_series(bars.iter().filter(|(_, f, t)| f != t).map(
-                    |&(i, f, t)| {
-                        let row_top = y1 - i as f64;
-                        Rectangle::new([(f, row_top - top), (t, row_top - bottom)], fill)
-                    },
-                ))?;
-                if let Some(l) = label {
-                    any_label = true;
-                    s.label(l).legend(move |(x, y)| legend_box(x, y, fill));
-                }
-                let base = area.get_base_pixel();
-                let style = (FONT_FAMILY, 12).into_font().color(&MUTED);
-                for &(i, f, t) in &bars {
-                    let Some(note) = notes.get(i).filter(|n| !n.is_empty()) else {
-                        continue;
-                    };
-                    let (px, py) = chart.backend_coord(&(t, y1 - i as f64 - (top + bottom) / 2.0));
-                    let (dx, h) = if t >= f {
-                        (6, HPos::Left)
-                    } else {
-                        (-6, HPos::Right)
-                    };
-                    area.draw(&Text::new(
-                        note.clone(),
-                        (px - base.0 + dx, py - base.1),
-                        style.clone().pos(Pos::new(h, VPos::Center)),
-                    ))?;
-                }
-            }
-            Layer::VLine { .. } | Layer::HLine { .. } => {
-                unreachable!("marker lines are drawn as lines")
-            }
-        }
-    }
-    if any_label && p.legend != Legend::Hidden {
-        let pos = match p.legend {
-            Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
-            Legend::UpperRight => SeriesLabelPosition::UpperRight,
-            Legend::LowerRight => SeriesLabelPosition::LowerRight,
-            Legend::LowerLeft | Legend::Hidden => SeriesLabelPosition::LowerLeft,
-        };
-        chart
-            .configure_series_labels()
-            .position(pos)
-            .margin(10)
-            .label_font((FONT_FAMILY, 13).into_font().color(&INK))
-            .background_style(WHITE.mix(0.88))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()?;
+/// Grid lines across the panel at the y axis's own ticks, and their labels left of the axis.
+fn draw_y_ticks<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    ticks: &[(f64, String)],
+) -> DrawResult<(), DB> {
+    let (x0, x1) = p.x.range;
+    chart.draw_series(
+        ticks
+            .iter()
+            .map(|&(t, _)| PathElement::new(vec![(x0, t), (x1, t)], stroke(GRID, 1))),
+    )?;
+    let base = area.get_base_pixel();
+    let style = (FONT_FAMILY, 13)
+        .into_font()
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    for (t, label) in ticks {
+        let (px, py) = chart.backend_coord(&(x0, *t));
+        area.draw(&Text::new(
+            label.clone(),
+            (px - base.0 - 10, py - base.1),
+            style.clone(),
+        ))?;
     }
     Ok(())
+}
+
+/// The names of the rows of horizontal bars, right-aligned against the axis and fitted to the
+/// label area of `y_area` pixels.
+fn draw_row_names<DB: DrawingBackend>(
+    chart: &Plot<'_, DB>,
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    rows: &[String],
+    y_area: u32,
+) -> DrawResult<(), DB> {
+    let (x0, y1) = (p.x.range.0, p.y.range.1);
+    let base = area.get_base_pixel();
+    let room = f64::from(y_area) - ROW_LABEL_PAD - if p.y.label.is_empty() { 0.0 } else { 24.0 };
+    for (i, name) in rows.iter().enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        let (text, size) = fit(name, 13.0, 12.0, room);
+        let style = (FONT_FAMILY, size)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        let (px, py) = chart.backend_coord(&(x0, y1 - i as f64 - 0.5));
+        area.draw(&Text::new(text, (px - base.0 - 10, py - base.1), style))?;
+    }
+    Ok(())
+}
+
+/// Grid lines up the panel at the x ticks placed here, and their labels under the axis.
+fn draw_x_ticks<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    ticks: &[(f64, String)],
+) -> DrawResult<(), DB> {
+    let (y0, y1) = p.y.range;
+    chart.draw_series(
+        ticks
+            .iter()
+            .map(|&(t, _)| PathElement::new(vec![(t, y0), (t, y1)], stroke(GRID, 1))),
+    )?;
+    let base = area.get_base_pixel();
+    let style = (FONT_FAMILY, 13)
+        .into_font()
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (t, label) in ticks {
+        let (px, py) = chart.backend_coord(&(*t, y0));
+        area.draw(&Text::new(
+            label.clone(),
+            (px - base.0, py - base.1 + 6),
+            style.clone(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A marker line as what it is drawn as: a two-point line from one edge of the panel to the
+/// other. Any other layer as it is.
+fn as_drawn<'l>(layer: &'l Layer, p: &Panel) -> Cow<'l, Layer> {
+    let (x0, x1) = p.x.range;
+    let (y0, y1) = p.y.range;
+    let line = |x: Vec<f64>, y: Vec<f64>, color: &RGBColor, width: &u32, dashed: &bool, label| {
+        Cow::Owned(Layer::Line {
+            x,
+            y,
+            color: *color,
+            width: *width,
+            dashed: *dashed,
+            label: Option::clone(label),
+        })
+    };
+    match layer {
+        Layer::VLine {
+            x,
+            color,
+            width,
+            dashed,
+            label,
+        } => line(vec![*x, *x], vec![y0, y1], color, width, dashed, label),
+        Layer::HLine {
+            y,
+            color,
+            width,
+            dashed,
+            label,
+        } => line(vec![x0, x1], vec![*y, *y], color, width, dashed, label),
+        other => Cow::Borrowed(other),
+    }
+}
+
+/// Draws one layer (marker lines already turned into lines, see [`as_drawn`]) in a panel whose
+/// y axis ends at `y1`; true if it adds a legend entry.
+fn draw_layer<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    area: &DrawingArea<DB, Shift>,
+    y1: f64,
+    layer: &Layer,
+) -> DrawResult<bool, DB> {
+    match layer {
+        Layer::Band {
+            x,
+            lo,
+            hi,
+            color,
+            opacity,
+            label,
+        } => draw_band(chart, (x, lo, hi), color.mix(*opacity).filled(), label),
+        Layer::Line {
+            x,
+            y,
+            color,
+            width,
+            dashed,
+            label,
+        } => draw_line(chart, (x, y), stroke(*color, *width), *dashed, label),
+        Layer::Bars {
+            left,
+            right,
+            height,
+            color,
+            opacity,
+            label,
+        } => draw_bars(
+            chart,
+            (left, right, height),
+            color.mix(*opacity).filled(),
+            label,
+        ),
+        Layer::Points {
+            x,
+            y,
+            color,
+            radius,
+            label,
+        } => draw_points(chart, (x, y), color.filled(), *radius, label),
+        Layer::HBars {
+            from,
+            to,
+            notes,
+            slot,
+            color,
+            opacity,
+            label,
+            ..
+        } => {
+            let bars: Vec<(usize, f64, f64)> = from
+                .iter()
+                .zip(to)
+                .enumerate()
+                .filter(|(_, (f, t))| f.is_finite() && t.is_finite())
+                .map(|(i, (f, t))| (i, *f, *t))
+                .collect();
+            let slot = (slot.0.clamp(0.0, 1.0), slot.1.clamp(0.0, 1.0));
+            let fill = color.mix(*opacity).filled();
+            let labelled = draw_hbars(chart, y1, &bars, slot, fill, label)?;
+            draw_bar_notes(chart, area, y1, &bars, slot, notes)?;
+            Ok(labelled)
+        }
+        Layer::VLine { .. } | Layer::HLine { .. } => {
+            unreachable!("marker lines are drawn as lines")
+        }
+    }
+}
+
+/// Gives a drawn series its legend entry, if it has a label: the label beside `sample`. True if
+/// it did.
+fn legend_entry<'a, DB, E>(
+    series: &mut SeriesAnno<'a, DB>,
+    label: &Option<String>,
+    sample: impl Fn((i32, i32)) -> E + 'a,
+) -> bool
+where
+    DB: DrawingBackend + 'a,
+    E: IntoDynElement<'a, DB, (i32, i32)>,
+{
+    let Some(l) = label else {
+        return false;
+    };
+    series.label(l).legend(sample);
+    true
+}
+
+/// A band: the polygon along `hi` and back along `lo`.
+fn draw_band<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    (x, lo, hi): (&[f64], &[f64], &[f64]),
+    fill: ShapeStyle,
+    label: &Option<String>,
+) -> DrawResult<bool, DB> {
+    let mut pts: Vec<(f64, f64)> = x.iter().copied().zip(hi.iter().copied()).collect();
+    pts.extend(x.iter().copied().zip(lo.iter().copied()).rev());
+    let s = chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
+    Ok(legend_entry(s, label, move |(x, y)| legend_box(x, y, fill)))
+}
+
+/// A polyline, solid or dashed.
+fn draw_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    (x, y): (&[f64], &[f64]),
+    st: ShapeStyle,
+    dashed: bool,
+    label: &Option<String>,
+) -> DrawResult<bool, DB> {
+    let pts: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
+    let s = if dashed {
+        chart.draw_series(std::iter::once(DashedPathElement::new(pts, 8, 5, st)))?
+    } else {
+        chart.draw_series(std::iter::once(PathElement::new(pts, st)))?
+    };
+    Ok(legend_entry(s, label, move |(x, y)| {
+        legend_line::<DB>(x, y, st, dashed)
+    }))
+}
+
+/// Histogram bars from 0 up; bars of no height are left out.
+fn draw_bars<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    (left, right, height): (&[f64], &[f64], &[f64]),
+    fill: ShapeStyle,
+    label: &Option<String>,
+) -> DrawResult<bool, DB> {
+    let s = chart.draw_series(
+        left.iter()
+            .zip(right)
+            .zip(height)
+            .filter(|(_, h)| **h > 0.0)
+            .map(|((l, r), h)| Rectangle::new([(*l, 0.0), (*r, *h)], fill)),
+    )?;
+    Ok(legend_entry(s, label, move |(x, y)| legend_box(x, y, fill)))
+}
+
+/// Point markers with a white rim; points with a value that is not finite are left out.
+fn draw_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    (x, y): (&[f64], &[f64]),
+    fill: ShapeStyle,
+    r: u32,
+    label: &Option<String>,
+) -> DrawResult<bool, DB> {
+    let rim = WHITE.filled();
+    let pts: Vec<(f64, f64)> = x
+        .iter()
+        .copied()
+        .zip(y.iter().copied())
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    chart.draw_series(pts.iter().map(|p| Circle::new(*p, r + 2, rim)))?;
+    let s = chart.draw_series(pts.iter().map(|p| Circle::new(*p, r, fill)))?;
+    Ok(legend_entry(s, label, move |(x, y)| {
+        Circle::new((x + 10, y), r, fill)
+    }))
+}
+
+/// Horizontal bars `(row, from, to)` in the part `slot` of their rows, counted down from the top
+/// of the y axis at `y1`; bars of no length are left out.
+fn draw_hbars<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    y1: f64,
+    bars: &[(usize, f64, f64)],
+    (top, bottom): (f64, f64),
+    fill: ShapeStyle,
+    label: &Option<String>,
+) -> DrawResult<bool, DB> {
+    let s = chart.draw_series(bars.iter().filter(|(_, f, t)| f != t).map(|&(i, f, t)| {
+        let row_top = y1 - i as f64;
+        Rectangle::new([(f, row_top - top), (t, row_top - bottom)], fill)
+    }))?;
+    Ok(legend_entry(s, label, move |(x, y)| legend_box(x, y, fill)))
+}
+
+/// The note of each horizontal bar just past its `to` end, on the side the bar points to.
+fn draw_bar_notes<DB: DrawingBackend>(
+    chart: &Plot<'_, DB>,
+    area: &DrawingArea<DB, Shift>,
+    y1: f64,
+    bars: &[(usize, f64, f64)],
+    (top, bottom): (f64, f64),
+    notes: &[String],
+) -> DrawResult<(), DB> {
+    let base = area.get_base_pixel();
+    let style = (FONT_FAMILY, 12).into_font().color(&MUTED);
+    for &(i, f, t) in bars {
+        let Some(note) = notes.get(i).filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let (px, py) = chart.backend_coord(&(t, y1 - i as f64 - (top + bottom) / 2.0));
+        let (dx, h) = if t >= f {
+            (6, HPos::Left)
+        } else {
+            (-6, HPos::Right)
+        };
+        area.draw(&Text::new(
+            note.clone(),
+            (px - base.0 + dx, py - base.1),
+            style.clone().pos(Pos::new(h, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The legend of the panel's labelled layers, in the corner `legend` names.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    legend: Legend,
+) -> DrawResult<(), DB> {
+    let pos = match legend {
+        Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+        Legend::UpperRight => SeriesLabelPosition::UpperRight,
+        Legend::LowerRight => SeriesLabelPosition::LowerRight,
+        Legend::LowerLeft | Legend::Hidden => SeriesLabelPosition::LowerLeft,
+    };
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .margin(10)
+        .label_font((FONT_FAMILY, 13).into_font().color(&INK))
+        .background_style(WHITE.mix(0.88))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
 }
 
 /// Pixels between the row names of horizontal bars and the edges of their label area.

@@ -293,6 +293,28 @@ pub fn run_report(
     charts: &[(Chart, String)],
     manifest: &Manifest,
 ) -> String {
+    let mut b = run_header(s, summary);
+    b.push_str(&run_cards(summary));
+
+    b.push_str("<h2>Charts</h2>\n");
+    for (chart, svg) in charts {
+        b.push_str(&figure(chart, svg));
+    }
+
+    b.push_str("<h2>By fiscal year</h2>\n");
+    b.push_str(&period_table(summary));
+    b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
+
+    b.push_str("<h2>Key assumptions</h2>\n");
+    b.push_str(&assumptions(s));
+
+    b.push_str(&footer(manifest, &run_command(manifest)));
+    page(&format!("{} · revsim forecast", summary.scenario), &b)
+}
+
+/// The top of a run's report: the scenario's name and description, the answer, and the chance
+/// of each year's plan.
+fn run_header(s: &Scenario, summary: &Summary) -> String {
     let mut b = String::new();
     let _ = writeln!(
         b,
@@ -313,9 +335,14 @@ pub fn run_report(
     if let Some(y) = headline::by_year(summary) {
         let _ = writeln!(b, "<p class=\"byyear\">{}</p>", escape(&y));
     }
+    b
+}
 
+/// The key figures of the horizon as cards: chance of plan, bookings, ARR, reps, and VP
+/// turnover when it is modelled.
+fn run_cards(summary: &Summary) -> String {
     let h = &summary.horizon;
-    b.push_str("<div class=\"cards\">\n");
+    let mut b = String::from("<div class=\"cards\">\n");
     if let (Some(plan), Some(hit)) = (h.plan_bookings_usd, h.p_hit_plan.as_ref()) {
         card(
             &mut b,
@@ -372,20 +399,12 @@ pub fn run_report(
         }
     }
     b.push_str("</div>\n");
+    b
+}
 
-    b.push_str("<h2>Charts</h2>\n");
-    for (chart, svg) in charts {
-        b.push_str(&figure(chart, svg));
-    }
-
-    b.push_str("<h2>By fiscal year</h2>\n");
-    b.push_str(&period_table(summary));
-    b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
-
-    b.push_str("<h2>Key assumptions</h2>\n");
-    b.push_str(&assumptions(s));
-
-    let command = format!(
+/// The command that reproduces a run.
+fn run_command(manifest: &Manifest) -> String {
+    format!(
         "revsim run {} --seed {} --trials {}{}",
         shell_word(&manifest.scenario_path),
         manifest.seed,
@@ -395,9 +414,7 @@ pub fn run_report(
             .iter()
             .map(|s| format!(" --set {}", shell_word(s)))
             .collect::<String>()
-    );
-    b.push_str(&footer(manifest, &command));
-    page(&format!("{} · revsim forecast", summary.scenario), &b)
+    )
 }
 
 /// What the comparison report needs to say how it was made.
@@ -561,69 +578,9 @@ pub fn compare_report(
             escape(&compare_sentence(d))
         );
     }
-    b.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Scenario</th><th class=\"text\">Description</th><th class=\"text\">File</th></tr></thead>\n<tbody>\n");
-    for (i, a) in arms.iter().enumerate() {
-        let _ = writeln!(
-            b,
-            "<tr><td>{}{}</td><td class=\"text\">{}</td><td class=\"text mono\">{}</td></tr>",
-            swatch(i),
-            escape(&a.label),
-            escape(&a.summary.description),
-            escape(&a.scenario.source)
-        );
-    }
-    b.push_str("</tbody></table></div>\n");
-
-    let head = "<thead><tr><th>Scenario</th><th>Period</th><th>Bookings P50</th><th>P50 difference vs reference (95% CI)</th><th>Mean difference (95% CI)</th><th>P(beats reference) (95% CI)</th><th>P(hit own plan) (95% CI)</th></tr></thead>\n<tbody>\n";
-    let _ = write!(
-        b,
-        "<h2>Differences over the horizon</h2>\n<div class=\"scroll\"><table>\n{head}"
-    );
-    difference_rows(&mut b, arms, diffs, "horizon");
-    b.push_str("</tbody></table></div>\n<p class=\"note\">Every scenario ran the same trials on the same random numbers, so differences are paired trial by trial. P50 difference: median of the scenario minus median of the reference, with a 95% interval from 1,000 paired bootstrap resamples. Mean difference: a 95% normal interval on the paired differences. P(beats reference): share of trials in which the scenario books more, with a Wilson interval; trials where both book exactly the same count as not beating it. Each P(hit plan) is against that scenario's own plan.</p>\n");
-
-    let fy: Vec<&str> = {
-        let mut v: Vec<&str> = Vec::new();
-        for d in diffs.iter().filter(|d| d.period != "horizon") {
-            if !v.contains(&d.period.as_str()) {
-                v.push(&d.period);
-            }
-        }
-        v
-    };
-    if !fy.is_empty() {
-        let _ = write!(
-            b,
-            "<h2>By fiscal year</h2>\n<div class=\"scroll\"><table>\n{head}"
-        );
-        for p in fy {
-            difference_rows(&mut b, arms, diffs, p);
-        }
-        b.push_str("</tbody></table></div>\n");
-    }
-
-    b.push_str("<h2>What differs in the inputs</h2>\n");
-    if inputs.is_empty() {
-        b.push_str("<p>The resolved scenarios are identical.</p>\n");
-    } else {
-        b.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th>");
-        for (i, l) in labels.iter().enumerate() {
-            let _ = write!(b, "<th class=\"text\">{}{}</th>", swatch(i), escape(l));
-        }
-        b.push_str("</tr></thead>\n<tbody>\n");
-        for d in inputs {
-            let _ = write!(b, "<tr><td class=\"mono\">{}</td>", escape(&d.key));
-            for v in &d.values {
-                let shown = match v {
-                    Some(v) => readable(&d.key, v),
-                    None => "(not set)".into(),
-                };
-                let _ = write!(b, "<td class=\"text mono\">{}</td>", escape(&shown));
-            }
-            b.push_str("</tr>\n");
-        }
-        b.push_str("</tbody></table></div>\n<p class=\"note\">Keys of the resolved scenarios whose values differ; these are the assumptions behind the differences above.</p>\n");
-    }
+    b.push_str(&scenario_table(arms));
+    b.push_str(&difference_tables(arms, diffs));
+    b.push_str(&input_differences(inputs, &labels));
 
     b.push_str("<h2>Charts</h2>\n");
     for (chart, svg) in charts {
@@ -651,6 +608,80 @@ pub fn compare_report(
         escape(&info.command)
     );
     page(&format!("{title} · revsim comparison"), &b)
+}
+
+/// The scenarios compared: name (with its colour), description and file.
+fn scenario_table(arms: &[crate::compare::Arm]) -> String {
+    let mut b = String::from(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Scenario</th><th class=\"text\">Description</th><th class=\"text\">File</th></tr></thead>\n<tbody>\n",
+    );
+    for (i, a) in arms.iter().enumerate() {
+        let _ = writeln!(
+            b,
+            "<tr><td>{}{}</td><td class=\"text\">{}</td><td class=\"text mono\">{}</td></tr>",
+            swatch(i),
+            escape(&a.label),
+            escape(&a.summary.description),
+            escape(&a.scenario.source)
+        );
+    }
+    b.push_str("</tbody></table></div>\n");
+    b
+}
+
+/// The differences against the reference over the horizon, with how to read them, then by
+/// fiscal year.
+fn difference_tables(arms: &[crate::compare::Arm], diffs: &[crate::compare::Difference]) -> String {
+    let head = "<thead><tr><th>Scenario</th><th>Period</th><th>Bookings P50</th><th>P50 difference vs reference (95% CI)</th><th>Mean difference (95% CI)</th><th>P(beats reference) (95% CI)</th><th>P(hit own plan) (95% CI)</th></tr></thead>\n<tbody>\n";
+    let mut b =
+        format!("<h2>Differences over the horizon</h2>\n<div class=\"scroll\"><table>\n{head}");
+    difference_rows(&mut b, arms, diffs, "horizon");
+    b.push_str("</tbody></table></div>\n<p class=\"note\">Every scenario ran the same trials on the same random numbers, so differences are paired trial by trial. P50 difference: median of the scenario minus median of the reference, with a 95% interval from 1,000 paired bootstrap resamples. Mean difference: a 95% normal interval on the paired differences. P(beats reference): share of trials in which the scenario books more, with a Wilson interval; trials where both book exactly the same count as not beating it. Each P(hit plan) is against that scenario's own plan.</p>\n");
+
+    let mut fy: Vec<&str> = Vec::new();
+    for d in diffs.iter().filter(|d| d.period != "horizon") {
+        if !fy.contains(&d.period.as_str()) {
+            fy.push(&d.period);
+        }
+    }
+    if !fy.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>By fiscal year</h2>\n<div class=\"scroll\"><table>\n{head}"
+        );
+        for p in fy {
+            difference_rows(&mut b, arms, diffs, p);
+        }
+        b.push_str("</tbody></table></div>\n");
+    }
+    b
+}
+
+/// The settings whose values differ between the scenarios (`labels`), one column each.
+fn input_differences(inputs: &[crate::compare::InputDifference], labels: &[&str]) -> String {
+    let mut b = String::from("<h2>What differs in the inputs</h2>\n");
+    if inputs.is_empty() {
+        b.push_str("<p>The resolved scenarios are identical.</p>\n");
+        return b;
+    }
+    b.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th>");
+    for (i, l) in labels.iter().enumerate() {
+        let _ = write!(b, "<th class=\"text\">{}{}</th>", swatch(i), escape(l));
+    }
+    b.push_str("</tr></thead>\n<tbody>\n");
+    for d in inputs {
+        let _ = write!(b, "<tr><td class=\"mono\">{}</td>", escape(&d.key));
+        for v in &d.values {
+            let shown = match v {
+                Some(v) => readable(&d.key, v),
+                None => "(not set)".into(),
+            };
+            let _ = write!(b, "<td class=\"text mono\">{}</td>", escape(&shown));
+        }
+        b.push_str("</tr>\n");
+    }
+    b.push_str("</tbody></table></div>\n<p class=\"note\">Keys of the resolved scenarios whose values differ; these are the assumptions behind the differences above.</p>\n");
+    b
 }
 
 #[cfg(test)]

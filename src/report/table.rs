@@ -3,76 +3,106 @@
 use std::fmt::Write;
 
 use crate::stats::Distribution;
-use crate::summary::{PeriodSummary, Summary};
+use crate::summary::{PeriodSummary, Summary, VpSummary};
 use crate::words::{count, pct, usd};
 
 /// Renders the summary as a plain-text table.
 pub fn render(s: &Summary) -> String {
-    let mut o = String::new();
-    let periods: Vec<&PeriodSummary> = s.fiscal_years.iter().chain([&s.horizon]).collect();
-    let label = |p: &PeriodSummary| {
-        if p.label == "horizon" {
-            format!("{} months", p.months)
-        } else if p.months < 12 {
-            format!("{} ({} mo)", p.label, p.months)
-        } else {
-            p.label.clone()
-        }
-    };
+    let mut t = Table::default();
     let _ = writeln!(
-        o,
+        t.0,
         "{}: {} trials, seed {}, {} months from {}",
         s.scenario, s.trials, s.seed, s.horizon_months, s.start_month
     );
-    let row =
-        |o: &mut String, name: &str, d: &Distribution, f: &dyn Fn(f64) -> String, tail: &str| {
-            let _ = writeln!(
-                o,
-                "  {name:<16} {:>9} {:>9} {:>9} {:>9}{tail}",
-                f(d.mean),
-                f(d.p10),
-                f(d.p50),
-                f(d.p90)
-            );
-        };
-    let header = |o: &mut String, title: &str, extra: &str| {
+    let periods: Vec<&PeriodSummary> = s.fiscal_years.iter().chain([&s.horizon]).collect();
+    t.bookings(&periods, s.horizon.plan_bookings_usd.is_some());
+    t.header("Ending ARR", "");
+    for p in &periods {
+        t.row(&period_label(p), &p.ending_arr_usd, &usd, "");
+    }
+    t.header("Ending headcount", "");
+    for p in &periods {
+        t.row(&period_label(p), &p.ending_headcount, &count, "");
+    }
+    t.reps_at_quota(&s.fiscal_years);
+    if let Some(vp) = &s.vp_of_sales {
+        t.vp_of_sales(vp);
+    }
+    let _ = writeln!(
+        t.0,
+        "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."
+    );
+    t.0
+}
+
+/// A period as a row name: "FY2027", "FY2029 (6 mo)", "36 months" for the horizon.
+fn period_label(p: &PeriodSummary) -> String {
+    if p.label == "horizon" {
+        format!("{} months", p.months)
+    } else if p.months < 12 {
+        format!("{} ({} mo)", p.label, p.months)
+    } else {
+        p.label.clone()
+    }
+}
+
+/// The table as it is written: sections of a header and rows of mean, P10, P50 and P90.
+#[derive(Default)]
+struct Table(String);
+
+impl Table {
+    /// A section's header: its title over the columns, and `extra` column titles.
+    fn header(&mut self, title: &str, extra: &str) {
         let _ = writeln!(
-            o,
+            self.0,
             "\n{title:<18} {:>9} {:>9} {:>9} {:>9}{extra}",
             "mean", "P10", "P50", "P90"
         );
-    };
-    let has_plan = s.horizon.plan_bookings_usd.is_some();
-    header(
-        &mut o,
-        "New bookings",
-        if has_plan {
-            "      plan  P(hit plan)"
-        } else {
-            ""
-        },
-    );
-    for p in &periods {
-        let tail = match (p.plan_bookings_usd, p.p_hit_plan) {
-            (Some(plan), Some(hit)) => format!(" {:>9}  {:>6}", usd(plan), pct(hit.p)),
-            _ => String::new(),
-        };
-        row(&mut o, &label(p), &p.bookings_usd, &usd, &tail);
     }
-    header(&mut o, "Ending ARR", "");
-    for p in &periods {
-        row(&mut o, &label(p), &p.ending_arr_usd, &usd, "");
+
+    /// A row: `d`'s mean, P10, P50 and P90 written with `f`, then `tail`.
+    fn row(&mut self, name: &str, d: &Distribution, f: &dyn Fn(f64) -> String, tail: &str) {
+        let _ = writeln!(
+            self.0,
+            "  {name:<16} {:>9} {:>9} {:>9} {:>9}{tail}",
+            f(d.mean),
+            f(d.p10),
+            f(d.p50),
+            f(d.p90)
+        );
     }
-    header(&mut o, "Ending headcount", "");
-    for p in &periods {
-        row(&mut o, &label(p), &p.ending_headcount, &count, "");
+
+    /// New bookings by period, with each period's plan and chance of hitting it when there is
+    /// a plan.
+    fn bookings(&mut self, periods: &[&PeriodSummary], has_plan: bool) {
+        self.header(
+            "New bookings",
+            if has_plan {
+                "      plan  P(hit plan)"
+            } else {
+                ""
+            },
+        );
+        for p in periods {
+            let tail = match (p.plan_bookings_usd, p.p_hit_plan) {
+                (Some(plan), Some(hit)) => format!(" {:>9}  {:>6}", usd(plan), pct(hit.p)),
+                _ => String::new(),
+            };
+            self.row(&period_label(p), &p.bookings_usd, &usd, &tail);
+        }
     }
-    if s.fiscal_years
-        .iter()
-        .any(|p| p.share_of_reps_at_quota.is_some())
-    {
-        header(&mut o, "Reps at quota", "");
-        for p in &s.fiscal_years {
+
+    /// The share of reps at quota by fiscal year, with the spread of a rep's attainment; no
+    /// section without quotas.
+    fn reps_at_quota(&mut self, fiscal_years: &[PeriodSummary]) {
+        if !fiscal_years
+            .iter()
+            .any(|p| p.share_of_reps_at_quota.is_some())
+        {
+            return;
+        }
+        self.header("Reps at quota", "");
+        for p in fiscal_years {
             if let Some(d) = &p.share_of_reps_at_quota {
                 let spread = p.quota_attainment_pct.map_or(String::new(), |a| {
                     format!(
@@ -80,23 +110,18 @@ pub fn render(s: &Summary) -> String {
                         a.p10, a.p50, a.p90
                     )
                 });
-                row(&mut o, &label(p), d, &pct, &spread);
+                self.row(&period_label(p), d, &pct, &spread);
             }
         }
     }
-    if let Some(vp) = &s.vp_of_sales {
-        header(&mut o, "VP of Sales", "");
-        row(&mut o, "VP changes", &vp.changes, &count, "");
-        row(
-            &mut o,
-            "transition months",
-            &vp.months_in_transition,
-            &count,
-            "",
-        );
+
+    /// VP of Sales turnover: changes, months in transition, bookings lost and tenure.
+    fn vp_of_sales(&mut self, vp: &VpSummary) {
+        self.header("VP of Sales", "");
+        self.row("VP changes", &vp.changes, &count, "");
+        self.row("transition months", &vp.months_in_transition, &count, "");
         if let Some(lost) = &vp.bookings_lost_to_turnover_usd {
-            row(
-                &mut o,
+            self.row(
                 "bookings lost",
                 lost,
                 &usd,
@@ -109,7 +134,7 @@ pub fn render(s: &Summary) -> String {
         ] {
             if let Some(h) = h {
                 let _ = writeln!(
-                    o,
+                    self.0,
                     "  VP tenure, {name}: median {} months (P10 {}, P90 {}; {} VPs)",
                     count(h.p50),
                     count(h.p10),
@@ -119,9 +144,4 @@ pub fn render(s: &Summary) -> String {
             }
         }
     }
-    let _ = writeln!(
-        o,
-        "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."
-    );
-    o
 }
