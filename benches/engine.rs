@@ -53,6 +53,7 @@ fn one_trial(c: &mut Criterion) {
         let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
         let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];
         let mut totals = TrialTotals::default();
+        let mut draws = vec![0.0; revsim::model::trial::draw_columns(&s).len()];
         let mut trial = 0u64;
         c.bench_function(&format!("one trial/{name}"), |b| {
             b.iter(|| {
@@ -66,6 +67,7 @@ fn one_trial(c: &mut Criterion) {
                         monthly: &mut monthly,
                         fiscal_years: &mut fy,
                         totals: &mut totals,
+                        draws: &mut draws,
                     },
                 );
                 totals.bookings_usd

@@ -49,6 +49,9 @@ pub struct Results {
     pub fy: Vec<FiscalYearOutcome>,
     /// Horizon totals per trial.
     pub totals: Vec<TrialTotals>,
+    /// Each trial's draws of the uncertain parameters and shocks, `trial * per_trial + k`,
+    /// named by [`crate::model::trial::draw_columns`].
+    pub draws: Vec<f64>,
     /// Completed VP tenures over all trials: `[months] = count`.
     pub vp_tenure_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: `[months] = count`.
@@ -154,6 +157,7 @@ impl Results {
         self.trials = total;
         self.fy.extend(next.fy);
         self.totals.extend(next.totals);
+        self.draws.extend(next.draws);
         add(&mut self.vp_tenure_completed, &next.vp_tenure_completed);
         add(&mut self.vp_tenure_running, &next.vp_tenure_running);
         add(&mut self.attainment, &next.attainment);
@@ -236,6 +240,7 @@ pub fn simulate_with(
         monthly: Monthly::Exact(Vec::new()),
         fy: Vec::with_capacity(trials * n_fy),
         totals: Vec::with_capacity(trials),
+        draws: Vec::new(),
         vp_tenure_completed: vec![0; bins],
         vp_tenure_running: vec![0; bins],
         attainment: vec![0; n_fy * crate::model::trial::ATTAINMENT_BINS],
@@ -255,6 +260,7 @@ pub fn simulate_with(
         let part = run_block_range(s, start..end, seed, control, &mut records)?;
         r.fy.extend(part.fy);
         r.totals.extend(part.totals);
+        r.draws.extend(part.draws);
         add(&mut r.vp_tenure_completed, &part.vp_tenure_completed);
         add(&mut r.vp_tenure_running, &part.vp_tenure_running);
         add(&mut r.attainment, &part.attainment);
@@ -275,6 +281,7 @@ pub fn simulate_with(
 struct Chunk {
     fy: Vec<FiscalYearOutcome>,
     totals: Vec<TrialTotals>,
+    draws: Vec<f64>,
     vp_tenure_completed: Vec<u64>,
     vp_tenure_running: Vec<u64>,
     attainment: Vec<u64>,
@@ -301,6 +308,10 @@ fn run_block_range(
     }
     let mut fy = vec![FiscalYearOutcome::default(); trials * n_fy];
     let mut totals = vec![TrialTotals::default(); trials];
+    let n_draws = crate::model::trial::draw_columns(s).len();
+    // At least one slot per trial, so that the blocks of every buffer line up.
+    let width = n_draws.max(1);
+    let mut draws = vec![0.0; trials * width];
     let stop = control.stop;
     let stopped = |_: &()| stop.is_some_and(|f| f.load(Ordering::Relaxed));
     // Histograms come back per block; integer sums do not depend on the order of the blocks.
@@ -308,10 +319,11 @@ fn run_block_range(
         .par_chunks_mut(BLOCK * stride)
         .zip(fy.par_chunks_mut(BLOCK * n_fy.max(1)))
         .zip(totals.par_chunks_mut(BLOCK))
+        .zip(draws.par_chunks_mut(BLOCK * width))
         .enumerate()
         .map_init(
             || Workspace::new(s),
-            |ws, (block, ((m, f), t))| {
+            |ws, (block, (((m, f), t), d))| {
                 if stopped(&()) {
                     return None;
                 }
@@ -326,6 +338,7 @@ fn run_block_range(
                             monthly: &mut m[i * stride..(i + 1) * stride],
                             fiscal_years: &mut f[i * n_fy..(i + 1) * n_fy],
                             totals: &mut t[i],
+                            draws: &mut d[i * width..i * width + n_draws],
                         },
                     );
                 }
@@ -338,9 +351,13 @@ fn run_block_range(
         return Err(Stopped);
     }
     let bins = crate::model::trial::vp_hist_len(s);
+    if n_draws == 0 {
+        draws.clear();
+    }
     let mut c = Chunk {
         fy,
         totals,
+        draws,
         vp_tenure_completed: vec![0; bins],
         vp_tenure_running: vec![0; bins],
         attainment: vec![0; n_fy * crate::model::trial::ATTAINMENT_BINS],
@@ -370,6 +387,7 @@ pub fn trial_deals(s: &Scenario, seed: u64, trial: u64) -> Vec<crate::model::pip
             monthly: &mut monthly,
             fiscal_years: &mut fy,
             totals: &mut totals,
+            draws: &mut vec![0.0; crate::model::trial::draw_columns(s).len()],
         },
     );
     ws.take_deals()

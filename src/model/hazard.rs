@@ -50,6 +50,15 @@ impl Hazards {
         z
     }
 
+    /// Loads the schedule of `s` (a trial's view: its own attrition and washout), with every
+    /// multiplier at 1, into these buffers.
+    pub fn load(&mut self, s: &Scenario) {
+        self.base.clone_from(&s.monthly_hazard);
+        self.washout.clone_from(&s.tenure.washout);
+        self.multiplier.fill(1.0);
+        self.rebuild(0);
+    }
+
     /// Resets the multipliers to 1 (a new trial).
     pub fn reset(&mut self) {
         if self.multiplier.iter().any(|m| *m != 1.0) {

@@ -13,6 +13,7 @@ pub mod managers;
 pub mod market;
 pub mod metrics;
 pub mod org;
+pub mod overlay;
 pub mod pipeline;
 pub mod production;
 pub mod trial;

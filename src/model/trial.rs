@@ -14,14 +14,17 @@ use super::customers::CustomerBase;
 use super::hazard::Hazards;
 use super::leadership::{Effects, Vp};
 use super::managers::Bench;
+use super::market::{self, MarketPath};
 use super::metrics::Metric;
 use super::org::{SeatState, Seats};
+use super::overlay;
 use super::pipeline::{Ledger, MonthTable, Outcome};
 use super::production::{Month, Production};
 use crate::random::streams::{ORG, Purpose, StreamRng, stream};
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
 use crate::scenario::raw::{Detail, LayoffWho};
+use crate::scenario::uncertainty::Target;
 use rand::RngExt;
 
 /// Headline figures of one fiscal year (or its part inside the horizon) in one trial.
@@ -87,6 +90,24 @@ pub struct TrialOut<'a> {
     pub fiscal_years: &'a mut [FiscalYearOutcome],
     /// Horizon totals.
     pub totals: &'a mut TrialTotals,
+    /// The trial's draw of each uncertain parameter and shock, as [`draw_columns`] names them.
+    pub draws: &'a mut [f64],
+}
+
+/// The names of the per-trial draws a run records: each uncertain parameter by its key path,
+/// then `market.monthly_shock` (the geometric mean over the horizon of the shock's multiplier
+/// on demand) when the scenario has a monthly shock.
+pub fn draw_columns(s: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .uncertainty
+        .params
+        .iter()
+        .map(|p| p.path.clone())
+        .collect();
+    if s.market.shock_sd > 0.0 {
+        out.push("market.monthly_shock".into());
+    }
+    out
 }
 
 /// Buffers reused from trial to trial on one thread (no allocation in the monthly loop).
@@ -100,6 +121,11 @@ pub struct Workspace {
     queue: Vec<(i32, u32)>,
     scratch: Vec<i64>,
     demand: Vec<f64>,
+    market: MarketPath,
+    /// The trial's view of a scenario that varies (see [`super::overlay`]).
+    view: Option<Box<Scenario>>,
+    /// The trial's draws of the uncertain parameters.
+    values: Vec<f64>,
     vp_completed: Vec<u32>,
     manager_buffer: Vec<i64>,
     ranked: Vec<(i64, u32)>,
@@ -166,6 +192,9 @@ impl Workspace {
             queue: Vec::with_capacity(n),
             scratch: Vec::with_capacity(n),
             demand: vec![1.0; s.horizon()],
+            market: MarketPath::default(),
+            view: None,
+            values: Vec::new(),
             vp_completed: Vec::new(),
             manager_buffer: Vec::new(),
             ranked: Vec::new(),
@@ -188,7 +217,45 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         monthly,
         fiscal_years,
         totals,
+        draws,
     } = out;
+    if !s.varies() {
+        ws.market.factor = s.market.demand_factor.sampler.fixed().unwrap_or(1.0);
+        market::shock_path(s, seed, trial, s.hold.shocks, &mut ws.market);
+        *totals = run_months(s, seed, trial, ws, monthly, fiscal_years);
+        if let Some(d) = draws.first_mut() {
+            *d = ws.market.mean_shock(s);
+        }
+        return;
+    }
+    // The first layer's draws and the market, written over the trial's view of the scenario.
+    overlay::draws(s, seed, trial, &mut ws.values);
+    ws.market.factor = match s.uncertainty.find(Target::DemandFactor) {
+        Some(i) => ws.values[i],
+        None => s.market.demand_factor.sampler.fixed().unwrap_or(1.0),
+    };
+    market::shock_path(s, seed, trial, s.hold.shocks, &mut ws.market);
+    let mut view = ws.view.take().unwrap_or_else(|| Box::new(s.clone()));
+    overlay::apply(s, &ws.values, &ws.market, &mut view);
+    ws.hazards.load(&view);
+    *totals = run_months(&view, seed, trial, ws, monthly, fiscal_years);
+    let n = ws.values.len();
+    draws[..n].copy_from_slice(&ws.values);
+    if let Some(d) = draws.get_mut(n) {
+        *d = ws.market.mean_shock(s);
+    }
+    ws.view = Some(view);
+}
+
+/// The months of one trial of `s` (the scenario, or a trial's view of it).
+fn run_months(
+    s: &Scenario,
+    seed: u64,
+    trial: u64,
+    ws: &mut Workspace,
+    monthly: &mut [f32],
+    fiscal_years: &mut [FiscalYearOutcome],
+) -> TrialTotals {
     let mut tr = Trial::start(s, seed, trial, ws, monthly, fiscal_years);
     for t in 0..s.horizon() {
         let mut m = tr.open_month(t);
@@ -201,7 +268,7 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         tr.review_vp(&m);
         tr.add_up(&m);
     }
-    *totals = tr.finish();
+    tr.finish()
 }
 
 /// One trial as its months run: the scenario, the reused buffers, and what accumulates.
@@ -260,13 +327,15 @@ impl<'a> Trial<'a> {
         let layoff_rng = stream(seed, trial, ORG, Purpose::Layoff);
         let vp = Vp::start(s, seed, trial, std::mem::take(&mut ws.vp_completed));
         let bench = Bench::start(s, seed, trial, std::mem::take(&mut ws.manager_buffer));
-        ws.hazards.reset();
+        if !s.varies() {
+            ws.hazards.reset();
+        }
         ws.seats.start_trial(s, &ws.hazards, seed, trial);
         ws.production.start_trial(&ws.seats);
         ws.ledger.start_trial(seed, trial);
         starting_pipeline(s, &ws.seats, &mut ws.ledger, &mut ws.table);
         ws.ledger.open_deals(s);
-        super::market::demand_path(s, seed, trial, &mut ws.demand);
+        market::demand_path(s, &ws.market, &mut ws.demand);
         let per_rep = ws.ledger.attribute_won;
         let running_sums = !ws.ledger.needs_table() && s.coverage.is_none();
         Trial {

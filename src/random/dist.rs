@@ -288,6 +288,63 @@ impl Dist {
         }
     }
 
+    /// The same distribution with every value multiplied by `f > 0` (its level moved, its
+    /// shape and coefficient of variation kept). A Poisson count or a Beta share has no such
+    /// scale and is returned unchanged.
+    pub fn scaled(&self, f: f64) -> Dist {
+        if f == 1.0 {
+            return self.clone();
+        }
+        let sampler = match &self.sampler {
+            Sampler::Fixed(v) => Sampler::Fixed(v * f),
+            Sampler::Uniform { lo, width } => Sampler::Uniform {
+                lo: lo * f,
+                width: width * f,
+            },
+            Sampler::Triangular { min, mode, max, .. } => Sampler::Triangular {
+                d: Triangular::new(min * f, max * f, mode * f).expect("a scaled valid triangle"),
+                min: min * f,
+                mode: mode * f,
+                max: max * f,
+            },
+            Sampler::Pert { min, max, beta } => Sampler::Pert {
+                min: min * f,
+                max: max * f,
+                beta: beta.clone(),
+            },
+            Sampler::Normal(d) => {
+                Sampler::Normal(Normal::new(d.mean() * f, d.std_dev() * f).expect("a valid normal"))
+            }
+            Sampler::LogNormal { mu, sigma, .. } => {
+                let mu = mu + f.ln();
+                Sampler::LogNormal {
+                    d: LogNormal::new(mu, *sigma).expect("a valid lognormal"),
+                    mu,
+                    sigma: *sigma,
+                }
+            }
+            Sampler::Gamma { shape, scale, .. } => Sampler::Gamma {
+                d: Gamma::new(*shape, scale * f).expect("a valid gamma"),
+                shape: *shape,
+                scale: scale * f,
+            },
+            Sampler::Discrete { values, cumulative } => Sampler::Discrete {
+                values: values.iter().map(|v| v * f).collect(),
+                cumulative: cumulative.clone(),
+            },
+            Sampler::Beta(_) | Sampler::Poisson { .. } => return self.clone(),
+        };
+        Dist {
+            sampler,
+            moments: Moments {
+                mean: self.moments.mean * f,
+                lo: self.moments.lo * f,
+                hi: self.moments.hi * f,
+            },
+            domain: self.domain,
+        }
+    }
+
     /// The mean of the distribution.
     pub fn mean(&self) -> f64 {
         self.moments.mean

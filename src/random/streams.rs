@@ -120,6 +120,8 @@ pub enum Purpose {
     OpenDeal = 30,
     /// The leaver policy for `[open_pipeline]` deals booked in a month (bookings detail).
     OpenDealLeaver = 31,
+    /// An uncertain parameter's draw (entity: a hash of its key path), one per trial.
+    Belief = 32,
 }
 
 /// The entity id of organisation-wide streams.

@@ -402,7 +402,8 @@ pub fn write_monthly(
 }
 
 /// `trials.csv`: one row per trial. With `calm` (the run without VP turnover), a column of the
-/// bookings each trial lost to turnover.
+/// bookings each trial lost to turnover; last, a column per uncertain parameter and shock with
+/// the trial's draw, headed by its key path.
 pub fn write_trials(
     w: &mut dyn Write,
     s: &Scenario,
@@ -443,6 +444,10 @@ pub fn write_trials(
             header.push(format!("{}_{col}", fy.label.to_lowercase()));
         }
     }
+    // Each trial's draw of every uncertain parameter and shock, by key path, so that
+    // sensitivity can be recomputed outside revsim.
+    let draws = crate::model::trial::draw_columns(s);
+    header.extend(draws.iter().cloned());
     out.write_record(&header).map_err(csv_err)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for (i, t) in r.totals.iter().enumerate() {
@@ -476,6 +481,10 @@ pub fn write_trials(
             row.push(num(fy.ending_arr_usd));
             row.push(num(fy.share_of_reps_at_quota));
             row.push(num(fy.top_20pct_share_of_bookings));
+        }
+        let n = draws.len();
+        if n > 0 {
+            row.extend(r.draws[i * n..(i + 1) * n].iter().map(|v| num(*v)));
         }
         out.write_record(&row).map_err(csv_err)?;
     }

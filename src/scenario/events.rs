@@ -83,6 +83,11 @@ impl Timeline {
     pub fn series(&self, p: Param) -> &[f64] {
         &self.series[p.index()]
     }
+
+    /// The values of `p`, to write one trial's view over (see `crate::model::overlay`).
+    pub fn series_mut(&mut self, p: Param) -> &mut [f64] {
+        &mut self.series[p.index()]
+    }
 }
 
 /// A validated event, ready to apply.

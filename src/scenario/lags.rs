@@ -72,6 +72,50 @@ impl Lags {
     }
 }
 
+/// Decision lags at a grid of cycle-length factors, for cycles that vary from trial to trial
+/// (an uncertain cycle) or month to month (the market's loading on cycle length). The factors
+/// are exp(j x [`GRID_STEP`]) for whole j, so a factor of exactly 1 is a point of the grid
+/// and its tables are the unscaled cycle's; a factor between points takes the nearest one (at
+/// most half a percent off).
+#[derive(Debug)]
+pub struct LagGrid {
+    /// j of the first table.
+    first: i32,
+    /// `tables[k][o]`: the lags of outcome o at factor exp((first + k) x step).
+    pub tables: Vec<[Lags; 3]>,
+}
+
+/// Spacing of [`LagGrid`]'s factors on the log scale.
+pub const GRID_STEP: f64 = 0.01;
+
+impl LagGrid {
+    /// Tables for every factor from `lo` to `hi` (at least one point each side of 1).
+    pub fn new(cycles: &[Dist; 3], (lo, hi): (f64, f64), horizon: usize, warm_up: usize) -> Self {
+        let first = (lo.ln() / GRID_STEP).floor().min(0.0) as i32;
+        let last = (hi.ln() / GRID_STEP).ceil().max(0.0) as i32;
+        let tables = (first..=last)
+            .map(|j| {
+                let f = (j as f64 * GRID_STEP).exp();
+                let f = if j == 0 { 1.0 } else { f };
+                [0, 1, 2].map(|o| Lags::new(&cycles[o].scaled(f), horizon, warm_up))
+            })
+            .collect();
+        LagGrid { first, tables }
+    }
+
+    /// The table index of the grid point nearest `factor` (clamped to the grid).
+    pub fn index(&self, factor: f64) -> u16 {
+        let j = (factor.ln() / GRID_STEP).round();
+        let k = (j - self.first as f64).clamp(0.0, (self.tables.len() - 1) as f64);
+        k as u16
+    }
+
+    /// The table index of factor 1.
+    pub fn unit(&self) -> u16 {
+        (-self.first) as u16
+    }
+}
+
 /// Months of history that make a steady-state starting pipeline: the smallest w such that a
 /// deal of any outcome is still open w months after its creation with probability at most
 /// [`WARM_UP_TAIL`], capped at [`MAX_WARM_UP_MONTHS`]; exact, from the CDFs.
@@ -154,6 +198,31 @@ mod tests {
         // Created 2 months before the start: open at the start if the lag is 2 or more.
         assert!((l.open_at_start[1].0 - 0.75).abs() < 1e-15);
         assert_eq!(l.open_at_start.len(), 3);
+    }
+
+    #[test]
+    fn the_grid_holds_the_unscaled_lags_at_one_and_scales_around_it() {
+        let d = dist("{ gamma = { mean = 3.0, sd = 1.5 } }");
+        let cycles = [d.clone(), d.clone(), d.clone()];
+        let g = LagGrid::new(&cycles, (0.7, 1.5), 24, 10);
+        let base = Lags::new(&d, 24, 10);
+        assert_eq!(g.tables[g.unit() as usize][0].pmf, base.pmf);
+        assert_eq!(g.index(1.0), g.unit());
+        // A factor of 1.3: the lags of a cycle 30% longer, within the half-step of the grid.
+        let k = g.index(1.3) as usize;
+        let f = ((k as i32 + g.first) as f64 * GRID_STEP).exp();
+        assert!((f / 1.3 - 1.0).abs() <= GRID_STEP / 2.0 + 1e-12);
+        let mean = |l: &Lags| {
+            l.pmf
+                .iter()
+                .enumerate()
+                .map(|(k, p)| k as f64 * p)
+                .sum::<f64>()
+        };
+        assert!(mean(&g.tables[k][0]) > mean(&base) + 0.5);
+        // Clamped beyond the grid.
+        assert_eq!(g.index(100.0) as usize, g.tables.len() - 1);
+        assert_eq!(g.index(1e-3), 0);
     }
 
     #[test]

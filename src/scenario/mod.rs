@@ -5,6 +5,7 @@
 //! samplers, curves tabulated by tenure month). Nothing downstream re-checks: the engine trusts a
 //! `Scenario`.
 
+pub mod belief;
 pub mod dist;
 pub mod events;
 pub mod flat;
@@ -15,6 +16,7 @@ pub mod plausibility;
 pub mod raw;
 pub mod resolve;
 pub mod template;
+pub mod uncertainty;
 mod validate;
 
 use std::path::Path;
@@ -81,6 +83,35 @@ impl TenureCurves {
     }
 }
 
+/// The ramp of `curve` (linear, S-curve or step) reaching full productivity in `months`,
+/// tabulated by tenure month (0 = the first month in seat); 1 beyond the table.
+pub fn ramp_table(curve: &raw::RampCurve, m: f64) -> Vec<f64> {
+    let months = (1..).map(|x| x as f64).take_while(|x| *x < m);
+    match curve {
+        raw::RampCurve::Linear { .. } => months.map(|x| x / m).collect(),
+        raw::RampCurve::SCurve { .. } => {
+            let k = 8.0 / m.max(1e-9);
+            let sig = |x: f64| 1.0 / (1.0 + (-k * (x - m / 2.0)).exp());
+            let (lo, hi) = (sig(0.0), sig(m));
+            months
+                .map(|x| ((sig(x) - lo) / (hi - lo)).clamp(0.0, 1.0))
+                .collect()
+        }
+        raw::RampCurve::Step { .. } => months.map(|_| 0.0).collect(),
+        raw::RampCurve::None {} | raw::RampCurve::Table(_) => Vec::new(),
+    }
+}
+
+/// The extra monthly washout hazard of tenure months 1 to `months` through which a share
+/// `share` of hires leaves: e = 1 - (1 - share)^(1/months).
+pub fn washout_table(months: u32, share: f64) -> Vec<f64> {
+    if months == 0 || share <= 0.0 {
+        return Vec::new();
+    }
+    let extra = 1.0 - (1.0 - share).powf(1.0 / months as f64);
+    vec![extra; months.min(MAX_HORIZON_MONTHS) as usize]
+}
+
 /// Monthly hazard from an annual rate: h = 1 - (1 - a)^(1/12).
 pub fn monthly_hazard(annual: f64) -> f64 {
     1.0 - (1.0 - annual).powf(1.0 / 12.0)
@@ -144,6 +175,26 @@ pub struct PipelineParams {
     /// Decision lags (whole months from creation to decision) by outcome, tabulated from
     /// `cycle_months` for this horizon and warm-up.
     pub lags: [lags::Lags; 3],
+    /// Which cycle key each outcome's cycle comes from (0 `cycle_months`, 1 `_lost`, 2
+    /// `_no_decision`): lost and no-decision deals take `cycle_months` unless given their own.
+    pub cycle_source: [usize; 3],
+    /// Lags at a grid of cycle factors, when cycles vary across trials or months.
+    pub lag_grid: Option<Arc<lags::LagGrid>>,
+    /// For one trial: the grid table of each outcome in each month, from the first warm-up
+    /// month (empty: the unscaled `lags`).
+    pub lag_choice: Vec<[u16; 3]>,
+}
+
+impl PipelineParams {
+    /// The decision lags of outcome `o` for deals created in month index `i` (counted from the
+    /// first warm-up month).
+    #[inline]
+    pub fn lags_at(&self, o: usize, i: usize) -> &lags::Lags {
+        match (&self.lag_grid, self.lag_choice.get(i)) {
+            (Some(g), Some(choice)) => &g.tables[choice[o] as usize][o],
+            _ => &self.lags[o],
+        }
+    }
 }
 
 impl Staffing {
@@ -198,6 +249,8 @@ pub struct MarketParams {
     pub shock_autocorrelation: f64,
     /// Demand multiplier by calendar month (index 0 = January).
     pub seasonality: [f64; 12],
+    /// How the market level moves each driver (exponents).
+    pub loadings: raw::Loadings,
 }
 
 impl MarketParams {
@@ -352,6 +405,20 @@ pub struct Scenario {
     /// The deals open at the start, from `[open_pipeline]` (they replace the synthetic
     /// starting pipeline).
     pub open_deals: Option<open_deals::OpenDeals>,
+    /// What varies across trials: the uncertain parameters and their correlations.
+    pub uncertainty: uncertainty::Uncertainty,
+    /// Layers held at their centres (the layer attribution reruns the scenario so).
+    pub hold: Hold,
+}
+
+/// Layers of uncertainty held at their centres: the spread each layer makes is measured by
+/// rerunning without it, on the same random numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hold {
+    /// The first layer: every uncertain parameter at the value in the file.
+    pub parameters: bool,
+    /// The second layer: the demand factor at its median, no monthly shock.
+    pub shocks: bool,
 }
 
 impl Scenario {
@@ -416,6 +483,21 @@ impl Scenario {
     /// Number of simulated months.
     pub fn horizon(&self) -> usize {
         self.clock.horizon
+    }
+
+    /// Whether trials see the scenario through an overlay of their own draws: an uncertain
+    /// parameter, or a market that moves more than opportunity creation one for one.
+    pub fn varies(&self) -> bool {
+        let m = &self.market;
+        let l = m.loadings;
+        let moves = m.shock_sd > 0.0 || m.demand_factor.sampler.fixed().is_none();
+        !self.uncertainty.is_empty()
+            || (moves
+                && (l.opportunities != 1.0
+                    || l.win_rate != 0.0
+                    || l.deal_size != 0.0
+                    || l.cycle != 0.0
+                    || l.attrition != 0.0))
     }
 
     /// Whether each won deal must be credited to the rep who won it: always in full detail

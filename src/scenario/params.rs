@@ -99,6 +99,9 @@ pub struct Parameter {
     pub group: Group,
     /// Whether the path is a key of the scenario file (else only an event's `set` names it).
     pub in_file: bool,
+    /// Whether the key takes a distribution (per rep, per deal, per requisition): its level,
+    /// `<path>.median` or `<path>.mean`, is what may be uncertain across trials.
+    pub distribution: bool,
 }
 
 const INF: f64 = f64::INFINITY;
@@ -128,6 +131,7 @@ const fn row(path: &'static str, label: &'static str, unit: Unit, group: Group) 
         uncertain: false,
         group,
         in_file: true,
+        distribution: false,
     }
 }
 
@@ -159,6 +163,17 @@ impl Parameter {
         self.uncertain = true;
         self
     }
+    /// The key takes a distribution; its level may be uncertain (`.median`, `.mean`).
+    const fn distribution(mut self) -> Self {
+        self.distribution = true;
+        self
+    }
+
+    /// Whether a belief about this quantity lives on the log-odds scale (a share bounded by
+    /// 1), else on the log scale (a positive amount, rate, count or duration).
+    pub fn is_share(&self) -> bool {
+        self.max == 1.0
+    }
 }
 
 use Group as G;
@@ -179,7 +194,8 @@ pub const PARAMETERS: &[Parameter] = &[
         "Tenure of starting reps",
         U::Months,
         G::Org,
-    ),
+    )
+    .distribution(),
     // [ramp]
     row("ramp.curve", "Ramp", U::Setting, G::Org),
     row(
@@ -238,6 +254,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Months,
         G::Hiring,
     )
+    .distribution()
     .uncertain(),
     row(
         "hiring.recruiting_capacity_per_month",
@@ -255,7 +272,7 @@ pub const PARAMETERS: &[Parameter] = &[
         G::Hiring,
     ),
     // [reps]
-    row("reps.skill", "Skill spread", U::Multiplier, G::Reps),
+    row("reps.skill", "Skill spread", U::Multiplier, G::Reps).distribution(),
     row(
         "reps.skill_top_20pct_share",
         "Top-20% share of skill",
@@ -343,6 +360,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Usd,
         G::Pipeline,
     )
+    .distribution()
     .uncertain(),
     row(
         "pipeline.cycle_months",
@@ -350,6 +368,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Months,
         G::Pipeline,
     )
+    .distribution()
     .band(Band {
         lo: 1.0,
         hi: 24.0,
@@ -363,6 +382,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Months,
         G::Pipeline,
     )
+    .distribution()
     .uncertain(),
     row(
         "pipeline.cycle_months_no_decision",
@@ -370,6 +390,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Months,
         G::Pipeline,
     )
+    .distribution()
     .uncertain(),
     row(
         "pipeline.leaver_deals.lost_probability",
@@ -429,7 +450,8 @@ pub const PARAMETERS: &[Parameter] = &[
         "Market demand factor",
         U::Multiplier,
         G::Market,
-    ),
+    )
+    .distribution(),
     row(
         "market.monthly_shock_sd",
         "Monthly demand shock (sd)",
@@ -457,6 +479,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Months,
         G::Leadership,
     )
+    .distribution()
     .band(Band {
         lo: 9.5,
         hi: 52.0,
@@ -495,6 +518,118 @@ pub const PARAMETERS: &[Parameter] = &[
         G::Leadership,
     ),
     row(
+        "leadership.transition.search.months",
+        "Months of the search phase",
+        U::Months,
+        G::Leadership,
+    )
+    .distribution(),
+    row(
+        "leadership.transition.search.effort_multiplier",
+        "Effort multiplier in the search phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.search.win_rate_multiplier",
+        "Win rate multiplier in the search phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.search.attrition_multiplier",
+        "Attrition multiplier in the search phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.diagnosis.months",
+        "Months of the diagnosis phase",
+        U::Months,
+        G::Leadership,
+    )
+    .distribution(),
+    row(
+        "leadership.transition.diagnosis.effort_multiplier",
+        "Effort multiplier in the diagnosis phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.diagnosis.win_rate_multiplier",
+        "Win rate multiplier in the diagnosis phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.diagnosis.attrition_multiplier",
+        "Attrition multiplier in the diagnosis phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.rollout.months",
+        "Months of the rollout phase",
+        U::Months,
+        G::Leadership,
+    )
+    .distribution(),
+    row(
+        "leadership.transition.rollout.effort_multiplier",
+        "Effort multiplier in the rollout phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.rollout.win_rate_multiplier",
+        "Win rate multiplier in the rollout phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.rollout.attrition_multiplier",
+        "Attrition multiplier in the rollout phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.reonboarding.months",
+        "Months of the reonboarding phase",
+        U::Months,
+        G::Leadership,
+    )
+    .distribution(),
+    row(
+        "leadership.transition.reonboarding.effort_multiplier",
+        "Effort multiplier in the reonboarding phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.reonboarding.win_rate_multiplier",
+        "Win rate multiplier in the reonboarding phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
+        "leadership.transition.reonboarding.attrition_multiplier",
+        "Attrition multiplier in the reonboarding phase",
+        U::Multiplier,
+        G::Leadership,
+    )
+    .uncertain(),
+    row(
         "leadership.transition.purge_share_of_reps",
         "Share of reps a new VP replaces",
         U::Share,
@@ -506,6 +641,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Multiplier,
         G::Leadership,
     )
+    .distribution()
     .uncertain(),
     row(
         "leadership.initiative.phase_in_months",
@@ -531,7 +667,8 @@ pub const PARAMETERS: &[Parameter] = &[
         "Months to hire a manager",
         U::Months,
         G::Managers,
-    ),
+    )
+    .distribution(),
     row(
         "managers.promote_from_within_share",
         "Openings filled by promotion",

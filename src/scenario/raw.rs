@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::belief::BeliefSpec;
 use super::dist::DistSpec;
 use crate::calendar::YearMonth;
 use crate::crm::{DateOrder, Layout};
@@ -177,6 +178,10 @@ pub struct RawScenario {
     /// Demand shared by every rep: a market factor per trial, a monthly shock, seasonality.
     #[serde(default)]
     pub market: Market,
+    /// What the org does not know about itself: parameters drawn once per trial from a belief
+    /// (P10 / P50 / P90 or a distribution), and their rank correlations.
+    #[serde(default, skip_serializing_if = "Uncertainty::is_empty")]
+    pub uncertainty: Uncertainty,
     /// The VP of Sales: tenure, board reviews, transitions and initiatives. Absent: no VP model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership: Option<Leadership>,
@@ -702,6 +707,95 @@ pub struct Market {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<f64>>")]
     pub seasonality: Option<Spanned<Vec<f64>>>,
+    /// How the market (the per-trial factor and the monthly shock) moves each driver: the
+    /// driver is multiplied by the market level raised to its loading. Default: opportunities
+    /// 1, win rate 0.5, deal size 0.25, cycle length -0.5, attrition 0 (assumptions; see the
+    /// scenario reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loadings: Option<Loadings>,
+}
+
+/// `[market.loadings]`: the exponent of the market level on each driver. 1 moves the driver
+/// one for one with demand, 0 leaves it alone, a negative loading moves it the other way (a
+/// weak market lengthens cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Loadings {
+    /// On opportunity creation, own and inbound (default 1: the market is demand).
+    #[serde(default = "one_f")]
+    pub opportunities: f64,
+    /// On every rep's win rate (default 0.5; an assumption: no published estimate).
+    #[serde(default = "half_f")]
+    pub win_rate: f64,
+    /// On deal sizes (default 0.25; an assumption: no published estimate).
+    #[serde(default = "quarter_f")]
+    pub deal_size: f64,
+    /// On cycle length (default -0.5: a weak market lengthens cycles; an assumption).
+    #[serde(default = "minus_half_f")]
+    pub cycle: f64,
+    /// On the attrition hazard (default 0: the sign is unclear, a weak market both cuts outside
+    /// offers and makes quota harder).
+    #[serde(default)]
+    pub attrition: f64,
+}
+
+impl Default for Loadings {
+    fn default() -> Self {
+        Loadings {
+            opportunities: 1.0,
+            win_rate: 0.5,
+            deal_size: 0.25,
+            cycle: -0.5,
+            attrition: 0.0,
+        }
+    }
+}
+
+fn one_f() -> f64 {
+    1.0
+}
+fn half_f() -> f64 {
+    0.5
+}
+fn quarter_f() -> f64 {
+    0.25
+}
+fn minus_half_f() -> f64 {
+    -0.5
+}
+
+/// `[uncertainty]`: what the org does not know about itself (docs/model.md, "Uncertainty: three
+/// layers"). Each parameter named here is drawn once per trial, from its own random stream,
+/// and held for the whole trial; the value in the file is the median of its draws.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertainty {
+    /// Beliefs by key path, e.g. `"ramp.curve.months_to_full" = { p10 = 4, p90 = 9 }`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, BeliefSpec>")]
+    pub parameters: std::collections::BTreeMap<String, Spanned<BeliefSpec>>,
+    /// Rank (Spearman) correlations between uncertain parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Correlation>")]
+    pub correlation: Option<Spanned<Correlation>>,
+}
+
+impl Uncertainty {
+    /// Whether nothing is declared (left out of the canonical text).
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.correlation.is_none()
+    }
+}
+
+/// `[uncertainty.correlation]`: Spearman rank correlations between uncertain parameters, drawn
+/// with a Gaussian copula.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// The parameters, by key path (each uncertain, or `market.demand_factor`).
+    pub keys: Vec<String>,
+    /// The matrix of rank correlations, one row per key: symmetric, 1 on the diagonal.
+    pub spearman: Vec<Vec<f64>>,
 }
 
 /// `[leadership]`: the VP of Sales (MODEL.md, "Leadership (VP of Sales) turnover").

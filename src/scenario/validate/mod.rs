@@ -9,6 +9,7 @@ mod open_pipeline;
 mod org;
 mod pipeline;
 mod timeline;
+mod uncertainty;
 
 use std::ops::Range;
 use std::path::Path;
@@ -163,6 +164,17 @@ impl Validator<'_> {
             leadership.is_some(),
         )?;
         staffing.follow_timeline(&timeline);
+        let uncertainty = self.uncertainty(&uncertainty::Centres {
+            raw: &raw,
+            staffing: &staffing,
+            pipeline: &pipeline,
+            market: &market,
+            leadership: leadership.as_ref(),
+            coverage: coverage.as_ref(),
+        })?;
+        if let Some(range) = uncertainty::cycle_factor_range(&uncertainty, &market) {
+            vary_cycles(&mut pipeline, &raw, range, clock.horizon);
+        }
         let multipliers = [
             coverage.map_or(1.0, |c| c.max_effort),
             managers.as_ref().map_or(1.0, |m| m.unmanaged_productivity),
@@ -208,6 +220,8 @@ impl Validator<'_> {
             timeline,
             monthly_hazard,
             open_deals,
+            uncertainty,
+            hold: super::Hold::default(),
         })
     }
 
@@ -446,6 +460,34 @@ impl Validator<'_> {
         }
         Ok(())
     }
+}
+
+/// Cycles that vary by `range` (factors): a warm-up long enough for the longest, the unscaled
+/// lags for it, and the grid of scaled lags the trials choose from.
+fn vary_cycles(
+    pipeline: &mut PipelineParams,
+    raw: &RawScenario,
+    range: (f64, f64),
+    horizon: usize,
+) {
+    let synthetic = raw.open_pipeline.is_none()
+        && raw.pipeline.starting_pipeline != Some(super::raw::StartingPipeline::Empty);
+    if synthetic {
+        let longest = pipeline
+            .cycle_months
+            .clone()
+            .map(|d| d.scaled(range.1.max(1.0)));
+        pipeline.warm_up_months = super::lags::warm_up_months(&longest);
+    }
+    let w = pipeline.warm_up_months;
+    pipeline.lags =
+        [0, 1, 2].map(|o| super::lags::Lags::new(&pipeline.cycle_months[o], horizon, w));
+    pipeline.lag_grid = Some(Arc::new(super::lags::LagGrid::new(
+        &pipeline.cycle_months,
+        range,
+        horizon,
+        w,
+    )));
 }
 
 /// The plan spread evenly over each fiscal year's months (for board reviews).

@@ -4,6 +4,7 @@ use super::Validator;
 use crate::scenario::dist::Domain;
 use crate::scenario::raw::{Interpolation, RampCurve, RawScenario};
 use crate::scenario::{Clock, InputError, MAX_HORIZON_MONTHS, MAX_SEATS, Staffing, TenureCurves};
+use crate::scenario::{ramp_table, washout_table};
 use crate::words::fmt_num;
 
 impl Validator<'_> {
@@ -27,34 +28,6 @@ impl Validator<'_> {
             }
         };
         let ramp: Vec<f64> = match curve.get_ref() {
-            RampCurve::None {} => Vec::new(),
-            RampCurve::Linear { months_to_full } => {
-                let m = months(*months_to_full)?;
-                (1..)
-                    .map(|x| x as f64)
-                    .take_while(|x| *x < m)
-                    .map(|x| x / m)
-                    .collect()
-            }
-            RampCurve::SCurve { months_to_full } => {
-                let m = months(*months_to_full)?;
-                let k = 8.0 / m.max(1e-9);
-                let sig = |x: f64| 1.0 / (1.0 + (-k * (x - m / 2.0)).exp());
-                let (lo, hi) = (sig(0.0), sig(m));
-                (1..)
-                    .map(|x| x as f64)
-                    .take_while(|x| *x < m)
-                    .map(|x| ((sig(x) - lo) / (hi - lo)).clamp(0.0, 1.0))
-                    .collect()
-            }
-            RampCurve::Step { months_to_full } => {
-                let m = months(*months_to_full)?;
-                (1..)
-                    .map(|x| x as f64)
-                    .take_while(|x| *x < m)
-                    .map(|_| 0.0)
-                    .collect()
-            }
             RampCurve::Table(v) => {
                 if let Some(bad) = v.iter().find(|x| !(0.0..=1.0).contains(*x)) {
                     return Err(self
@@ -69,13 +42,16 @@ impl Validator<'_> {
                 }
                 v.clone()
             }
+            RampCurve::Linear { months_to_full }
+            | RampCurve::SCurve { months_to_full }
+            | RampCurve::Step { months_to_full } => {
+                ramp_table(curve.get_ref(), months(*months_to_full)?)
+            }
+            RampCurve::None {} => Vec::new(),
         };
         let washout = match &raw.attrition.early_washout {
-            Some(w) if w.months > 0 && w.share_of_hires.0 > 0.0 => {
-                let extra = 1.0 - (1.0 - w.share_of_hires.0).powf(1.0 / w.months as f64);
-                vec![extra; w.months.min(MAX_HORIZON_MONTHS) as usize]
-            }
-            _ => Vec::new(),
+            Some(w) => washout_table(w.months, w.share_of_hires.0),
+            None => Vec::new(),
         };
         Ok(TenureCurves {
             ramp,

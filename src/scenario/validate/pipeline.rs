@@ -1,6 +1,9 @@
 //! `[pipeline]`, `[customers]`, `[market]` and `[coverage]`.
 
 use super::Validator;
+
+/// The largest loading of the market on a driver, either sign.
+const MAX_LOADING: f64 = 5.0;
 use crate::scenario::dist::{Dist, Domain};
 use crate::scenario::raw::{self, RawScenario};
 use crate::scenario::{
@@ -79,6 +82,17 @@ impl Validator<'_> {
             },
             cycle_months,
             lags,
+            cycle_source: [
+                0,
+                if p.cycle_months_lost.is_some() { 1 } else { 0 },
+                if p.cycle_months_no_decision.is_some() {
+                    2
+                } else {
+                    0
+                },
+            ],
+            lag_grid: None,
+            lag_choice: Vec::new(),
             leaver_lost_probability: p.leaver_deals.lost_probability.0,
             leaver_win_rate_multiplier: p.leaver_deals.reassigned_win_rate_multiplier.0,
         })
@@ -153,11 +167,29 @@ impl Validator<'_> {
             }
             seasonality.copy_from_slice(v);
         }
+        let loadings = m.loadings.unwrap_or_default();
+        for (name, v) in [
+            ("opportunities", loadings.opportunities),
+            ("win_rate", loadings.win_rate),
+            ("deal_size", loadings.deal_size),
+            ("cycle", loadings.cycle),
+            ("attrition", loadings.attrition),
+        ] {
+            if !(v.is_finite() && v.abs() <= MAX_LOADING) {
+                return Err(InputError::file(
+                    self.file,
+                    format!("market.loadings.{name} = {} is outside -{MAX_LOADING} to {MAX_LOADING}", fmt_num(v)),
+                )
+                .key(format!("market.loadings.{name}"))
+                .help("a loading is the exponent of the market level on the driver: 1 moves it one for one, 0 not at all; 0.5 halves the market's swing"));
+            }
+        }
         Ok(MarketParams {
             demand_factor,
             shock_sd: m.monthly_shock_sd.map_or(0.0, |v| v.0),
             shock_autocorrelation: rho,
             seasonality,
+            loadings,
         })
     }
 
