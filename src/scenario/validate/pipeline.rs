@@ -1,11 +1,11 @@
 //! `[pipeline]`, `[customers]`, `[market]` and `[coverage]`.
 
 use super::Validator;
+use crate::diagnostic::InputError;
 use crate::scenario::dist::{Dist, Domain};
 use crate::scenario::raw::{self, RawScenario};
 use crate::scenario::{
-    CoverageParams, CustomerParams, InputError, MAX_DEAL_TAIL, MAX_DEAL_USD, MarketParams,
-    PipelineParams, lags,
+    CoverageParams, CustomerParams, MAX_DEAL_TAIL, MAX_DEAL_USD, MarketParams, PipelineParams, lags,
 };
 use crate::words::fmt_num;
 
