@@ -302,6 +302,10 @@ fn char_span(text: &str, span: Range<usize>) -> Range<usize> {
     start..end.max(start)
 }
 
+/// The label of the `--set` overrides where a file name would stand: in error messages, and
+/// as the origin of a value a `--set` gave.
+pub const SET_LABEL: &str = "--set";
+
 #[cfg(test)]
 mod tests {
     use super::*;

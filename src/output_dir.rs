@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::scenario::InputError;
+use crate::diagnostic::InputError;
 
 /// A prepared output directory.
 #[derive(Debug, Clone)]

@@ -8,8 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::InputError;
 use crate::engine::{BLOCK, Results, simulate_range};
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::stats::{Z95, quantile_ci, quantile_sorted, wilson};
 
 /// The target of `--precision`, and what a run reached.

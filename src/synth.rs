@@ -38,11 +38,12 @@ use rand::RngExt;
 
 use crate::calendar::YearMonth;
 use crate::crm::dates::Date;
+use crate::diagnostic::InputError;
 use crate::model::pipeline::{DealRecord, Outcome};
 use crate::random::streams::{ORG, StreamRng, keyed, trial_key};
+use crate::scenario::Scenario;
 use crate::scenario::dist::Dist;
 use crate::scenario::raw::Detail;
-use crate::scenario::{InputError, Scenario};
 
 /// The stream purpose of the placement of deals in their months: not one the engine uses (its
 /// purposes are below 32), so the placement never shares a stream with a trial's draws.

@@ -7,6 +7,7 @@
 
 mod common;
 
+mod architecture;
 mod backtest;
 mod batches;
 mod browser;

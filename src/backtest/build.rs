@@ -34,7 +34,8 @@ use crate::calendar::YearMonth;
 use crate::calibrate::fit::{Calibration, Fit, FitOptions, fit};
 use crate::calibrate::fragment::{self, FragmentOptions, comment};
 use crate::crm::{Date, History, Opportunity, Outcome};
-use crate::scenario::{InputError, Scenario, template};
+use crate::diagnostic::InputError;
+use crate::scenario::{Scenario, template};
 use crate::stats::quantile_sorted;
 
 /// The scenario the org settings come from.

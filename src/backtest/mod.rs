@@ -40,9 +40,10 @@ pub use snapshot::{DataSpan, Snapshot, won_by_month};
 use crate::calendar::YearMonth;
 use crate::calibrate::FitOptions;
 use crate::crm::History;
+use crate::diagnostic::InputError;
 use crate::model::Metric;
 use crate::output_dir::OutputDir;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// The default number of trials per origin.
 pub const DEFAULT_TRIALS: usize = 2_000;

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Store, VariantResult};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
-use crate::scenario::InputError;
 
 /// Whether a directory holds only what batches and shards write (so several shards, or a
 /// rerun, may share it): `batch.json`, `variants/`, run parts and hidden temporary files.

@@ -32,9 +32,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::InputError;
 use crate::engine::Results;
 use crate::output_dir::OutputDir;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::stats::{Z95, quantile_ci, quantile_sorted, wilson};
 
 /// Label of errors in `--vary` and batch specifications.

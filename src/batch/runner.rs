@@ -5,7 +5,7 @@
 //! the one [`crate::engine::simulate`] takes).
 
 use super::{Planned, Shard, Store, run_one};
-use crate::scenario::InputError;
+use crate::diagnostic::InputError;
 
 /// A step of a batch, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

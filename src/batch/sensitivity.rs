@@ -15,9 +15,10 @@ use super::sweep::BatchPlan;
 use super::{Param, Planned, Store, Variant, VariantResult};
 use crate::charts::Scale;
 use crate::charts::batch::{TornadoBar, tornado};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
 use crate::report::html::escape;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::tables::{Column, Format, Table, Values};
 use crate::words::{pct, usd};
 

@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::folder::{self, holds_run_parts, is_run_part, only_batch_files};
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Shard, Store, VariantResult};
+use crate::diagnostic::InputError;
 use crate::engine::Results;
 use crate::output_dir::OutputDir;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// One shard of a large run: what `run --shard` writes and `merge` reads.
 #[derive(Debug, Serialize, Deserialize)]

@@ -19,9 +19,10 @@ use super::sweep::BatchPlan;
 use super::{Estimate, Param, Range, Store, Variant, metric_label, op_symbol, short_key};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
 use crate::report::html::escape;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::tables::{Column, Format, Table, Values};
 use crate::words::{pct, usd};
 

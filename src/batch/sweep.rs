@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{Param, PeriodMetrics, Planned, QUANTITIES, STATS, Variant, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
 use crate::report::html::escape;
-use crate::scenario::InputError;
 use crate::tables::{Column, Format, Table, Values};
 use crate::words::{pct, usd};
 

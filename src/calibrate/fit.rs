@@ -35,8 +35,8 @@ use super::estimate::{
 };
 use crate::calendar::YearMonth;
 use crate::crm::dates::{DAYS_PER_MONTH, Date};
-use crate::crm::history::{History, Opportunity};
 use crate::crm::outcomes::Outcome;
+use crate::crm::{History, Opportunity};
 use crate::scenario::dist::{Dist, DistSpec, Domain, Family, GammaSpec, TwoWay};
 use crate::stats::quantile_sorted;
 

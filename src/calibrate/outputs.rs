@@ -18,9 +18,9 @@ use serde::Serialize;
 use super::fit::{Calibration, FitOptions, SizeModel};
 use super::fragment::{self, FragmentOptions};
 use super::report::{self, ReportInput, Samples};
-use crate::crm::history::{BadRow, History};
+use crate::crm::{BadRow, History};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
-use crate::scenario::InputError;
 
 /// fit.json: the calibration as data.
 #[derive(Debug, Serialize)]

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::crm::{Date, DateOrder, Layout, OutcomeRules, ReadOptions, columns, outcomes};
+use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// The output flags of the commands that write a folder: `--out`, `--force`, `--quiet`,
 /// `--threads`. A command whose `--out` has another default says so with `mut_arg` (without

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use super::args::{OutputArgs, ReadArgs};
 use crate::backtest::{self, Base, Options, outputs};
 use crate::calibrate::{FitOptions, SizeModel};
+use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
-use crate::scenario::InputError;
 
 /// Arguments of `revsim backtest`.
 #[derive(Debug, clap::Args)]

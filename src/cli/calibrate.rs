@@ -8,9 +8,10 @@ use super::args::{ReadArgs, iso_date};
 use crate::calibrate::fragment::FragmentOptions;
 use crate::calibrate::{FitOptions, SizeModel, outputs, report};
 use crate::crm::Date;
+use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// Arguments of `revsim calibrate`.
 #[derive(Debug, clap::Args)]

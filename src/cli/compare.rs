@@ -8,8 +8,9 @@ use std::time::Instant;
 use super::args::SimArgs;
 use super::{plausibility, progress_bar, trial_count};
 use crate::compare::{Arm, Difference, InputDifference, MAX_SCENARIOS};
+use crate::diagnostic::InputError;
 use crate::report::{self, OutputDir, safe_dir_name};
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// Arguments of `revsim compare`.
 #[derive(Debug, clap::Args)]

@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::diagnostic::InputError;
 use crate::report::OutputDir;
-use crate::scenario::{InputError, template};
+use crate::scenario::template;
 
 /// Arguments of `revsim init`.
 #[derive(Debug, clap::Args)]

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use super::args::OutputArgs;
 use crate::batch::shards;
+use crate::diagnostic::InputError;
 use crate::report::Manifest;
-use crate::scenario::InputError;
 
 /// Arguments of `revsim merge`.
 #[derive(Debug, clap::Args)]

@@ -2,7 +2,7 @@
 //! `schema`, `calibrate`, `synth-crm`, `backtest`.
 //!
 //! Each command has its file, which parses its arguments, calls the library, prints and maps
-//! errors; [`args`] holds the flags several commands share. This file holds the command list,
+//! errors; `args` holds the flags several commands share. This file holds the command list,
 //! the dispatch, the exit codes and the helpers every command uses.
 
 mod args;
@@ -28,7 +28,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::batch::Step;
-use crate::scenario::{InputError, Scenario};
+use crate::diagnostic::InputError;
+use crate::scenario::Scenario;
 
 /// Monte Carlo revenue forecasts for B2B sales organisations.
 #[derive(Debug, Parser)]

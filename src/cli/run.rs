@@ -9,9 +9,10 @@ use super::args::SimArgs;
 use super::{progress_bar, seconds};
 use crate::batch::Shard;
 use crate::batch::shards::{self, RunPart};
+use crate::diagnostic::InputError;
 use crate::precision::Precision;
 use crate::report::{self, Manifest, OutputDir, RUN_FILES, safe_dir_name};
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 
 /// Arguments of `revsim run`.
 #[derive(Debug, clap::Args)]

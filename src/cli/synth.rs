@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::crm::Date;
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::synth::{Status, SynthOptions, synthesize};
 
 /// Arguments of `revsim synth-crm`.

@@ -17,7 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::outcomes::normalise;
-use crate::scenario::InputError;
+use crate::diagnostic::InputError;
 
 /// A piece of information read from a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -8,11 +8,11 @@ pub mod columns;
 pub mod dates;
 pub mod history;
 pub mod outcomes;
+pub mod record;
 mod row;
 
 pub use columns::{Columns, Field, Layout};
 pub use dates::{Date, DateOrder};
-pub use history::{
-    BadRow, BadRowKind, History, Opportunity, ReadOptions, parse_history, read_history,
-};
+pub use history::{History, parse_history, read_history};
 pub use outcomes::{Outcome, OutcomeRules, StageMeaning};
+pub use record::{BadRow, BadRowKind, Opportunity, ReadOptions};

@@ -5,8 +5,8 @@
 use super::amount::parse_amount;
 use super::columns::{Columns, Field};
 use super::dates::{Date, parse_date};
-use super::history::{BadRow, BadRowKind, Opportunity, ReadOptions};
 use super::outcomes::{Outcome, StageMeaning, parse_flag};
+use super::record::{BadRow, BadRowKind, Opportunity, ReadOptions};
 
 /// One row: `Ok(None)` for a row whose stage is mapped to `ignore`.
 pub(super) fn read_row(

@@ -12,10 +12,11 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::diagnostic::InputError;
 use crate::engine::Results;
 use crate::model::Metric;
 pub use crate::output_dir::{OutputDir, safe_dir_name};
-use crate::scenario::{InputError, Scenario};
+use crate::scenario::Scenario;
 use crate::stats::Distribution;
 use crate::summary::{Summary, monthly_stats};
 

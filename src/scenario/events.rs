@@ -8,56 +8,8 @@
 
 use std::ops::Range;
 
+pub use super::params::Param;
 use super::raw::LayoffWho;
-
-/// A per-month series that events can set; [`super::params`] describes each (its key path,
-/// range and meaning) in the row whose `event` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
-#[allow(missing_docs)]
-pub enum Param {
-    Opportunities = 0,
-    Inbound,
-    WinRateMultiplier,
-    DealSizeMultiplier,
-    AnnualAttrition,
-    Seats,
-    RecruitingCapacity,
-    LogoChurn,
-    Expansion,
-    AnnualQuota,
-    CoverageTarget,
-    BottomProductivity,
-}
-
-impl Param {
-    /// Every series, in the order of [`Timeline`]'s storage.
-    pub const ALL: [Param; 12] = [
-        Param::Opportunities,
-        Param::Inbound,
-        Param::WinRateMultiplier,
-        Param::DealSizeMultiplier,
-        Param::AnnualAttrition,
-        Param::Seats,
-        Param::RecruitingCapacity,
-        Param::LogoChurn,
-        Param::Expansion,
-        Param::AnnualQuota,
-        Param::CoverageTarget,
-        Param::BottomProductivity,
-    ];
-
-    /// Where the series is stored: its place in [`Param::ALL`] (a test checks they agree).
-    #[inline]
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The parameter's row: key path, range, meaning.
-    pub fn info(self) -> &'static super::params::Parameter {
-        super::params::of_event(self)
-    }
-}
 
 /// Per-month values of every event-able parameter, and the one-off actions.
 #[derive(Debug, Clone)]

@@ -9,8 +9,6 @@
 //! path) and the JSON Schema (a test checks that every path is a key of the format).
 //! docs/model.md says what each mechanism does with them.
 
-use super::events::Param;
-
 /// What a parameter's number counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -753,6 +751,55 @@ pub const PARAMETERS: &[Parameter] = &[
         G::Policy,
     ),
 ];
+
+/// A per-month series that events can set ([`super::events`]); the row whose `event` names it
+/// describes it (its key path, range and meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+#[allow(missing_docs)]
+pub enum Param {
+    Opportunities = 0,
+    Inbound,
+    WinRateMultiplier,
+    DealSizeMultiplier,
+    AnnualAttrition,
+    Seats,
+    RecruitingCapacity,
+    LogoChurn,
+    Expansion,
+    AnnualQuota,
+    CoverageTarget,
+    BottomProductivity,
+}
+
+impl Param {
+    /// Every series, in the order of [`super::events::Timeline`]'s storage.
+    pub const ALL: [Param; 12] = [
+        Param::Opportunities,
+        Param::Inbound,
+        Param::WinRateMultiplier,
+        Param::DealSizeMultiplier,
+        Param::AnnualAttrition,
+        Param::Seats,
+        Param::RecruitingCapacity,
+        Param::LogoChurn,
+        Param::Expansion,
+        Param::AnnualQuota,
+        Param::CoverageTarget,
+        Param::BottomProductivity,
+    ];
+
+    /// Where the series is stored: its place in [`Param::ALL`] (a test checks they agree).
+    #[inline]
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The parameter's row: key path, range, meaning.
+    pub fn info(self) -> &'static Parameter {
+        of_event(self)
+    }
+}
 
 /// The parameter at `path`, if the format has one.
 pub fn get(path: &str) -> Option<&'static Parameter> {

@@ -21,13 +21,11 @@ use toml::de::{DeTable, DeValue};
 use super::raw::RawScenario;
 use super::validate::Validator;
 use super::{InputError, Scenario};
+pub use crate::diagnostic::SET_LABEL;
 use crate::diagnostic::key_path_at;
 
 /// Most files in one `extends` chain.
 pub const MAX_DEPTH: usize = 16;
-
-/// The label `--set` overrides carry in error messages.
-pub const SET_LABEL: &str = "--set";
 
 struct Source {
     label: String,

@@ -27,8 +27,8 @@ pub use page::report;
 pub use text::{coverage_text, origins_text, terminal};
 
 use super::{Coverage, Measure, Options, OriginResult, Position};
+use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
-use crate::scenario::InputError;
 
 /// What the run was: the export, the base and the options, for the files and the report.
 #[derive(Debug, Clone, Serialize)]

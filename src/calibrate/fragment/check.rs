@@ -1,7 +1,8 @@
 //! The proof that a fragment loads: laid over a minimal scenario, it must pass the scenario's
 //! own validation, so a fragment that is written is known to load.
 
-use crate::scenario::{InputError, Scenario};
+use crate::diagnostic::InputError;
+use crate::scenario::Scenario;
 
 /// A minimal scenario: the required keys, nothing else.
 const MINIMAL: &str = r#"

@@ -1,11 +1,10 @@
 //! `[leadership]`: the VP of Sales model.
 
 use super::Validator;
+use crate::diagnostic::InputError;
 use crate::scenario::dist::Domain;
 use crate::scenario::raw::{self, RawScenario};
-use crate::scenario::{
-    InputError, LeadershipParams, MAX_HORIZON_MONTHS, PhaseParams, ReviewParams,
-};
+use crate::scenario::{LeadershipParams, MAX_HORIZON_MONTHS, PhaseParams, ReviewParams};
 
 impl Validator<'_> {
     pub(super) fn leadership(

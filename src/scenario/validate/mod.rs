@@ -25,7 +25,6 @@ use super::raw::RawScenario;
 use super::{
     Clock, InputError, MAX_HORIZON_MONTHS, MAX_OPPORTUNITIES_PER_TRIAL, ManagerParams,
     MarketParams, PerformanceParams, PipelineParams, RepDraws, Scenario, Staffing, monthly_hazard,
-    resolve,
 };
 use crate::calendar::fiscal_years;
 use crate::words::fmt_num;
@@ -110,7 +109,7 @@ impl Validator<'_> {
             .rev()
             .find(|(offset, _)| *offset <= span.start)
             .map_or(self.file, |(_, f)| f.as_str());
-        if file == resolve::SET_LABEL {
+        if file == crate::diagnostic::SET_LABEL {
             return path.to_path_buf();
         }
         Path::new(file)

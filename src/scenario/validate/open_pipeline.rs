@@ -6,10 +6,11 @@ use toml::Spanned;
 
 use super::Validator;
 use crate::crm::{History, Opportunity, Outcome, ReadOptions, StageMeaning};
+use crate::diagnostic::InputError;
 use crate::scenario::dist::Domain;
 use crate::scenario::open_deals::{MAX_AGE_MONTHS, OpenDeal, OpenDeals, OpenDecision, OpenOutcome};
 use crate::scenario::raw::{self, OpenPipeline, RawScenario, Stage};
-use crate::scenario::{Clock, InputError, MAX_DEAL_USD, PipelineParams, Staffing, lags};
+use crate::scenario::{Clock, MAX_DEAL_USD, PipelineParams, Staffing, lags};
 
 /// Rows of the export left out, by reason.
 #[derive(Default)]

@@ -1,9 +1,10 @@
 //! `[ramp]`, `[attrition]`'s washout, `[org]` and `[hiring]`: the tenure curves and the seats.
 
 use super::Validator;
+use crate::diagnostic::InputError;
 use crate::scenario::dist::Domain;
 use crate::scenario::raw::{Interpolation, RampCurve, RawScenario};
-use crate::scenario::{Clock, InputError, MAX_HORIZON_MONTHS, MAX_SEATS, Staffing, TenureCurves};
+use crate::scenario::{Clock, MAX_HORIZON_MONTHS, MAX_SEATS, Staffing, TenureCurves};
 use crate::scenario::{ramp_table, washout_table};
 use crate::words::fmt_num;
 

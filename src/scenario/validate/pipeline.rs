@@ -1,16 +1,16 @@
 //! `[pipeline]`, `[customers]`, `[market]` and `[coverage]`.
 
 use super::Validator;
-
-/// The largest loading of the market on a driver, either sign.
-const MAX_LOADING: f64 = 5.0;
+use crate::diagnostic::InputError;
 use crate::scenario::dist::{Dist, Domain};
 use crate::scenario::raw::{self, RawScenario};
 use crate::scenario::{
-    CoverageParams, CustomerParams, InputError, MAX_DEAL_TAIL, MAX_DEAL_USD, MarketParams,
-    PipelineParams, lags,
+    CoverageParams, CustomerParams, MAX_DEAL_TAIL, MAX_DEAL_USD, MarketParams, PipelineParams, lags,
 };
 use crate::words::fmt_num;
+
+/// The largest loading of the market on a driver, either sign.
+const MAX_LOADING: f64 = 5.0;
 
 impl Validator<'_> {
     pub(super) fn pipeline(&self, raw: &RawScenario) -> Result<PipelineParams, InputError> {

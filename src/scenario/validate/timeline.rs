@@ -6,12 +6,13 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::Validator;
+use crate::diagnostic::InputError;
 use crate::scenario::dist::Domain;
 use crate::scenario::events::{Change, Param};
 use crate::scenario::raw::Event;
 use crate::scenario::raw::{self, RawScenario};
 use crate::scenario::{
-    Clock, CustomerParams, InputError, MAX_DEAL_TAIL, MAX_DEAL_USD, MAX_HORIZON_MONTHS, MAX_SEATS,
+    Clock, CustomerParams, MAX_DEAL_TAIL, MAX_DEAL_USD, MAX_HORIZON_MONTHS, MAX_SEATS,
     PipelineParams, Staffing, events, params,
 };
 use crate::words::fmt_num;

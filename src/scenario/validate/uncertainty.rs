@@ -4,6 +4,7 @@
 use toml::Spanned;
 
 use super::Validator;
+use crate::diagnostic::InputError;
 use crate::random::copula::{self, Copula};
 use crate::random::dist::{Dist, Domain};
 use crate::random::metalog::{Bounds, Metalog, MetalogError};
@@ -15,9 +16,7 @@ use crate::scenario::raw::{Correlation, RampCurve, RawScenario};
 use crate::scenario::uncertainty::{
     Belief, Scale, Target, UncertainParam, Uncertainty, stream_key,
 };
-use crate::scenario::{
-    CoverageParams, InputError, LeadershipParams, MarketParams, PipelineParams, Staffing,
-};
+use crate::scenario::{CoverageParams, LeadershipParams, MarketParams, PipelineParams, Staffing};
 use crate::words::fmt_num;
 
 /// The validated parts of the scenario a belief's centre is read from.
