@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod headline;
 pub mod interrupt;
+pub mod layers;
 pub mod model;
 pub mod output_dir;
 pub mod precision;

@@ -31,6 +31,10 @@ pub struct Summary {
     pub horizon: PeriodSummary,
     /// The VP of Sales, when the scenario models one.
     pub vp_of_sales: Option<VpSummary>,
+    /// How much of the spread comes from each layer of uncertainty, when the scenario has
+    /// uncertain parameters or market shocks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread_by_layer: Option<crate::layers::LayerSpread>,
 }
 
 /// VP-of-Sales turnover over the horizon.
@@ -185,6 +189,7 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
     });
     Summary {
         vp_of_sales,
+        spread_by_layer: None,
         scenario: s.name.clone(),
         description: s.description.clone(),
         trials: n,

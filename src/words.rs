@@ -134,6 +134,26 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
+/// `text` broken into lines of at most `width` characters at spaces (a longer word stands on a
+/// line of its own).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+    }
+    out
+}
+
 /// A number as messages show it: whole numbers as integers, others to 4 decimals, very large
 /// and very small ones in scientific notation.
 pub fn fmt_num(v: f64) -> String {
@@ -192,5 +212,7 @@ mod tests {
         assert_eq!(thousands(23040), "23,040");
         assert_eq!(usd_whole(30125.4), "$30,125");
         assert_eq!(plural(1, "trial"), "1 trial");
+        assert_eq!(wrap("aa bb cc", 5), "aa bb\ncc");
+        assert_eq!(wrap("a verylongword b", 4), "a\nverylongword\nb");
     }
 }

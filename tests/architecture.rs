@@ -27,6 +27,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("summary", 6),
     ("precision", 6),
     ("synth", 6),
+    ("layers", 6),
     ("compare", 7),
     ("headline", 7),
     // Charts, then the reports that hold them.

@@ -747,9 +747,12 @@ pub fn plan(
     variants
         .into_iter()
         .map(|variant| {
-            let scenario =
-                Scenario::load_layers(file, &[base_sets.to_vec(), variant.set_strings()])
-                    .with_context(|| format!("in variant {:?}", variant.name))?;
+            let scenario = Scenario::load_layers_centred(
+                file,
+                &[base_sets.to_vec(), variant.set_strings()],
+                1,
+            )
+            .with_context(|| format!("in variant {:?}", variant.name))?;
             let key = key(&scenario, seed, trials);
             Ok(Planned {
                 variant,

@@ -154,12 +154,14 @@ pub(super) fn finish_run(
     started: Instant,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let (summary, monthly) = pool.install(|| {
+    let (mut summary, monthly) = pool.install(|| {
         (
             crate::summary::summarize(s, &results, calm.as_ref()),
             crate::summary::monthly(&results),
         )
     });
+    summary.spread_by_layer =
+        pool.install(|| crate::layers::attribute(s, &results, manifest.seed, &|_| ()));
     manifest.wall_time_s = seconds(started);
     manifest.monthly_quantiles = crate::summary::monthly_method(&results);
     let files = pool.install(|| {

@@ -305,11 +305,76 @@ pub fn run_report(
     b.push_str(&period_table(summary));
     b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
 
+    if let Some(layers) = &summary.spread_by_layer {
+        b.push_str(&layer_table(layers));
+    }
+
     b.push_str("<h2>Key assumptions</h2>\n");
     b.push_str(&assumptions(s));
+    b.push_str(&uncertain_assumptions(s));
 
     b.push_str(&footer(manifest, &run_command(manifest)));
     page(&format!("{} · revsim forecast", summary.scenario), &b)
+}
+
+/// Where the spread comes from: the sentence, and the horizon's bookings and P(hit plan) as each
+/// layer is held at its centre.
+fn layer_table(l: &crate::layers::LayerSpread) -> String {
+    let mut out = String::from("<h2>Where the spread comes from</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&l.sentence()));
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>What varies</th><th>Bookings P10</th><th>P50</th><th>P90</th><th>P(hit plan), horizon</th><th>P(hit plan), first year</th></tr></thead>\n<tbody>\n");
+    let p = |x: Option<crate::stats::Probability>| x.map_or("-".to_string(), |x| pct(x.p));
+    for r in &l.runs {
+        let b = &r.bookings_usd;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(r.varies),
+            usd(b.p10),
+            usd(b.p50),
+            usd(b.p90),
+            p(r.p_hit_plan),
+            p(r.first_year_p_hit_plan)
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Each row reruns the first {} trials on the same random numbers with fewer layers: the uncertain parameters held at the values in the file, then the demand factor at its median and no monthly shock as well. See docs/model.md, \"Uncertainty: three layers\".</p>",
+        crate::words::thousands(l.trials)
+    );
+    out
+}
+
+/// The beliefs of the uncertain parameters: what the org does not know about itself.
+fn uncertain_assumptions(s: &Scenario) -> String {
+    let u = &s.uncertainty;
+    if u.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<h3>What the org does not know about itself</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Parameter</th><th>P10</th><th>P50 (the file's value)</th><th>P90</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &u.params {
+        let (lo, hi) = (p.value(0.1), p.value(0.9));
+        let name = crate::scenario::params::label_of(&p.path);
+        let _ = writeln!(
+            out,
+            "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&name),
+            escape(&p.path),
+            fmt_value(lo),
+            fmt_value(p.value(0.5)),
+            fmt_value(hi)
+        );
+    }
+    out.push_str("</tbody></table></div>\n<p class=\"note\">Each drawn once per trial and held for the whole trial; P10 is the 10th percentile of the draws.</p>\n");
+    out
+}
+
+/// A parameter's value for a table: four significant digits.
+fn fmt_value(v: f64) -> String {
+    crate::words::fmt_num(crate::words::sig(v, 4))
 }
 
 /// The top of a run's report: the scenario's name and description, the answer, and the chance

@@ -28,6 +28,9 @@ pub fn render(s: &Summary) -> String {
     if let Some(vp) = &s.vp_of_sales {
         t.vp_of_sales(vp);
     }
+    if let Some(layers) = &s.spread_by_layer {
+        let _ = writeln!(t.0, "\n{}", crate::words::wrap(&layers.sentence(), 80));
+    }
     let _ = writeln!(
         t.0,
         "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."

@@ -440,6 +440,16 @@ impl Scenario {
         resolve::load_layers(path, layers)
     }
 
+    /// As [`Scenario::load_layers`], but the layers after the first `fixing` move the centre
+    /// of an uncertain value rather than fix it (a sweep's variants, a goal seek's values).
+    pub fn load_layers_centred(
+        path: &Path,
+        layers: &[Vec<String>],
+        fixing: usize,
+    ) -> Result<Scenario, InputError> {
+        resolve::load_layers_centred(path, layers, fixing)
+    }
+
     /// Parses and validates scenario text. `file` labels errors; `default_name` names a scenario
     /// that has no `name` key.
     pub fn from_toml(text: &str, file: &str, default_name: &str) -> Result<Scenario, InputError> {

@@ -806,6 +806,26 @@ pub fn get(path: &str) -> Option<&'static Parameter> {
     PARAMETERS.iter().find(|p| p.path == path)
 }
 
+/// The name of a parameter for reports: its label, with the statistic of a distribution's level
+/// (`pipeline.deal_size_usd.median` is "Deal size (USD), median"); the path itself if unknown.
+pub fn label_of(path: &str) -> String {
+    if let Some(row) = get(path) {
+        return row.label.to_string();
+    }
+    if let Some((key, stat)) = path.rsplit_once('.')
+        && let Some(row) = get(key)
+    {
+        return format!("{}, {stat}", row.label);
+    }
+    match path {
+        "pipeline.outcomes.won" | "pipeline.outcomes.lost" | "pipeline.outcomes.no_decision" => {
+            known(path).label.to_string()
+        }
+        "market.monthly_shock" => "Monthly demand shock (mean over the horizon)".into(),
+        _ => path.to_string(),
+    }
+}
+
 /// The row of a parameter that is sure to exist (a path written in the code).
 pub fn known(path: &str) -> &'static Parameter {
     get(path).unwrap_or_else(|| panic!("{path} is in the parameter table"))

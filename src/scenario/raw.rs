@@ -785,6 +785,60 @@ impl Uncertainty {
     pub fn is_empty(&self) -> bool {
         self.parameters.is_empty() && self.correlation.is_none()
     }
+
+    /// Drops the beliefs that a `--set` of `key` fixes: a belief about the key itself, about a
+    /// key inside it (`pipeline.deal_size_usd.median` for `pipeline.deal_size_usd`), or about
+    /// the table that holds it (the outcomes' dirichlet for `pipeline.outcomes.won`); and the
+    /// correlations of the dropped ones.
+    pub fn fix(&mut self, key: &str) {
+        let fixed = |path: &str| {
+            path == key
+                || path.strip_prefix(key).is_some_and(|r| r.starts_with('.'))
+                || key.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+        };
+        let dropped: Vec<String> = self
+            .parameters
+            .keys()
+            .filter(|p| fixed(p))
+            .cloned()
+            .collect();
+        for p in &dropped {
+            self.parameters.remove(p);
+        }
+        let Some(cor) = &mut self.correlation else {
+            return;
+        };
+        let c = cor.get_mut();
+        let dirichlet = |k: &str| {
+            k.strip_prefix("pipeline.outcomes.").is_some()
+                && dropped.iter().any(|d| d == "pipeline.outcomes")
+        };
+        let keep: Vec<usize> = (0..c.keys.len())
+            .filter(|&i| !fixed(&c.keys[i]) && !dirichlet(&c.keys[i]))
+            .collect();
+        if keep.len() == c.keys.len() {
+            return;
+        }
+        if keep.len() < 2 {
+            self.correlation = None;
+            return;
+        }
+        c.keys = keep.iter().map(|&i| c.keys[i].clone()).collect();
+        c.spearman = keep
+            .iter()
+            .map(|&i| {
+                keep.iter()
+                    .map(|&j| {
+                        c.spearman
+                            .get(i)
+                            .and_then(|r| r.get(j))
+                            .copied()
+                            .unwrap_or(0.0)
+                    })
+                    .collect()
+            })
+            .collect();
+    }
 }
 
 /// `[uncertainty.correlation]`: Spearman rank correlations between uncertain parameters, drawn

@@ -175,8 +175,19 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
 }
 
 /// Loads `path` with its `extends` chain and layers of `key=value` overrides, each applied over
-/// the ones before (a batch's `--set`, then a variant's own settings).
+/// the ones before. Each override fixes the value it sets: a belief about it in
+/// `[uncertainty.parameters]` is dropped (docs/scenario-reference.md, "Uncertainty").
 pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, InputError> {
+    load_layers_centred(path, layers, layers.len())
+}
+
+/// As [`load_layers`], but only the first `fixing` layers fix what they set; the later ones (a
+/// sweep's variant, a goal seek's trial value) move the value's centre and keep its belief.
+pub fn load_layers_centred(
+    path: &Path,
+    layers: &[Vec<String>],
+    fixing: usize,
+) -> Result<Scenario, InputError> {
     let label = path.display().to_string();
     let text: Arc<str> = Arc::from(read(path, &label)?);
     let stem = path
@@ -220,6 +231,12 @@ pub fn load_layers(path: &Path, layers: &[Vec<String>]) -> Result<Scenario, Inpu
         merged,
     )))
     .map_err(|e| remap(InputError::from_toml(&label, &combined, &e)))?;
+    let mut raw = raw;
+    for set in layers.iter().take(fixing).flatten() {
+        if let Some((key, _)) = set.split_once('=') {
+            raw.uncertainty.fix(key.trim());
+        }
+    }
     let origins: Vec<(usize, String)> = sources
         .iter()
         .map(|s| (s.offset, s.label.clone()))

@@ -316,13 +316,6 @@ impl Validator<'_> {
         centre: f64,
         scale: Scale,
     ) -> Result<Belief, InputError> {
-        if let Some(p50) = p50
-            && (p50 - centre).abs() > 1e-9 * centre.abs().max(1e-12)
-        {
-            return Err(self
-                .belief_err(spec, path, format!("p50 = {} but the file's value is {}: the file's value is the median of the draws", fmt_num(p50), fmt_num(centre)))
-                .help(format!("leave p50 out (it is then {}), or set the file's value to {}", fmt_num(centre), fmt_num(p50))));
-        }
         let p50 = p50.unwrap_or(centre);
         let bounds = match scale {
             Scale::Logit => Bounds::Both(row.min, row.max),
