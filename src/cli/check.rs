@@ -21,6 +21,33 @@ pub struct CheckArgs {
     pub strict: bool,
 }
 
+/// The uncertain parameters as `check` lists them: each with the P10, P50 and P90 of its draws.
+fn uncertain_lines(s: &Scenario) -> String {
+    let u = &s.uncertainty;
+    if u.is_empty() {
+        return String::new();
+    }
+    let num = |v: f64| crate::words::fmt_num(crate::words::sig(v, 4));
+    let mut out = format!(
+        "  varies across trials ({}; P10 / P50 / P90 of the draws):\n",
+        crate::words::counted(u.params.len(), "parameter")
+    );
+    for p in &u.params {
+        out.push_str(&format!(
+            "    {}: {} / {} / {}\n",
+            p.path,
+            num(p.value(0.1)),
+            num(p.value(0.5)),
+            num(p.value(0.9))
+        ));
+    }
+    if let Some((idx, _)) = &u.correlated {
+        let names: Vec<&str> = idx.iter().map(|&i| u.params[i].path.as_str()).collect();
+        out.push_str(&format!("    correlated by rank: {}\n", names.join(", ")));
+    }
+    out
+}
+
 /// Runs `revsim check`: every file is checked; the last failure is returned, the others
 /// printed.
 pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
@@ -47,7 +74,8 @@ pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
             .and_then(|()| match &s.open_deals {
                 Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
                 None => Ok(()),
-            })?,
+            })
+            .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(&s)))?,
             Err(e) => {
                 // Print all but the last failure here; main prints the one returned.
                 if let Some(prev) = failed.replace(e) {
