@@ -18,7 +18,7 @@ use crate::scenario::{Hold, Scenario};
 use crate::stats::{Distribution, Probability};
 
 /// Most trials the attribution reruns (the first ones of the run).
-pub const MAX_TRIALS: usize = 4000;
+pub const MAX_TRIALS: usize = 2000;
 
 /// One run of the attribution: its figures for the horizon and the first fiscal year.
 #[derive(Debug, Clone, Serialize)]

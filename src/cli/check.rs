@@ -36,9 +36,9 @@ fn uncertain_lines(s: &Scenario) -> String {
         out.push_str(&format!(
             "    {}: {} / {} / {}\n",
             p.path,
-            num(p.value(0.1)),
-            num(p.value(0.5)),
-            num(p.value(0.9))
+            num(p.quantile(0.1)),
+            num(p.quantile(0.5)),
+            num(p.quantile(0.9))
         ));
     }
     if let Some((idx, _)) = &u.correlated {

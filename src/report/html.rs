@@ -356,7 +356,7 @@ fn uncertain_assumptions(s: &Scenario) -> String {
         "<h3>What the org does not know about itself</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Parameter</th><th>P10</th><th>P50 (the file's value)</th><th>P90</th></tr></thead>\n<tbody>\n",
     );
     for p in &u.params {
-        let (lo, hi) = (p.value(0.1), p.value(0.9));
+        let (lo, hi) = (p.quantile(0.1), p.quantile(0.9));
         let name = crate::scenario::params::label_of(&p.path);
         let _ = writeln!(
             out,
@@ -364,7 +364,7 @@ fn uncertain_assumptions(s: &Scenario) -> String {
             escape(&name),
             escape(&p.path),
             fmt_value(lo),
-            fmt_value(p.value(0.5)),
+            fmt_value(p.quantile(0.5)),
             fmt_value(hi)
         );
     }

@@ -100,7 +100,7 @@ fn pct(x: f64) -> String {
 pub fn check(s: &Scenario) -> Vec<Warning> {
     let mut out = Vec::new();
     for check in [
-        ramp, attrition, outcomes, cycle, vp_tenure, coverage, events, beliefs,
+        ramp, attrition, outcomes, cycle, vp_tenure, coverage, events,
     ] {
         check(s, &mut out);
     }
@@ -306,34 +306,6 @@ fn events(s: &Scenario, out: &mut Vec<Warning>) {
                 message: msg,
                 benchmark: benchmark.0,
                 origin: benchmark.1,
-            });
-        }
-    }
-}
-
-/// A belief whose median is far from the value in the file: its draws are centred on the file's
-/// value, which the planner may not mean.
-fn beliefs(s: &Scenario, out: &mut Vec<Warning>) {
-    for p in &s.uncertainty.params {
-        if matches!(p.scale, super::uncertainty::Scale::AsDrawn) {
-            continue;
-        }
-        let width = p.belief.at(0.9) - p.belief.at(0.1);
-        if (p.belief_median - p.centre).abs() > 0.05 * width {
-            out.push(Warning {
-                path: vec![
-                    Step::Key("uncertainty".into()),
-                    Step::Key("parameters".into()),
-                    Step::Key(p.path.clone()),
-                ],
-                message: format!(
-                    "the belief's median is {} but the value in the file is {}: the draws are centred on {}",
-                    fmt_num(p.belief_median),
-                    fmt_num(p.centre),
-                    fmt_num(p.centre)
-                ),
-                benchmark: "the value in the file is the median of a belief's draws",
-                origin: "docs/scenario-reference.md, [uncertainty]",
             });
         }
     }

@@ -136,6 +136,38 @@ impl UncertainParam {
         self.moved(x, self.centre)
     }
 
+    /// The `q` quantile of the trial's draws: the value at `q` for most beliefs; for a share of a
+    /// Dirichlet, the quantile of its Beta marginal, moved by the tilt to the file's share.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let Target::Outcome(_) = self.target else {
+            return self.value(q);
+        };
+        use crate::random::dist::{BetaGammas, Dist, Domain, Moments, Sampler};
+        let Belief::Dist { dist, .. } = &self.belief else {
+            return self.centre;
+        };
+        let Sampler::Gamma { shape, .. } = dist.sampler else {
+            return self.centre;
+        };
+        // belief_median holds the Dirichlet mean a / A of the share.
+        let total = shape / self.belief_median;
+        match BetaGammas::new(shape, total - shape) {
+            Ok(beta) => {
+                let marginal = Dist {
+                    sampler: Sampler::Beta(beta),
+                    moments: Moments {
+                        mean: self.belief_median,
+                        lo: 0.0,
+                        hi: 1.0,
+                    },
+                    domain: Domain::UNIT,
+                };
+                (marginal.inverse_cdf(q) * self.centre / self.belief_median).min(1.0)
+            }
+            Err(_) => self.centre,
+        }
+    }
+
     /// `x`, a value of the belief, moved as the belief's median moves to `centre`.
     pub fn moved(&self, x: f64, centre: f64) -> f64 {
         let m = self.belief_median;
