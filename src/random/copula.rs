@@ -15,35 +15,8 @@
 //! correlation matrix", IMA J. Numer. Anal. 22, 2002: alternating projections with Dykstra's
 //! correction).
 
-use statrs::function::erf::erfc_inv;
 
-/// The standard normal CDF, Φ(z), with musl's erfc (correct to about an ulp).
-#[inline]
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
-}
-
-/// The standard normal quantile, Φ⁻¹(p): statrs' inverse error function, polished by one
-/// Newton step on Φ (relative error in p near 1e-15, also far in the tails).
-#[inline]
-pub fn normal_quantile(p: f64) -> f64 {
-    if p <= 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p >= 1.0 {
-        return f64::INFINITY;
-    }
-    let z = -std::f64::consts::SQRT_2 * erfc_inv(2.0 * p);
-    // Work on the nearer tail, where Φ keeps its relative accuracy.
-    let (q, sign) = if p < 0.5 { (p, 1.0) } else { (1.0 - p, -1.0) };
-    let zt = sign * z;
-    let density = (-0.5 * zt * zt).exp() / (2.0 * std::f64::consts::PI).sqrt();
-    if density > 0.0 {
-        sign * (zt - (normal_cdf(zt) - q) / density)
-    } else {
-        z
-    }
-}
+pub use crate::stats::{normal_cdf, normal_quantile};
 
 /// The Pearson correlation of a Gaussian copula's normals whose Spearman rank correlation is
 /// `rho`: 2 sin(pi rho / 6).

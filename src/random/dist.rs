@@ -451,8 +451,8 @@ impl Sampler {
 
     /// P(X <= x) of the distribution as drawn (before clamping to a domain).
     pub fn cdf(&self, x: f64) -> f64 {
-        use statrs::function::{erf::erfc, gamma::checked_gamma_lr, gamma::checked_gamma_ur};
-        let normal = |z: f64| 0.5 * erfc(-z / std::f64::consts::SQRT_2);
+        use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur};
+        let normal = crate::stats::normal_cdf;
         match self {
             Sampler::Fixed(v) => f64::from(u8::from(x >= *v)),
             Sampler::Uniform { lo, width } => {
