@@ -394,7 +394,10 @@ mod tests {
             (0.001, -3.090_232_306_167_813_6),
         ] {
             // Reference values to 17 digits; a few ulps of error at most.
-            assert!((normal_quantile(p) - z).abs() <= 4.0 * f64::EPSILON * z.abs().max(1.0), "p = {p}");
+            assert!(
+                (normal_quantile(p) - z).abs() <= 4.0 * f64::EPSILON * z.abs().max(1.0),
+                "p = {p}"
+            );
         }
     }
 

@@ -24,20 +24,20 @@ const FLOORS: &[(&str, u32)] = &[
     ("model", 4),
     ("engine", 5),
     // What runs and summarises trials.
-    ("summary", 6),
+    ("summary", 7),
     ("precision", 6),
     ("synth", 6),
     ("layers", 6),
-    ("compare", 7),
-    ("headline", 7),
+    ("compare", 8),
+    ("headline", 8),
     // Charts, then the reports that hold them.
-    ("charts", 8),
-    ("report", 9),
+    ("charts", 9),
+    ("report", 10),
     // The wings on top.
-    ("batch", 10),
-    ("calibrate", 10),
-    ("backtest", 11),
-    ("cli", 12),
+    ("batch", 11),
+    ("calibrate", 11),
+    ("backtest", 12),
+    ("cli", 13),
 ];
 
 /// The top-level module a source file belongs to (`src/scenario/raw.rs` -> `scenario`).

@@ -82,21 +82,22 @@ fn a_sweep_row_equals_a_plain_run_of_that_variant() {
         })
         .expect("the variant's horizon row");
 
-    // The same variant as a plain run with --set: the same figures.
+    // The same variant as a plain run of a file that extends the baseline with those values:
+    // the same figures (a sweep moves an uncertain key's centre, as such a file does).
+    let variant = tmp.path().join("variant.toml");
+    fs::write(
+        &variant,
+        format!(
+            "extends = {:?}\n[pipeline]\nopportunities_per_rep_month = 4.0\n[attrition]\nannual_rate = 0.35\n",
+            baseline().display().to_string()
+        ),
+    )
+    .unwrap();
     let run = tmp.path().join("run");
     revsim()
         .arg("run")
-        .arg(baseline())
-        .args([
-            "--trials",
-            "200",
-            "--quiet",
-            "--set",
-            "pipeline.opportunities_per_rep_month=4.0",
-            "--set",
-            "attrition.annual_rate=0.35",
-            "--out",
-        ])
+        .arg(&variant)
+        .args(["--trials", "200", "--quiet", "--out"])
         .arg(&run)
         .assert()
         .success();

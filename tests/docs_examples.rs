@@ -31,16 +31,37 @@ const CHOICES: [&str; 15] = [
     "table",
 ];
 
-fn merge(base: &mut Table, over: Table) {
+/// Merges `over` into `base`; returns the key paths of the choices it replaced.
+fn merge(base: &mut Table, over: Table, at: &str, replaced: &mut Vec<String>) {
     for (k, v) in over {
+        let path = if at.is_empty() {
+            k.clone()
+        } else {
+            format!("{at}.{k}")
+        };
         let choice =
             matches!(&v, Value::Table(t) if t.keys().any(|k| CHOICES.contains(&k.as_str())));
         match (base.get_mut(&k), v) {
-            (Some(Value::Table(b)), Value::Table(o)) if !choice => merge(b, o),
+            (Some(Value::Table(b)), Value::Table(o)) if !choice => merge(b, o, &path, replaced),
             (_, v) => {
+                if choice {
+                    replaced.push(path);
+                }
                 base.insert(k, v);
             }
         }
+    }
+}
+
+/// The starter's beliefs about a distribution or curve an example replaced are about a
+/// different thing now (a table ramp has no months to full): they go with it, unless the
+/// example states beliefs of its own.
+fn drop_replaced_beliefs(base: &mut Table, replaced: &[String]) {
+    let Some(Value::Table(u)) = base.get_mut("uncertainty") else {
+        return;
+    };
+    if let Some(Value::Table(params)) = u.get_mut("parameters") {
+        params.retain(|path, _| !replaced.iter().any(|r| path.starts_with(&format!("{r}."))));
     }
 }
 
@@ -87,7 +108,12 @@ fn check_file(rel: &str) -> (usize, usize) {
         } else {
             toml::from_str(STARTER).expect("starter parses")
         };
-        merge(&mut base, over);
+        let own_beliefs = over.contains_key("uncertainty");
+        let mut replaced = Vec::new();
+        merge(&mut base, over, "", &mut replaced);
+        if !own_beliefs {
+            drop_replaced_beliefs(&mut base, &replaced);
+        }
         let merged = toml::to_string(&base).expect("serializes");
         let result = Scenario::from_toml(&merged, &format!("{rel}:{line}"), "example");
         match (result, must_fail) {

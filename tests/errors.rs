@@ -196,14 +196,20 @@ bad_addition!(
     event_needs_a_mechanism,
     "[[events]]\nmonth = \"2028-01\"\nforce_vp_change = true"
 );
-bad_addition!(seasonality_wrong_length, "[market]\nseasonality = []");
-bad_addition!(
-    seasonality_does_not_average_one,
-    "[market]\nseasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]"
+bad_input!(
+    seasonality_wrong_length,
+    "monthly_shock_sd = 0.08 ",
+    "seasonality = []\nmonthly_shock_sd = 0.08 "
 );
-bad_addition!(
+bad_input!(
+    seasonality_does_not_average_one,
+    "monthly_shock_sd = 0.08 ",
+    "seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]\nmonthly_shock_sd = 0.08 "
+);
+bad_input!(
     autocorrelation_of_one,
-    "[market]\nmonthly_shock_autocorrelation = 1.0"
+    "monthly_shock_autocorrelation = 0.5 ",
+    "monthly_shock_autocorrelation = 1.0 "
 );
 bad_addition!(
     global_coverage_without_target,

@@ -36,3 +36,4 @@ mod open_pipeline;
 mod params;
 mod properties;
 mod reliability;
+mod uncertainty;

@@ -345,7 +345,7 @@ impl Ledger {
         let before = if t < 0 { Some((-t) as usize) } else { None };
         for outcome in OUTCOMES {
             let o = outcome as usize;
-            let lags = &p.lags[o];
+            let lags = p.lags_at(o, (t + self.warm_up as i64) as usize);
             let (mean, alias, first_lag) = match before {
                 None => (means[o], &lags.alias, 0),
                 Some(j) => {
@@ -422,12 +422,12 @@ impl Ledger {
     fn book(&mut self, s: &Scenario, m: usize, size_multiplier: f64, left_at: &[Vec<i32>]) {
         self.book_open_deals(s, m, left_at);
         let w = self.warm_up;
-        let pmf = &s.pipeline.lags[0].pmf;
-        // Creation months -w..=m, as indices i = t + w.
+        // Creation months -w..=m, as indices i = t + w; a won deal created in month i is
+        // decided `last - i` months later with the probability of that month's lag table.
         let last = m + w;
-        let mean: f64 = (0..=last)
-            .map(|i| self.won_intensity[i] * pmf[last - i])
-            .sum();
+        let p = &s.pipeline;
+        let weight = |i: usize| p.lags_at(0, i).pmf[last - i];
+        let mean: f64 = (0..=last).map(|i| self.won_intensity[i] * weight(i)).sum();
         let (seed, trial, entity) = (self.seed, self.trial, month_entity(m as i64));
         let mut counts = stream(seed, trial, entity, Purpose::DealCounts);
         let n = poisson_inverse(mean, counts.random());
@@ -448,12 +448,11 @@ impl Ledger {
         // Each booked deal's creation month, then its seat among that month's reps.
         self.creation.clear();
         for i in 0..=last {
-            self.creation.push(self.won_intensity[i] * pmf[last - i]);
+            self.creation.push(self.won_intensity[i] * weight(i));
         }
         self.creation.finish();
         let mut creation_rng = stream(seed, trial, entity, Purpose::DealCreation);
         let mut seat_rng = outcome_stream(seed, trial, entity, Purpose::DealSeats, 0);
-        let p = &s.pipeline;
         let mut leaver_rng = p
             .leaver_policy_active()
             .then(|| stream(seed, trial, entity, Purpose::Leaver));

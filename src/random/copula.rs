@@ -15,7 +15,6 @@
 //! correlation matrix", IMA J. Numer. Anal. 22, 2002: alternating projections with Dykstra's
 //! correction).
 
-
 pub use crate::stats::{normal_cdf, normal_quantile};
 
 /// The Pearson correlation of a Gaussian copula's normals whose Spearman rank correlation is

@@ -66,18 +66,26 @@ impl Dist {
                 min + (max - min) * y
             }
             Sampler::Poisson { .. } => {
-                let mut k = 0.0;
-                // The CDF jumps at the integers: step up from the mean's neighbourhood.
+                // The CDF jumps at the integers: the smallest integer whose CDF reaches u, by
+                // bisection over a bracket around the mean (any mean, in a few dozen steps).
                 let mean = self.moments.mean;
-                let mut lo = (mean - 10.0 * mean.sqrt() - 10.0).max(0.0).floor();
-                while lo > 0.0 && self.sampler.cdf(lo) >= u {
-                    lo = (lo - 10.0 * mean.sqrt().max(1.0)).max(0.0);
+                let (mut lo, mut hi) = (-1.0, (mean + 10.0 * mean.sqrt() + 10.0).ceil());
+                while self.sampler.cdf(hi) < u && hi < f64::MAX / 4.0 {
+                    hi *= 2.0;
                 }
-                k += lo;
-                while self.sampler.cdf(k) < u {
-                    k += 1.0;
+                // cdf(lo) < u <= cdf(hi), with lo = -1 standing for "below zero".
+                while hi - lo > 1.0 {
+                    let mid = ((lo + hi) / 2.0).floor();
+                    if mid <= lo || mid >= hi {
+                        break; // integers beyond f64's spacing
+                    }
+                    if self.sampler.cdf(mid) < u {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
-                k
+                hi
             }
         };
         x.clamp(self.domain.min, self.domain.max)
@@ -222,5 +230,15 @@ mod tests {
                 "{u}: {k}"
             );
         }
+        // A vast mean is found by bisection, not by stepping through the integers.
+        let big = dist("{ poisson = { mean = 1e12 } }");
+        let k = big.inverse_cdf(0.9);
+        assert!(big.cdf(k) >= 0.9 && big.cdf(k - 1.0) < 0.9, "{k}");
+        assert!((k - 1e12 - 1.2816e6).abs() < 1e3, "{k}");
+        assert!(
+            dist("{ poisson = { mean = 1e18 } }")
+                .inverse_cdf(0.5)
+                .is_finite()
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 use super::dist::Dist;
 use crate::random::sampling::Alias;
+use std::sync::OnceLock;
 
 /// Deals open longer than this share are left out of a steady-state starting pipeline.
 pub const WARM_UP_TAIL: f64 = 1e-4;
@@ -76,31 +77,47 @@ impl Lags {
 /// (an uncertain cycle) or month to month (the market's loading on cycle length). The factors
 /// are exp(j x [`GRID_STEP`]) for whole j, so a factor of exactly 1 is a point of the grid
 /// and its tables are the unscaled cycle's; a factor between points takes the nearest one (at
-/// most half a percent off).
+/// most half a percent off). A point's tables are built the first time a trial needs them
+/// (on any thread; their content depends only on the factor), so loading stays cheap.
 #[derive(Debug)]
 pub struct LagGrid {
     /// j of the first table.
     first: i32,
+    cycles: [Dist; 3],
+    horizon: usize,
+    warm_up: usize,
     /// `tables[k][o]`: the lags of outcome o at factor exp((first + k) x step).
-    pub tables: Vec<[Lags; 3]>,
+    tables: Vec<OnceLock<[Lags; 3]>>,
 }
 
 /// Spacing of [`LagGrid`]'s factors on the log scale.
 pub const GRID_STEP: f64 = 0.01;
 
 impl LagGrid {
-    /// Tables for every factor from `lo` to `hi` (at least one point each side of 1).
+    /// A grid for every factor from `lo` to `hi` (at least one point each side of 1).
     pub fn new(cycles: &[Dist; 3], (lo, hi): (f64, f64), horizon: usize, warm_up: usize) -> Self {
         let first = (lo.ln() / GRID_STEP).floor().min(0.0) as i32;
         let last = (hi.ln() / GRID_STEP).ceil().max(0.0) as i32;
-        let tables = (first..=last)
-            .map(|j| {
-                let f = (j as f64 * GRID_STEP).exp();
-                let f = if j == 0 { 1.0 } else { f };
-                [0, 1, 2].map(|o| Lags::new(&cycles[o].scaled(f), horizon, warm_up))
-            })
-            .collect();
-        LagGrid { first, tables }
+        LagGrid {
+            first,
+            cycles: cycles.clone(),
+            horizon,
+            warm_up,
+            tables: (first..=last).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The lags of each outcome at grid point `k` (from [`LagGrid::index`]).
+    pub fn table(&self, k: u16) -> &[Lags; 3] {
+        self.tables[k as usize].get_or_init(|| {
+            let j = self.first + k as i32;
+            let f = if j == 0 {
+                1.0
+            } else {
+                (j as f64 * GRID_STEP).exp()
+            };
+            [0, 1, 2].map(|o| Lags::new(&self.cycles[o].scaled(f), self.horizon, self.warm_up))
+        })
     }
 
     /// The table index of the grid point nearest `factor` (clamped to the grid).
@@ -206,10 +223,10 @@ mod tests {
         let cycles = [d.clone(), d.clone(), d.clone()];
         let g = LagGrid::new(&cycles, (0.7, 1.5), 24, 10);
         let base = Lags::new(&d, 24, 10);
-        assert_eq!(g.tables[g.unit() as usize][0].pmf, base.pmf);
+        assert_eq!(g.table(g.unit())[0].pmf, base.pmf);
         assert_eq!(g.index(1.0), g.unit());
         // A factor of 1.3: the lags of a cycle 30% longer, within the half-step of the grid.
-        let k = g.index(1.3) as usize;
+        let k = g.index(1.3);
         let f = ((k as i32 + g.first) as f64 * GRID_STEP).exp();
         assert!((f / 1.3 - 1.0).abs() <= GRID_STEP / 2.0 + 1e-12);
         let mean = |l: &Lags| {
@@ -219,7 +236,7 @@ mod tests {
                 .map(|(k, p)| k as f64 * p)
                 .sum::<f64>()
         };
-        assert!(mean(&g.tables[k][0]) > mean(&base) + 0.5);
+        assert!(mean(&g.table(k)[0]) > mean(&base) + 0.5);
         // Clamped beyond the grid.
         assert_eq!(g.index(100.0) as usize, g.tables.len() - 1);
         assert_eq!(g.index(1e-3), 0);

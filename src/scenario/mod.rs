@@ -191,7 +191,7 @@ impl PipelineParams {
     #[inline]
     pub fn lags_at(&self, o: usize, i: usize) -> &lags::Lags {
         match (&self.lag_grid, self.lag_choice.get(i)) {
-            (Some(g), Some(choice)) => &g.tables[choice[o] as usize][o],
+            (Some(g), Some(choice)) => &g.table(choice[o])[o],
             _ => &self.lags[o],
         }
     }
@@ -500,7 +500,7 @@ impl Scenario {
     pub fn varies(&self) -> bool {
         let m = &self.market;
         let l = m.loadings;
-        let moves = m.shock_sd > 0.0 || m.demand_factor.sampler.fixed().is_none();
+        let moves = m.shock_sd > 0.0 || m.demand_factor.sampler.fixed() != Some(1.0);
         !self.uncertainty.is_empty()
             || (moves
                 && (l.opportunities != 1.0

@@ -70,6 +70,23 @@ pub enum Scale {
     AsDrawn,
 }
 
+impl Scale {
+    /// The middle of `a` and `b` on this scale: their geometric mean for a positive quantity,
+    /// the middle on the log-odds for a share (the plain middle where those are undefined).
+    pub fn middle(self, a: f64, b: f64) -> f64 {
+        let plain = (a + b) / 2.0;
+        match self {
+            Scale::Log if a > 0.0 && b > 0.0 => (a * b).sqrt(),
+            Scale::Logit if a > 0.0 && b < 1.0 && b > 0.0 && a < 1.0 => {
+                let logit = |p: f64| (p / (1.0 - p)).ln();
+                let x = (logit(a) + logit(b)) / 2.0;
+                1.0 / (1.0 + (-x).exp())
+            }
+            _ => plain,
+        }
+    }
+}
+
 /// A belief, ready to invert.
 #[derive(Debug, Clone)]
 pub enum Belief {

@@ -316,11 +316,30 @@ impl Validator<'_> {
         centre: f64,
         scale: Scale,
     ) -> Result<Belief, InputError> {
-        let p50 = p50.unwrap_or(centre);
         let bounds = match scale {
             Scale::Logit => Bounds::Both(row.min, row.max),
             _ => Bounds::Lower(row.min),
         };
+        // Without P50 the file's value is the P50; where no distribution fits P10, the value
+        // and P90 (a what-if moved the value near or past one end), the belief keeps its width:
+        // symmetric on its scale, then moved to the value like any other.
+        let fit = |p50: f64| self.fit(path, spec, row, (p10, p50, p90), bounds, scale);
+        match p50 {
+            Some(p50) => fit(p50),
+            None => fit(centre).or_else(|e| fit(scale.middle(p10, p90)).map_err(|_| e)),
+        }
+    }
+
+    /// The metalog through P10, P50 and P90, or the error that names them.
+    fn fit(
+        &self,
+        path: &str,
+        spec: &Spanned<BeliefSpec>,
+        row: &Parameter,
+        (p10, p50, p90): (f64, f64, f64),
+        bounds: Bounds,
+        scale: Scale,
+    ) -> Result<Belief, InputError> {
         let three = format!(
             "P10 {}, P50 {}, P90 {}",
             fmt_num(p10),
@@ -546,11 +565,33 @@ impl Validator<'_> {
             .collect();
         let Some(c) = Copula::new(&pearson, n) else {
             let near = copula::nearest_correlation(&pearson, n);
+            // The nearest matrix as it is written (two decimals), shrunk towards no
+            // correlation until the written matrix itself holds together.
+            let written = |shrink: f64| -> Vec<f64> {
+                near.iter()
+                    .enumerate()
+                    .map(|(k, &r)| {
+                        let rho = if k % (n + 1) == 0 {
+                            1.0
+                        } else {
+                            copula::spearman_of_pearson(r * shrink)
+                        };
+                        (rho * 100.0).round() / 100.0
+                    })
+                    .collect()
+            };
+            let holds = |m: &[f64]| {
+                let p: Vec<f64> = m.iter().map(|&r| copula::pearson_of_spearman(r)).collect();
+                Copula::new(&p, n).is_some()
+            };
+            let suggested = (0..=100)
+                .map(|k| written(1.0 - k as f64 / 100.0))
+                .find(|m| holds(m))
+                .unwrap_or_else(|| written(0.0));
             let rows: Vec<String> = (0..n)
                 .map(|i| {
-                    let row: Vec<String> = (0..n)
-                        .map(|j| format!("{:.2}", copula::spearman_of_pearson(near[i * n + j])))
-                        .collect();
+                    let row: Vec<String> =
+                        (0..n).map(|j| format!("{:.2}", suggested[i * n + j])).collect();
                     format!("[{}]", row.join(", "))
                 })
                 .collect();
@@ -594,7 +635,7 @@ pub(super) fn cycle_factor_range(u: &Uncertainty, market: &MarketParams) -> Opti
     }
     let beta = market.loadings.cycle;
     let factor = &market.demand_factor;
-    let market_varies = market.shock_sd > 0.0 || factor.sampler.fixed().is_none();
+    let market_varies = market.shock_sd > 0.0 || factor.sampler.fixed() != Some(1.0);
     if beta != 0.0 && market_varies {
         let (d_lo, d_hi) = (
             factor.inverse_cdf(1e-7).max(1e-3).ln(),
