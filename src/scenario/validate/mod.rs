@@ -64,7 +64,14 @@ fn opportunity_bound(
     // Means alone would pass a distribution that is tame on average but draws huge values
     // (a normal with a vast sd): take the larger of the mean and the one-in-a-million value.
     let high = |d: &Dist| d.mean().max(d.quantile(1.0 - 1e-6)).max(0.0);
+    // The market's pull on opportunity creation: the demand factor to the power of its
+    // loading, at whichever tail makes it largest.
+    let b = market.loadings.opportunities;
+    let tail = |q: f64| market.demand_factor.quantile(q).max(1e-3).powf(b);
     let demand = high(&market.demand_factor)
+        .powf(b)
+        .max(tail(1e-6))
+        .max(tail(1.0 - 1e-6))
         * (market.shock_sd * market.shock_sd / 2.0).exp()
         * market.seasonality.iter().copied().fold(1.0, f64::max);
     let effort = multipliers.iter().fold(1.0, |a, m| a * m.max(1.0));
@@ -181,6 +188,7 @@ impl Validator<'_> {
                 l.phases.iter().map(|p| p.effort).fold(1.0, f64::max)
             }),
         ];
+        let multipliers = multipliers.map(|m| m * uncertainty::volume_factor(&uncertainty));
         self.check_size(&staffing, &pipeline, &reps, &market, &timeline, multipliers)?;
         let monthly_hazard = timeline
             .series(Param::AnnualAttrition)

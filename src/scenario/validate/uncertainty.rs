@@ -590,8 +590,9 @@ impl Validator<'_> {
                 .unwrap_or_else(|| written(0.0));
             let rows: Vec<String> = (0..n)
                 .map(|i| {
-                    let row: Vec<String> =
-                        (0..n).map(|j| format!("{:.2}", suggested[i * n + j])).collect();
+                    let row: Vec<String> = (0..n)
+                        .map(|j| format!("{:.2}", suggested[i * n + j]))
+                        .collect();
                     format!("[{}]", row.join(", "))
                 })
                 .collect();
@@ -600,6 +601,24 @@ impl Validator<'_> {
         };
         Ok((idx, c))
     }
+}
+
+/// How much the first layer can raise opportunity creation in a trial above the file's values:
+/// the product, over the beliefs about opportunity rates and effort, of their one-in-a-million
+/// high draw over their centre (at least 1 each). Feeds the check on a trial's size.
+pub(super) fn volume_factor(u: &Uncertainty) -> f64 {
+    u.params
+        .iter()
+        .filter(|p| match p.target {
+            Target::Series(param) => {
+                matches!(param, Param::Opportunities | Param::Inbound)
+            }
+            Target::Phase(_, effect) => effect == 0,
+            Target::CoverageMaxEffort => true,
+            _ => false,
+        })
+        .map(|p| (p.value(1.0 - 1e-6) / p.centre).max(1.0))
+        .product()
 }
 
 /// Every path a belief can name, for messages.
