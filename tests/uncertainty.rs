@@ -413,6 +413,23 @@ fn assert_sign_and_size(what: &str, x: &[f64], y: &[f64], expected: &[f64], sign
 }
 
 #[test]
+fn the_market_moves_attrition_by_its_loading() {
+    // 200 reps, attrition 50% a year, no hiring, one month: each rep leaves with probability
+    // min(1, h D) with h the monthly hazard and D the trial's demand factor (loading 1), so
+    // given D the departures are Binomial(200, h D) and their mean is 200 h D exactly.
+    let text = crate::common::edit(&small_org(1), "seats = 20\n", "seats = 200\n");
+    let s = scenario(&format!(
+        "{text}\n[attrition]\nannual_rate = 0.5\n[hiring]\nbackfill = false\n[market]\ndemand_factor = {{ lognormal = {{ median = 1, p90 = 1.3 }} }}\n[market.loadings]\nopportunities = 0\nwin_rate = 0\ndeal_size = 0\ncycle = 0\nattrition = 1\n"
+    ));
+    let r = run(&s, 4_000, 37);
+    let d = column(&s, &r, "market.demand_factor");
+    let h = 1.0 - 0.5f64.powf(1.0 / 12.0);
+    let y: Vec<f64> = r.totals.iter().map(|t| t.departures as f64).collect();
+    let expected: Vec<f64> = d.iter().map(|d| 200.0 * (h * d).min(1.0)).collect();
+    assert_sign_and_size("attrition", &d, &y, &expected, 1.0);
+}
+
+#[test]
 fn the_market_moves_deal_sizes_win_rates_and_cycles_by_their_loadings() {
     let n = 2_000;
     let zero = "opportunities = 0\nwin_rate = 0\ncycle = 0\nattrition = 0\n";
