@@ -217,6 +217,30 @@ fn each_month_is_scored_exactly_against_the_trials() {
             assert_eq!(f(11), (pct * 1000.0).round() / 1000.0, "{metric} {m}: pct");
             assert_eq!(&row[12], (position == "inside").to_string());
             assert_eq!(&row[13], position, "{metric} {m}");
+            // The 50% interval, the CRPS from its definition (every pair of trials), and the
+            // pinball losses at P10, P50, P90, to the cent.
+            let inside_50 = q7(&v, 0.25) <= a && a <= q7(&v, 0.75);
+            assert_eq!(&row[14], inside_50.to_string(), "{metric} {m}");
+            let n = v.len() as f64;
+            let pairs: f64 = v
+                .iter()
+                .flat_map(|x| v.iter().map(move |y| (x - y).abs()))
+                .sum();
+            let crps = v.iter().map(|x| (x - a).abs()).sum::<f64>() / n - pairs / (2.0 * n * n);
+            let cents = |x: f64| (x * 100.0).round() / 100.0;
+            assert!(
+                (f(15) - cents(crps)).abs() <= 0.011,
+                "{metric} {m}: crps {}",
+                f(15)
+            );
+            for (k, tau) in [(16, 0.1), (17, 0.5), (18, 0.9)] {
+                let q = q7(&v, tau);
+                let loss = (a - q) * (tau - if a < q { 1.0 } else { 0.0 });
+                assert!(
+                    (f(k) - cents(loss)).abs() <= 0.011,
+                    "{metric} {m}: pinball {tau}"
+                );
+            }
         }
     }
     // Three reps with a handful of deals: months in which trials book nothing, and May's actual
@@ -393,12 +417,12 @@ fn measure(on: Days, seed: u64) -> Measured {
         new_share += r.inside(Measure::NewBookings) as f64 / MONTHS_SCORED as f64;
         new_pct += r
             .rows(Measure::NewBookings)
-            .map(|s| s.percentile_of_actual)
+            .map(|s| s.outcome.percentile_of_actual)
             .sum::<f64>()
             / MONTHS_SCORED as f64;
         let end = r.rows(Measure::CumulativeBookings).last().unwrap();
-        cum_inside += usize::from(end.position == Position::Inside);
-        cum_pct += end.percentile_of_actual;
+        cum_inside += usize::from(end.outcome.position == Position::Inside);
+        cum_pct += end.outcome.percentile_of_actual;
     }
     let n = HISTORIES as f64;
     let m = Measured {

@@ -34,7 +34,7 @@ pub mod snapshot;
 use serde::Serialize;
 
 pub use build::{Base, OpenPipeline, OriginFit};
-pub use score::{Band, Position, Tally, percentile_of};
+pub use score::{Band, Estimate, Outcome, Position, Scores, Tally, crps, percentile_of};
 pub use snapshot::{DataSpan, Snapshot, won_by_month};
 
 use crate::calendar::YearMonth;
@@ -130,10 +130,9 @@ pub struct Scored {
     pub actual: f64,
     /// The forecast.
     pub band: Band,
-    /// The actual's mid-rank percentile among the trials (0-100).
-    pub percentile_of_actual: f64,
-    /// Where it fell.
-    pub position: Position,
+    /// How the actual scored: where it fell, its percentile, CRPS and pinball losses.
+    #[serde(flatten)]
+    pub outcome: Outcome,
 }
 
 /// The backtest of one origin.
@@ -172,7 +171,7 @@ impl OriginResult {
     /// Months in which the actual of `m` fell inside P10-P90.
     pub fn inside(&self, m: Measure) -> usize {
         self.rows(m)
-            .filter(|s| s.position == Position::Inside)
+            .filter(|s| s.outcome.position == Position::Inside)
             .count()
     }
 }
@@ -186,6 +185,8 @@ pub struct Coverage {
     pub months_ahead: Option<usize>,
     /// The counts.
     pub tally: Tally,
+    /// The scores, with ranges from the spread between origins.
+    pub scores: Scores,
 }
 
 /// Coverage by months ahead, then over all months, for each measure.
@@ -193,28 +194,43 @@ pub fn coverage(results: &[OriginResult]) -> Vec<Coverage> {
     let longest = results.iter().map(|r| r.months).max().unwrap_or(0);
     let mut out = Vec::new();
     for m in Measure::ALL {
-        let mut all = Tally::default();
+        // Per origin: every month, and each months-ahead.
+        let mut all = vec![Tally::default(); results.len()];
         for ahead in 1..=longest {
-            let mut t = Tally::default();
-            for r in results {
-                for s in r.rows(m).filter(|s| s.months_ahead == ahead) {
-                    t.add(s.position, s.percentile_of_actual);
-                    all.add(s.position, s.percentile_of_actual);
-                }
+            let by_origin: Vec<Tally> = results
+                .iter()
+                .map(|r| {
+                    let mut t = Tally::default();
+                    r.rows(m)
+                        .filter(|s| s.months_ahead == ahead)
+                        .for_each(|s| t.add(&s.outcome));
+                    t
+                })
+                .collect();
+            for (a, t) in all.iter_mut().zip(&by_origin) {
+                a.merge(t);
             }
             out.push(Coverage {
                 metric: m,
                 months_ahead: Some(ahead),
-                tally: t,
+                tally: total(&by_origin),
+                scores: Scores::of(&by_origin),
             });
         }
         out.push(Coverage {
             metric: m,
             months_ahead: None,
-            tally: all,
+            tally: total(&all),
+            scores: Scores::of(&all),
         });
     }
     out
+}
+
+fn total(by_origin: &[Tally]) -> Tally {
+    let mut t = Tally::default();
+    by_origin.iter().for_each(|o| t.merge(o));
+    t
 }
 
 /// Parses `--as-of` values: months `YYYY-MM` and ranges `YYYY-MM..YYYY-MM` (every month from
@@ -501,8 +517,7 @@ fn score(r: &crate::engine::Results, actual: &[f64], origin: &Origin) -> Vec<Sco
                 metric,
                 actual,
                 band,
-                percentile_of_actual: percentile_of(values, actual),
-                position: Position::of(actual, &band),
+                outcome: Outcome::of(values, &band, actual),
             });
         }
     }

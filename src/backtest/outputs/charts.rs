@@ -16,7 +16,7 @@ pub fn fan_chart(r: &OriginResult) -> Chart {
             r.months,
             r.months,
             usd(e.actual),
-            e.percentile_of_actual,
+            e.outcome.percentile_of_actual,
             usd(e.band.p10),
             usd(e.band.p90)
         ),

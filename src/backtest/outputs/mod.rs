@@ -108,6 +108,13 @@ pub struct CoverageJson {
     pub mean_percentile: f64,
     /// Central 95% range of the share inside for n independent outcomes of a right forecast.
     pub independent_95_range: (f64, f64),
+    /// Inside P25-P75.
+    pub inside_p25_p75: usize,
+    /// The actuals' percentiles by tenth (0-10, ..., 90-100).
+    pub pit_by_tenth: [usize; 10],
+    /// The scores with 95% ranges from the spread between origins: shares inside the 80% and
+    /// 50% intervals, mean percentile, mean CRPS and pinball losses (USD).
+    pub scores: super::Scores,
 }
 
 fn coverage_json(c: &Coverage) -> CoverageJson {
@@ -121,6 +128,9 @@ fn coverage_json(c: &Coverage) -> CoverageJson {
         inside_share: c.tally.inside_share(),
         mean_percentile: c.tally.mean_percentile(),
         independent_95_range: c.tally.expected_range(),
+        inside_p25_p75: c.tally.inside_p25_p75,
+        pit_by_tenth: c.tally.pit,
+        scores: c.scores,
     }
 }
 
@@ -151,12 +161,17 @@ pub fn write_backtest_csv(w: &mut dyn Write, results: &[OriginResult]) -> std::i
         "percentile_of_actual",
         "inside_p10_p90",
         "position",
+        "inside_p25_p75",
+        "crps",
+        "pinball_p10",
+        "pinball_p50",
+        "pinball_p90",
     ])
     .map_err(csv_err)?;
     for r in results {
         for m in Measure::ALL {
             for s in r.rows(m) {
-                let b = &s.band;
+                let (b, o) = (&s.band, &s.outcome);
                 out.write_record([
                     r.as_of.to_string(),
                     s.month.to_string(),
@@ -169,9 +184,14 @@ pub fn write_backtest_csv(w: &mut dyn Write, results: &[OriginResult]) -> std::i
                     cents(b.p50),
                     cents(b.p75),
                     cents(b.p90),
-                    format!("{}", (s.percentile_of_actual * 1000.0).round() / 1000.0),
-                    (s.position == Position::Inside).to_string(),
-                    s.position.name().to_string(),
+                    format!("{}", (o.percentile_of_actual * 1000.0).round() / 1000.0),
+                    (o.position == Position::Inside).to_string(),
+                    o.position.name().to_string(),
+                    o.inside_p25_p75.to_string(),
+                    cents(o.crps),
+                    cents(o.pinball[0]),
+                    cents(o.pinball[1]),
+                    cents(o.pinball[2]),
                 ])
                 .map_err(csv_err)?;
             }
@@ -196,13 +216,36 @@ pub fn write_coverage_csv(w: &mut dyn Write, coverage: &[Coverage]) -> std::io::
         "mean_percentile",
         "independent_95_low",
         "independent_95_high",
+        "origins",
+        "inside_share_95_low",
+        "inside_share_95_high",
+        "inside_p25_p75",
+        "inside_p25_p75_share",
+        "inside_p25_p75_share_95_low",
+        "inside_p25_p75_share_95_high",
+        "mean_percentile_95_low",
+        "mean_percentile_95_high",
+        "mean_crps",
+        "mean_pinball_p10",
+        "mean_pinball_p50",
+        "mean_pinball_p90",
+        "pit_0_10",
+        "pit_10_20",
+        "pit_20_30",
+        "pit_30_40",
+        "pit_40_50",
+        "pit_50_60",
+        "pit_60_70",
+        "pit_70_80",
+        "pit_80_90",
+        "pit_90_100",
     ])
     .map_err(csv_err)?;
     let share = |v: f64| format!("{}", (v * 10_000.0).round() / 10_000.0);
     for c in coverage {
         let t = &c.tally;
         let (lo, hi) = t.expected_range();
-        out.write_record([
+        let mut row = vec![
             c.metric.name().to_string(),
             c.months_ahead.map_or("all".into(), |m| m.to_string()),
             t.n.to_string(),
@@ -215,8 +258,27 @@ pub fn write_coverage_csv(w: &mut dyn Write, coverage: &[Coverage]) -> std::io::
             format!("{}", (t.mean_percentile() * 100.0).round() / 100.0),
             share(lo),
             share(hi),
-        ])
-        .map_err(csv_err)?;
+        ];
+        let sc = &c.scores;
+        let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or(String::new(), f);
+        let pct = |v: f64| format!("{}", (v * 100.0).round() / 100.0);
+        row.extend([
+            sc.origins.to_string(),
+            opt(sc.inside_80.low, &share),
+            opt(sc.inside_80.high, &share),
+            t.inside_p25_p75.to_string(),
+            share(t.inside_50_share()),
+            opt(sc.inside_50.low, &share),
+            opt(sc.inside_50.high, &share),
+            opt(sc.mean_percentile.low, &pct),
+            opt(sc.mean_percentile.high, &pct),
+            cents(sc.crps.value),
+            cents(sc.pinball[0].value),
+            cents(sc.pinball[1].value),
+            cents(sc.pinball[2].value),
+        ]);
+        row.extend(t.pit.iter().map(|k| k.to_string()));
+        out.write_record(&row).map_err(csv_err)?;
     }
     out.flush()
 }

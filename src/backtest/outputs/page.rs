@@ -145,7 +145,10 @@ fn origins_table(b: &mut String, results: &[OriginResult]) {
                 usd(e.band.p10),
                 usd(e.band.p90)
             )),
-            end.map_or("-".into(), |e| format!("{:.0}", e.percentile_of_actual)),
+            end.map_or("-".into(), |e| format!(
+                "{:.0}",
+                e.outcome.percentile_of_actual
+            )),
         );
     }
     b.push_str("</tbody></table></div>\n<p class=\"note\">Each origin's scenario is in <code>origins/YYYY-MM/scenario.toml</code> (rerun it with <code>revsim run</code>), with the deals open then in <code>open-pipeline.csv</code> and the fit, with its comments, in <code>calibrated.toml</code>. Every month's forecast and actual: <code>backtest.csv</code>.</p>\n");

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::RunInfo;
-use crate::backtest::{Coverage, Measure, OriginResult};
+use crate::backtest::{Coverage, Estimate, Measure, OriginResult};
 use crate::words::{pct, usd};
 
 /// The coverage table as text (terminal and docs).
@@ -74,7 +74,7 @@ pub fn origins_text(results: &[OriginResult]) -> String {
             Some(e) => (
                 usd(e.actual),
                 format!("{}-{}", usd(e.band.p10), usd(e.band.p90)),
-                format!("{:.0}", e.percentile_of_actual),
+                format!("{:.0}", e.outcome.percentile_of_actual),
             ),
             None => ("-".into(), "-".into(), "-".into()),
         };
@@ -132,5 +132,82 @@ pub fn terminal(info: &RunInfo, results: &[OriginResult], coverage: &[Coverage])
     o.push_str(&origins_text(results));
     o.push('\n');
     o.push_str(&coverage_text(coverage));
+    o.push('\n');
+    o.push_str(&scores_text(coverage));
     o
+}
+
+/// The scores over every month, with ranges from the spread between origins, then the
+/// sentence a board can read.
+pub fn scores_text(coverage: &[Coverage]) -> String {
+    let all = |m: Measure| {
+        coverage
+            .iter()
+            .find(|c| c.metric == m && c.months_ahead.is_none())
+    };
+    let (Some(n), Some(c)) = (all(Measure::NewBookings), all(Measure::CumulativeBookings)) else {
+        return String::new();
+    };
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Scores over every month ({}; 95% ranges from the spread between origins)",
+        crate::words::plural(n.scores.origins, "origin")
+    );
+    let _ = writeln!(
+        o,
+        "                              new bookings              cumulative bookings"
+    );
+    let share = |e: &Estimate| range(e, &|v| pct(v.clamp(0.0, 1.0)));
+    let pctl = |e: &Estimate| range(e, &|v| format!("{:.0}", v.clamp(0.0, 100.0)));
+    let money = |e: &Estimate| usd(e.value);
+    let rows: [(&str, &Cell<'_>); 5] = [
+        ("inside P10-P90 (80%)", &|c| share(&c.scores.inside_80)),
+        ("inside P25-P75 (50%)", &|c| share(&c.scores.inside_50)),
+        ("mean percentile (50)", &|c| pctl(&c.scores.mean_percentile)),
+        ("CRPS (lower is better)", &|c| money(&c.scores.crps)),
+        ("pinball P10 / P50 / P90", &|c| {
+            let p = &c.scores.pinball;
+            format!("{} / {} / {}", money(&p[0]), money(&p[1]), money(&p[2]))
+        }),
+    ];
+    for (label, f) in rows {
+        let _ = writeln!(o, "  {label:<26}  {:<24}  {}", f(n), f(c));
+    }
+    let line = format!(
+        "Over {} origin-months, 80% intervals held {} of the monthly bookings ({}) and {} of the \
+         running totals ({}); actuals sat at the {} percentile on average (the {} expected).",
+        n.tally.n,
+        n.tally.inside,
+        pct(n.tally.inside_share()),
+        c.tally.inside,
+        pct(c.tally.inside_share()),
+        ordinal(n.tally.mean_percentile().round() as i64),
+        ordinal(50)
+    );
+    let _ = writeln!(o, "\n{}", crate::words::wrap(&line, 100));
+    o
+}
+
+/// One cell of the scores table, from a coverage row.
+type Cell<'a> = dyn Fn(&Coverage) -> String + 'a;
+
+/// `value (low-high)`, or the value alone without a range.
+fn range(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
+    match (e.low, e.high) {
+        (Some(lo), Some(hi)) => format!("{} ({}-{})", f(e.value), f(lo), f(hi)),
+        _ => f(e.value),
+    }
+}
+
+/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st...
+fn ordinal(n: i64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
