@@ -24,6 +24,7 @@ pub fn report(
         b.push_str(&figure(chart, svg));
     }
     coverage_table(&mut b, coverage);
+    scores_table(&mut b, coverage);
     origins_table(&mut b, results);
     b.push_str("<h2>Forecasts and actuals</h2>\n");
     for r in results {
@@ -119,6 +120,30 @@ fn coverage_table(b: &mut String, coverage: &[Coverage]) {
         );
     }
     b.push_str("</tbody></table></div>\n<p class=\"note\">* The central 95% range of the share inside for that many independent outcomes of a right forecast. The months of one origin share its fitted parameters and successive origins share history, so the real range is wider: read it as a guide, not a test. Mean pct: the mean percentile of the actuals in the forecast, 50 if the forecast is centred.</p>\n");
+}
+
+/// "Scores": the intervals' coverage, the mean percentile, CRPS and pinball losses over every
+/// month, and the sentence a board can read.
+fn scores_table(b: &mut String, coverage: &[Coverage]) {
+    let Some(s) = super::text::score_rows(coverage) else {
+        return;
+    };
+    let _ = writeln!(
+        b,
+        "<h2>Scores</h2>\n<p>{}</p>\n<div class=\"scroll\"><table><thead><tr><th>over every month ({})</th><th>new bookings</th><th>cumulative bookings</th></tr></thead><tbody>",
+        escape(&s.sentence),
+        escape(&crate::words::plural(s.origins, "origin"))
+    );
+    for [label, new, cum] in &s.rows {
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(label),
+            escape(new),
+            escape(cum)
+        );
+    }
+    b.push_str("</tbody></table></div>\n<p class=\"note\">In brackets, 95% ranges from the spread between origins (the months of one origin share its fit). A right forecast puts 80% inside P10–P90 and 50% inside P25–P75, with the actuals at the 50th percentile on average; CRPS and pinball losses are in dollars, lower is better, for comparing forecasts of the same actuals (docs/backtest.md, Reading the scores).</p>\n");
 }
 
 /// "Origins": a row per origin with its fit, open pipeline and end result.

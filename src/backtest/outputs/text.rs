@@ -137,31 +137,32 @@ pub fn terminal(info: &RunInfo, results: &[OriginResult], coverage: &[Coverage])
     o
 }
 
-/// The scores over every month, with ranges from the spread between origins, then the
-/// sentence a board can read.
-pub fn scores_text(coverage: &[Coverage]) -> String {
+/// The scores over every month as rows (label, new bookings, cumulative bookings), the number
+/// of origins, and the sentence a board can read; `None` without coverage rows.
+pub struct ScoreRows {
+    /// Origins scored.
+    pub origins: usize,
+    /// Label, new bookings, cumulative bookings.
+    pub rows: Vec<[String; 3]>,
+    /// How well it did, in one sentence.
+    pub sentence: String,
+}
+
+/// The scores over every month (see [`ScoreRows`]).
+pub fn score_rows(coverage: &[Coverage]) -> Option<ScoreRows> {
     let all = |m: Measure| {
         coverage
             .iter()
             .find(|c| c.metric == m && c.months_ahead.is_none())
     };
-    let (Some(n), Some(c)) = (all(Measure::NewBookings), all(Measure::CumulativeBookings)) else {
-        return String::new();
-    };
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "Scores over every month ({}; 95% ranges from the spread between origins)",
-        crate::words::plural(n.scores.origins, "origin")
-    );
-    let _ = writeln!(
-        o,
-        "                              new bookings              cumulative bookings"
+    let (n, c) = (
+        all(Measure::NewBookings)?,
+        all(Measure::CumulativeBookings)?,
     );
     let share = |e: &Estimate| range(e, &|v| pct(v.clamp(0.0, 1.0)));
     let pctl = |e: &Estimate| range(e, &|v| format!("{:.0}", v.clamp(0.0, 100.0)));
     let money = |e: &Estimate| usd(e.value);
-    let rows: [(&str, &Cell<'_>); 5] = [
+    let cells: [(&str, &Cell<'_>); 5] = [
         ("inside P10-P90 (80%)", &|c| share(&c.scores.inside_80)),
         ("inside P25-P75 (50%)", &|c| share(&c.scores.inside_50)),
         ("mean percentile (50)", &|c| pctl(&c.scores.mean_percentile)),
@@ -171,10 +172,11 @@ pub fn scores_text(coverage: &[Coverage]) -> String {
             format!("{} / {} / {}", money(&p[0]), money(&p[1]), money(&p[2]))
         }),
     ];
-    for (label, f) in rows {
-        let _ = writeln!(o, "  {label:<26}  {:<24}  {}", f(n), f(c));
-    }
-    let line = format!(
+    let rows = cells
+        .iter()
+        .map(|(label, f)| [label.to_string(), f(n), f(c)])
+        .collect();
+    let sentence = format!(
         "Over {} origin-months, 80% intervals held {} of the monthly bookings ({}) and {} of the \
          running totals ({}); actuals sat at the {} percentile on average (the {} expected).",
         n.tally.n,
@@ -185,7 +187,33 @@ pub fn scores_text(coverage: &[Coverage]) -> String {
         ordinal(n.tally.mean_percentile().round() as i64),
         ordinal(50)
     );
-    let _ = writeln!(o, "\n{}", crate::words::wrap(&line, 100));
+    Some(ScoreRows {
+        origins: n.scores.origins,
+        rows,
+        sentence,
+    })
+}
+
+/// The scores over every month, with ranges from the spread between origins, then the
+/// sentence a board can read.
+pub fn scores_text(coverage: &[Coverage]) -> String {
+    let Some(s) = score_rows(coverage) else {
+        return String::new();
+    };
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Scores over every month ({}; 95% ranges from the spread between origins)",
+        crate::words::plural(s.origins, "origin")
+    );
+    let _ = writeln!(
+        o,
+        "                              new bookings              cumulative bookings"
+    );
+    for [label, new, cum] in &s.rows {
+        let _ = writeln!(o, "  {label:<26}  {new:<24}  {cum}");
+    }
+    let _ = writeln!(o, "\n{}", crate::words::wrap(&s.sentence, 100));
     o
 }
 
