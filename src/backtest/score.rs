@@ -18,7 +18,7 @@
 //!   E|X - X'| / 2 over the trials' empirical distribution, in dollars; 0 for a forecast that
 //!   put every trial on the actual, lower is better; it rewards sharpness and calibration
 //!   together and is comparable across forecasts of the same actuals.
-//! - **Pinball loss** at P10, P50 and P90: (a - q) x (tau - 1[a < q]) for the quantile q at level
+//! - **Pinball loss** at P10, P50 and P90: `(a - q) x (tau - 1[a < q])` for the quantile q at level
 //!   tau, in dollars; its mean over outcomes is what quantile regression minimises.
 //! - **Clustered ranges**: the outcomes of one origin share its fit, so shares and means over
 //!   outcomes get a 95% range from the spread between origins (a cluster-robust standard error
