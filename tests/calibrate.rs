@@ -507,3 +507,73 @@ fn the_docs_show_real_output() {
         }
     }
 }
+
+#[test]
+fn the_fragment_carries_each_estimates_error_as_a_belief() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cal");
+    revsim()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["calibrate", "tests/fixtures/crm/example.csv", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let fit: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("fit.json")).unwrap()).unwrap();
+    let org = &fit["org"];
+    let fragment: toml::Table = fs::read_to_string(out.join("calibrated.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let beliefs = &fragment["uncertainty"]["parameters"];
+    // The outcome shares: a Dirichlet whose weights are the closed deals' counts plus one.
+    let d = &beliefs["pipeline.outcomes"]["dirichlet"];
+    let n = org["outcomes"]["n"].as_f64().unwrap();
+    for (key, share) in [
+        ("won", "won"),
+        ("lost", "lost"),
+        ("no_decision", "no_decision"),
+    ] {
+        let want = (org["outcomes"][share].as_f64().unwrap() * n).round() + 1.0;
+        assert_eq!(
+            d[key].as_float().or(d[key].as_integer().map(|i| i as f64)),
+            Some(want),
+            "{key}"
+        );
+    }
+    // The opportunity rate: a gamma with the rate as its mean and the (overdispersion-widened)
+    // Poisson standard error as its sd, to the digits written.
+    let g = &beliefs["pipeline.opportunities_per_rep_month"]["gamma"];
+    let c = &org["creation"];
+    let phi = c["dispersion_index"].as_f64().unwrap_or(1.0).max(1.0);
+    let se = c["se"].as_f64().unwrap() * phi.sqrt();
+    let sd = g["sd"].as_float().unwrap();
+    assert!((sd / se - 1.0).abs() < 5e-3, "sd {sd} against se {se}");
+    assert!((g["mean"].as_float().unwrap() / c["rate"].as_f64().unwrap() - 1.0).abs() < 1e-3);
+    // The fragment, over the baseline, loads and runs with those beliefs varying across trials.
+    let over = tmp.path().join("over.toml");
+    let text = fs::read_to_string(out.join("calibrated.toml")).unwrap();
+    fs::write(
+        &over,
+        format!(
+            "extends = {:?}\n{text}",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios/baseline.toml")
+                .display()
+                .to_string()
+        ),
+    )
+    .unwrap();
+    let s = revsim::Scenario::load(&over).unwrap_or_else(|e| panic!("{e}"));
+    let paths: Vec<&str> = s
+        .uncertainty
+        .params
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(
+        paths.contains(&"pipeline.opportunities_per_rep_month"),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"pipeline.cycle_months.mean"), "{paths:?}");
+}

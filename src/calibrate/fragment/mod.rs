@@ -94,7 +94,116 @@ fn fragment(
             reps_table(&mut out, bb, won, segment.is_some());
         }
     }
+    uncertainty_table(&mut out, fit);
     out
+}
+
+/// `[uncertainty.parameters]`: each fitted value's estimation error, as a belief drawn once
+/// per trial (docs/calibrate.md, "What the fit does not know").
+fn uncertainty_table(out: &mut String, fit: &Fit) {
+    let mut lines = Vec::new();
+    // A lognormal belief about a level known to a relative standard error `rel`.
+    let level = |median: f64, rel: f64| {
+        format!(
+            "{{ lognormal = {{ median = {}, p90 = {} }} }}",
+            toml_number(sig(median, 4)),
+            toml_number(sig(median * (1.281_551_565_545 * rel).exp(), 4))
+        )
+    };
+    if let Some(c) = fit.creation.as_ref().filter(|c| c.opportunities > 0) {
+        // Poisson's standard error, widened by the owners' month-to-month overdispersion.
+        let phi = c.dispersion_index.unwrap_or(1.0).max(1.0);
+        let se = c.se * phi.sqrt();
+        let widened = if phi > 1.0 {
+            format!(
+                ", widened x {} for the owners' month-to-month overdispersion",
+                sig(phi.sqrt(), 3)
+            )
+        } else {
+            String::new()
+        };
+        lines.push((
+            format!(
+                "Opportunity rate: {} opportunities over {}; standard error {} (Poisson{widened}).",
+                count(c.opportunities),
+                counted(c.rep_months, "rep-month"),
+                sig(se, 2)
+            ),
+            format!(
+                "\"pipeline.opportunities_per_rep_month\" = {{ gamma = {{ mean = {}, sd = {} }} }}",
+                toml_number(sig(c.rate, 4)),
+                toml_number(sig(se, 3))
+            ),
+        ));
+    }
+    if let Some(o) = fit.outcomes.as_ref().filter(|o| o.n > 0) {
+        let n = o.n as f64;
+        let [w, l, d] = [o.won, o.lost, o.no_decision].map(|p| (p * n).round() + 1.0);
+        lines.push((
+            format!(
+                "Outcome shares from {} closed deals: the posterior from a uniform prior (each count + 1).",
+                count(o.n)
+            ),
+            format!(
+                "\"pipeline.outcomes\" = {{ dirichlet = {{ won = {}, lost = {}, no_decision = {} }} }}",
+                toml_number(w),
+                toml_number(l),
+                toml_number(d)
+            ),
+        ));
+    }
+    if let Some(d) = &fit.deal_size
+        && d.model == SizeModel::Lognormal
+        && d.fixed.is_none()
+        && let Some(l) = d.lognormal.as_ref().filter(|l| l.n > 1)
+    {
+        let rel = l.sigma / (l.n as f64).sqrt();
+        lines.push((
+            format!(
+                "Median deal size from {} won deals: standard error of its log sigma / sqrt(n) = {}.",
+                count(l.n),
+                sig(rel, 2)
+            ),
+            format!("\"pipeline.deal_size_usd.median\" = {}", level(l.median, rel)),
+        ));
+    }
+    for o in Outcome::CLOSED {
+        let Some(g) = fit
+            .cycle(o)
+            .and_then(|c| c.gamma.as_ref())
+            .filter(|g| g.n > 1)
+        else {
+            continue;
+        };
+        let key = match o {
+            Outcome::Won => "cycle_months",
+            Outcome::Lost => "cycle_months_lost",
+            _ => "cycle_months_no_decision",
+        };
+        let rel = g.se_mean / g.mean;
+        lines.push((
+            format!(
+                "{} deals' mean cycle from {} deals: relative standard error {}.",
+                capital(o.label()),
+                count(g.n),
+                sig(rel, 2)
+            ),
+            format!("\"pipeline.{key}.mean\" = {}", level(g.mean, rel)),
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    out.push_str("\n[uncertainty.parameters]\n");
+    comment(
+        out,
+        "What the fit does not know: each value above is an estimate from a finite history, so each trial draws it from its estimation error (P50 the value above). The market's shocks and any drift are not estimated here: add [market] for them. The spread of reps' win rates is written as its estimate only.",
+    );
+    for (why, line) in lines {
+        comment(out, &why);
+        out.push_str(&line);
+        out.push('\n');
+    }
 }
 
 /// The heading comment: source, period, counts, skipped rows, and how to use the fragment.
@@ -185,7 +294,7 @@ fn usage(out: &mut String, opts: &FragmentOptions) {
             out.push_str("#   extends = \"../../scenarios/baseline.toml\"\n");
             comment(
                 out,
-                "or copy the keys into the [pipeline], [pipeline.outcomes] and [reps] tables of your scenario.",
+                "or copy the keys into the [pipeline], [pipeline.outcomes], [reps] and [uncertainty.parameters] tables of your scenario.",
             );
         }
     }
