@@ -193,3 +193,117 @@ pub fn coverage_chart(coverage: &[Coverage]) -> Chart {
         columns: 1,
     }
 }
+
+/// The reliability chart: for central intervals of 20%, 40%, 60% and 80%, the share of actuals
+/// that landed inside (from the actuals' percentiles, by tenths), against the diagonal a right
+/// forecast follows. Below the diagonal: too narrow; above: too wide.
+pub fn reliability_chart(coverage: &[Coverage]) -> Chart {
+    let levels: [f64; 4] = [0.2, 0.4, 0.6, 0.8];
+    let mut layers = vec![Layer::Line {
+        x: vec![0.0, 1.0],
+        y: vec![0.0, 1.0],
+        color: INK,
+        width: 2,
+        dashed: true,
+        label: Some("a right forecast".into()),
+    }];
+    let mut said = Vec::new();
+    for (i, m) in Measure::ALL.into_iter().enumerate() {
+        let Some(c) = coverage
+            .iter()
+            .find(|c| c.metric == m && c.months_ahead.is_none() && c.tally.n > 0)
+        else {
+            continue;
+        };
+        // The central interval of level L holds the percentiles from 50 - 50 L to 50 + 50 L:
+        // tenths 5 - 5L to 5 + 5L - 1.
+        let y: Vec<f64> = levels
+            .iter()
+            .map(|l| {
+                let k = (5.0 * l).round() as usize;
+                let inside: usize = c.tally.pit[5 - k..5 + k].iter().sum();
+                inside as f64 / c.tally.n as f64
+            })
+            .collect();
+        said.push(format!("{} {}", m.label(), pct(y[3])));
+        layers.push(Layer::Line {
+            x: levels.to_vec(),
+            y: y.clone(),
+            color: PALETTE[i],
+            width: 3,
+            dashed: false,
+            label: None,
+        });
+        layers.push(Layer::Points {
+            x: levels.to_vec(),
+            y,
+            color: PALETTE[i],
+            radius: 5,
+            label: Some(m.label().to_string()),
+        });
+    }
+    Chart {
+        name: "reliability".into(),
+        title: "Reliability: how often each central interval held the actual".into(),
+        subtitle: format!(
+            "From the actuals' percentiles in their forecasts, over every origin and month. On the diagonal the forecast is calibrated; below it, too narrow; above it, too wide. The 80% interval held {}.",
+            said.join(", ")
+        ),
+        panels: vec![Panel {
+            heading: None,
+            x: Axis::new(
+                "central interval (nominal coverage)",
+                Scale::Share,
+                (0.0, 1.0),
+            )
+            .with_ticks(vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+            y: Axis::new("share of actuals inside", Scale::Share, (0.0, 1.05)),
+            layers,
+            legend: Legend::UpperLeft,
+        }],
+        columns: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::{Outcome, Position, Scores, Tally};
+    use crate::charts::Layer;
+
+    #[test]
+    fn a_flat_pit_lies_on_the_diagonal() {
+        // One actual at each percentile 0.5, 1.5, ..., 99.5: every central interval of level L
+        // holds exactly the share L.
+        let mut t = Tally::default();
+        for k in 0..100 {
+            t.add(&Outcome {
+                position: Position::Inside,
+                inside_p25_p75: false,
+                percentile_of_actual: k as f64 + 0.5,
+                crps: 0.0,
+                pinball: [0.0; 3],
+            });
+        }
+        let coverage: Vec<Coverage> = Measure::ALL
+            .into_iter()
+            .map(|metric| Coverage {
+                metric,
+                months_ahead: None,
+                tally: t,
+                scores: Scores::of(&[t]),
+            })
+            .collect();
+        let chart = reliability_chart(&coverage);
+        let mut seen = 0;
+        for layer in &chart.panels[0].layers {
+            if let Layer::Points { x, y, .. } = layer {
+                for (a, b) in x.iter().zip(y) {
+                    assert!((a - b).abs() < 1e-12, "{a} against {b}");
+                    seen += 1;
+                }
+            }
+        }
+        assert_eq!(seen, 8);
+    }
+}

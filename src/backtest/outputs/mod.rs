@@ -7,7 +7,7 @@
 //! | `coverage.csv` | by metric and months ahead: how many actuals fell inside P10-P90, below and above |
 //! | `backtest.json` | everything: the options, each origin's fit, open pipeline and months, the coverage |
 //! | `report.html` | coverage, a fan chart per origin with the actual path, the rules |
-//! | `charts/coverage.*`, `charts/fan-YYYY-MM.*` | SVG and PNG |
+//! | `charts/coverage.*`, `charts/reliability.*`, `charts/fan-YYYY-MM.*` | SVG and PNG |
 //! | `origins/YYYY-MM/` | `scenario.toml` (rerun with `revsim run`), `open-pipeline.csv`, `calibrated.toml` |
 //!
 //! Nothing written depends on the thread count or the clock, so two runs give the same bytes.
@@ -22,7 +22,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-pub use charts::{coverage_chart, fan_chart};
+pub use charts::{coverage_chart, fan_chart, reliability_chart};
 pub use page::report;
 pub use text::{coverage_text, origins_text, terminal};
 
@@ -293,7 +293,7 @@ pub fn write(
 ) -> Result<Vec<String>, InputError> {
     dir.write("backtest.csv", |w| write_backtest_csv(w, results))?;
     dir.write("coverage.csv", |w| write_coverage_csv(w, coverage))?;
-    let mut charts = vec![coverage_chart(coverage)];
+    let mut charts = vec![coverage_chart(coverage), reliability_chart(coverage)];
     charts.extend(results.iter().map(fan_chart));
     let drawn = crate::report::write_charts(dir, charts)?;
     let mut files: Vec<String> = [

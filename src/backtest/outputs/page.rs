@@ -24,6 +24,9 @@ pub fn report(
         b.push_str(&figure(chart, svg));
     }
     coverage_table(&mut b, coverage);
+    if let Some((chart, svg)) = find("reliability") {
+        b.push_str(&figure(chart, svg));
+    }
     scores_table(&mut b, coverage);
     origins_table(&mut b, results);
     b.push_str("<h2>Forecasts and actuals</h2>\n");
