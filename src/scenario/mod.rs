@@ -254,11 +254,15 @@ pub struct MarketParams {
 }
 
 impl MarketParams {
+    /// Whether the market level differs between trials or months (a demand factor that is
+    /// drawn or other than 1, or a monthly shock): what its loadings then move.
+    pub fn moves(&self) -> bool {
+        self.shock_sd > 0.0 || self.demand_factor.sampler.fixed() != Some(1.0)
+    }
+
     /// Whether any market mechanism is on (if not, demand is 1 and no random number is drawn).
     pub fn active(&self) -> bool {
-        self.demand_factor.sampler.fixed() != Some(1.0)
-            || self.shock_sd > 0.0
-            || self.seasonality != [1.0; 12]
+        self.moves() || self.seasonality != [1.0; 12]
     }
 }
 
@@ -500,9 +504,8 @@ impl Scenario {
     pub fn varies(&self) -> bool {
         let m = &self.market;
         let l = m.loadings;
-        let moves = m.shock_sd > 0.0 || m.demand_factor.sampler.fixed() != Some(1.0);
         !self.uncertainty.is_empty()
-            || (moves
+            || (m.moves()
                 && (l.opportunities != 1.0
                     || l.win_rate != 0.0
                     || l.deal_size != 0.0

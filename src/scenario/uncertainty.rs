@@ -78,9 +78,7 @@ impl Scale {
         match self {
             Scale::Log if a > 0.0 && b > 0.0 => (a * b).sqrt(),
             Scale::Logit if a > 0.0 && b < 1.0 && b > 0.0 && a < 1.0 => {
-                let logit = |p: f64| (p / (1.0 - p)).ln();
-                let x = (logit(a) + logit(b)) / 2.0;
-                1.0 / (1.0 + (-x).exp())
+                expit((logit(a) + logit(b)) / 2.0)
             }
             _ => plain,
         }

@@ -21,7 +21,7 @@ use toml_text::bp;
 pub(crate) use toml_text::comment;
 pub use toml_text::{shares_bp, toml_number, toml_string};
 
-use super::estimate::{BetaBinomialFit, Ks, LognormalFit};
+use super::estimate::{BetaBinomialFit, Ks, LognormalFit, Z90};
 use super::fit::{
     Calibration, Creation, Cycle, DealSize, Fit, OutcomeShares, SegmentFit, SizeModel, Table,
 };
@@ -107,7 +107,7 @@ fn uncertainty_table(out: &mut String, fit: &Fit) {
         format!(
             "{{ lognormal = {{ median = {}, p90 = {} }} }}",
             toml_number(sig(median, 4)),
-            toml_number(sig(median * (1.281_551_565_545 * rel).exp(), 4))
+            toml_number(sig(median * (Z90 * rel).exp(), 4))
         )
     };
     if let Some(c) = fit.creation.as_ref().filter(|c| c.opportunities > 0) {

@@ -654,8 +654,7 @@ pub(super) fn cycle_factor_range(u: &Uncertainty, market: &MarketParams) -> Opti
     }
     let beta = market.loadings.cycle;
     let factor = &market.demand_factor;
-    let market_varies = market.shock_sd > 0.0 || factor.sampler.fixed() != Some(1.0);
-    if beta != 0.0 && market_varies {
+    if beta != 0.0 && market.moves() {
         let (d_lo, d_hi) = (
             factor.inverse_cdf(1e-7).max(1e-3).ln(),
             factor.inverse_cdf(1.0 - 1e-7).max(1e-3).ln(),
