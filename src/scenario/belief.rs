@@ -5,7 +5,9 @@
 //!
 //! - three quantiles, `{ p10 = 4, p50 = 5, p90 = 9 }` ("4 to 9 months, most likely 5"), drawn
 //!   from the three-term metalog through them ([`crate::random::metalog`]), bounded where the
-//!   quantity is (`p50` may be left out: it is then the value in the file);
+//!   quantity is (`p50` may be left out: it is then the value in the file, or, where no
+//!   distribution fits P10, that value and P90, the middle of P10 and P90 on the quantity's
+//!   scale);
 //! - a named family, as in a scenario's distributions, `{ beta = { mean = 0.28, sd = 0.04 } }`,
 //!   with `truncate = true` if its draws may leave the quantity's range and should be cut to
 //!   it (without it, such a family is refused);
@@ -13,7 +15,8 @@
 //!   file's shares, or `{ dirichlet = { won = 60, lost = 84, no_decision = 96 } }` as counts
 //!   (a posterior from a CRM history).
 //!
-//! The spec is checked and built into a sampler when the scenario is validated.
+//! The spec is checked and built into a sampler when the scenario is validated. The
+//! `[uncertainty]` table itself ([`Uncertainty`], [`Correlation`]) lives here too.
 
 use std::fmt;
 
@@ -209,6 +212,94 @@ impl JsonSchema for BeliefSpec {
             ]
         })
     }
+}
+
+/// `[uncertainty]`: what the org does not know about itself (docs/model.md, "Uncertainty: three
+/// layers"). Each parameter named here is drawn once per trial, from its own random stream,
+/// and held for the whole trial; the value in the file is the median of its draws.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertainty {
+    /// Beliefs by key path, e.g. `"ramp.curve.months_to_full" = { p10 = 4, p90 = 9 }`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, BeliefSpec>")]
+    pub parameters: std::collections::BTreeMap<String, toml::Spanned<BeliefSpec>>,
+    /// Rank (Spearman) correlations between uncertain parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Correlation>")]
+    pub correlation: Option<toml::Spanned<Correlation>>,
+}
+
+impl Uncertainty {
+    /// Whether nothing is declared (left out of the canonical text).
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.correlation.is_none()
+    }
+
+    /// Drops the beliefs that a `--set` of `key` fixes: a belief about the key itself, about a
+    /// key inside it (`pipeline.deal_size_usd.median` for `pipeline.deal_size_usd`), or about
+    /// the table that holds it (the outcomes' dirichlet for `pipeline.outcomes.won`); and the
+    /// correlations of the dropped ones.
+    pub fn fix(&mut self, key: &str) {
+        let fixed = |path: &str| {
+            path == key
+                || path.strip_prefix(key).is_some_and(|r| r.starts_with('.'))
+                || key.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+        };
+        let dropped: Vec<String> = self
+            .parameters
+            .keys()
+            .filter(|p| fixed(p))
+            .cloned()
+            .collect();
+        for p in &dropped {
+            self.parameters.remove(p);
+        }
+        let Some(cor) = &mut self.correlation else {
+            return;
+        };
+        let c = cor.get_mut();
+        let dirichlet = |k: &str| {
+            k.strip_prefix("pipeline.outcomes.").is_some()
+                && dropped.iter().any(|d| d == "pipeline.outcomes")
+        };
+        let keep: Vec<usize> = (0..c.keys.len())
+            .filter(|&i| !fixed(&c.keys[i]) && !dirichlet(&c.keys[i]))
+            .collect();
+        if keep.len() == c.keys.len() {
+            return;
+        }
+        if keep.len() < 2 {
+            self.correlation = None;
+            return;
+        }
+        c.keys = keep.iter().map(|&i| c.keys[i].clone()).collect();
+        c.spearman = keep
+            .iter()
+            .map(|&i| {
+                keep.iter()
+                    .map(|&j| {
+                        c.spearman
+                            .get(i)
+                            .and_then(|r| r.get(j))
+                            .copied()
+                            .unwrap_or(0.0)
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+}
+
+/// `[uncertainty.correlation]`: Spearman rank correlations between uncertain parameters, drawn
+/// with a Gaussian copula.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// The parameters, by key path (each uncertain, or `market.demand_factor`).
+    pub keys: Vec<String>,
+    /// The matrix of rank correlations, one row per key: symmetric, 1 on the diagonal.
+    pub spearman: Vec<Vec<f64>>,
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod template;
 pub mod uncertainty;
 mod validate;
+pub mod values;
 
 use std::path::Path;
 use std::sync::Arc;

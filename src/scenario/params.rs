@@ -409,7 +409,7 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Usd,
         G::Customers,
     )
-    .range(0.0, super::raw::MAX_MONEY_USD),
+    .range(0.0, super::values::MAX_MONEY_USD),
     row(
         "customers.starting_customers",
         "Starting customers",
@@ -433,7 +433,7 @@ pub const PARAMETERS: &[Parameter] = &[
         G::Customers,
     )
     .meaning("monthly expansion of ARR")
-    .range(0.0, super::raw::MAX_MONTHLY_GROWTH)
+    .range(0.0, super::values::MAX_MONTHLY_GROWTH)
     .event(Param::Expansion)
     .uncertain(),
     row(
@@ -742,7 +742,7 @@ pub const PARAMETERS: &[Parameter] = &[
         G::Policy,
     )
     .meaning("annual quota of a ramped rep")
-    .range(0.0, super::raw::MAX_MONEY_USD)
+    .range(0.0, super::values::MAX_MONEY_USD)
     .event(Param::AnnualQuota),
     row(
         "plan.fiscal_year_bookings_usd",

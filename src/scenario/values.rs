@@ -1,0 +1,128 @@
+//! Numbers checked as they are read: the newtypes whose range errors `toml` reports at the
+//! value's line and column (a share from 0 to 1, an amount of money, a monthly growth rate...).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A number from 0 to 1 (a probability, rate or share).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Probability(pub f64);
+
+impl JsonSchema for Probability {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Probability".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": 1.0 })
+    }
+}
+
+impl TryFrom<f64> for Probability {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(Probability(v))
+        } else {
+            Err(format!(
+                "{v} is outside the allowed range 0 to 1; write a share as a fraction, e.g. 0.25 for 25%"
+            ))
+        }
+    }
+}
+
+/// A number of 0 or more (money, rates, counts per month).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct NonNegative(pub f64);
+
+impl JsonSchema for NonNegative {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NonNegative".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0 })
+    }
+}
+
+impl TryFrom<f64> for NonNegative {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if v >= 0.0 && v.is_finite() {
+            Ok(NonNegative(v))
+        } else {
+            Err(format!(
+                "{v} is not allowed here; the value must be a finite number of 0 or more"
+            ))
+        }
+    }
+}
+
+/// An amount of money in US dollars, from 0 to $1e15 (a guard against typos such as
+/// `1e18`: larger amounts would overflow the figures revsim reports).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Money(pub f64);
+
+/// Largest [`Money`] amount, USD.
+pub const MAX_MONEY_USD: f64 = 1e15;
+
+impl JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": MAX_MONEY_USD })
+    }
+}
+
+impl TryFrom<f64> for Money {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=MAX_MONEY_USD).contains(&v) {
+            Ok(Money(v))
+        } else if v < 0.0 {
+            Err(format!(
+                "{} is negative; an amount of money must be 0 or more",
+                crate::words::fmt_num(v)
+            ))
+        } else {
+            Err(format!(
+                "{} is outside the allowed range 0 to 1e15 US dollars; check for extra zeros",
+                crate::words::fmt_num(v)
+            ))
+        }
+    }
+}
+
+/// A monthly growth rate, from 0 to 0.05 (5% a month, 80% a year): beyond it ARR compounds out
+/// of any range revsim can report over a long horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct MonthlyGrowth(pub f64);
+
+/// Largest [`MonthlyGrowth`].
+pub const MAX_MONTHLY_GROWTH: f64 = 0.05;
+
+impl JsonSchema for MonthlyGrowth {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonthlyGrowth".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": 0.0, "maximum": MAX_MONTHLY_GROWTH })
+    }
+}
+
+impl TryFrom<f64> for MonthlyGrowth {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (0.0..=MAX_MONTHLY_GROWTH).contains(&v) {
+            Ok(MonthlyGrowth(v))
+        } else {
+            Err(format!(
+                "{} is outside the allowed range 0 to 0.05 (5% a month); write a rate as a fraction, e.g. 0.008 for 0.8% a month",
+                crate::words::fmt_num(v)
+            ))
+        }
+    }
+}
