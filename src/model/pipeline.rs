@@ -49,6 +49,10 @@ pub enum Outcome {
     NoDecision = 2,
 }
 
+/// Months of pipeline that coverage counts (a quarter), which the ledger follows past the
+/// horizon so that coverage in the last months counts deals decided after it.
+pub const COVERAGE_MONTHS: usize = 3;
+
 const OUTCOMES: [Outcome; 3] = [Outcome::Won, Outcome::Lost, Outcome::NoDecision];
 
 /// A deal still open, kept per seat only when a leaver policy is active.
@@ -164,9 +168,11 @@ pub struct Ledger {
     track_open: bool,
     /// Deals created before the start and still open at the start.
     pub open_at_start: u64,
-    /// Value of open deals by the month they will be decided in, USD.
-    pub closing: Vec<i64>,
-    /// The same by seat (`seat * horizon + month`), kept only under a coverage policy.
+    /// Value of open deals by the month they will be decided in, USD, through
+    /// [`COVERAGE_MONTHS`] past the horizon (coverage at the last month ends counts them).
+    closing: Vec<i64>,
+    /// The same by seat (`seat * (horizon + COVERAGE_MONTHS) + month`), kept only under a
+    /// coverage policy.
     seat_closing: Vec<i64>,
     /// Each seat's stream for the fate of its leavers' open deals (full detail, leaver policy).
     leaver_rng: Vec<StreamRng>,
@@ -206,7 +212,7 @@ impl Ledger {
             created: vec![0; h],
             orphaned: vec![0; h],
             seat_bookings: if attribute_won {
-                vec![0; seats * h]
+                vec![0; seats * (h + COVERAGE_MONTHS)]
             } else {
                 Vec::new()
             },
@@ -219,9 +225,9 @@ impl Ledger {
             },
             track_open,
             open_at_start: 0,
-            closing: vec![0; h],
+            closing: vec![0; h + COVERAGE_MONTHS],
             seat_closing: if s.coverage.is_some() {
-                vec![0; seats * h]
+                vec![0; seats * (h + COVERAGE_MONTHS)]
             } else {
                 Vec::new()
             },
@@ -554,10 +560,11 @@ impl Ledger {
                 }
             }
         }
-        if d > open_from as i64 && d < h {
+        let reach = self.closing.len();
+        if d > open_from as i64 && (d as usize) < reach {
             self.closing[d as usize] += value;
             if !self.seat_closing.is_empty() {
-                self.seat_closing[seat * self.horizon + d as usize] += value;
+                self.seat_closing[seat * reach + d as usize] += value;
             }
         }
         if self.track_open && d > open_from as i64 {
@@ -604,11 +611,14 @@ impl Ledger {
                 // Not open at the end of month t; undo its decision.
                 self.value_diff[t] -= deal.value;
                 self.count_diff[t] -= 1;
-                if decided_in_horizon {
+                let reach = self.closing.len();
+                if d < reach {
                     self.closing[d] -= deal.value;
                     if !self.seat_closing.is_empty() {
-                        self.seat_closing[seat * h + d] -= deal.value;
+                        self.seat_closing[seat * reach + d] -= deal.value;
                     }
+                }
+                if decided_in_horizon {
                     self.value_diff[d] += deal.value;
                     self.count_diff[d] += 1;
                     self.decided[deal.outcome as usize][d] -= 1;
@@ -636,17 +646,21 @@ impl Ledger {
         }
     }
 
-    /// Value of the open deals of `seat` to be decided in months `from..from + months`.
+    /// Value of the open deals of `seat` to be decided in months `from..from + months` (at
+    /// most [`COVERAGE_MONTHS`] past the horizon).
     pub fn seat_pipeline(&self, seat: usize, from: usize, months: usize) -> i64 {
-        let h = self.horizon;
-        let row = &self.seat_closing[seat * h..(seat + 1) * h];
-        row[from.min(h)..(from + months).min(h)].iter().sum()
+        let reach = self.closing.len();
+        let row = &self.seat_closing[seat * reach..(seat + 1) * reach];
+        row[from.min(reach)..(from + months).min(reach)]
+            .iter()
+            .sum()
     }
 
-    /// Value of all open deals to be decided in months `from..from + months`.
+    /// Value of all open deals to be decided in months `from..from + months` (at most
+    /// [`COVERAGE_MONTHS`] past the horizon).
     pub fn pipeline(&self, from: usize, months: usize) -> i64 {
-        let h = self.horizon;
-        self.closing[from.min(h)..(from + months).min(h)]
+        let reach = self.closing.len();
+        self.closing[from.min(reach)..(from + months).min(reach)]
             .iter()
             .sum()
     }

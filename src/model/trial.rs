@@ -18,7 +18,7 @@ use super::market::{self, MarketPath};
 use super::metrics::Metric;
 use super::org::{SeatState, Seats};
 use super::overlay;
-use super::pipeline::{Ledger, MonthTable, Outcome};
+use super::pipeline::{COVERAGE_MONTHS, Ledger, MonthTable, Outcome};
 use super::production::{Month, Production};
 use crate::random::streams::{ORG, Purpose, StreamRng, stream};
 use crate::scenario::Scenario;
@@ -430,7 +430,7 @@ impl<'a> Trial<'a> {
             let e =
                 ws.production
                     .by_seat(s, &ws.seats, t, &month, keep_table, &mut ws.table, |seat| {
-                        ledger.seat_pipeline(seat, t, 3)
+                        ledger.seat_pipeline(seat, t, COVERAGE_MONTHS)
                     });
             if keep_table {
                 ws.table.finish(ws.ledger.attributes_all());
@@ -730,7 +730,7 @@ impl<'a> Trial<'a> {
         self.put(Metric::Promotions, t, promotions);
         // Quarter pipeline coverage at month end: open deals to be decided in the next three
         // months over the next three months' quota capacity.
-        let quarter_pipeline = self.ws.ledger.pipeline(t + 1, 3) as f64;
+        let quarter_pipeline = self.ws.ledger.pipeline(t + 1, COVERAGE_MONTHS) as f64;
         let full = s.detail == Detail::Full;
         let coverage = if full && m.quota_capacity > 0.0 {
             quarter_pipeline / (3.0 * m.quota_capacity)
