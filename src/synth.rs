@@ -5,16 +5,18 @@
 //! creation month, its decision lag in whole months, its outcome and its value. An export needs
 //! dates, so each deal is placed inside its months, from its own seeded stream:
 //!
-//! - A decided deal's lag L is ceil(cycle) for a continuous cycle C drawn from the scenario's
-//!   cycle time of its outcome. The export draws C from that distribution **conditioned on the
-//!   lag** (C in (L - 1, L], by inversion of the CDF), then the deal's position `a` in its
-//!   creation month uniformly on [L - C, 1): created at month t + a, decided at t + a + C, which
-//!   falls in month t + L, exactly the simulated decision month. Over deals, C then has exactly
-//!   the scenario's cycle distribution (the lag has the engine's distribution, and C given the
-//!   lag its conditional one), so calibrate's cycle times (close date - created date) estimate
-//!   the scenario's `cycle_months` themselves, not their whole-month rounding. The price: a
-//!   created date leans toward the end of its month (an early position leaves room only for
-//!   cycles just short of a whole month), which no fit reads.
+//! - A decided deal's lag L depends on the scenario's `simulation.decision_timing`. Under
+//!   **continuous** timing (the default) it is floor(a + C) for a position `a` uniform in the
+//!   creation month and a continuous cycle C drawn from the scenario's cycle time of the deal's
+//!   outcome; the export draws (a, C) **given the lag** (by rejection: C from the distribution
+//!   cut to (L - 1, L + 1), `a` uniform, kept when a + C falls in [L, L + 1)), so created dates
+//!   are uniform in their months and cycles (close date - created date) have exactly the
+//!   scenario's `cycle_months` distribution over deals. Under **month_end** timing L is
+//!   ceil(C): C is drawn given the lag (C in (L - 1, L], by inversion of the CDF), then `a`
+//!   uniformly on [L - C, 1), so the cycles are again exact but created dates lean toward the
+//!   end of their month (an early position leaves room only for cycles just short of a whole
+//!   month). Either way the deal is created at month t + a and decided at t + a + C, which
+//!   falls in month t + L, exactly the simulated decision month.
 //! - Positions become dates linearly within each calendar month (28 to 31 days) and are cut to
 //!   whole days, so an observed cycle differs from its C by a day or two; [`SynthDeal`] keeps C.
 //! - A deal orphaned by its rep's departure (lost then) closes on the last day of the month its
@@ -25,7 +27,8 @@
 //! or after the horizon), or not yet created (left out). Deals the starting reps opened before
 //! the start month and still open at the start are in the export, with their earlier created
 //! dates; the deals those reps closed before the start are not (the simulation never draws
-//! them), so a fit should start at the start month (`--created-from`).
+//! them), so a fit should start at the start month (`--created-from`), or the export can leave
+//! them out (`created_from`).
 //!
 //! The deal log credits every deal to its seat (lost and no-decision deals from seat streams of
 //! their own, so no other draw changes); the export checks its deals against the trial as the
@@ -43,7 +46,7 @@ use crate::model::pipeline::{DealRecord, Outcome};
 use crate::random::streams::{ORG, StreamRng, keyed, trial_key};
 use crate::scenario::Scenario;
 use crate::scenario::dist::Dist;
-use crate::scenario::raw::Detail;
+use crate::scenario::raw::{DecisionTiming, Detail};
 
 /// The stream purpose of the placement of deals in their months: not one the engine uses (its
 /// purposes are below 32), so the placement never shares a stream with a trial's draws.
@@ -114,6 +117,9 @@ pub struct SynthOptions {
     pub trial: u64,
     /// The export date; `None` for the last day of the horizon.
     pub as_of: Option<Date>,
+    /// Leave out the deals created before this date (`None`: keep every deal, including
+    /// those open at the start that were created before it).
+    pub created_from: Option<Date>,
 }
 
 /// A synthetic export: the deals of one trial, dated, as they stand at the export date.
@@ -135,6 +141,8 @@ pub struct SynthExport {
     pub deals: Vec<SynthDeal>,
     /// Deals of the trial created after the export date (left out).
     pub not_yet_created: usize,
+    /// Deals created before `created_from` (left out).
+    pub created_before: usize,
     /// Months after which a deal of any outcome is still open with probability at most 1e-4
     /// (from the cycle CDFs, as the warm-up of a steady-state starting pipeline).
     pub settle_months: usize,
@@ -260,18 +268,21 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
     let mut rng: StreamRng = keyed(trial_key(opts.seed, opts.trial), ORG, PLACEMENT);
     let mut out = Vec::with_capacity(deals.len());
     let mut not_yet_created = 0;
+    let mut created_before = 0;
     for (i, d) in deals.iter().enumerate() {
         // Two uniforms per deal, whatever its fate, so one deal's placement never moves another's.
         let (u1, u2): (f64, f64) = (rng.random(), rng.random());
-        let placed = place(
-            &cal,
-            &s.pipeline.cycle_months[d.outcome as usize],
-            d,
-            u1,
-            u2,
-        );
+        let cycle = &s.pipeline.cycle_months[d.outcome as usize];
+        let placed = match s.pipeline.timing {
+            DecisionTiming::MonthEnd => place(&cal, cycle, d, u1, u2),
+            DecisionTiming::Continuous => place_continuous(&cal, cycle, d, u1, u2),
+        };
         if placed.created > as_of {
             not_yet_created += 1;
+            continue;
+        }
+        if opts.created_from.is_some_and(|from| placed.created < from) {
+            created_before += 1;
             continue;
         }
         out.push((i, as_exported(&cal, d, &placed, as_of, width)));
@@ -285,6 +296,7 @@ pub fn synthesize(s: &Scenario, opts: &SynthOptions) -> Result<SynthExport, Inpu
         as_of,
         deals: in_export_order(out),
         not_yet_created,
+        created_before,
         settle_months,
         settled_until,
     })
@@ -356,6 +368,45 @@ fn place(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Plac
     // Created at t + a, decided at t + a + c, inside month t + lag.
     let a0 = l - c;
     let a = (a0 + u2 * (1.0 - a0)).min(1.0 - f64::EPSILON);
+    let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
+    Placed {
+        created: cal.date(d.created, a),
+        decided: Some(cal.date(d.created + i64::from(lag), decided_at)),
+        cycle_months: Some(c),
+    }
+}
+
+/// Most tries of [`place_continuous`]'s rejection before it takes the last one (reached only
+/// for a lag the cycle distribution almost never gives).
+const MAX_TRIES: u32 = 10_000;
+
+/// Places deal `d` under continuous timing: a position `a` uniform in its creation month and a
+/// cycle C from its distribution, given that a + C falls in its lag's month (by rejection, on a
+/// stream of its own seeded from `u1` and `u2`).
+fn place_continuous(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Placed {
+    let Some(lag) = d.lag else {
+        return Placed {
+            created: cal.date(d.created, u2),
+            decided: None,
+            cycle_months: None,
+        };
+    };
+    let l = f64::from(lag);
+    let mut r = keyed(u1.to_bits() ^ u2.to_bits().rotate_left(32), ORG, PLACEMENT);
+    let (lo, hi) = (cycle.cdf(l - 1.0), cycle.cdf(l + 1.0));
+    let (mut a, mut c) = (0.0, l);
+    for _ in 0..MAX_TRIES {
+        let (v, w): (f64, f64) = (r.random(), r.random());
+        c = cycle
+            .quantile(lo + v * (hi - lo))
+            .clamp((l - 1.0).max(0.0), l + 1.0);
+        a = w;
+        if a + c >= l && a + c < l + 1.0 {
+            break;
+        }
+    }
+    // After the last try (never in practice), the nearest placement inside the month.
+    let a = a.clamp((l - c).max(0.0), (l + 1.0 - c).min(1.0 - f64::EPSILON));
     let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
     Placed {
         created: cal.date(d.created, a),
@@ -505,10 +556,38 @@ no_decision = 0.40
 
     fn opts(as_of: Option<Date>) -> SynthOptions {
         SynthOptions {
+            created_from: None,
             seed: 5,
             trial: 3,
             as_of,
         }
+    }
+
+    #[test]
+    fn continuous_timing_spreads_created_dates_over_their_months() {
+        // Under continuous timing a deal's position in its creation month is uniform whatever
+        // its cycle: the mean position of n deals is 1/2 within 5 standard errors
+        // (1 / sqrt(12 n)), plus the cut to whole days (at most one day in 28).
+        let s = scenario("");
+        let x = synthesize(&s, &opts(None)).unwrap();
+        let position = |d: &SynthDeal| {
+            let m = d.created.month();
+            let days = first_day(m.plus(1)).days_since(first_day(m)) as f64;
+            (d.created.days_since(first_day(m)) as f64 + 0.5) / days
+        };
+        let closed: Vec<f64> = x
+            .deals
+            .iter()
+            .filter(|d| d.close.is_some() && d.created_month >= 0)
+            .map(position)
+            .collect();
+        let n = closed.len() as f64;
+        let mean = closed.iter().sum::<f64>() / n;
+        let bound = 5.0 / (12.0 * n).sqrt() + 1.0 / 28.0;
+        assert!(
+            (mean - 0.5).abs() < bound,
+            "{mean} over {n} deals, bound {bound}"
+        );
     }
 
     #[test]
@@ -524,9 +603,10 @@ no_decision = 0.40
                 "{d:?}"
             );
             if let (Some(c), Some(cycle)) = (d.close, d.cycle_months) {
-                // The close month is the simulated decision month: ceil(cycle) after creation.
+                // The close month is the simulated decision month, floor(a + cycle) after
+                // creation for a position a in [0, 1) of the creation month.
                 let lag = c.month().months_since(d.created.month()) as f64;
-                assert_eq!(lag, cycle.ceil().max(0.0), "{d:?}");
+                assert!(lag == cycle.floor() || lag == cycle.floor() + 1.0, "{d:?}");
                 assert!(c >= d.created);
                 // Whole days and unequal months move the observed cycle by a few days at most.
                 let days = c.days_since(d.created) as f64;

@@ -208,7 +208,7 @@ fn synth_crm_writes_the_fixture_refuses_to_overwrite_and_is_deterministic() {
             .success();
         let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
         assert!(
-            stdout.contains("4,682 opportunities of 40 reps")
+            stdout.contains("4,626 opportunities of 40 reps")
                 && stdout.contains("--created-from 2024-01-01"),
             "{stdout}"
         );

@@ -167,6 +167,7 @@ fn export(s: &Scenario, trial: u64) -> (SynthExport, Vec<u8>) {
             seed: s.seed,
             trial,
             as_of: None,
+            created_from: None,
         },
     )
     .unwrap();

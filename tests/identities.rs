@@ -63,33 +63,40 @@ fn simple_expectation_bookings_per_month() {
 
 #[test]
 fn littles_law_open_deals() {
-    // A deal created in month t with cycle c is open at the ends of months t .. t + ceil(c) - 1,
-    // so at steady state E[open deals] = creation rate x E[ceil(cycle)]. With cycle ~ U(0, 4),
-    // E[ceil] = (1 + 2 + 3 + 4) / 4 = 2.5.
-    let body = edit(
-        &edit(FIXED_ORG, "horizon_months = 12", "horizon_months = 24"),
-        "cycle_months = 0",
-        "cycle_months = { uniform = { min = 0, max = 4 } }",
-    );
-    let s = scenario(&body);
-    let trials = 2_000;
-    let r = run(&s, trials, 12);
-    let rate = 20.0 * 2.0;
-    let expected = rate * 2.5;
-    let got = mean_over(&r, Metric::OpenDeals, 6..24);
-    // Open deals in a month are Poisson(expected); a per-trial average over months has at most
-    // that variance, whatever the correlation between months.
-    let se = (expected / trials as f64).sqrt();
-    assert!(
-        (got - expected).abs() < Z * se,
-        "open deals {got:.2}, expected {expected} +- {:.2}",
-        Z * se
-    );
-    let created = mean_over(&r, Metric::OpportunitiesCreated, 0..24);
-    assert!(
-        (created - rate).abs() < Z * (rate / (trials as f64 * 24.0)).sqrt(),
-        "creation rate {created}"
-    );
+    // A deal decided L whole months after its creation month is open at the ends of months
+    // t .. t + L - 1, so at steady state E[open deals] = creation rate x E[L]. With
+    // cycle ~ U(0, 4): under continuous timing L = floor(U + cycle), whose mean is the mean
+    // cycle, 2; under month_end timing L = ceil(cycle), E[ceil] = (1 + 2 + 3 + 4) / 4 = 2.5.
+    for (timing, mean_lag) in [("continuous", 2.0), ("month_end", 2.5)] {
+        let body = edit(
+            &edit(
+                FIXED_ORG,
+                "horizon_months = 12",
+                &format!("horizon_months = 24\ndecision_timing = \"{timing}\""),
+            ),
+            "cycle_months = 0",
+            "cycle_months = { uniform = { min = 0, max = 4 } }",
+        );
+        let s = scenario(&body);
+        let trials = 2_000;
+        let r = run(&s, trials, 12);
+        let rate = 20.0 * 2.0;
+        let expected = rate * mean_lag;
+        let got = mean_over(&r, Metric::OpenDeals, 6..24);
+        // Open deals in a month are Poisson(expected); a per-trial average over months has at
+        // most that variance, whatever the correlation between months.
+        let se = (expected / trials as f64).sqrt();
+        assert!(
+            (got - expected).abs() < Z * se,
+            "{timing}: open deals {got:.2}, expected {expected} +- {:.2}",
+            Z * se
+        );
+        let created = mean_over(&r, Metric::OpportunitiesCreated, 0..24);
+        assert!(
+            (created - rate).abs() < Z * (rate / (trials as f64 * 24.0)).sqrt(),
+            "{timing}: creation rate {created}"
+        );
+    }
 }
 
 const CHURNING_ORG: &str = r#"

@@ -35,6 +35,11 @@ pub struct BacktestArgs {
     /// Seed (the same for every origin).
     #[arg(long, default_value_t = backtest::DEFAULT_SEED)]
     pub seed: u64,
+    /// Leave out the opportunities created before this date (YYYY-MM-DD), as if the export
+    /// began then: e.g. the still-open survivors of deals created before a synthetic export's
+    /// start month, whose closed siblings are not in it.
+    #[arg(long, value_name = "DATE", value_parser = super::args::iso_date)]
+    pub created_from: Option<crate::crm::Date>,
     /// How to read the export.
     #[command(flatten)]
     pub read: ReadArgs,
@@ -62,7 +67,7 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
         );
     }
     let trials = super::trial_count(a.trials)?;
-    let read = a.read.options(None, None)?;
+    let read = a.read.options(a.created_from, None)?;
     let history = crate::crm::read_history(&a.file, &read)?;
     if !a.output.quiet {
         ReadArgs::warn_bad_rows(&history, "calibrate's fit-report.html and fit.json");
@@ -141,6 +146,9 @@ fn command(a: &BacktestArgs) -> String {
             "--extends {}",
             shell_word(&e.display().to_string())
         ));
+    }
+    if let Some(d) = a.created_from {
+        parts.push(format!("--created-from {d}"));
     }
     parts.push(format!("--trials {} --seed {}", a.trials, a.seed));
     parts.extend(a.read.words());

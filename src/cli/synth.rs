@@ -33,6 +33,11 @@ pub struct SynthArgs {
     /// left out (default: the last day of the horizon).
     #[arg(long, value_name = "DATE", value_parser = super::args::iso_date)]
     pub as_of: Option<Date>,
+    /// Leave out the deals created before this date (YYYY-MM-DD): with the start month's first
+    /// day, the still-open survivors of the starting pipeline (whose closed siblings the
+    /// simulation never draws) are not in the export.
+    #[arg(long, value_name = "DATE", value_parser = super::args::iso_date)]
+    pub created_from: Option<Date>,
     /// Replace the files if they exist.
     #[arg(long)]
     pub force: bool,
@@ -66,6 +71,7 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
         seed: a.seed.unwrap_or(s.seed),
         trial: a.trial,
         as_of: a.as_of,
+        created_from: a.created_from,
     };
     let x = synthesize(&s, &opts)?;
     let with_open = a.open_out.is_none();
@@ -99,7 +105,7 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
             }
         )?;
         let before = x.deals.iter().filter(|d| d.created < x.first_day).count();
-        let from = if before > 0 {
+        let from = if before > 0 && a.created_from.is_none() {
             format!(" --created-from {}", x.first_day)
         } else {
             String::new()
@@ -111,7 +117,7 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
                 a.out.display(),
                 x.settle_months,
                 x.as_of,
-                if before > 0 {
+                if before > 0 && a.created_from.is_none() {
                     format!(
                         "; {} opportunities created before {} are the starting pipeline, only the ones still open then",
                         count(before),

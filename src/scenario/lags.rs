@@ -1,10 +1,17 @@
-//! Decision lags: a deal created in month t is decided in month t + ceil(cycle), so all the
-//! engine needs of a cycle-time distribution is the distribution of the whole number of months
-//! L = ceil(cycle). It is tabulated here once, at load time, from the distribution's CDF:
-//! P(L = k) = P(k - 1 < cycle <= k), exactly the months a per-deal draw rounded up would give,
-//! without a draw of the cycle per deal.
+//! Decision lags: all the engine needs of a cycle-time distribution is the distribution of the
+//! whole number of months L from a deal's creation month to its decision month. It is
+//! tabulated here once, at load time, from the distribution's CDF F, exactly the months a
+//! per-deal draw would give, without a draw of the cycle per deal:
+//!
+//! - **continuous** timing (the default): a deal is created at a uniform point U of its month
+//!   and decided a cycle C later, in month floor(U + C); P(L <= k) = P(U + C < k + 1) = the
+//!   integral of F over [k, k + 1].
+//! - **month_end** timing: decided in month t + ceil(C), as if created at the month's end;
+//!   P(L = k) = P(k - 1 < C <= k). Half a month late on average; the peer reference model's
+//!   rule.
 
 use super::dist::Dist;
+use super::raw::DecisionTiming;
 use crate::random::sampling::Alias;
 use std::sync::OnceLock;
 
@@ -29,14 +36,30 @@ pub struct Lags {
 }
 
 impl Lags {
-    /// The lags of `cycle` for a run of `horizon` months with `warm_up` months of history
-    /// before it: lags up to `horizon + warm_up - 1` are kept apart, longer ones pooled.
-    pub fn new(cycle: &Dist, horizon: usize, warm_up: usize) -> Lags {
+    /// The lags of `cycle` under `timing` for a run of `horizon` months with `warm_up` months
+    /// of history before it: lags up to `horizon + warm_up - 1` are kept apart, longer ones
+    /// pooled.
+    pub fn new(cycle: &Dist, timing: DecisionTiming, horizon: usize, warm_up: usize) -> Lags {
         let beyond = horizon + warm_up;
         let mut pmf = Vec::with_capacity(beyond + 1);
         let mut below = 0.0;
         for k in 0..beyond {
-            let f = cycle.cdf(k as f64).clamp(below, 1.0);
+            // P(L <= k).
+            let f = if below >= 1.0 {
+                1.0
+            } else {
+                match timing {
+                    DecisionTiming::MonthEnd => cycle.cdf(k as f64),
+                    DecisionTiming::Continuous => {
+                        if cycle.cdf(k as f64) >= 1.0 {
+                            1.0
+                        } else {
+                            cycle.cdf_integral(k as f64, k as f64 + 1.0)
+                        }
+                    }
+                }
+            };
+            let f = f.clamp(below, 1.0);
             pmf.push(f - below);
             below = f;
         }
@@ -84,6 +107,7 @@ pub struct LagGrid {
     /// j of the first table.
     first: i32,
     cycles: [Dist; 3],
+    timing: DecisionTiming,
     horizon: usize,
     warm_up: usize,
     /// `tables[k][o]`: the lags of outcome o at factor exp((first + k) x step).
@@ -95,12 +119,19 @@ pub const GRID_STEP: f64 = 0.01;
 
 impl LagGrid {
     /// A grid for every factor from `lo` to `hi` (at least one point each side of 1).
-    pub fn new(cycles: &[Dist; 3], (lo, hi): (f64, f64), horizon: usize, warm_up: usize) -> Self {
+    pub fn new(
+        cycles: &[Dist; 3],
+        timing: DecisionTiming,
+        (lo, hi): (f64, f64),
+        horizon: usize,
+        warm_up: usize,
+    ) -> Self {
         let first = (lo.ln() / GRID_STEP).floor().min(0.0) as i32;
         let last = (hi.ln() / GRID_STEP).ceil().max(0.0) as i32;
         LagGrid {
             first,
             cycles: cycles.clone(),
+            timing,
             horizon,
             warm_up,
             tables: (first..=last).map(|_| OnceLock::new()).collect(),
@@ -116,7 +147,10 @@ impl LagGrid {
             } else {
                 (j as f64 * GRID_STEP).exp()
             };
-            [0, 1, 2].map(|o| Lags::new(&self.cycles[o].scaled(f), self.horizon, self.warm_up))
+            [0, 1, 2].map(|o| {
+                let cycle = self.cycles[o].scaled(f);
+                Lags::new(&cycle, self.timing, self.horizon, self.warm_up)
+            })
         })
     }
 
@@ -153,6 +187,9 @@ mod tests {
     use super::*;
     use crate::scenario::dist::{DistSpec, Domain};
 
+    const END: DecisionTiming = DecisionTiming::MonthEnd;
+    const CONTINUOUS: DecisionTiming = DecisionTiming::Continuous;
+
     fn dist(toml: &str) -> Dist {
         #[derive(serde::Deserialize)]
         struct W {
@@ -165,7 +202,7 @@ mod tests {
     #[test]
     fn uniform_cycle_lags() {
         // U(0, 4): ceil is 1, 2, 3 or 4 with probability 1/4 each (0 has probability 0).
-        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), 6, 0);
+        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), END, 6, 0);
         let want = [0.0, 0.25, 0.25, 0.25, 0.25, 0.0, 0.0];
         for (got, want) in l.pmf.iter().zip(want) {
             assert!((got - want).abs() < 1e-15, "{:?}", l.pmf);
@@ -174,12 +211,12 @@ mod tests {
 
     #[test]
     fn fixed_and_zero_cycles() {
-        let l = Lags::new(&dist("0"), 3, 0);
+        let l = Lags::new(&dist("0"), END, 3, 0);
         assert_eq!(l.pmf, vec![1.0, 0.0, 0.0, 0.0]);
-        let l = Lags::new(&dist("2.5"), 3, 0);
+        let l = Lags::new(&dist("2.5"), END, 3, 0);
         assert_eq!(l.pmf, vec![0.0, 0.0, 0.0, 1.0]);
         // Longer than the run: all in the last bucket.
-        let l = Lags::new(&dist("9"), 3, 0);
+        let l = Lags::new(&dist("9"), END, 3, 0);
         assert_eq!(l.pmf, vec![0.0, 0.0, 0.0, 1.0]);
     }
 
@@ -188,7 +225,7 @@ mod tests {
         // The tabulated lags against ceil() of direct draws, within 4 binomial standard errors.
         use rand::SeedableRng;
         let d = dist("{ gamma = { shape = 2.0, scale = 1.5 } }");
-        let l = Lags::new(&d, 24, 0);
+        let l = Lags::new(&d, END, 24, 0);
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
         let n = 200_000;
         let mut counts = vec![0u64; l.pmf.len()];
@@ -210,8 +247,61 @@ mod tests {
     }
 
     #[test]
+    fn continuous_timing_spreads_a_cycle_over_two_months() {
+        // U(0, 1) + U(0, 4): P(L <= k) is the integral of s / 4 over [k, k + 1].
+        let l = Lags::new(
+            &dist("{ uniform = { min = 0, max = 4 } }"),
+            CONTINUOUS,
+            6,
+            0,
+        );
+        let want = [1.0, 2.0, 2.0, 2.0, 1.0, 0.0, 0.0].map(|x| x / 8.0);
+        for (got, want) in l.pmf.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{:?}", l.pmf);
+        }
+        // A fixed cycle of 2.5 months: decided 2 or 3 months later, half and half; a whole
+        // number of months exactly that many later.
+        let l = Lags::new(&dist("2.5"), CONTINUOUS, 5, 0);
+        assert_eq!(l.pmf, vec![0.0, 0.0, 0.5, 0.5, 0.0, 0.0]);
+        let l = Lags::new(&dist("3"), CONTINUOUS, 5, 0);
+        assert_eq!(l.pmf, vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        let l = Lags::new(&dist("0"), CONTINUOUS, 2, 0);
+        assert_eq!(l.pmf, vec![1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn continuous_lags_match_draws_and_keep_the_mean_cycle() {
+        use rand::{RngExt, SeedableRng};
+        let d = dist("{ gamma = { shape = 2.0, scale = 1.5 } }");
+        let l = Lags::new(&d, CONTINUOUS, 40, 0);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let n = 200_000;
+        let mut counts = vec![0u64; l.pmf.len()];
+        for _ in 0..n {
+            let u: f64 = rng.random();
+            let k = ((u + d.sample(&mut rng)).floor() as usize).min(l.beyond());
+            counts[k] += 1;
+        }
+        for (k, (c, p)) in counts.iter().zip(&l.pmf).enumerate() {
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (*c as f64 / n as f64 - p).abs() <= 5.0 * se + 1e-12,
+                "lag {k}: {} vs {p}",
+                *c as f64 / n as f64
+            );
+        }
+        // E[floor(U + C)] = E[C]: on average a deal is decided one cycle after its creation
+        // (month_end timing adds half a month). The tail beyond 40 months is below 1e-9.
+        let mean: f64 = l.pmf.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+        assert!((mean - 3.0).abs() < 1e-8, "{mean}");
+        let end = Lags::new(&d, END, 40, 0);
+        let late: f64 = end.pmf.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+        assert!(late > 3.4 && late < 3.6, "{late}");
+    }
+
+    #[test]
     fn open_at_start_is_the_conditional_tail() {
-        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), 6, 3);
+        let l = Lags::new(&dist("{ uniform = { min = 0, max = 4 } }"), END, 6, 3);
         // Created 2 months before the start: open at the start if the lag is 2 or more.
         assert!((l.open_at_start[1].0 - 0.75).abs() < 1e-15);
         assert_eq!(l.open_at_start.len(), 3);
@@ -221,8 +311,8 @@ mod tests {
     fn the_grid_holds_the_unscaled_lags_at_one_and_scales_around_it() {
         let d = dist("{ gamma = { mean = 3.0, sd = 1.5 } }");
         let cycles = [d.clone(), d.clone(), d.clone()];
-        let g = LagGrid::new(&cycles, (0.7, 1.5), 24, 10);
-        let base = Lags::new(&d, 24, 10);
+        let g = LagGrid::new(&cycles, END, (0.7, 1.5), 24, 10);
+        let base = Lags::new(&d, END, 24, 10);
         assert_eq!(g.table(g.unit())[0].pmf, base.pmf);
         assert_eq!(g.index(1.0), g.unit());
         // A factor of 1.3: the lags of a cycle 30% longer, within the half-step of the grid.

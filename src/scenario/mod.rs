@@ -173,6 +173,8 @@ pub struct PipelineParams {
     pub leaver_win_rate_multiplier: f64,
     /// Months before the start whose deals form the starting pipeline (0: empty).
     pub warm_up_months: usize,
+    /// When deals are decided (`simulation.decision_timing`).
+    pub timing: raw::DecisionTiming,
     /// Decision lags (whole months from creation to decision) by outcome, tabulated from
     /// `cycle_months` for this horizon and warm-up.
     pub lags: [lags::Lags; 3],

@@ -192,6 +192,31 @@ pub struct Simulation {
     /// times faster, for large batches; the pipeline figures are left out).
     #[serde(default, skip_serializing_if = "Detail::is_full")]
     pub detail: Detail,
+    /// When a deal is decided: "continuous" (default: created at a uniform point of its month
+    /// and decided a cycle time later, in whichever month that falls) or "month_end" (the
+    /// engine before results version 4: created at the end of its month and decided in month
+    /// created + ceil(cycle), half a month late on average; kept for the peer reference model).
+    #[serde(default, skip_serializing_if = "DecisionTiming::is_continuous")]
+    pub decision_timing: DecisionTiming,
+}
+
+/// When a deal is decided (`simulation.decision_timing`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionTiming {
+    /// Created at a uniform point of its creation month, decided a cycle time later: the lag
+    /// in whole months is floor(U + cycle), U uniform on [0, 1).
+    #[default]
+    Continuous,
+    /// Decided in the creation month + ceil(cycle), as if created at the month's end.
+    MonthEnd,
+}
+
+impl DecisionTiming {
+    /// Whether this is the default, continuous timing.
+    pub fn is_continuous(&self) -> bool {
+        *self == DecisionTiming::Continuous
+    }
 }
 
 /// What a trial tracks (`simulation.detail`).

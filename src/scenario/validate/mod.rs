@@ -487,10 +487,12 @@ fn vary_cycles(
         pipeline.warm_up_months = super::lags::warm_up_months(&longest);
     }
     let w = pipeline.warm_up_months;
+    let timing = pipeline.timing;
     pipeline.lags =
-        [0, 1, 2].map(|o| super::lags::Lags::new(&pipeline.cycle_months[o], horizon, w));
+        [0, 1, 2].map(|o| super::lags::Lags::new(&pipeline.cycle_months[o], timing, horizon, w));
     pipeline.lag_grid = Some(Arc::new(super::lags::LagGrid::new(
         &pipeline.cycle_months,
+        timing,
         range,
         horizon,
         w,

@@ -58,8 +58,10 @@ impl Validator<'_> {
         }
         self.check_stages(op)?;
         let max_age = deals.iter().map(|d| d.age_months).max().unwrap_or(0) as usize;
-        let lags =
-            [0, 1, 2].map(|o| lags::Lags::new(&pipeline.cycle_months[o], clock.horizon, max_age));
+        let lags = [0, 1, 2].map(|o| {
+            let cycle = &pipeline.cycle_months[o];
+            lags::Lags::new(cycle, pipeline.timing, clock.horizon, max_age)
+        });
         let slip_months = match &op.slip_months {
             Some(d) => Some(self.dist(d, Domain::NON_NEGATIVE, "open_pipeline.slip_months")?),
             None => None,

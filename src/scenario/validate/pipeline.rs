@@ -48,9 +48,12 @@ impl Validator<'_> {
             (None, _) => lags::warm_up_months(&cycle_months),
         };
         let horizon = *raw.simulation.horizon_months.get_ref() as usize;
-        let lags = [0, 1, 2].map(|o| lags::Lags::new(&cycle_months[o], horizon, warm_up_months));
+        let timing = raw.simulation.decision_timing;
+        let lags =
+            [0, 1, 2].map(|o| lags::Lags::new(&cycle_months[o], timing, horizon, warm_up_months));
         Ok(PipelineParams {
             warm_up_months,
+            timing,
             opportunities_per_rep_month: p.opportunities_per_rep_month.0,
             inbound_opportunities_per_month: p.inbound_opportunities_per_month.map_or(0.0, |v| v.0),
             outcomes: [o.won.0, o.lost.0, o.no_decision.0],
