@@ -13,6 +13,7 @@ mod batches;
 mod browser;
 mod calibrate;
 mod calibrate_recovery;
+mod calibration_proof;
 mod charts;
 mod cli;
 mod compare;

@@ -36,18 +36,47 @@ pub const Z_ONE_SIDED: f64 = 4.753_424_308_817_089;
 /// The smallest count k with P(Binomial(n, p) >= k) <= [`FALSE_ALARM`]: a count of k or more
 /// rejects "success probability at most p" at that rate (a sign test, with p = 1/2).
 pub fn binomial_upper_critical(n: u64, p: f64) -> u64 {
+    binomial_upper_critical_at(n, p, FALSE_ALARM)
+}
+
+/// The smallest count k with P(Binomial(n, p) >= k) <= `tail`.
+pub fn binomial_upper_critical_at(n: u64, p: f64, tail: f64) -> u64 {
     let b = Binomial::new(p, n).expect("a valid binomial");
     // sf(k - 1) = P(X >= k), decreasing in k.
     (0..=n)
-        .find(|&k| k > 0 && b.sf(k - 1) <= FALSE_ALARM)
+        .find(|&k| k > 0 && b.sf(k - 1) <= tail)
         .unwrap_or(n + 1)
 }
 
 /// The largest count k with P(Binomial(n, p) <= k) <= [`FALSE_ALARM`]: a count of k or fewer
 /// rejects "success probability at least p" at that rate. `None` if even 0 is too likely.
 pub fn binomial_lower_critical(n: u64, p: f64) -> Option<u64> {
+    binomial_lower_critical_at(n, p, FALSE_ALARM)
+}
+
+/// The largest count k with P(Binomial(n, p) <= k) <= `tail`; `None` if even 0 is too likely.
+pub fn binomial_lower_critical_at(n: u64, p: f64, tail: f64) -> Option<u64> {
     let b = Binomial::new(p, n).expect("a valid binomial");
-    (0..=n).take_while(|&k| b.cdf(k) <= FALSE_ALARM).last()
+    (0..=n).take_while(|&k| b.cdf(k) <= tail).last()
+}
+
+/// The two-sided Student-t quantile at [`FALSE_ALARM`] with `df` degrees of freedom:
+/// P(|T| > t) = 1e-6. The bound for a mean of independent values whose standard error is
+/// estimated from their own spread (`mean_se`), where [`Z`] would assume it known. Found by
+/// bisection on the survival function (statrs' inverse is less accurate this far out).
+pub fn t_two_sided(df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let t = StudentsT::new(0.0, 1.0, df).expect("a valid Student-t");
+    let (mut lo, mut hi) = (Z, 1e3);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if 2.0 * t.sf(mid) > FALSE_ALARM {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Mean and standard error (sample standard deviation over sqrt(n)) of independent values,
@@ -76,6 +105,17 @@ fn the_quantiles_are_those_of_the_false_alarm_rate() {
     let k = binomial_lower_critical(400, 0.95).unwrap();
     let b = Binomial::new(0.95, 400).unwrap();
     assert!(b.cdf(k) <= FALSE_ALARM && b.cdf(k + 1) > FALSE_ALARM, "{k}");
+    // Student's t: P(|T| > t) = 1e-6, wider than Z with few degrees of freedom, Z in the limit.
+    use statrs::distribution::StudentsT;
+    for df in [5.0, 199.0, 1e7] {
+        let t = t_two_sided(df);
+        let sf = StudentsT::new(0.0, 1.0, df).unwrap().sf(t);
+        assert!(
+            (2.0 * sf / FALSE_ALARM - 1.0).abs() < 1e-6,
+            "df {df}: t {t}"
+        );
+    }
+    assert!(t_two_sided(199.0) > Z && (t_two_sided(1e7) - Z).abs() < 1e-4);
 }
 
 // ---------------------------------------------------------------------------------------------
