@@ -62,22 +62,18 @@
 //!   to 0.925 and the six-month mean PIT anything within 0.10 of 1/2: too coarse to see the
 //!   shortfalls issue 18 reports (coverage in the low 70s, actuals near the 60th percentile).
 //!
-//! **Today both tests fail, and are ignored until the work of issue 18 lands.** (a): coverage
-//! 0.763 of months and 0.727 of six-month totals, below their bounds (0.768 and 0.731), with
-//! the mean PITs near 1/2: the forecast is too narrow, as neither the market's shocks nor the
-//! drift are estimated from the history. (b): mean PIT 0.540 of months and 0.590 of six-month
-//! totals, above their bounds (0.519 and 0.544): the engine decides a deal in month
-//! created + ceil(cycle), about half a month late against dates (docs/model.md, "Outcomes,
-//! sizes and decision lags"), so a forecast misses part of the new deals' bookings.
-//! `cargo test --profile test-fast calibration_proof -- --ignored --nocapture` runs them and
-//! prints every figure.
+//! **(b) passes** since continuous decision timing (results version 4): mean PIT 0.494 of
+//! months and 0.487 of six-month totals, within their bounds; under the month-end rule before
+//! it, 0.540 and 0.590, above them (decisions half a month late against dates). **(a) is
+//! ignored until calibrate estimates the shared layer**: coverage 0.759 of months and 0.696 of
+//! six-month totals, below their bounds (0.768 and 0.731), with the mean PITs near 1/2: the
+//! forecast is too narrow, as neither the market's shocks nor the drift are estimated from the
+//! history. `cargo test --profile test-fast calibration_proof -- --ignored --nocapture` runs
+//! it and prints every figure.
 //!
-//! **Not here: month-end timing with nothing uncertain reproduces today's distribution.** Once
-//! the engine decides deals at creation + cycle through the month, keeping today's whole-month
-//! decisions (a deal decided in month created + ceil(cycle)) as a choice, a scenario that makes
-//! that choice and has nothing uncertain (no beliefs, no market) must give today's bookings in
-//! distribution. That is a check of the engine, not of calibration: it belongs with the
-//! engine's timing tests, which their author writes.
+//! **(c), month-end timing with nothing new reproduces results version 3**, is checked exactly
+//! (trial for trial, not in distribution) by `month_end_timing_reproduces_results_version_3`
+//! and the reference-r1 goldens in `tests/determinism.rs`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -286,6 +282,7 @@ fn synthetic_history(truth: &Truth, seed: u64) -> String {
             seed,
             trial: 0,
             as_of: None,
+            created_from: None,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -592,7 +589,6 @@ fn forecasts_are_calibrated_over_a_prior_of_orgs() {
 /// mean PITs of monthly new bookings and of six-month totals are 1/2 within their bounds. The
 /// coverages are printed, not checked: they are (a)'s business.
 #[test]
-#[ignore = "issue 18: waits for continuous timing / shared-layer calibration"]
 fn no_timing_bias_on_calendar_dated_histories() {
     let s = scores(&|h| calendar_history(2_000_000 + h));
     check(
