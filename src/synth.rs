@@ -591,6 +591,26 @@ no_decision = 0.40
     }
 
     #[test]
+    fn created_from_leaves_out_the_starting_pipeline() {
+        let s = scenario("");
+        let all = synthesize(&s, &opts(None)).unwrap();
+        let first = first_day(s.clock.start);
+        let before = all.deals.iter().filter(|d| d.created < first).count();
+        assert!(
+            before > 0,
+            "the steady-state start has open deals from before it"
+        );
+        let cut = SynthOptions {
+            created_from: Some(first),
+            ..opts(None)
+        };
+        let x = synthesize(&s, &cut).unwrap();
+        assert_eq!(x.created_before, before);
+        assert_eq!(x.deals.len() + before, all.deals.len());
+        assert!(x.deals.iter().all(|d| d.created >= first));
+    }
+
+    #[test]
     fn dates_fall_in_the_simulated_months() {
         let s = scenario("");
         let x = synthesize(&s, &opts(None)).unwrap();

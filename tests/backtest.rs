@@ -732,6 +732,42 @@ fn files_are_identical_on_one_and_two_threads() {
     assert!(!json.contains(env!("CARGO_MANIFEST_DIR")), "{json}");
 }
 
+#[test]
+fn created_from_leaves_out_the_older_opportunities() {
+    let tmp = tempfile::tempdir().unwrap();
+    let created = |extra: &[&str], name: &str| {
+        let out = tmp.path().join(name);
+        revsim()
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crm"))
+            .args([
+                "backtest",
+                "example.csv",
+                "--as-of",
+                "2024-06",
+                "--months",
+                "3",
+                "-q",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("backtest.json")).unwrap()).unwrap();
+        let fit = &json["origins"][0]["fit"]["fit"];
+        (
+            fit["counts"]["created"].as_u64().unwrap(),
+            fit["first_created"].as_str().unwrap().to_string(),
+        )
+    };
+    let (all, first) = created(&[], "all");
+    let (later, first_later) = created(&["--created-from", "2023-07-01"], "later");
+    assert_eq!(first, "2023-01-01");
+    assert!(first_later.as_str() >= "2023-07-01", "{first_later}");
+    assert!(later < all, "{later} of {all}");
+}
+
 /// docs/backtest.md shows the command's real output on example.csv; it must stay true.
 #[test]
 fn the_docs_show_real_output() {
