@@ -399,6 +399,44 @@ fn over_many_histories_the_market_intervals_hold() {
     }
 }
 
+/// A history with a clear trend writes it: `market.monthly_trend` its posterior median, the
+/// belief its P10 / P50 / P90, the opportunity rate the level in the month after the history,
+/// and the fragment loads (over a minimal scenario, as the command checks every fragment).
+#[test]
+fn a_clear_trend_is_written_and_loads() {
+    use revsim::calibrate::fragment::{FragmentOptions, check, org_fragment};
+    let d = Design {
+        reps: 30,
+        months: 36,
+        lambda: 4.0,
+        sd: 0.05,
+        rho: 0.5,
+        trend: 0.03,
+    };
+    let csv = history(&d, 77);
+    let h = parse_history(csv.as_bytes(), "trend.csv", &ReadOptions::default()).unwrap();
+    let cal = calibrate(&h, &FitOptions::default());
+    let m = cal.org.market.as_ref().unwrap();
+    assert!(m.trend_written, "{m:?}");
+    let text = org_fragment(&h, &cal, &FragmentOptions::default());
+    check(&text, "calibrated.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let t: toml::Table = toml::from_str(&text).unwrap();
+    let written = t["market"]["monthly_trend"].as_float().unwrap();
+    let belief = &t["uncertainty"]["parameters"]["market.monthly_trend"];
+    assert_eq!(belief["p50"].as_float(), Some(written));
+    assert!(belief["p10"].as_float().unwrap() < written);
+    assert!(written < belief["p90"].as_float().unwrap());
+    let rate = t["pipeline"]["opportunities_per_rep_month"]
+        .as_float()
+        .unwrap();
+    let end = m.rate_at_end.unwrap();
+    assert!((rate / end - 1.0).abs() < 1e-3, "{rate} against {end}");
+    assert!(
+        text.contains(&format!("level in {}", m.rate_month)),
+        "{text}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The keys calibrate writes with.
 
