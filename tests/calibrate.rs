@@ -541,15 +541,65 @@ fn the_fragment_carries_each_estimates_error_as_a_belief() {
             "{key}"
         );
     }
-    // The opportunity rate: a gamma with the rate as its mean and the (overdispersion-widened)
-    // Poisson standard error as its sd, to the digits written.
+    // The opportunity rate: a gamma with the rate as its mean and, as its sd, the standard
+    // error of the history's mean level from the market fit (the history shows no trend), to
+    // the digits written.
     let g = &beliefs["pipeline.opportunities_per_rep_month"]["gamma"];
     let c = &org["creation"];
-    let phi = c["dispersion_index"].as_f64().unwrap_or(1.0).max(1.0);
-    let se = c["se"].as_f64().unwrap() * phi.sqrt();
+    let m = &org["market"];
+    assert_eq!(m["trend_written"], false, "{m}");
+    let rate = c["rate"].as_f64().unwrap();
+    let se = rate * m["level_sd"].as_f64().unwrap();
     let sd = g["sd"].as_float().unwrap();
     assert!((sd / se - 1.0).abs() < 5e-3, "sd {sd} against se {se}");
-    assert!((g["mean"].as_float().unwrap() / c["rate"].as_f64().unwrap() - 1.0).abs() < 1e-3);
+    // At least Poisson's: the month's shared swings only add to the luck of the counts.
+    assert!(
+        sd >= 0.99 * c["se"].as_f64().unwrap(),
+        "{sd} against {}",
+        c["se"]
+    );
+    assert!((g["mean"].as_float().unwrap() / rate - 1.0).abs() < 1e-3);
+    // The spread of win rates: its posterior's P10, P50 and P90, the P50 the value in [reps].
+    let w = &beliefs["reps.win_rate_sd"];
+    let q = ["p10", "p50", "p90"].map(|k| w[k].as_float().unwrap());
+    let post = &org["win_rate_spread"]["sd"];
+    assert!(q[0] > 0.0 && q[0] < q[1] && q[1] < q[2], "{q:?}");
+    assert_eq!(Some(q[1]), fragment["reps"]["win_rate_sd"].as_float());
+    for (k, v) in ["p10", "p50", "p90"].iter().zip(q) {
+        let want = post[k].as_f64().unwrap();
+        assert!((v / want - 1.0).abs() < 5e-3, "{k}: {v} against {want}");
+    }
+    // The deal size: its median and its sigma, each a lognormal around the fitted value with
+    // P90 at e^(1.2816 se) of it (relative se sigma / sqrt(n) and 1 / sqrt(2n)).
+    let l = &org["deal_size"]["lognormal"];
+    let n = l["n"].as_f64().unwrap();
+    let sigma = l["sigma"].as_f64().unwrap();
+    let b = &beliefs["pipeline.deal_size_usd.sigma"]["lognormal"];
+    let (median, p90) = (
+        b["median"].as_float().unwrap(),
+        b["p90"].as_float().unwrap(),
+    );
+    assert!(
+        (median / sigma - 1.0).abs() < 1e-3,
+        "{median} against {sigma}"
+    );
+    let rel = (p90 / median).ln() / 1.281_551_565_544_600_5;
+    assert!(
+        (rel * (2.0 * n).sqrt() - 1.0).abs() < 0.01,
+        "relative se {rel}"
+    );
+    // The shared layer: the shock's sd and autocorrelation as values, as fitted.
+    let market = &fragment["market"];
+    let sd = market["monthly_shock_sd"].as_float().unwrap();
+    let written = m["written_shock_sd"].as_f64().unwrap();
+    assert!((sd / written - 1.0).abs() < 5e-3, "{sd} against {written}");
+    assert!(market.get("monthly_trend").is_none(), "{market}");
+    assert!(
+        !beliefs
+            .as_table()
+            .unwrap()
+            .contains_key("market.monthly_trend")
+    );
     // The fragment, over the baseline, loads and runs with those beliefs varying across trials.
     let over = tmp.path().join("over.toml");
     let text = fs::read_to_string(out.join("calibrated.toml")).unwrap();
@@ -576,4 +626,22 @@ fn the_fragment_carries_each_estimates_error_as_a_belief() {
         "{paths:?}"
     );
     assert!(paths.contains(&"pipeline.cycle_months.mean"), "{paths:?}");
+    assert!(paths.contains(&"reps.win_rate_sd"), "{paths:?}");
+    assert!(paths.contains(&"pipeline.deal_size_usd.sigma"), "{paths:?}");
+    assert!(s.market.shock_sd > 0.0, "the market's shock is on");
+}
+
+/// A history too small for the shared layer (16 deals over 12 months, most months without one)
+/// says so in the fragment and writes no `[market]`.
+#[test]
+fn a_short_history_writes_no_market() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _) = calibrate(tmp.path(), &fixture("revsim.csv"), "short", &[]);
+    let text = fs::read_to_string(out.join("calibrated.toml")).unwrap();
+    let parsed: toml::Table = toml::from_str(&text).unwrap();
+    assert!(!parsed.contains_key("market"), "{text}");
+    assert!(
+        text.contains("# The market is not estimated: its quietest month expects"),
+        "{text}"
+    );
 }

@@ -5,7 +5,8 @@
 //! design (sample sizes and true parameters), not from the estimator under test, and not from
 //! tolerances tuned until green. What one export cannot show at that rate (that the spread of
 //! win rates corrects the raw spread, that shrinkage helps, that the estimator's own standard
-//! error is right) is shown over many independent exports.
+//! error is right, that the posterior of the spread holds it) is shown over many independent
+//! exports.
 
 use std::fmt::Write;
 
@@ -359,6 +360,9 @@ fn mse(cal: &Calibration, rates: &[f64]) -> (f64, f64) {
 ///   maximum likelihood of a spread from 60 groups runs a little low.
 /// - **Shrinkage helps.** The posterior-mean rates have a smaller mean squared error than the
 ///   raw ones on average (a one-sided paired t-test on the per-export difference).
+/// - **The posterior of the spread holds the truth.** The P10-P90 interval of the posterior
+///   the fragment writes `reps.win_rate_sd` from contains the true spread in a count of exports
+///   inside the Binomial(300, 0.8) band at the false-alarm rate.
 /// - **The estimator's own standard error is right.** The mean of its standard error of the sd
 ///   over the exports is inside the interval for the true standard deviation of the estimate
 ///   that the exports' sample sd s gives: (K - 1) s^2 / sigma^2 is chi-square with K - 1
@@ -372,18 +376,24 @@ fn mse(cal: &Calibration, rates: &[f64]) -> (f64, f64) {
 fn over_many_exports_the_spread_shrinkage_and_standard_error_are_right() {
     use rayon::prelude::*;
     const EXPORTS: usize = 300;
-    // (raw sd, estimated sd, its own standard error, raw MSE - shrunk MSE) of each export.
-    let fits: Vec<[f64; 4]> = (0..EXPORTS)
+    // (raw sd, estimated sd, its own standard error, raw MSE - shrunk MSE, the posterior's
+    // P10 and P90) of each export.
+    let fits: Vec<[f64; 6]> = (0..EXPORTS)
         .into_par_iter()
         .map(|k| {
             let (truth, cal) = fitted(10_000 + k as u64);
             let bb = cal.org.rep_win_rates.unwrap();
             let (raw, shrunk) = mse(&cal, &truth.rates);
             let own = bb.se_sd.expect("a spread with its standard error");
-            [bb.raw_sd, bb.sd, own, raw - shrunk]
+            let post = cal
+                .org
+                .win_rate_spread
+                .expect("a posterior of the spread")
+                .sd;
+            [bb.raw_sd, bb.sd, own, raw - shrunk, post.p10, post.p90]
         })
         .collect();
-    let column = |f: &dyn Fn(&[f64; 4]) -> f64| fits.iter().map(f).collect::<Vec<f64>>();
+    let column = |f: &dyn Fn(&[f64; 6]) -> f64| fits.iter().map(f).collect::<Vec<f64>>();
 
     let (raw_error, se_raw) = mean_se(&column(&|f| f[0] - WIN_SD));
     let (error, se) = mean_se(&column(&|f| f[1] - WIN_SD));
@@ -423,11 +433,33 @@ fn over_many_exports_the_spread_shrinkage_and_standard_error_are_right() {
         own + Z * se >= low && own - Z * se <= high,
         "own standard error {own} (se {se}); the estimates' sd is in {low}..{high}"
     );
+    // The posterior the fragment writes holds the true spread between its P10 and P90 in a
+    // Binomial(EXPORTS, 0.8) count of exports when it is calibrated.
+    let inside = fits
+        .iter()
+        .filter(|f| f[4] <= WIN_SD && WIN_SD <= f[5])
+        .count() as u64;
+    let (band_lo, band_hi) = band(EXPORTS as u64, 0.8);
+    assert!(
+        (band_lo..=band_hi).contains(&inside),
+        "the spread's posterior P10-P90 holds the true {WIN_SD} in {inside} of {EXPORTS} exports, outside the binomial band {band_lo}..={band_hi}"
+    );
     eprintln!(
         "over {EXPORTS} exports: raw sd off by {raw_error:.4}, the estimate by {error:.4}; \
          shrinkage lowers the MSE by {gain:.5}; own se {own:.4} against the estimates' sd \
-         {s:.4} ({low:.4}..{high:.4})"
+         {s:.4} ({low:.4}..{high:.4}); the posterior's P10-P90 holds the truth in {inside}"
     );
+}
+
+/// The acceptance band [lo, hi] of a count X ~ Binomial(n, p) at the suite's false-alarm rate,
+/// split between the two tails: P(X < lo) <= FALSE_ALARM / 2 and P(X > hi) <= FALSE_ALARM / 2.
+fn band(n: u64, p: f64) -> (u64, u64) {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let b = Binomial::new(p, n).expect("a valid binomial");
+    let half = FALSE_ALARM / 2.0;
+    let lo = (0..=n).find(|&k| b.cdf(k) > half).unwrap_or(0);
+    let hi = (0..=n).find(|&k| b.sf(k) <= half).unwrap_or(n);
+    (lo, hi)
 }
 
 #[test]

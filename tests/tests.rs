@@ -12,6 +12,7 @@ mod backtest;
 mod batches;
 mod browser;
 mod calibrate;
+mod calibrate_market;
 mod calibrate_recovery;
 mod calibration_proof;
 mod charts;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use statrs::function::beta::ln_beta;
 use statrs::function::gamma::{checked_gamma_ur, digamma};
 
+use super::posterior::{self, Interval};
 use crate::stats::{normal_quantile, quantile_sorted};
 
 /// z-score of the 90th percentile of the standard normal distribution.
@@ -348,6 +349,86 @@ fn ln_strength_mle(groups: &[(u64, u64)]) -> Option<f64> {
     let (ln_m, _) = golden(|x| profile(groups, x).1, a, b, 60);
     Some(ln_m)
 }
+
+/// What the data say about the spread of groups' true rates when the spread is not taken as
+/// known: its posterior.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SpreadPosterior {
+    /// Groups with at least one trial.
+    pub groups: usize,
+    /// Trials over all groups.
+    pub trials: u64,
+    /// The largest spread the prior allows: sqrt(p (1 - p)) at the pooled rate p (a Beta
+    /// with mean p has less).
+    pub prior_max: f64,
+    /// The posterior of the sd of the true rates.
+    pub sd: Interval,
+}
+
+/// The posterior of the spread (sd) tau of groups' true rates under the beta-binomial of
+/// [`beta_binomial_mle`], from a uniform prior on tau between 0 and the largest spread a rate
+/// with the pooled mean can have, and the likelihood profiled over the mean (maximised for each
+/// tau; with hundreds of trials the mean is known far better than the spread, so this is close
+/// to integrating the mean out). Tau = 0 (every group at one rate) has the binomial
+/// likelihood, so values near zero keep the weight the data give them: the posterior is never a
+/// point at zero, nor at the maximum-likelihood estimate. The density is evaluated on a grid of
+/// 201 values of tau up to where the likelihood has fallen by e^-25 from its peak, and
+/// summarised by [`posterior::grid`]. `None` with fewer than three groups, no trials, or no
+/// successes or no failures at all (no spread can show).
+pub fn spread_posterior(groups: &[(u64, u64)]) -> Option<SpreadPosterior> {
+    let groups: Vec<(u64, u64)> = groups.iter().copied().filter(|g| g.1 > 0).collect();
+    if groups.len() < 3 || groups.iter().any(|(k, n)| k > n) {
+        return None;
+    }
+    let trials: u64 = groups.iter().map(|g| g.1).sum();
+    let successes: u64 = groups.iter().map(|g| g.0).sum();
+    if successes == 0 || successes == trials {
+        return None;
+    }
+    let pooled = successes as f64 / trials as f64;
+    let prior_max = (pooled * (1.0 - pooled)).sqrt();
+    let t0 = (pooled / (1.0 - pooled)).ln();
+    let loglik = |tau: f64| -> f64 {
+        if tau <= 0.0 {
+            return binomial_loglik(&groups, pooled);
+        }
+        let at = |t: f64| {
+            let mean = logistic(t);
+            let m = mean * (1.0 - mean) / (tau * tau) - 1.0;
+            if m <= 0.0 {
+                f64::NEG_INFINITY
+            } else if m > MAX_PROFILE_STRENGTH {
+                binomial_loglik(&groups, mean)
+            } else {
+                bb_loglik(&groups, mean, m)
+            }
+        };
+        golden(at, t0 - 2.0, t0 + 2.0, 40).1
+    };
+    let top = 0.999 * prior_max;
+    let coarse: Vec<f64> = (0..=40).map(|i| top * f64::from(i) / 40.0).collect();
+    let lls: Vec<f64> = coarse.iter().map(|&t| loglik(t)).collect();
+    let peak = (0..lls.len())
+        .max_by(|a, b| lls[*a].total_cmp(&lls[*b]))
+        .expect("a grid");
+    let end = (peak..lls.len())
+        .find(|&i| lls[i] < lls[peak] - 25.0)
+        .map_or(top, |i| coarse[i]);
+    let xs: Vec<f64> = (0..=200).map(|i| end * f64::from(i) / 200.0).collect();
+    let lls: Vec<f64> = xs.iter().map(|&t| loglik(t)).collect();
+    let max = lls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let density: Vec<f64> = lls.iter().map(|l| (l - max).exp()).collect();
+    Some(SpreadPosterior {
+        groups: groups.len(),
+        trials,
+        prior_max,
+        sd: posterior::grid(&xs, &density)?,
+    })
+}
+
+/// Beyond this prior strength the beta-binomial likelihood is the binomial's to within rounding
+/// (and its log-beta terms lose digits): the profile uses the binomial.
+const MAX_PROFILE_STRENGTH: f64 = 1e7;
 
 /// Standard errors of the mean and of the sd, from the observed information in (t = logit
 /// mean, u = ln M) by central differences; `None` where the information is not positive.

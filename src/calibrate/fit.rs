@@ -19,6 +19,8 @@
 //! - **opportunities per rep-month** (`pipeline.opportunities_per_rep_month`): opportunities
 //!   created (open ones included) per owner per active month, an owner being active from the
 //!   month of their first created opportunity to the month of their last, inclusive.
+//! - **the shared layer** (`[market]`): the org's monthly opportunity counts per active
+//!   rep-month, their swings beyond Poisson luck and any drift ([`super::market`]).
 //!
 //! Everything is conditional on the export being complete for its period: deals deleted from
 //! the CRM, or an export of closed deals only (which misses the recent, still open ones), bias
@@ -30,9 +32,11 @@ use serde::Serialize;
 use statrs::function::gamma::checked_gamma_ur;
 
 use super::estimate::{
-    self, BetaBinomialFit, GammaFit, Ks, LognormalFit, beta_binomial_mle, empirical_table,
-    gamma_mle, ks_continuous, ks_discrete, ks_two_sample, lognormal_mle,
+    self, BetaBinomialFit, GammaFit, Ks, LognormalFit, SpreadPosterior, beta_binomial_mle,
+    empirical_table, gamma_mle, ks_continuous, ks_discrete, ks_two_sample, lognormal_mle,
+    spread_posterior,
 };
+use super::market::{Excess, MarketFit, fit_market, monthly_series, size_excess, win_share_excess};
 use crate::calendar::YearMonth;
 use crate::crm::dates::{DAYS_PER_MONTH, Date};
 use crate::crm::outcomes::Outcome;
@@ -275,10 +279,22 @@ pub struct Fit {
     pub cycles: Vec<Cycle>,
     /// The spread of reps' true win rates; `None` with fewer than three reps with closed deals.
     pub rep_win_rates: Option<BetaBinomialFit>,
+    /// The posterior of that spread (what `reps.win_rate_sd` is written from); `None` as
+    /// `rep_win_rates`, or when no deal or every deal was won.
+    pub win_rate_spread: Option<SpreadPosterior>,
     /// Per rep, by owner name.
     pub reps: Vec<Rep>,
     /// Opportunities per rep-month; `None` without opportunities.
     pub creation: Option<Creation>,
+    /// The shared layer: the market's shocks and trend; `None` when the history cannot show
+    /// them (`market_note` says why).
+    pub market: Option<MarketFit>,
+    /// Why the shared layer was not estimated.
+    pub market_note: Option<String>,
+    /// How much win shares swing from month to month beyond binomial luck.
+    pub monthly_win_shares: Option<Excess>,
+    /// How much won deals' sizes swing from month to month beyond their spread within a month.
+    pub monthly_sizes: Option<Excess>,
     /// What a reader should know about the fit (rows left out, estimates not made).
     pub notes: Vec<String>,
 }
@@ -453,8 +469,14 @@ pub fn fit(opps: &[&Opportunity], scope: &str, opts: &FitOptions) -> Fit {
     if let Some(n) = censoring_note(opps, &closed) {
         notes.push(n);
     }
-    let (reps, rep_win_rates) = reps(opps, &mut notes);
+    let (reps, rep_win_rates, win_rate_spread) = reps(opps, &mut notes);
     let creation = creation(opps);
+    let (market, market_note) = match monthly_series(opps).map(|s| fit_market(&s)) {
+        Some(Ok(m)) => (Some(m), None),
+        Some(Err(why)) => (None, Some(why)),
+        None => (None, None),
+    };
+    let (monthly_win_shares, monthly_sizes) = monthly_excess(opps, &closed);
     Fit {
         scope: scope.to_string(),
         counts,
@@ -465,8 +487,13 @@ pub fn fit(opps: &[&Opportunity], scope: &str, opts: &FitOptions) -> Fit {
         size_by_outcome,
         cycles,
         rep_win_rates,
+        win_rate_spread,
         reps,
         creation,
+        market,
+        market_note,
+        monthly_win_shares,
+        monthly_sizes,
         notes,
     }
 }
@@ -480,6 +507,28 @@ fn censoring_note(opps: &[&Opportunity], closed: &[&Opportunity]) -> Option<Stri
     if open == 0 {
         return None;
     }
+    let (cutoff, days, latest) = cohort_cutoff(opps, closed)?;
+    let recent = opps
+        .iter()
+        .filter(|o| o.outcome == Outcome::Open && o.created > cutoff)
+        .count();
+    if recent == 0 {
+        return None;
+    }
+    Some(format!(
+        "{} still open: they count as created, but not in the cycle times or outcome shares; {recent} of them created after {cutoff}, less than the 90th percentile of the longest cycle ({days} days) before the latest date in the export ({latest}), so slow deals among them are missing and cycle times (and the share of the slowest outcome) are biased low; to fit only opportunities old enough to have closed, pass --created-until {cutoff}",
+        if open == 1 {
+            "1 opportunity is".to_string()
+        } else {
+            format!("{open} opportunities are")
+        }
+    ))
+}
+
+/// The last created date of the cohorts old enough to have closed: the latest date in the
+/// export less the 90th percentile of the longest outcome's cycle; with those days and the
+/// latest date.
+fn cohort_cutoff(opps: &[&Opportunity], closed: &[&Opportunity]) -> Option<(Date, i32, Date)> {
     let latest = opps
         .iter()
         .map(|o| o.created)
@@ -500,22 +549,44 @@ fn censoring_note(opps: &[&Opportunity], closed: &[&Opportunity]) -> Option<Stri
         }
     }
     let days = longest.ceil() as i32;
-    let cutoff = latest.add_days(-days)?;
-    let recent = opps
-        .iter()
-        .filter(|o| o.outcome == Outcome::Open && o.created > cutoff)
-        .count();
-    if recent == 0 {
-        return None;
-    }
-    Some(format!(
-        "{} still open: they count as created, but not in the cycle times or outcome shares; {recent} of them created after {cutoff}, less than the 90th percentile of the longest cycle ({days} days) before the latest date in the export ({latest}), so slow deals among them are missing and cycle times (and the share of the slowest outcome) are biased low; to fit only opportunities old enough to have closed, pass --created-until {cutoff}",
-        if open == 1 {
-            "1 opportunity is".to_string()
-        } else {
-            format!("{open} opportunities are")
+    Some((latest.add_days(-days)?, days, latest))
+}
+
+/// The month-to-month swing of win shares and of won deals' sizes, by the month deals were
+/// created: only cohorts old enough to have closed when deals are still open (a young cohort's
+/// closed deals are its fast ones, whose outcomes and sizes differ).
+fn monthly_excess(
+    opps: &[&Opportunity],
+    closed: &[&Opportunity],
+) -> (Option<Excess>, Option<Excess>) {
+    let any_open = closed.len() < opps.len();
+    let cutoff = if any_open {
+        match cohort_cutoff(opps, closed) {
+            Some((c, _, _)) => Some(c),
+            None => return (None, None),
         }
-    ))
+    } else {
+        None
+    };
+    let mut shares: BTreeMap<YearMonth, (u64, u64)> = BTreeMap::new();
+    let mut sizes: BTreeMap<YearMonth, Vec<f64>> = BTreeMap::new();
+    for o in closed
+        .iter()
+        .filter(|o| cutoff.is_none_or(|c| o.created <= c))
+    {
+        let m = o.created.month();
+        let e = shares.entry(m).or_default();
+        e.1 += 1;
+        if o.outcome == Outcome::Won {
+            e.0 += 1;
+            if let Some(a) = o.amount_usd.filter(|a| *a > 0.0) {
+                sizes.entry(m).or_default().push(a);
+            }
+        }
+    }
+    let shares: Vec<(u64, u64)> = shares.into_values().collect();
+    let sizes: Vec<Vec<f64>> = sizes.into_values().collect();
+    (win_share_excess(&shares), size_excess(&sizes))
 }
 
 fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<DealSize> {
@@ -628,7 +699,9 @@ fn cycle(closed: &[&Opportunity], outcome: Outcome, notes: &mut Vec<String>) -> 
     })
 }
 
-fn reps(opps: &[&Opportunity], notes: &mut Vec<String>) -> (Vec<Rep>, Option<BetaBinomialFit>) {
+type RepFits = (Vec<Rep>, Option<BetaBinomialFit>, Option<SpreadPosterior>);
+
+fn reps(opps: &[&Opportunity], notes: &mut Vec<String>) -> RepFits {
     let mut by_owner: BTreeMap<&str, Vec<&Opportunity>> = BTreeMap::new();
     for o in opps {
         by_owner.entry(o.owner.as_str()).or_default().push(o);
@@ -677,7 +750,8 @@ fn reps(opps: &[&Opportunity], notes: &mut Vec<String>) -> (Vec<Rep>, Option<Bet
             }
         }
     }
-    (reps, bb)
+    let spread = bb.and(spread_posterior(&groups));
+    (reps, bb, spread)
 }
 
 fn creation(opps: &[&Opportunity]) -> Option<Creation> {

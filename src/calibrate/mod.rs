@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! export.csv --crm::read_history (columns, dates, outcomes)--> History
-//!     --fit::calibrate (estimate)--> Calibration --fragment--> calibrated.toml
+//!     --fit::calibrate (estimate, market, posterior)--> Calibration --fragment--> calibrated.toml
 //!                                                 --report, outputs--> fit-report.html, fit.json, reps.csv, charts
 //! ```
 //!
@@ -25,7 +25,9 @@
 pub mod estimate;
 pub mod fit;
 pub mod fragment;
+pub mod market;
 pub mod outputs;
+pub mod posterior;
 pub mod report;
 
 pub use fit::{Calibration, Fit, FitOptions, SizeModel, calibrate, fit};

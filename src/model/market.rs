@@ -7,10 +7,13 @@
 //! distribution. A driver with loading b is multiplied by the market level raised to b:
 //!
 //! ```text
-//! m_b(t) = D^b exp(b x(t) - b^2 sd^2 / 2)
+//! m_b(t) = D^b exp(b x(t) - b^2 sd^2 / 2) exp(b g t)
 //! ```
 //!
-//! so the shock's part averages 1 for any loading. Opportunity creation (own and inbound) takes
+//! so the shock's part averages 1 for any loading; g is `market.monthly_trend`, a drift of the
+//! market level per month on the log scale (t = 0 the start month; 0 by default, when the factor
+//! is left out and results are those without it). A trial's view of the scenario holds the
+//! trial's own trend when the trend is uncertain. Opportunity creation (own and inbound) takes
 //! m_b(t) x seasonality[calendar month] with b = `loadings.opportunities` (1 by default: the
 //! market is demand); win rates, deal sizes, cycle lengths and the attrition hazard take their
 //! own loadings (docs/scenario-reference.md, `[market.loadings]`). Without a common factor, sums
@@ -31,9 +34,27 @@ pub struct MarketPath {
 }
 
 impl MarketPath {
-    /// The multiplier on a driver with loading `b` in month `t`.
+    /// The multiplier on a driver with loading `b` in month `t`, with the scenario's trend.
     #[inline]
     pub fn multiplier(&self, s: &Scenario, b: f64, t: usize) -> f64 {
+        self.multiplier_with_trend(s, b, t, s.market.trend)
+    }
+
+    /// The multiplier on a driver with loading `b` in month `t` of a trial whose market drifts
+    /// by `trend` a month (the trial's draw of an uncertain trend).
+    #[inline]
+    pub fn multiplier_with_trend(&self, s: &Scenario, b: f64, t: usize, trend: f64) -> f64 {
+        let level = self.level(s, b, t);
+        if trend == 0.0 || b == 0.0 {
+            level
+        } else {
+            level * (b * trend * t as f64).exp()
+        }
+    }
+
+    /// The factor and the shock's part of the multiplier.
+    #[inline]
+    fn level(&self, s: &Scenario, b: f64, t: usize) -> f64 {
         let sd = s.market.shock_sd;
         if b == 0.0 {
             return 1.0;

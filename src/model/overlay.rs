@@ -12,10 +12,14 @@ use crate::random::copula::normal_cdf;
 use crate::random::streams::{Purpose, stream};
 use crate::scenario::events::Param;
 use crate::scenario::uncertainty::{Target, Uncertainty};
+use crate::scenario::values::MAX_MONTHLY_TREND;
 use crate::scenario::{Scenario, dist, monthly_hazard, ramp_table, washout_table};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::market::MarketPath;
+
+/// The trial's market path and its trend per month (its draw, when the trend is uncertain).
+type Market<'a> = (&'a MarketPath, f64);
 
 /// The value of each uncertain parameter in trial `trial`, in the order of
 /// `s.uncertainty.params`, into `values` (the centres when the scenario holds the first
@@ -79,8 +83,15 @@ fn outcome_shares(s: &Scenario, values: &mut [f64]) {
 pub fn apply(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scenario) {
     let u = &base.uncertainty;
     let value = |t: Target| u.find(t).map(|i| (i, values[i]));
+    if let Some((_, g)) = value(Target::Trend) {
+        into.market.trend = g.clamp(-MAX_MONTHLY_TREND, MAX_MONTHLY_TREND);
+    }
+    let market = (market, into.market.trend);
     series(base, values, market, into);
     outcomes(base, values, into);
+    if let Some((_, sigma)) = value(Target::DealSizeSigma) {
+        into.pipeline.deal_size_usd = base.pipeline.deal_size_usd.with_log_sd(sigma);
+    }
     // Ramp and washout.
     into.tenure.ramp.clone_from(&base.tenure.ramp);
     if let Some((_, m)) = value(Target::RampMonths) {
@@ -103,7 +114,8 @@ pub fn apply(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Sc
 
 /// The event series each uncertain parameter carries its offset onto, and the market's pull
 /// on win rates and deal sizes.
-fn series(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scenario) {
+fn series(base: &Scenario, values: &[f64], market: Market<'_>, into: &mut Scenario) {
+    let (market, trend) = market;
     let u = &base.uncertainty;
     for p in Param::ALL {
         let loading = match p {
@@ -126,7 +138,7 @@ fn series(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scena
         }
         if loading != 0.0 {
             for (t, x) in v.iter_mut().enumerate() {
-                *x *= market.multiplier(base, loading, t);
+                *x *= market.multiplier_with_trend(base, loading, t, trend);
             }
         }
         if p == Param::DealSizeMultiplier
@@ -139,7 +151,8 @@ fn series(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scena
 }
 
 /// The monthly attrition hazard: the (carried) annual rate, times the market's pull.
-fn hazards(base: &Scenario, market: &MarketPath, into: &mut Scenario) {
+fn hazards(base: &Scenario, market: Market<'_>, into: &mut Scenario) {
+    let (market, trend) = market;
     let b = base.market.loadings.attrition;
     into.monthly_hazard = into
         .timeline
@@ -151,7 +164,7 @@ fn hazards(base: &Scenario, market: &MarketPath, into: &mut Scenario) {
             if b == 0.0 {
                 h
             } else {
-                (h * market.multiplier(base, b, t)).min(1.0)
+                (h * market.multiplier_with_trend(base, b, t, trend)).min(1.0)
             }
         })
         .collect();
@@ -253,7 +266,8 @@ fn coverage(base: &Scenario, values: &[f64], into: &mut Scenario) {
 
 /// Each month's lag table of each outcome: the trial's cycle level times the market's pull on
 /// cycle length (none in the warm-up months before the start).
-fn cycles(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scenario) {
+fn cycles(base: &Scenario, values: &[f64], market: Market<'_>, into: &mut Scenario) {
+    let (market, trend) = market;
     let p = &base.pipeline;
     let Some(grid) = &p.lag_grid else {
         into.pipeline.lag_choice.clear();
@@ -274,7 +288,7 @@ fn cycles(base: &Scenario, values: &[f64], market: &MarketPath, into: &mut Scena
         let g = if i < w || b == 0.0 {
             1.0
         } else {
-            market.multiplier(base, b, i - w)
+            market.multiplier_with_trend(base, b, i - w, trend)
         };
         choice.push([0, 1, 2].map(|o| grid.index(trial[o] * g)));
     }

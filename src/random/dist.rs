@@ -345,6 +345,34 @@ impl Dist {
         }
     }
 
+    /// The log-scale standard deviation (sigma) of a lognormal; `None` for other families.
+    pub fn log_sd(&self) -> Option<f64> {
+        match &self.sampler {
+            Sampler::LogNormal { sigma, .. } => Some(*sigma),
+            _ => None,
+        }
+    }
+
+    /// A lognormal with the same median and log-scale standard deviation `sigma > 0`; other
+    /// families are returned unchanged.
+    pub fn with_log_sd(&self, sigma: f64) -> Dist {
+        match &self.sampler {
+            Sampler::LogNormal { mu, .. } if sigma > 0.0 && sigma.is_finite() => Dist {
+                sampler: Sampler::LogNormal {
+                    d: LogNormal::new(*mu, sigma).expect("a valid lognormal"),
+                    mu: *mu,
+                    sigma,
+                },
+                moments: Moments {
+                    mean: (mu + sigma * sigma / 2.0).exp(),
+                    ..self.moments
+                },
+                domain: self.domain,
+            },
+            _ => self.clone(),
+        }
+    }
+
     /// The mean of the distribution.
     pub fn mean(&self) -> f64 {
         self.moments.mean

@@ -250,6 +250,9 @@ pub struct MarketParams {
     pub shock_sd: f64,
     /// AR(1) coefficient of the log monthly shock.
     pub shock_autocorrelation: f64,
+    /// Drift of the market level per month on the log scale (0: none); a trial's view holds
+    /// its own draw when the trend is uncertain.
+    pub trend: f64,
     /// Demand multiplier by calendar month (index 0 = January).
     pub seasonality: [f64; 12],
     /// How the market level moves each driver (exponents).
@@ -258,9 +261,9 @@ pub struct MarketParams {
 
 impl MarketParams {
     /// Whether the market level differs between trials or months (a demand factor that is
-    /// drawn or other than 1, or a monthly shock): what its loadings then move.
+    /// drawn or other than 1, a monthly shock or a trend): what its loadings then move.
     pub fn moves(&self) -> bool {
-        self.shock_sd > 0.0 || self.demand_factor.sampler.fixed() != Some(1.0)
+        self.shock_sd > 0.0 || self.trend != 0.0 || self.demand_factor.sampler.fixed() != Some(1.0)
     }
 
     /// Whether any market mechanism is on (if not, demand is 1 and no random number is drawn).

@@ -462,6 +462,18 @@ pub const PARAMETERS: &[Parameter] = &[
         U::Share,
         G::Market,
     ),
+    row(
+        "market.monthly_trend",
+        "Monthly demand trend",
+        U::MonthlyRate,
+        G::Market,
+    )
+    .meaning("drift of demand per month on the log scale")
+    .range(
+        -super::values::MAX_MONTHLY_TREND,
+        super::values::MAX_MONTHLY_TREND,
+    )
+    .uncertain(),
     row("market.seasonality", "Seasonality", U::Setting, G::Market),
     // [leadership]
     row("leadership", "VP of Sales model", U::Setting, G::Leadership),

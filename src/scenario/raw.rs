@@ -13,7 +13,7 @@ use toml::Spanned;
 
 pub use super::belief::{Correlation, Uncertainty};
 use super::dist::DistSpec;
-pub use super::values::{Money, MonthlyGrowth, NonNegative, Probability};
+pub use super::values::{Money, MonthlyGrowth, MonthlyTrend, NonNegative, Probability};
 use crate::calendar::YearMonth;
 use crate::crm::{DateOrder, Layout};
 
@@ -606,6 +606,11 @@ pub struct Market {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Probability>")]
     pub monthly_shock_autocorrelation: Option<Spanned<Probability>>,
+    /// Drift of demand per month on the log scale: month t of the horizon (0 the start month)
+    /// has demand multiplied by exp(trend x t); 0.01 grows it about 1% a month. From -0.1 to
+    /// 0.1; default 0 (no drift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_trend: Option<MonthlyTrend>,
     /// Twelve multipliers on opportunity creation, January to December; they must average 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<f64>>")]

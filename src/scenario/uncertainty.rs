@@ -31,6 +31,8 @@ pub enum Target {
     Outcome(usize),
     /// The level of the deal-size distribution: a factor on every deal's size.
     DealSize,
+    /// The log-scale spread (sigma) of a lognormal deal-size distribution, its median kept.
+    DealSizeSigma,
     /// The level of a cycle-time distribution (0 `cycle_months`, 1 `_lost`, 2 `_no_decision`):
     /// a factor on the cycles that distribution draws.
     Cycle(usize),
@@ -57,6 +59,8 @@ pub enum Target {
     CoverageCost,
     /// The market's per-trial demand factor (declared in `[market]`).
     DemandFactor,
+    /// The market's drift per month (`market.monthly_trend`).
+    Trend,
 }
 
 /// How a draw is moved to the centre and carried onto events' values.
@@ -66,6 +70,8 @@ pub enum Scale {
     Log,
     /// A share: an offset on the log-odds.
     Logit,
+    /// A quantity that may be negative (a drift): an offset.
+    Shift,
     /// Drawn as declared (the demand factor, the Dirichlet's gamma components).
     AsDrawn,
 }
@@ -188,6 +194,7 @@ impl UncertainParam {
         let m = self.belief_median;
         match self.scale {
             Scale::AsDrawn => x,
+            Scale::Shift => x + (centre - m),
             Scale::Log => {
                 if m > 0.0 {
                     x * (centre / m)
@@ -211,6 +218,7 @@ impl UncertainParam {
     pub fn carried(&self, value: f64, base: f64) -> f64 {
         match self.scale {
             Scale::AsDrawn => base,
+            Scale::Shift => base + (value - self.centre),
             Scale::Log => {
                 if self.centre > 0.0 {
                     base * (value / self.centre)

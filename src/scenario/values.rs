@@ -126,3 +126,35 @@ impl TryFrom<f64> for MonthlyGrowth {
         }
     }
 }
+
+/// A drift per month on the log scale, from -0.1 to 0.1 (about 10% a month either way): beyond
+/// it demand compounds out of any range revsim can simulate over a long horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct MonthlyTrend(pub f64);
+
+/// Largest [`MonthlyTrend`], either sign.
+pub const MAX_MONTHLY_TREND: f64 = 0.1;
+
+impl JsonSchema for MonthlyTrend {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonthlyTrend".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "minimum": -MAX_MONTHLY_TREND, "maximum": MAX_MONTHLY_TREND })
+    }
+}
+
+impl TryFrom<f64> for MonthlyTrend {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if (-MAX_MONTHLY_TREND..=MAX_MONTHLY_TREND).contains(&v) {
+            Ok(MonthlyTrend(v))
+        } else {
+            Err(format!(
+                "{} is outside the allowed range -0.1 to 0.1 (a drift of about 10% a month); write the drift on the log scale per month, e.g. 0.01 for about 1% a month",
+                crate::words::fmt_num(v)
+            ))
+        }
+    }
+}

@@ -11,7 +11,9 @@
 //! This module composes the fragment, a function per table and value; how numbers, strings and
 //! comments are written is in `toml_text`, the check in `check`.
 
+mod beliefs;
 mod check;
+mod market;
 mod toml_text;
 
 use std::fmt::Write;
@@ -21,7 +23,7 @@ use toml_text::bp;
 pub(crate) use toml_text::comment;
 pub use toml_text::{shares_bp, toml_number, toml_string};
 
-use super::estimate::{BetaBinomialFit, Ks, LognormalFit, Z90};
+use super::estimate::{BetaBinomialFit, Ks, LognormalFit};
 use super::fit::{
     Calibration, Creation, Cycle, DealSize, Fit, OutcomeShares, SegmentFit, SizeModel, Table,
 };
@@ -77,7 +79,7 @@ fn fragment(
     );
     out.push_str("[pipeline]\n");
     if let Some(c) = &fit.creation {
-        creation_lines(&mut out, c);
+        creation_lines(&mut out, c, fit);
     }
     if let Some(d) = &fit.deal_size {
         size_line(&mut out, d, fit);
@@ -88,121 +90,26 @@ fn fragment(
         }
     }
 
+    let mut won_written = None;
     if let Some(s) = &fit.outcomes {
         let won = outcomes_table(&mut out, fit, s, segment);
+        won_written = Some(f64::from(won) / 10_000.0);
         if let Some(bb) = &fit.rep_win_rates {
-            reps_table(&mut out, bb, won, segment.is_some());
+            reps_table(&mut out, fit, bb, won, segment.is_some());
         }
     }
-    uncertainty_table(&mut out, fit);
+    market::market_table(&mut out, fit);
+    beliefs::uncertainty_table(&mut out, fit, won_written);
     out
 }
 
-/// `[uncertainty.parameters]`: each fitted value's estimation error, as a belief drawn once
-/// per trial (docs/calibrate.md, "What the fit does not know").
-fn uncertainty_table(out: &mut String, fit: &Fit) {
-    let mut lines = Vec::new();
-    // A lognormal belief about a level known to a relative standard error `rel`.
-    let level = |median: f64, rel: f64| {
-        format!(
-            "{{ lognormal = {{ median = {}, p90 = {} }} }}",
-            toml_number(sig(median, 4)),
-            toml_number(sig(median * (Z90 * rel).exp(), 4))
-        )
-    };
-    if let Some(c) = fit.creation.as_ref().filter(|c| c.opportunities > 0) {
-        // Poisson's standard error, widened by the owners' month-to-month overdispersion.
-        let phi = c.dispersion_index.unwrap_or(1.0).max(1.0);
-        let se = c.se * phi.sqrt();
-        let widened = if phi > 1.0 {
-            format!(
-                ", widened x {} for the owners' month-to-month overdispersion",
-                sig(phi.sqrt(), 3)
-            )
-        } else {
-            String::new()
-        };
-        lines.push((
-            format!(
-                "Opportunity rate: {} opportunities over {}; standard error {} (Poisson{widened}).",
-                count(c.opportunities),
-                counted(c.rep_months, "rep-month"),
-                sig(se, 2)
-            ),
-            format!(
-                "\"pipeline.opportunities_per_rep_month\" = {{ gamma = {{ mean = {}, sd = {} }} }}",
-                toml_number(sig(c.rate, 4)),
-                toml_number(sig(se, 3))
-            ),
-        ));
-    }
-    if let Some(o) = fit.outcomes.as_ref().filter(|o| o.n > 0) {
-        let n = o.n as f64;
-        let [w, l, d] = [o.won, o.lost, o.no_decision].map(|p| (p * n).round() + 1.0);
-        lines.push((
-            format!(
-                "Outcome shares from {} closed deals: the posterior from a uniform prior (each count + 1).",
-                count(o.n)
-            ),
-            format!(
-                "\"pipeline.outcomes\" = {{ dirichlet = {{ won = {}, lost = {}, no_decision = {} }} }}",
-                toml_number(w),
-                toml_number(l),
-                toml_number(d)
-            ),
-        ));
-    }
-    if let Some(d) = &fit.deal_size
-        && d.model == SizeModel::Lognormal
-        && d.fixed.is_none()
-        && let Some(l) = d.lognormal.as_ref().filter(|l| l.n > 1)
-    {
-        let rel = l.sigma / (l.n as f64).sqrt();
-        lines.push((
-            format!(
-                "Median deal size from {} won deals: standard error of its log sigma / sqrt(n) = {}.",
-                count(l.n),
-                sig(rel, 2)
-            ),
-            format!("\"pipeline.deal_size_usd.median\" = {}", level(l.median, rel)),
-        ));
-    }
-    for o in Outcome::CLOSED {
-        let Some(g) = fit
-            .cycle(o)
-            .and_then(|c| c.gamma.as_ref())
-            .filter(|g| g.n > 1)
-        else {
-            continue;
-        };
-        let key = match o {
-            Outcome::Won => "cycle_months",
-            Outcome::Lost => "cycle_months_lost",
-            _ => "cycle_months_no_decision",
-        };
-        let rel = g.se_mean / g.mean;
-        lines.push((
-            format!(
-                "{} deals' mean cycle from {} deals: relative standard error {}.",
-                capital(o.label()),
-                count(g.n),
-                sig(rel, 2)
-            ),
-            format!("\"pipeline.{key}.mean\" = {}", level(g.mean, rel)),
-        ));
-    }
-    if lines.is_empty() {
-        return;
-    }
-    out.push_str("\n[uncertainty.parameters]\n");
-    comment(
-        out,
-        "What the fit does not know: each value above is an estimate from a finite history, so each trial draws it from its estimation error (P50 the value above). The market's shocks and any drift are not estimated here: add [market] for them. The spread of reps' win rates is written as its estimate only.",
-    );
-    for (why, line) in lines {
-        comment(out, &why);
-        out.push_str(&line);
-        out.push('\n');
+/// The opportunity rate written: the history's pooled rate, or, when the market's trend is
+/// written, its level in the month after the history; with the history's rate in that case.
+fn opportunity_rate(fit: &Fit) -> (f64, Option<f64>) {
+    let rate = fit.creation.as_ref().map_or(0.0, |c| c.rate);
+    match fit.market.as_ref().and_then(|m| m.rate_at_end) {
+        Some(end) => (end, Some(rate)),
+        None => (rate, None),
     }
 }
 
@@ -294,7 +201,7 @@ fn usage(out: &mut String, opts: &FragmentOptions) {
             out.push_str("#   extends = \"../../scenarios/baseline.toml\"\n");
             comment(
                 out,
-                "or copy the keys into the [pipeline], [pipeline.outcomes], [reps] and [uncertainty.parameters] tables of your scenario.",
+                "or copy the keys into the [pipeline], [pipeline.outcomes], [reps], [market] and [uncertainty.parameters] tables of your scenario.",
             );
         }
     }
@@ -306,7 +213,7 @@ fn usage(out: &mut String, opts: &FragmentOptions) {
 
 /// The creation rate, with how much monthly counts vary; inbound is 0 since the rate counts
 /// every source.
-fn creation_lines(out: &mut String, c: &Creation) {
+fn creation_lines(out: &mut String, c: &Creation, fit: &Fit) {
     let disp = match (c.dispersion_index, c.dispersion_p) {
         (Some(i), Some(p)) => format!(
             " An owner's monthly count varies {:.2} times as much as a Poisson count ({}): {}.",
@@ -320,10 +227,19 @@ fn creation_lines(out: &mut String, c: &Creation) {
         ),
         _ => String::new(),
     };
+    let (rate, average) = opportunity_rate(fit);
+    let trend = match (average, &fit.market) {
+        (Some(avg), Some(m)) => format!(
+            " The market drifts ([market], below): the rate written is its level in {}, the month after the history, where the history's average is {}.",
+            m.rate_month,
+            sig(avg, 4)
+        ),
+        _ => String::new(),
+    };
     comment(
         out,
         &format!(
-            "Opportunities created per owner per active month (an owner is active from the month of their first created opportunity to the month of their last): {} opportunities, open ones included, over {} of {} (se {}). A rate, so no KS statistic.{disp} It counts every source, so inbound is set to 0.",
+            "Opportunities created per owner per active month (an owner is active from the month of their first created opportunity to the month of their last): {} opportunities, open ones included, over {} of {} (Poisson standard error {}). A rate, so no KS statistic.{disp} It counts every source, so inbound is set to 0.{trend}",
             count(c.opportunities),
             counted(c.rep_months, "rep-month"),
             counted(c.owners, "owner"),
@@ -333,7 +249,7 @@ fn creation_lines(out: &mut String, c: &Creation) {
     let _ = writeln!(
         out,
         "opportunities_per_rep_month = {}",
-        toml_number(sig(c.rate, 4))
+        toml_number(sig(rate, 4))
     );
     out.push_str("inbound_opportunities_per_month = 0\n");
 }
@@ -451,7 +367,7 @@ fn lognormal_size(out: &mut String, d: &DealSize, l: &LognormalFit, context: &st
 }
 
 /// `s` with its first letter a capital.
-fn capital(s: &str) -> String {
+pub(super) fn capital(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -599,34 +515,72 @@ fn segment_won_share(
     }
 }
 
-/// `[reps]`: the spread of reps' true win rates around the won share `won_bp` written.
-fn reps_table(out: &mut String, bb: &BetaBinomialFit, won_bp: u32, in_segment: bool) {
-    let (sd, capped) = win_rate_sd(bb, f64::from(won_bp) / 10_000.0);
+/// `[reps]`: the spread of reps' true win rates around the won share `won_bp` written: the
+/// median of its posterior, which `[uncertainty.parameters]` draws from (the maximum-likelihood
+/// estimate alone where there is no posterior: no deal, or every deal, won).
+fn reps_table(out: &mut String, fit: &Fit, bb: &BetaBinomialFit, won_bp: u32, in_segment: bool) {
+    let won = f64::from(won_bp) / 10_000.0;
+    let posterior = fit
+        .win_rate_spread
+        .as_ref()
+        .and_then(|p| beliefs::win_rate_quantiles(p, won).map(|q| (p, q)));
     out.push_str("\n[reps]\n");
     let strength = bb
         .strength
         .map_or("infinite".into(), |m| format!("{} deals", sig(m, 3)));
+    let se = bb
+        .se_sd
+        .map_or(String::new(), |se| format!(" (se {})", sig(se, 2)));
+    let fitted = format!(
+        "Spread (sd) of reps' true win rates: beta-binomial over {} reps with {} closed deals, so chance in small samples is not counted as spread (the raw rates spread {}). Maximum likelihood {}{se}, prior strength {strength}; likelihood-ratio test against no spread: {}.",
+        bb.groups,
+        count(bb.trials as usize),
+        sig(bb.raw_sd, 3),
+        sig(bb.sd, 3),
+        p_text(bb.p_no_spread),
+    );
+    let reps = if in_segment {
+        "fit.json (segments)"
+    } else {
+        "reps.csv"
+    };
+    let (value, how) = match posterior {
+        Some((p, (q, _, capped))) => (
+            q[1],
+            format!(
+                " Written: the median of its posterior (uniform prior from 0 to {}, the likelihood profiled over the mean), P10 {} and P90 {}; each trial draws its own spread from that posterior ([uncertainty.parameters]).{}",
+                sig(p.prior_max, 2),
+                q[0],
+                q[2],
+                if capped {
+                    " Capped below the largest spread a Beta with this mean allows."
+                } else {
+                    ""
+                }
+            ),
+        ),
+        None => {
+            let (sd, capped) = win_rate_sd(bb, won);
+            (
+                sd,
+                format!(
+                    " Written: the maximum-likelihood estimate.{}",
+                    if capped {
+                        " Capped below the largest spread a Beta with this mean allows."
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        }
+    };
     comment(
         out,
         &format!(
-            "Spread (sd) of reps' true win rates: beta-binomial by maximum marginal likelihood over {} reps with {} closed deals, so chance in small samples is not counted as spread (the raw rates spread {}); prior strength {strength}; likelihood-ratio test against no spread: {}. A count model, so no KS statistic. Each rep's raw and shrunk rate: {}.{}",
-            bb.groups,
-            count(bb.trials as usize),
-            sig(bb.raw_sd, 3),
-            p_text(bb.p_no_spread),
-            if in_segment {
-                "fit.json (segments)"
-            } else {
-                "reps.csv"
-            },
-            if capped {
-                " Capped below the largest spread a Beta with this mean allows."
-            } else {
-                ""
-            }
+            "{fitted}{how} A count model, so no KS statistic. Each rep's raw and shrunk rate: {reps}."
         ),
     );
-    let _ = writeln!(out, "win_rate_sd = {}", toml_number(sd));
+    let _ = writeln!(out, "win_rate_sd = {}", toml_number(value));
 }
 
 /// The sd written for a mean win rate `won`, and whether it had to be capped.

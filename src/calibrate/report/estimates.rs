@@ -6,8 +6,10 @@ use std::fmt::Write;
 
 use super::pct;
 use super::table::{end, head, head_with, ks_cells, row, row_with};
-use crate::calibrate::estimate::BetaBinomialFit;
+use crate::calibrate::estimate::{BetaBinomialFit, SpreadPosterior};
 use crate::calibrate::fit::{Creation, Cycle, DealSize, Fit, OutcomeShares, SizeModel};
+use crate::calibrate::market::MarketFit;
+use crate::calibrate::posterior::Interval;
 use crate::report::html::escape;
 use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
 
@@ -32,12 +34,22 @@ pub(super) fn section(b: &mut String, fit: &Fit) {
         outcomes_row(b, s);
     }
     if let Some(bb) = &fit.rep_win_rates {
-        win_rate_spread_row(b, bb);
+        win_rate_spread_row(b, bb, fit.win_rate_spread.as_ref());
     }
     if let Some(cr) = &fit.creation {
         creation_row(b, cr);
     }
+    if let Some(m) = &fit.market {
+        market_rows(b, m);
+    }
     end(b);
+    if let Some(why) = &fit.market_note {
+        let _ = writeln!(
+            b,
+            "<p>The market's shocks and trend are not estimated: {}.</p>",
+            escape(why)
+        );
+    }
     if !fit.size_by_outcome.is_empty() {
         size_by_outcome(b, fit);
     }
@@ -140,13 +152,19 @@ fn outcomes_row(b: &mut String, s: &OutcomeShares) {
     );
 }
 
-fn win_rate_spread_row(b: &mut String, bb: &BetaBinomialFit) {
+fn win_rate_spread_row(b: &mut String, bb: &BetaBinomialFit, post: Option<&SpreadPosterior>) {
+    let posterior = post.map_or(String::new(), |p| {
+        format!(
+            "; posterior median {:.3}, P10 {:.3}, P90 {:.3} (written)",
+            p.sd.p50, p.sd.p10, p.sd.p90
+        )
+    });
     row_with(
         b,
         &[
             "spread of reps' win rates".into(),
             format!(
-                "sd {:.3} around a mean of {} (raw rates: sd {:.3}); prior strength {}",
+                "sd {:.3} around a mean of {} (raw rates: sd {:.3}); prior strength {}{posterior}",
                 bb.sd,
                 pct(bb.mean),
                 bb.raw_sd,
@@ -180,6 +198,54 @@ fn creation_row(b: &mut String, cr: &Creation) {
         ],
         TEXT,
     );
+}
+
+/// The market's shock sd, autocorrelation and trend: posterior medians and P10-P90, the
+/// posterior sd as the standard error, and the values written.
+fn market_rows(b: &mut String, m: &MarketFit) {
+    let months = format!("{} months", m.months);
+    let interval = |i: &Interval| {
+        format!(
+            "posterior median {}, P10 {}, P90 {}",
+            sig(i.p50, 2),
+            sig(i.p10, 2),
+            sig(i.p90, 2)
+        )
+    };
+    for (what, i, written) in [
+        (
+            "market's monthly shock, sd",
+            &m.shock_sd,
+            format!("{} written", sig(m.written_shock_sd, 3)),
+        ),
+        (
+            "its autocorrelation",
+            &m.autocorrelation,
+            format!("{} written", sig(m.written_autocorrelation, 2)),
+        ),
+        (
+            "market trend per month",
+            &m.trend,
+            if m.trend_written {
+                format!("written (z = {:.1})", m.trend_z)
+            } else {
+                format!("not written (z = {:.1})", m.trend_z)
+            },
+        ),
+    ] {
+        row_with(
+            b,
+            &[
+                what.into(),
+                format!("{}; {written}", interval(i)),
+                format!("{}", sig(i.sd, 2)),
+                months.clone(),
+                "–".into(),
+                "–".into(),
+            ],
+            TEXT,
+        );
+    }
 }
 
 /// Lost and no-decision deals' sizes against the won deals' (two-sample KS).

@@ -85,15 +85,22 @@ fn fitted_lines(fit: &Fit) -> Vec<Line> {
         ]);
     }
     if let Some(bb) = &fit.rep_win_rates {
-        rows.push([
-            "reps' win rates".into(),
-            format!(
+        let value = match &fit.win_rate_spread {
+            Some(p) => format!(
+                "sd {:.3} (P10 {:.3}, P90 {:.3}; raw rates {:.3})",
+                p.sd.p50, p.sd.p10, p.sd.p90, bb.raw_sd
+            ),
+            None => format!(
                 "sd {:.3} (raw rates {:.3}), prior strength {}",
                 bb.sd,
                 bb.raw_sd,
                 bb.strength
                     .map_or("infinite".into(), |m| sig(m, 3).to_string())
             ),
+        };
+        rows.push([
+            "reps' win rates".into(),
+            value,
             format!("{} reps", bb.groups),
             String::new(),
             String::new(),
@@ -104,6 +111,24 @@ fn fitted_lines(fit: &Fit) -> Vec<Line> {
             "opportunities per rep-month".into(),
             format!("{}", sig(cr.rate, 4)),
             format!("{} rep-months", count(cr.rep_months)),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    if let Some(m) = &fit.market {
+        let trend = if m.trend_written {
+            format!("trend {} a month", sig(m.trend.p50, 2))
+        } else {
+            "no trend".into()
+        };
+        rows.push([
+            "market's monthly shock".into(),
+            format!(
+                "sd {}, autocorrelation {}; {trend}",
+                sig(m.written_shock_sd, 2),
+                sig(m.written_autocorrelation, 2)
+            ),
+            format!("{} months", m.months),
             String::new(),
             String::new(),
         ]);

@@ -49,13 +49,14 @@ fn skill_for_top_share(share: f64) -> Dist {
 /// A generous estimate of the opportunities one trial creates: every seat filled in every
 /// month (and every starting rep through the warm-up), at the month's rates, times a high
 /// skill and demand factor (the larger of the mean and the one-in-a-million value), the mean
-/// monthly shock, the largest seasonal multiplier and the largest of each effort multiplier
-/// (`multipliers`). NaN or infinite when a factor is.
+/// monthly shock, the largest seasonal multiplier, the market's drift (`trend`, its lowest and
+/// highest per month) and the largest of each effort multiplier (`multipliers`). NaN or
+/// infinite when a factor is.
 fn opportunity_bound(
     staffing: &Staffing,
     pipeline: &PipelineParams,
     reps: &RepDraws,
-    market: &MarketParams,
+    (market, trend): (&MarketParams, (f64, f64)),
     timeline: &events::Timeline,
     multipliers: [f64; 3],
 ) -> f64 {
@@ -86,7 +87,9 @@ fn opportunity_bound(
     let mut total = 0.0;
     for t in 0..series(Param::Opportunities).len() {
         let own = series(Param::Opportunities)[t] * series(Param::BottomProductivity)[t].max(1.0);
-        total += (own * skills(seats) * effort + series(Param::Inbound)[t]) * demand;
+        // The trend's drift by month t, at whichever end of its range raises demand most.
+        let drift = (b * trend.0 * t as f64).max(b * trend.1 * t as f64).exp();
+        total += (own * skills(seats) * effort + series(Param::Inbound)[t]) * demand * drift;
     }
     let warm_up = pipeline.warm_up_months as f64
         * (pipeline.opportunities_per_rep_month * skills(staffing.starting_filled as f64)
@@ -178,7 +181,7 @@ impl Validator<'_> {
             leadership: leadership.as_ref(),
             coverage: coverage.as_ref(),
         })?;
-        if let Some(range) = uncertainty::cycle_factor_range(&uncertainty, &market) {
+        if let Some(range) = uncertainty::cycle_factor_range(&uncertainty, &market, clock.horizon) {
             vary_cycles(&mut pipeline, &raw, range, clock.horizon);
         }
         let multipliers = [
@@ -189,7 +192,15 @@ impl Validator<'_> {
             }),
         ];
         let multipliers = multipliers.map(|m| m * uncertainty::volume_factor(&uncertainty));
-        self.check_size(&staffing, &pipeline, &reps, &market, &timeline, multipliers)?;
+        let trend = uncertainty::trend_range(&uncertainty, &market);
+        self.check_size(
+            &staffing,
+            &pipeline,
+            &reps,
+            (&market, trend),
+            &timeline,
+            multipliers,
+        )?;
         let monthly_hazard = timeline
             .series(Param::AnnualAttrition)
             .iter()
@@ -427,7 +438,7 @@ impl Validator<'_> {
         staffing: &Staffing,
         pipeline: &PipelineParams,
         reps: &RepDraws,
-        market: &MarketParams,
+        market: (&MarketParams, (f64, f64)),
         timeline: &events::Timeline,
         multipliers: [f64; 3],
     ) -> Result<(), InputError> {

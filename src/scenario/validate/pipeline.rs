@@ -191,6 +191,7 @@ impl Validator<'_> {
             demand_factor,
             shock_sd: m.monthly_shock_sd.map_or(0.0, |v| v.0),
             shock_autocorrelation: rho,
+            trend: m.monthly_trend.map_or(0.0, |v| v.0),
             seasonality,
             loadings,
         })

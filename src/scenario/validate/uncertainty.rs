@@ -86,7 +86,9 @@ impl Validator<'_> {
         c: &Centres<'_>,
     ) -> Result<UncertainParam, InputError> {
         let (row, target, centre) = self.target(path, spec, c)?;
-        let scale = if row.is_share() {
+        let scale = if row.min < 0.0 {
+            Scale::Shift
+        } else if row.is_share() {
             Scale::Logit
         } else {
             Scale::Log
@@ -123,13 +125,19 @@ impl Validator<'_> {
         spec: &Spanned<BeliefSpec>,
         c: &Centres<'_>,
     ) -> Result<(&'static Parameter, Target, f64), InputError> {
-        // `<key>.median` or `<key>.mean`: the level of a distribution.
+        // `<key>.median` or `<key>.mean`: the level of a distribution; `<key>.sigma`: the
+        // spread of a lognormal.
         if let Some((key, stat)) = path.rsplit_once('.')
-            && matches!(stat, "median" | "mean")
+            && matches!(stat, "median" | "mean" | "sigma")
             && let Some(row) = params::get(key).filter(|r| r.distribution)
         {
             if !row.uncertain {
                 return Err(self.not_uncertain(spec, path));
+            }
+            if stat == "sigma" {
+                return self
+                    .sigma_target(key, spec, c)
+                    .map(|s| (row, Target::DealSizeSigma, s));
             }
             let (target, dist) = self.distribution_target(key, spec, c)?;
             let centre = if stat == "median" {
@@ -232,6 +240,28 @@ impl Validator<'_> {
         })
     }
 
+    /// The file's sigma of `<key>.sigma`: the log-scale spread of a lognormal deal size (the
+    /// one distribution whose spread a trial can vary).
+    fn sigma_target(
+        &self,
+        key: &str,
+        spec: &Spanned<BeliefSpec>,
+        c: &Centres<'_>,
+    ) -> Result<f64, InputError> {
+        let path = format!("{key}.sigma");
+        if key != "pipeline.deal_size_usd" {
+            return Err(self
+                .belief_err(spec, &path, format!("`{key}` cannot have an uncertain spread"))
+                .help("`.sigma`, the spread of a lognormal, can be uncertain for `pipeline.deal_size_usd` only; name the level instead: `.median` or `.mean`"));
+        }
+        match c.pipeline.deal_size_usd.log_sd() {
+            Some(sigma) if sigma > 0.0 => Ok(sigma),
+            _ => Err(self
+                .belief_err(spec, &path, format!("`{path}` is the spread of a lognormal, but `{key}` is not a lognormal"))
+                .help("give the deal size as { lognormal = { median = ..., p90 = ... } }, or name its level: `.median` or `.mean`")),
+        }
+    }
+
     /// The target and file value of a plain numeric key.
     fn plain_target(
         &self,
@@ -291,6 +321,7 @@ impl Validator<'_> {
                 Some(w) if w.months > 0 => (Target::Washout, w.share_of_hires.0),
                 _ => return Err(missing("attrition.early_washout with months of 1 or more")),
             },
+            "market.monthly_trend" => (Target::Trend, c.market.trend),
             "reps.win_rate_sd" => match c.raw.reps.win_rate_sd.as_ref().map(|v| *v.get_ref()) {
                 Some(sd) if sd > 0.0 => (Target::WinRateSd, sd),
                 _ => return Err(missing("reps.win_rate_sd above 0")),
@@ -317,7 +348,7 @@ impl Validator<'_> {
         scale: Scale,
     ) -> Result<Belief, InputError> {
         let bounds = match scale {
-            Scale::Logit => Bounds::Both(row.min, row.max),
+            Scale::Logit | Scale::Shift => Bounds::Both(row.min, row.max),
             _ => Bounds::Lower(row.min),
         };
         // Without P50 the file's value is the P50; where no distribution fits P10, the value
@@ -628,6 +659,9 @@ pub(super) fn uncertain_paths() -> Vec<String> {
         if row.distribution {
             out.push(format!("{}.median", row.path));
             out.push(format!("{}.mean", row.path));
+            if row.path == "pipeline.deal_size_usd" {
+                out.push(format!("{}.sigma", row.path));
+            }
         } else {
             out.push(row.path.to_string());
         }
@@ -635,11 +669,27 @@ pub(super) fn uncertain_paths() -> Vec<String> {
     out
 }
 
+/// The lowest and highest market trend of any trial: an uncertain trend between its
+/// 1-in-10-million tails, else the file's.
+pub(super) fn trend_range(u: &Uncertainty, market: &MarketParams) -> (f64, f64) {
+    match u.find(Target::Trend) {
+        Some(i) => {
+            let p = &u.params[i];
+            (p.value(1e-7), p.value(1.0 - 1e-7))
+        }
+        None => (market.trend, market.trend),
+    }
+}
+
 /// The range of factors cycles are scaled by in any trial and month, when they vary at all:
 /// an uncertain cycle level (drawn between its 1-in-10-million tails) times the market's
 /// swing to the power of its cycle loading (the demand factor between its tails, the shock
-/// within 7 standard deviations). Clamped to 1/20 .. 20.
-pub(super) fn cycle_factor_range(u: &Uncertainty, market: &MarketParams) -> Option<(f64, f64)> {
+/// within 7 standard deviations, the trend over the `horizon`). Clamped to 1/20 .. 20.
+pub(super) fn cycle_factor_range(
+    u: &Uncertainty,
+    market: &MarketParams,
+    horizon: usize,
+) -> Option<(f64, f64)> {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
     let mut varies = false;
     for p in u
@@ -663,6 +713,14 @@ pub(super) fn cycle_factor_range(u: &Uncertainty, market: &MarketParams) -> Opti
         let (a, b) = (beta * (d_lo - shock), beta * (d_hi + shock));
         lo += a.min(b);
         hi += a.max(b);
+        varies = true;
+    }
+    let (t_lo, t_hi) = trend_range(u, market);
+    if beta != 0.0 && (t_lo != 0.0 || t_hi != 0.0) {
+        let span = horizon.saturating_sub(1) as f64;
+        let ends = [0.0, beta * t_lo * span, beta * t_hi * span];
+        lo += ends.iter().copied().fold(f64::INFINITY, f64::min);
+        hi += ends.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         varies = true;
     }
     varies.then(|| (lo.max(-20f64.ln()).exp(), hi.min(20f64.ln()).exp()))
