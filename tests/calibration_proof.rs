@@ -62,14 +62,13 @@
 //!   to 0.925 and the six-month mean PIT anything within 0.10 of 1/2: too coarse to see the
 //!   shortfalls issue 18 reports (coverage in the low 70s, actuals near the 60th percentile).
 //!
-//! **(b) passes** since continuous decision timing (results version 4): mean PIT 0.494 of
-//! months and 0.487 of six-month totals, within their bounds; under the month-end rule before
-//! it, 0.540 and 0.590, above them (decisions half a month late against dates). **(a) is
-//! ignored until calibrate estimates the shared layer**: coverage 0.759 of months and 0.696 of
-//! six-month totals, below their bounds (0.768 and 0.731), with the mean PITs near 1/2: the
-//! forecast is too narrow, as neither the market's shocks nor the drift are estimated from the
-//! history. `cargo test --profile test-fast calibration_proof -- --ignored --nocapture` runs
-//! it and prints every figure.
+//! **Both pass** since results version 4 and calibrate's estimate of the shared layer. (a):
+//! coverage 0.809 of months and 0.833 of six-month totals, mean PIT 0.486 and 0.475, within
+//! their bounds; before, 0.763 and 0.727 (below 0.768 and 0.731): the forecast was too narrow,
+//! as neither the market's shocks nor the drift were estimated from the history. (b): mean PIT
+//! 0.494 of months and 0.487 of six-month totals; under the month-end rule before, 0.540 and
+//! 0.590, above their bounds (decisions half a month late against dates).
+//! `cargo test --profile test-fast calibration_proof -- --nocapture` prints every figure.
 //!
 //! **(c), month-end timing with nothing new reproduces results version 3**, is checked exactly
 //! (trial for trial, not in distribution) by `month_end_timing_reproduces_results_version_3`
@@ -571,7 +570,6 @@ fn the_prior_gives_scenarios_the_engine_loads() {
 /// (a): see the module docs. 1,000 truths from the prior, one synthetic history each, the
 /// backtest's forecast from the origin after month 24, scored over the six months after it.
 #[test]
-#[ignore = "issue 18: waits for continuous timing / shared-layer calibration"]
 fn forecasts_are_calibrated_over_a_prior_of_orgs() {
     let s = scores(&|h| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1_000_000 + h);
