@@ -161,7 +161,11 @@ pub fn fit_at(
     // The cohort fit's own censoring note (and its --created-until advice) is what the cut-off
     // already did.
     f.notes.retain(|n| !n.contains("--created-until"));
+    // Creation is not censored: the rate and the shared layer (its month-to-month swings and
+    // trend, read from the counts) use every month up to the origin, the latest included.
     f.creation = everything.creation;
+    f.market = everything.market;
+    f.market_note = everything.market_note;
     f.counts.created = everything.counts.created;
     f.counts.open = everything.counts.open;
     let cal = Calibration {
