@@ -347,15 +347,32 @@ struct Placed {
     cycle_months: Option<f64>,
 }
 
+impl Placed {
+    /// A deal decided after the horizon, created at position `a` of its month.
+    fn undecided(cal: &Calendar, d: &DealRecord, a: f64) -> Placed {
+        Placed {
+            created: cal.date(d.created, a),
+            decided: None,
+            cycle_months: None,
+        }
+    }
+
+    /// Created at position `a` of its month t, decided a cycle `c` later, in month t + `lag`.
+    fn at(cal: &Calendar, d: &DealRecord, lag: u32, a: f64, c: f64) -> Placed {
+        let decided_at = (a + c - f64::from(lag)).clamp(0.0, 1.0 - f64::EPSILON);
+        Placed {
+            created: cal.date(d.created, a),
+            decided: Some(cal.date(d.created + i64::from(lag), decided_at)),
+            cycle_months: Some(c),
+        }
+    }
+}
+
 /// Places deal `d` from two uniforms: its continuous cycle given its whole-month lag (from
 /// `u1`), then its position in its creation month (from `u2`).
 fn place(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Placed {
     let Some(lag) = d.lag else {
-        return Placed {
-            created: cal.date(d.created, u2),
-            decided: None,
-            cycle_months: None,
-        };
+        return Placed::undecided(cal, d, u2);
     };
     let l = f64::from(lag);
     let c = if lag == 0 {
@@ -368,12 +385,7 @@ fn place(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Plac
     // Created at t + a, decided at t + a + c, inside month t + lag.
     let a0 = l - c;
     let a = (a0 + u2 * (1.0 - a0)).min(1.0 - f64::EPSILON);
-    let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
-    Placed {
-        created: cal.date(d.created, a),
-        decided: Some(cal.date(d.created + i64::from(lag), decided_at)),
-        cycle_months: Some(c),
-    }
+    Placed::at(cal, d, lag, a, c)
 }
 
 /// Most tries of [`place_continuous`]'s rejection before it takes the last one (reached only
@@ -385,11 +397,7 @@ const MAX_TRIES: u32 = 10_000;
 /// stream of its own seeded from `u1` and `u2`).
 fn place_continuous(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f64) -> Placed {
     let Some(lag) = d.lag else {
-        return Placed {
-            created: cal.date(d.created, u2),
-            decided: None,
-            cycle_months: None,
-        };
+        return Placed::undecided(cal, d, u2);
     };
     let l = f64::from(lag);
     let mut r = keyed(u1.to_bits() ^ u2.to_bits().rotate_left(32), ORG, PLACEMENT);
@@ -407,12 +415,7 @@ fn place_continuous(cal: &Calendar, cycle: &Dist, d: &DealRecord, u1: f64, u2: f
     }
     // After the last try (never in practice), the nearest placement inside the month.
     let a = a.clamp((l - c).max(0.0), (l + 1.0 - c).min(1.0 - f64::EPSILON));
-    let decided_at = (a + c - l).clamp(0.0, 1.0 - f64::EPSILON);
-    Placed {
-        created: cal.date(d.created, a),
-        decided: Some(cal.date(d.created + i64::from(lag), decided_at)),
-        cycle_months: Some(c),
-    }
+    Placed::at(cal, d, lag, a, c)
 }
 
 /// Deal `d`, placed, as it stands at the export date (its id not yet given).
