@@ -250,3 +250,82 @@ fn shards_share_a_folder_and_a_merge_waits_its_turn() {
     assert!(merge.status.success(), "{}", stderr(&merge));
     assert_eq!(json(&parts.join("run.json"))["trials"], 200);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Links revsim did not make
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_subfolder_is_refused_not_followed() {
+    let dir = scratch();
+    let (out, victim) = (dir.path().join("out"), dir.path().join("victim"));
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::create_dir(&victim).unwrap();
+    fs::write(victim.join("precious.txt"), "keep").unwrap();
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    std::os::unix::fs::symlink("../victim", out.join("charts")).unwrap();
+    // A linked file is replaced by the new file, its target left alone.
+    fs::remove_file(out.join("monthly.csv")).unwrap();
+    std::os::unix::fs::symlink("../victim/precious.txt", out.join("monthly.csv")).unwrap();
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        files(&victim),
+        ["precious.txt"],
+        "nothing written through the link"
+    );
+    assert_eq!(
+        fs::read_to_string(victim.join("precious.txt")).unwrap(),
+        "keep"
+    );
+    assert!(!out.join("monthly.csv").is_symlink());
+    assert!(
+        out.join("charts").is_symlink(),
+        "the user's link is left as it was"
+    );
+    assert!(!out.join("run.json").exists());
+    insta::assert_snapshot!("symlinked_subfolder", stderr(&o));
+    // A batch's store of variants is checked the same way.
+    let o = revsim(dir.path())
+        .args([
+            "sweep",
+            "s.toml",
+            "--vary",
+            "org.seats=5,6",
+            "--trials",
+            "5",
+        ])
+        .args(["--quiet", "--out", "batch"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let batch = dir.path().join("batch");
+    fs::remove_dir_all(batch.join("variants")).unwrap();
+    std::os::unix::fs::symlink("../victim", batch.join("variants")).unwrap();
+    let o = revsim(dir.path())
+        .args([
+            "sweep",
+            "s.toml",
+            "--vary",
+            "org.seats=5,6,7",
+            "--trials",
+            "5",
+        ])
+        .args(["--quiet", "--out", "batch", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("batch/variants"), "{}", stderr(&o));
+    assert_eq!(
+        files(&victim),
+        ["precious.txt"],
+        "nothing written through the link"
+    );
+}

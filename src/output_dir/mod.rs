@@ -5,7 +5,9 @@
 //! a hidden temporary file in the same directory and renamed into place once complete, so a run
 //! that fails or is interrupted never leaves a half-written file. A directory that already holds
 //! files is refused unless the user passes `--force`. revsim keeps its own files in `.revsim/`
-//! inside the folder (the lock file).
+//! inside the folder (the lock file). revsim makes no symbolic link and writes through none: a
+//! link where it would make or use a folder is refused; a linked file is replaced by the new
+//! file (a rename replaces the link, not what it points to).
 
 mod lock;
 mod paths;
@@ -27,6 +29,9 @@ pub const BOOKKEEPING: &str = ".revsim";
 #[derive(Debug, Clone)]
 pub struct OutputDir {
     path: PathBuf,
+    /// The output folder it is, or is under: the folder the user named, which may be a link;
+    /// nothing below it may be.
+    root: PathBuf,
     /// The output folder held by this command (shared by its sub-directories); none for a
     /// folder used as it is ([`OutputDir::existing`]).
     folder: Option<Arc<Folder>>,
@@ -62,6 +67,7 @@ impl OutputDir {
         let lock = lock::FolderLock::take(path, access)?;
         Ok(OutputDir {
             path: path.to_path_buf(),
+            root: path.to_path_buf(),
             folder: Some(Arc::new(Folder { _lock: lock })),
         })
     }
@@ -100,24 +106,26 @@ impl OutputDir {
     pub fn existing(path: &Path) -> OutputDir {
         OutputDir {
             path: path.to_path_buf(),
+            root: path.to_path_buf(),
             folder: None,
         }
     }
 
-    /// A sub-directory (created if needed) whose files are written the same way.
+    /// A sub-directory (created if needed) whose files are written the same way. A symbolic
+    /// link in its place is refused, never followed.
     pub fn subdir(&self, name: &str) -> Result<OutputDir, InputError> {
         let path = self.path.join(name);
-        fs::create_dir_all(&path).map_err(|e| {
-            InputError::file(
-                path.display().to_string(),
-                format!("cannot create the output directory: {e}"),
-            )
-            .help("check the path and your permissions, or choose another --out")
-        })?;
+        paths::real_dirs(&self.root, self.below_root(&path))?;
         Ok(OutputDir {
             path,
+            root: self.root.clone(),
             folder: self.folder.clone(),
         })
+    }
+
+    /// `path` relative to the output folder.
+    fn below_root<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
     }
 
     /// The directory.
@@ -136,8 +144,14 @@ impl OutputDir {
         let shown = target.display().to_string();
         // An interruption waits for this write to finish (see `crate::interrupt`).
         let _writing = crate::interrupt::writing();
+        // Checked again before each file: the folders down to it are real folders, not links.
+        paths::real_dirs(&self.root, self.below_root(&self.path))?;
         let result = (|| -> std::io::Result<()> {
-            let file = fs::File::create(&tmp)?;
+            // A new file, never one that is there already (nor a link in its place).
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             let mut w = std::io::BufWriter::new(file);
             fill(&mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
