@@ -37,13 +37,16 @@ fn interrupt(mut child: Child, signal: &str, ready: &dyn Fn() -> bool) -> (Optio
     )
 }
 
-/// Every file under `dir`, relative, sorted.
+/// Every file under `dir`, relative, sorted (revsim's own `.revsim/`, the lock, left out).
 fn files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
+            if p == dir.join(".revsim") {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else {

@@ -35,6 +35,7 @@ mod leadership;
 mod mechanisms;
 mod memory;
 mod open_pipeline;
+mod output_folder;
 mod params;
 mod properties;
 mod reliability;

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Store, VariantResult};
 use crate::diagnostic::InputError;
-use crate::output_dir::OutputDir;
+use crate::output_dir::{Access, OutputDir};
 
 /// Whether a directory holds only what batches and shards write (so several shards, or a
 /// rerun, may share it): `batch.json`, `variants/`, run parts and hidden temporary files.
@@ -37,9 +37,16 @@ pub fn is_run_part(name: &str) -> bool {
 /// Opens a batch's output directory: a new or empty one, one that already holds this batch
 /// (a rerun resumes it; shards share it), or, with `force`, any directory. A sweep must match
 /// its plan exactly; a sensitivity or goal seek may change its settings or range and reuse the
-/// runs it already made.
-pub fn open(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, InputError> {
+/// runs it already made. The folder is locked first (shared by the shards of a batch,
+/// `access`), so that what it holds does not change while it is looked at.
+pub fn open(
+    out: &Path,
+    plan: &BatchPlan,
+    force: bool,
+    access: Access,
+) -> Result<OutputDir, InputError> {
     let shown = out.display().to_string();
+    let dir = OutputDir::open(out, access)?;
     let plan_path = out.join(PLAN_FILE);
     if let Ok(text) = std::fs::read_to_string(&plan_path) {
         let old = serde_json::from_str::<BatchPlan>(&text).ok();
@@ -60,10 +67,9 @@ pub fn open(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, Inpu
             return Err(InputError::file(&shown, format!("the directory holds {what}"))
                 .help("choose another --out, or pass --force to write this batch there (finished variants are kept and reused where they match)"));
         }
-    } else if out.is_dir() && !force && !only_batch_files(out) {
-        return OutputDir::prepare(out, force);
+    } else if !force && !only_batch_files(out) {
+        dir.ensure_empty(force)?;
     }
-    let dir = OutputDir::prepare(out, true)?;
     dir.write(PLAN_FILE, |w| {
         serde_json::to_writer_pretty(&mut *w, plan)?;
         w.write_all(b"\n")

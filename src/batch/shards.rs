@@ -15,7 +15,7 @@ use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Shard, Store, VariantResult};
 use crate::diagnostic::InputError;
 use crate::engine::Results;
-use crate::output_dir::OutputDir;
+use crate::output_dir::{Access, OutputDir};
 use crate::scenario::Scenario;
 
 /// One shard of a large run: what `run --shard` writes and `merge` reads.
@@ -95,14 +95,15 @@ fn part_name(s: Shard) -> String {
     format!("run-part-{}-of-{}.bin", s.index + 1, s.count)
 }
 
-/// The folder a run's part, or a merged run, is written to: shared with the other shards (and
-/// a sweep's) when it holds only their files, otherwise prepared as any output folder.
-pub fn part_dir(out: &Path, force: bool) -> Result<OutputDir, InputError> {
-    if out.is_dir() && (only_batch_files(out) || holds_run_parts(out)) {
-        Ok(OutputDir::existing(out))
-    } else {
-        OutputDir::prepare(out, force)
+/// The folder a run's part ([`Access::Shared`] with the other shards), or a merged run
+/// ([`Access::Exclusive`]), is written to: one that holds only shards' files (and a sweep's) is
+/// shared with them; any other is refused if it holds files, unless `force`.
+pub fn part_dir(out: &Path, force: bool, access: Access) -> Result<OutputDir, InputError> {
+    let dir = OutputDir::open(out, access)?;
+    if !(only_batch_files(out) || holds_run_parts(out)) {
+        dir.ensure_empty(force)?;
     }
+    Ok(dir)
 }
 
 /// Whether the folders hold a sharded batch (a plan) rather than the parts of a run.
@@ -328,9 +329,9 @@ pub fn merged_batch_dir(
     force: bool,
 ) -> Result<OutputDir, InputError> {
     if dirs.len() == 1 && dirs[0] == out {
-        return Ok(OutputDir::existing(out));
+        return OutputDir::open(out, Access::Exclusive);
     }
-    let dir = folder::open(out, &merged.plan, force)?;
+    let dir = folder::open(out, &merged.plan, force, Access::Exclusive)?;
     let store = Store::open(&dir)?;
     for r in &merged.results {
         store.put(r)?;

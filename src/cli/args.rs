@@ -8,8 +8,8 @@ use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
 use crate::scenario::Scenario;
 
-/// The output flags of the commands that write a folder: `--out`, `--force`, `--quiet`,
-/// `--threads`. A command whose `--out` has another default says so with `mut_arg` (without
+/// The output flags of the commands that write a folder: `--out`, `--force`, `--wait`,
+/// `--quiet`, `--threads`. A command whose `--out` has another default says so with `mut_arg` (without
 /// the final period, which clap drops from a one-line doc comment).
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
@@ -19,6 +19,10 @@ pub struct OutputArgs {
     /// Replace the files of a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// If another revsim command is writing the output directory, wait for it to finish instead
+    /// of stopping.
+    #[arg(long)]
+    pub wait: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

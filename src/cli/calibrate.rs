@@ -24,6 +24,10 @@ pub struct CalibrateArgs {
     /// Replace the files of a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// If another revsim command is writing the output directory, wait for it to finish instead
+    /// of stopping.
+    #[arg(long)]
+    pub wait: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

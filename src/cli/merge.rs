@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::args::OutputArgs;
 use crate::batch::shards;
 use crate::diagnostic::InputError;
+use crate::output_dir::{Access, OutputDir};
 use crate::report::Manifest;
 
 /// Arguments of `revsim merge`.
@@ -53,10 +54,27 @@ pub fn merge(a: &MergeArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Whether `a` and `b` name the same directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Merges the shards of a sweep and writes the sweep's outputs.
 fn merge_batch(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
+    // Merging in place: the folder is held before the parts are read, so that no shard still
+    // writes there.
+    let held = match a.parts.as_slice() {
+        [one] if same_dir(one, out) => Some(OutputDir::open(out, Access::Exclusive)?),
+        _ => None,
+    };
     let merged = shards::merge_batch(&a.parts)?;
-    let dir = shards::merged_batch_dir(&a.parts, out, &merged, a.output.force)?;
+    let dir = match held {
+        Some(dir) => dir,
+        None => shards::merged_batch_dir(&a.parts, out, &merged, a.output.force)?,
+    };
     let pool = a.output.pool()?;
     let files = pool.install(|| crate::batch::sweep::write(&dir, &merged.plan, &merged.results))?;
     if !a.output.quiet {
@@ -76,8 +94,18 @@ fn merge_batch(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
 /// Merges the parts of a run and writes the run's outputs, as `revsim run` would have.
 fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Merging in place: the folder is held before the parts are read, so that no shard still
+    // writes there.
+    let held = if a.parts.iter().any(|p| same_dir(p, out)) {
+        Some(shards::part_dir(out, a.output.force, Access::Exclusive)?)
+    } else {
+        None
+    };
     let m = shards::merge_run(&a.parts)?;
-    let dir = shards::part_dir(out, a.output.force)?;
+    let dir = match held {
+        Some(dir) => dir,
+        None => shards::part_dir(out, a.output.force, Access::Exclusive)?,
+    };
     let pool = a.output.pool()?;
     let s = &m.scenario;
     let manifest = Manifest {

@@ -103,6 +103,26 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
 }
 
+impl Command {
+    /// `--wait` and `--quiet` of a command that writes an output folder.
+    fn waits(&self) -> (bool, bool) {
+        let o = match self {
+            Command::Run(a) => &a.sim.output,
+            Command::Compare(a) => &a.sim.output,
+            Command::Sweep(a) => &a.sim.output,
+            Command::Sensitivity(a) => &a.sim.output,
+            Command::Solve(a) => &a.sim.output,
+            Command::Merge(a) => &a.output,
+            Command::Backtest(a) => &a.output,
+            Command::Calibrate(a) => return (a.wait, a.quiet),
+            Command::Check(_) | Command::Init(_) | Command::Schema | Command::SynthCrm(_) => {
+                return (false, false);
+            }
+        };
+        (o.wait, o.quiet)
+    }
+}
+
 /// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.chain().any(|c| c.is::<InputError>()) {
@@ -131,6 +151,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         }
     };
     crate::interrupt::install();
+    let (wait, quiet) = cli.command.waits();
+    crate::output_dir::wait_for_locks(wait, quiet);
     crate::interrupt::set_hint(match &cli.command {
         Command::Sweep(_) | Command::Sensitivity(_) | Command::Solve(_) => {
             "Each finished variant is kept: rerun the same command to resume where it stopped"

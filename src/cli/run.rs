@@ -10,6 +10,7 @@ use super::{progress_bar, seconds};
 use crate::batch::Shard;
 use crate::batch::shards::{self, RunPart};
 use crate::diagnostic::InputError;
+use crate::output_dir::Access;
 use crate::precision::Precision;
 use crate::report::{self, Manifest, OutputDir, RUN_FILES, safe_dir_name};
 use crate::scenario::Scenario;
@@ -206,7 +207,7 @@ fn run_shard(
     from: &str,
 ) -> anyhow::Result<()> {
     let quiet = a.sim.output.quiet;
-    let dir = shards::part_dir(out, a.sim.output.force)?;
+    let dir = shards::part_dir(out, a.sim.output.force, Access::Shared)?;
     let range = shard.trial_range(trials);
     let pool = a.sim.output.pool()?;
     let passes = if s.leadership.is_some() { 2 } else { 1 };

@@ -10,6 +10,7 @@ use super::BatchBar;
 use super::args::SimArgs;
 use crate::batch::sensitivity::{self, Study, Tornado};
 use crate::batch::{Progress, Store, folder};
+use crate::output_dir::Access;
 use crate::report::safe_dir_name;
 
 /// Arguments of `revsim sensitivity`.
@@ -44,7 +45,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
         .sim
         .output
         .out_or(|| format!("sensitivity-{}", safe_dir_name(&base.name)));
-    let dir = folder::open(&out, &study.plan(), a.sim.output.force)?;
+    let dir = folder::open(&out, &study.plan(), a.sim.output.force, Access::Exclusive)?;
     let store = Store::open(&dir)?;
     let pool = a.sim.output.pool()?;
     let bar = BatchBar::new(a.sim.output.quiet);

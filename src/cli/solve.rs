@@ -9,6 +9,7 @@ use super::BatchBar;
 use super::args::SimArgs;
 use crate::batch::solve::{self, GoalSeek};
 use crate::batch::{Progress, Store, folder, short_key};
+use crate::output_dir::Access;
 use crate::report::safe_dir_name;
 
 /// Arguments of `revsim solve`.
@@ -49,7 +50,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             safe_dir_name(short_key(&seek.key))
         )
     });
-    let dir = folder::open(&out, &seek.plan(), a.sim.output.force)?;
+    let dir = folder::open(&out, &seek.plan(), a.sim.output.force, Access::Exclusive)?;
     let store = Store::open(&dir)?;
     let pool = a.sim.output.pool()?;
     let bar = BatchBar::new(a.sim.output.quiet);

@@ -9,6 +9,7 @@ use super::BatchBar;
 use super::args::SimArgs;
 use crate::batch::sweep::BatchPlan;
 use crate::batch::{Progress, Store, VariantResult, folder};
+use crate::output_dir::Access;
 use crate::report::safe_dir_name;
 
 /// Arguments of `revsim sweep`.
@@ -46,7 +47,13 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
         .sim
         .output
         .out_or(|| format!("sweep-{}", safe_dir_name(&loaded.scenario.name)));
-    let dir = folder::open(&out, &plan, a.sim.output.force)?;
+    // The shards of a batch share its folder; a whole batch (or shard 1/1) holds it alone.
+    let access = if shard.as_ref().is_some_and(|(s, _)| s.count > 1) {
+        Access::Shared
+    } else {
+        Access::Exclusive
+    };
+    let dir = folder::open(&out, &plan, a.sim.output.force, access)?;
     let store = Store::open(&dir)?;
     let pool = a.sim.output.pool()?;
     let bar = BatchBar::new(quiet);

@@ -1,24 +1,54 @@
-//! The output directory: refusing to clobber, and atomic file writes.
+//! The output directory: one writer at a time, refusing to clobber, and atomic file writes.
 //!
-//! Every file is written to a hidden temporary file in the same directory and renamed into
-//! place once complete, so a run that fails or is interrupted never leaves a half-written file.
-//! A directory that already holds files is refused unless the user passes `--force`.
+//! A command that writes a folder locks it first (`.revsim/lock`, see [`Access`]): a second
+//! command is refused, naming the first, or waits for it with `--wait`. Every file is written to
+//! a hidden temporary file in the same directory and renamed into place once complete, so a run
+//! that fails or is interrupted never leaves a half-written file. A directory that already holds
+//! files is refused unless the user passes `--force`. revsim keeps its own files in `.revsim/`
+//! inside the folder (the lock file). revsim makes no symbolic link and writes through none: a
+//! link where it would make or use a folder is refused; a linked file is replaced by the new
+//! file (a rename replaces the link, not what it points to).
+
+mod lock;
+mod paths;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use lock::{Access, wait_for_locks};
 
 use crate::diagnostic::InputError;
 
-/// A prepared output directory.
+/// revsim's own folder inside an output folder: the lock file. Never counted among the
+/// folder's files.
+pub const BOOKKEEPING: &str = ".revsim";
+
+/// A prepared output directory (or a folder under one).
 #[derive(Debug, Clone)]
 pub struct OutputDir {
     path: PathBuf,
+    /// The output folder it is, or is under: the folder the user named, which may be a link;
+    /// nothing below it may be.
+    root: PathBuf,
+    /// The output folder held by this command (shared by its sub-directories); none for a
+    /// folder used as it is ([`OutputDir::existing`]).
+    folder: Option<Arc<Folder>>,
+}
+
+/// An output folder held by this command.
+#[derive(Debug)]
+struct Folder {
+    _lock: lock::FolderLock,
 }
 
 impl OutputDir {
-    /// Creates `path` (and parents) if needed; refuses a non-empty directory without `force`.
-    pub fn prepare(path: &Path, force: bool) -> Result<OutputDir, InputError> {
+    /// Opens `path` for a command that writes it, making it (and its parents) if needed:
+    /// takes its lock (`.revsim/lock`) before anything looks at what it holds. With
+    /// [`Access::Exclusive`], no other revsim command writes the folder until this one ends;
+    /// with [`Access::Shared`], only the other shards of the same batch or run.
+    pub fn open(path: &Path, access: Access) -> Result<OutputDir, InputError> {
         let shown = path.display().to_string();
         if path.exists() {
             if !path.is_dir() {
@@ -28,48 +58,74 @@ impl OutputDir {
                 )
                 .help("choose another --out directory"));
             }
-            let entries = fs::read_dir(path)
-                .map_err(|e| {
-                    InputError::file(&shown, format!("cannot read the output directory: {e}"))
-                })?
-                .filter_map(Result::ok)
-                .count();
-            if entries > 0 && !force {
-                return Err(InputError::file(
-                    &shown,
-                    format!("the output directory already holds {entries} file(s); refusing to overwrite them"),
-                )
-                .help("pass --force to replace its files, or choose another directory with --out"));
-            }
         } else {
             fs::create_dir_all(path).map_err(|e| {
                 InputError::file(&shown, format!("cannot create the output directory: {e}"))
                     .help("check the path and your permissions, or choose another --out")
             })?;
         }
+        let lock = lock::FolderLock::take(path, access)?;
         Ok(OutputDir {
             path: path.to_path_buf(),
+            root: path.to_path_buf(),
+            folder: Some(Arc::new(Folder { _lock: lock })),
         })
     }
 
-    /// An existing directory, used as it is (for single-file writes such as `revsim init`).
+    /// Refuses a directory that already holds files (other than revsim's own `.revsim/` and
+    /// temporary files), unless `force`.
+    pub fn ensure_empty(&self, force: bool) -> Result<(), InputError> {
+        let shown = self.path.display().to_string();
+        let entries = fs::read_dir(&self.path)
+            .map_err(|e| {
+                InputError::file(&shown, format!("cannot read the output directory: {e}"))
+            })?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name() != BOOKKEEPING)
+            .count();
+        if entries > 0 && !force {
+            return Err(InputError::file(
+                &shown,
+                format!("the output directory already holds {entries} file(s); refusing to overwrite them"),
+            )
+            .help("pass --force to replace its files, or choose another directory with --out"));
+        }
+        Ok(())
+    }
+
+    /// Opens `path` for a command that writes the folder's outputs ([`OutputDir::open`], held
+    /// exclusively) and refuses it if it already holds files, unless `force`.
+    pub fn prepare(path: &Path, force: bool) -> Result<OutputDir, InputError> {
+        let dir = OutputDir::open(path, Access::Exclusive)?;
+        dir.ensure_empty(force)?;
+        Ok(dir)
+    }
+
+    /// An existing directory, used as it is, without a lock (for single-file writes such as
+    /// `revsim init`, and for reading the folders a merge combines).
     pub fn existing(path: &Path) -> OutputDir {
         OutputDir {
             path: path.to_path_buf(),
+            root: path.to_path_buf(),
+            folder: None,
         }
     }
 
-    /// A sub-directory (created if needed) whose files are written the same way.
+    /// A sub-directory (created if needed) whose files are written the same way. A symbolic
+    /// link in its place is refused, never followed.
     pub fn subdir(&self, name: &str) -> Result<OutputDir, InputError> {
         let path = self.path.join(name);
-        fs::create_dir_all(&path).map_err(|e| {
-            InputError::file(
-                path.display().to_string(),
-                format!("cannot create the output directory: {e}"),
-            )
-            .help("check the path and your permissions, or choose another --out")
-        })?;
-        Ok(OutputDir { path })
+        paths::real_dirs(&self.root, self.below_root(&path))?;
+        Ok(OutputDir {
+            path,
+            root: self.root.clone(),
+            folder: self.folder.clone(),
+        })
+    }
+
+    /// `path` relative to the output folder.
+    fn below_root<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
     }
 
     /// The directory.
@@ -88,8 +144,14 @@ impl OutputDir {
         let shown = target.display().to_string();
         // An interruption waits for this write to finish (see `crate::interrupt`).
         let _writing = crate::interrupt::writing();
+        // Checked again before each file: the folders down to it are real folders, not links.
+        paths::real_dirs(&self.root, self.below_root(&self.path))?;
         let result = (|| -> std::io::Result<()> {
-            let file = fs::File::create(&tmp)?;
+            // A new file, never one that is there already (nor a link in its place).
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             let mut w = std::io::BufWriter::new(file);
             fill(&mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
@@ -129,21 +191,26 @@ fn temp_tag() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
+    format!(
+        "{}-{}-{nanos:x}-{}",
+        host(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// This machine's name, as far as a file name may hold it: ASCII letters, digits and `-`, at most
+/// 32 (empty if unknown).
+fn host() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
         .or_else(|| fs::read_to_string("/etc/hostname").ok())
         .unwrap_or_default();
-    let host: String = host
-        .trim()
+    host.trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(32)
-        .collect();
-    format!(
-        "{host}-{}-{nanos:x}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+        .collect()
 }
 
 /// Longest folder name [`safe_dir_name`] makes, in bytes (well under the 255 of common file
@@ -230,6 +297,7 @@ mod tests {
         let names: Vec<_> = fs::read_dir(&tmp)
             .unwrap()
             .map(|e| e.unwrap().file_name())
+            .filter(|n| n != BOOKKEEPING)
             .collect();
         assert_eq!(names, ["a.csv"], "no temporary file is left");
         fs::remove_dir_all(&tmp).unwrap();

@@ -1,0 +1,98 @@
+//! Paths inside an output folder: folders that are real folders, never links, and revsim's own
+//! files opened without following a link.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostic::InputError;
+
+/// `root/rel` as a real folder: each folder on the way below `root` is made if missing, and
+/// refused if it is a symbolic link (revsim makes none, so one there was put by someone else,
+/// and following it would write outside the output folder) or not a folder. `root` itself, the
+/// folder the user named, may be a link.
+pub(super) fn real_dirs(root: &Path, rel: &Path) -> Result<PathBuf, InputError> {
+    let mut path = root.to_path_buf();
+    for c in rel.components() {
+        match c {
+            Component::CurDir => continue,
+            Component::Normal(name) => path.push(name),
+            _ => {
+                return Err(InputError::file(
+                    rel.display().to_string(),
+                    "is not a folder inside the output directory",
+                ));
+            }
+        }
+        real_dir(&path)?;
+    }
+    Ok(path)
+}
+
+/// Checks that `path` is a real folder, or makes it.
+fn real_dir(path: &Path) -> Result<(), InputError> {
+    // Twice at most: a folder made meanwhile (by another shard) is checked again.
+    for _ in 0..2 {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => return Err(link_error(path)),
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => {
+                return Err(InputError::file(
+                    path.display().to_string(),
+                    "the output path exists and is not a directory",
+                )
+                .help("move the file away, or choose another --out"));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match fs::create_dir(path) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(create_error(path, e)),
+            },
+            Err(e) => return Err(create_error(path, e)),
+        }
+    }
+    Err(create_error(
+        path,
+        std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+    ))
+}
+
+fn create_error(path: &Path, e: std::io::Error) -> InputError {
+    InputError::file(
+        path.display().to_string(),
+        format!("cannot create the output directory: {e}"),
+    )
+    .help("check the path and your permissions, or choose another --out")
+}
+
+/// The error for a symbolic link where revsim would make or use a folder or one of its own
+/// files.
+pub(super) fn link_error(path: &Path) -> InputError {
+    let to = fs::read_link(path)
+        .map(|t| format!(" (to {})", t.display()))
+        .unwrap_or_default();
+    InputError::file(
+        path.display().to_string(),
+        format!(
+            "is a symbolic link{to}; revsim writes only into folders it made, never through a link"
+        ),
+    )
+    .help("remove the link (what it points to is left alone), or choose another --out")
+}
+
+/// Opens one of revsim's own files (in `.revsim/`) with `options`, refusing a symbolic link in
+/// its place (and, on Unix, never following one that appears meanwhile: `O_NOFOLLOW`). The
+/// outer error is the link; the inner one, the opening.
+pub(super) fn open_own(
+    path: &Path,
+    options: &mut OpenOptions,
+) -> Result<std::io::Result<File>, InputError> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(link_error(path));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    Ok(options.open(path))
+}

@@ -1,0 +1,331 @@
+//! The output folder as the commands leave it: one writer at a time (a lock, `--wait`), no
+//! write through a link revsim did not make, no stale file after `--force`, no temporary file
+//! left by a killed process, and a manifest written last by every command that writes one.
+//!
+//! Commands run as processes (Unix: a killed holder is killed with SIGKILL). Writes are slowed
+//! by the test hook `REVSIM_TEST_WRITE_DELAY_MS` so that a second command can meet the first
+//! while it writes.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn revsim(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_revsim"));
+    c.current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+}
+
+const SMALL: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+trials = 40
+seed = 3
+[org]
+seats = 6
+[ramp]
+curve = { linear = { months_to_full = 4 } }
+[attrition]
+annual_rate = 0.3
+[pipeline]
+opportunities_per_rep_month = 3
+deal_size_usd = { lognormal = { median = 20000, p90 = 60000 } }
+cycle_months = { gamma = { mean = 3, sd = 1 } }
+[pipeline.outcomes]
+won = 0.25
+lost = 0.35
+no_decision = 0.40
+"#;
+
+/// A scratch directory holding `s.toml`, as the commands' current directory.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("s.toml"), SMALL).unwrap();
+    dir
+}
+
+/// Waits (up to 60 s) until `ready` holds.
+fn wait_until(what: &str, ready: &dyn Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `run s.toml` into `out` with every write slowed by `delay_ms`, started in the background.
+fn slow_run(dir: &Path, delay_ms: u32, args: &[&str]) -> Child {
+    revsim(dir)
+        .env("REVSIM_TEST_WRITE_DELAY_MS", delay_ms.to_string())
+        .args(["run", "s.toml", "--quiet"])
+        .args(args)
+        .spawn()
+        .unwrap()
+}
+
+/// Every file under `dir`, relative, sorted; revsim's own `.revsim/` left out.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue; // not made yet, or removed meanwhile
+        };
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            if rel == ".revsim" {
+                continue;
+            }
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn temporary(dir: &Path) -> Vec<String> {
+    files(dir)
+        .into_iter()
+        .filter(|f| f.contains(".tmp-"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One writer at a time
+
+#[test]
+fn a_second_writer_is_refused_naming_the_holder() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let holder = slow_run(
+        dir.path(),
+        200,
+        &["--out", "out", "--seed", "11", "--trials", "300"],
+    );
+    wait_until("the first run to write", &|| {
+        out.join("summary.json").exists()
+    });
+    let second = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .args(["--seed", "22", "--trials", "50"])
+        .output()
+        .unwrap();
+    let text = stderr(&second);
+    assert_eq!(second.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!("pid {}", holder.id())),
+        "names the holder's pid: {text}"
+    );
+    assert!(
+        text.contains("revsim run s.toml --quiet --out out"),
+        "{text}"
+    );
+    assert!(text.contains("--wait"), "{text}");
+    let first = holder.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    // The folder holds the first run, whole: nothing of the second.
+    let manifest = json(&out.join("run.json"));
+    assert_eq!(
+        (manifest["seed"].as_u64(), manifest["trials"].as_u64()),
+        (Some(11), Some(300))
+    );
+    assert_eq!(json(&out.join("summary.json"))["trials"], 300);
+    let trials = fs::read_to_string(out.join("trials.csv")).unwrap();
+    assert_eq!(trials.lines().count(), 301);
+    // The snapshot, with what changes from run to run (pid, host, time) blanked.
+    let holder_at = text.find("pid ").unwrap();
+    let line_end = holder_at + text[holder_at..].find(": revsim").unwrap();
+    let shown = format!("{}<holder>{}", &text[..holder_at], &text[line_end..]);
+    insta::assert_snapshot!("folder_in_use", shown);
+}
+
+#[test]
+fn wait_takes_the_folder_once_the_holder_is_done() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let holder = slow_run(
+        dir.path(),
+        150,
+        &["--out", "out", "--seed", "11", "--trials", "300"],
+    );
+    wait_until("the first run to write", &|| {
+        out.join("summary.json").exists()
+    });
+    let second = revsim(dir.path())
+        .args(["run", "s.toml", "--out", "out", "--force", "--wait"])
+        .args(["--seed", "22", "--trials", "50"])
+        .output()
+        .unwrap();
+    let text = stderr(&second);
+    assert!(second.status.success(), "{text}");
+    assert!(text.contains("waiting for"), "says it waits: {text}");
+    let first = holder.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    // The second run came after the first, whole.
+    let manifest = json(&out.join("run.json"));
+    assert_eq!(
+        (manifest["seed"].as_u64(), manifest["trials"].as_u64()),
+        (Some(22), Some(50))
+    );
+    assert_eq!(json(&out.join("summary.json"))["trials"], 50);
+    let trials = fs::read_to_string(out.join("trials.csv")).unwrap();
+    assert_eq!(trials.lines().count(), 51);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_holder_releases_the_folder() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut holder = slow_run(dir.path(), 10_000, &["--out", "out"]);
+    wait_until("the run to start writing", &|| !temporary(&out).is_empty());
+    holder.kill().unwrap(); // SIGKILL: no handler runs
+    holder.wait().unwrap();
+    let next = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .output()
+        .unwrap();
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert!(out.join("run.json").is_file());
+}
+
+#[test]
+fn shards_share_a_folder_and_a_merge_waits_its_turn() {
+    let dir = scratch();
+    let parts = dir.path().join("parts");
+    let shard = |i: u32| -> Command {
+        let mut c = revsim(dir.path());
+        c.args([
+            "run", "s.toml", "--quiet", "--trials", "200", "--out", "parts",
+        ])
+        .arg("--shard")
+        .arg(format!("{i}/2"));
+        c
+    };
+    // Shard 1 writes its part slowly; shard 2 writes beside it at the same time.
+    let slow = shard(1)
+        .env("REVSIM_TEST_WRITE_DELAY_MS", "3000")
+        .spawn()
+        .unwrap();
+    wait_until("shard 1 to write", &|| !temporary(&parts).is_empty());
+    let other = shard(2).output().unwrap();
+    assert!(other.status.success(), "{}", stderr(&other));
+    // A merge into the folder while a shard still writes there is refused, naming the shard.
+    let merge = revsim(dir.path())
+        .args(["merge", "parts", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(merge.status.code(), Some(2), "{}", stderr(&merge));
+    assert!(
+        stderr(&merge).contains(&format!("pid {}", slow.id())),
+        "{}",
+        stderr(&merge)
+    );
+    let done = slow.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", stderr(&done));
+    let merge = revsim(dir.path())
+        .args(["merge", "parts", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(merge.status.success(), "{}", stderr(&merge));
+    assert_eq!(json(&parts.join("run.json"))["trials"], 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links revsim did not make
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_subfolder_is_refused_not_followed() {
+    let dir = scratch();
+    let (out, victim) = (dir.path().join("out"), dir.path().join("victim"));
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::create_dir(&victim).unwrap();
+    fs::write(victim.join("precious.txt"), "keep").unwrap();
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    std::os::unix::fs::symlink("../victim", out.join("charts")).unwrap();
+    // A linked file is replaced by the new file, its target left alone.
+    fs::remove_file(out.join("monthly.csv")).unwrap();
+    std::os::unix::fs::symlink("../victim/precious.txt", out.join("monthly.csv")).unwrap();
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        files(&victim),
+        ["precious.txt"],
+        "nothing written through the link"
+    );
+    assert_eq!(
+        fs::read_to_string(victim.join("precious.txt")).unwrap(),
+        "keep"
+    );
+    assert!(!out.join("monthly.csv").is_symlink());
+    assert!(
+        out.join("charts").is_symlink(),
+        "the user's link is left as it was"
+    );
+    assert!(!out.join("run.json").exists());
+    insta::assert_snapshot!("symlinked_subfolder", stderr(&o));
+    // A batch's store of variants is checked the same way.
+    let o = revsim(dir.path())
+        .args([
+            "sweep",
+            "s.toml",
+            "--vary",
+            "org.seats=5,6",
+            "--trials",
+            "5",
+        ])
+        .args(["--quiet", "--out", "batch"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let batch = dir.path().join("batch");
+    fs::remove_dir_all(batch.join("variants")).unwrap();
+    std::os::unix::fs::symlink("../victim", batch.join("variants")).unwrap();
+    let o = revsim(dir.path())
+        .args([
+            "sweep",
+            "s.toml",
+            "--vary",
+            "org.seats=5,6,7",
+            "--trials",
+            "5",
+        ])
+        .args(["--quiet", "--out", "batch", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("batch/variants"), "{}", stderr(&o));
+    assert_eq!(
+        files(&victim),
+        ["precious.txt"],
+        "nothing written through the link"
+    );
+}
