@@ -329,3 +329,36 @@ fn a_symlinked_subfolder_is_refused_not_followed() {
         "nothing written through the link"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Temporary files of a killed process
+
+#[cfg(unix)]
+#[test]
+fn a_killed_runs_temporary_files_are_cleaned_by_the_next_run() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut killed = slow_run(dir.path(), 10_000, &["--out", "out"]);
+    wait_until("a temporary file", &|| !temporary(&out).is_empty());
+    killed.kill().unwrap(); // SIGKILL: no handler cleans up
+    killed.wait().unwrap();
+    assert_eq!(temporary(&out).len(), 1, "{:?}", files(&out));
+    // The folder holds nothing but the temporary file: not "non-empty", and cleaned.
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(temporary(&out).is_empty(), "{:?}", temporary(&out));
+    // One in a subfolder goes too; a user's file that merely looks alike stays.
+    let stale = out.join("charts/.arr-fan.svg.tmp-node7-4242-18a3f2c9d1e0b7a4-3");
+    fs::write(&stale, "half").unwrap();
+    fs::write(out.join(".notes.tmp-draft"), "mine").unwrap();
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stale.exists());
+    assert!(out.join(".notes.tmp-draft").exists());
+}

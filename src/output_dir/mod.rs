@@ -3,11 +3,13 @@
 //! A command that writes a folder locks it first (`.revsim/lock`, see [`Access`]): a second
 //! command is refused, naming the first, or waits for it with `--wait`. Every file is written to
 //! a hidden temporary file in the same directory and renamed into place once complete, so a run
-//! that fails or is interrupted never leaves a half-written file. A directory that already holds
-//! files is refused unless the user passes `--force`. revsim keeps its own files in `.revsim/`
-//! inside the folder (the lock file). revsim makes no symbolic link and writes through none: a
-//! link where it would make or use a folder is refused; a linked file is replaced by the new
-//! file (a rename replaces the link, not what it points to).
+//! that fails or is interrupted never leaves a half-written file; the temporary files of a
+//! killed process are removed when a command next opens the folder alone, and never count as
+//! its files. A directory that already holds files is refused unless the user passes `--force`.
+//! revsim keeps its own files in `.revsim/` inside the folder (the lock file). It makes no
+//! symbolic link and writes through none: a link where it would make or use a folder is
+//! refused; a linked file is replaced by the new file (a rename replaces the link, not what it
+//! points to).
 
 mod lock;
 mod paths;
@@ -46,8 +48,9 @@ struct Folder {
 impl OutputDir {
     /// Opens `path` for a command that writes it, making it (and its parents) if needed:
     /// takes its lock (`.revsim/lock`) before anything looks at what it holds. With
-    /// [`Access::Exclusive`], no other revsim command writes the folder until this one ends;
-    /// with [`Access::Shared`], only the other shards of the same batch or run.
+    /// [`Access::Exclusive`], no other revsim command writes the folder until this one ends,
+    /// and the temporary files that a killed command left in it are removed; with
+    /// [`Access::Shared`], only the other shards of the same batch or run write it meanwhile.
     pub fn open(path: &Path, access: Access) -> Result<OutputDir, InputError> {
         let shown = path.display().to_string();
         if path.exists() {
@@ -65,6 +68,10 @@ impl OutputDir {
             })?;
         }
         let lock = lock::FolderLock::take(path, access)?;
+        if access == Access::Exclusive {
+            // Held alone: what a killed process left half-written goes.
+            paths::remove_temporaries(path);
+        }
         Ok(OutputDir {
             path: path.to_path_buf(),
             root: path.to_path_buf(),
@@ -81,7 +88,10 @@ impl OutputDir {
                 InputError::file(&shown, format!("cannot read the output directory: {e}"))
             })?
             .filter_map(Result::ok)
-            .filter(|e| e.file_name() != BOOKKEEPING)
+            .filter(|e| {
+                let name = e.file_name();
+                name != BOOKKEEPING && !paths::is_temporary(&name.to_string_lossy())
+            })
             .count();
         if entries > 0 && !force {
             return Err(InputError::file(
@@ -301,6 +311,30 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.csv"], "no temporary file is left");
         fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn temporary_files_are_told_from_look_alikes() {
+        assert!(paths::is_temporary(&format!(
+            ".summary.json.tmp-{}",
+            temp_tag()
+        )));
+        assert!(paths::is_temporary(
+            ".a.svg.tmp-node-7-4242-18a3f2c9d1e0b7a4-3"
+        ));
+        assert!(paths::is_temporary(".a.svg.tmp--4242-ff-0"), "no host name");
+        for name in [
+            ".notes.tmp-draft",
+            "summary.json.tmp-node-1-ff-0",
+            ".a.tmp-node-1-ff-",
+            ".a.tmp-node-x1-ff-0",
+            ".a.tmp-node-1-fg-0",
+            ".a.tmp-no_de-1-ff-0",
+            "..tmp-node-1-ff-0",
+            ".tmp-node-1-ff-0",
+        ] {
+            assert!(!paths::is_temporary(name), "{name}");
+        }
     }
 
     #[test]
