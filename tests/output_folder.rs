@@ -7,7 +7,7 @@
 //! while it writes.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,6 +54,10 @@ fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("s.toml"), SMALL).unwrap();
     dir
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Waits (up to 60 s) until `ready` holds.
@@ -361,4 +365,74 @@ fn a_killed_runs_temporary_files_are_cleaned_by_the_next_run() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stale.exists());
     assert!(out.join(".notes.tmp-draft").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// What --force leaves
+
+#[test]
+fn force_removes_the_previous_runs_files_and_only_those() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |args: &[&str]| {
+        let o = revsim(&repo())
+            .args(args)
+            .args(["--trials", "60", "--quiet", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    // A scenario with a VP draws charts/vp-tenure.*; the baseline has none.
+    run(&["run", "scenarios/vp-churn.toml"]);
+    assert!(out.join("charts/vp-tenure.svg").is_file());
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    fs::create_dir(out.join("drafts")).unwrap();
+    fs::write(out.join("drafts/plan.md"), "mine too").unwrap();
+    run(&["run", "scenarios/baseline.toml", "--force"]);
+    for gone in ["charts/vp-tenure.svg", "charts/vp-tenure.png"] {
+        assert!(!out.join(gone).exists(), "{gone} survived --force");
+    }
+    // Every file in the folder is the new run's, as run.json lists them, or the user's own.
+    let manifest = json(&out.join("run.json"));
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for f in files(&out) {
+        assert!(
+            listed.contains(&f.as_str()) || f == "notes.txt" || f == "drafts/plan.md",
+            "{f} is neither the run's nor the user's"
+        );
+    }
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        fs::read_to_string(out.join("drafts/plan.md")).unwrap(),
+        "mine too"
+    );
+    // Another command into the folder: the run's files go, the user's stay.
+    let o = revsim(&repo())
+        .args([
+            "sweep",
+            "scenarios/baseline.toml",
+            "--vary",
+            "org.seats=46,50",
+        ])
+        .args(["--trials", "20", "--quiet", "--force", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    for gone in [
+        "run.json",
+        "summary.json",
+        "trials.csv",
+        "charts/arr-fan.svg",
+    ] {
+        assert!(!out.join(gone).exists(), "{gone} survived the sweep");
+    }
+    assert!(out.join("sweep.csv").is_file());
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
 }

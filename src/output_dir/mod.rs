@@ -6,25 +6,27 @@
 //! that fails or is interrupted never leaves a half-written file; the temporary files of a
 //! killed process are removed when a command next opens the folder alone, and never count as
 //! its files. A directory that already holds files is refused unless the user passes `--force`.
-//! revsim keeps its own files in `.revsim/` inside the folder (the lock file). It makes no
-//! symbolic link and writes through none: a link where it would make or use a folder is
-//! refused; a linked file is replaced by the new file (a rename replaces the link, not what it
-//! points to).
+//! revsim keeps its own files in `.revsim/` inside the folder: the lock file, and the list of
+//! the files it wrote there (`.revsim/files`), so that the next command replaces them and only
+//! them: a user's own files are never touched. It makes no symbolic link and writes through
+//! none: a link where it would make or use a folder is refused; a linked file is replaced by the
+//! new file (a rename replaces the link, not what it points to).
 
+mod ledger;
 mod lock;
 mod paths;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub use lock::{Access, wait_for_locks};
 
 use crate::diagnostic::InputError;
 
-/// revsim's own folder inside an output folder: the lock file. Never counted among the
-/// folder's files.
+/// revsim's own folder inside an output folder: the lock file and the list of the files revsim
+/// wrote there. Never counted among the folder's files.
 pub const BOOKKEEPING: &str = ".revsim";
 
 /// A prepared output directory (or a folder under one).
@@ -37,12 +39,17 @@ pub struct OutputDir {
     /// The output folder held by this command (shared by its sub-directories); none for a
     /// folder used as it is ([`OutputDir::existing`]).
     folder: Option<Arc<Folder>>,
+    /// Whether the files written here are the command's outputs, listed for the next command
+    /// to replace, rather than kept from one command to the next ([`OutputDir::kept`]).
+    outputs: bool,
 }
 
 /// An output folder held by this command.
 #[derive(Debug)]
 struct Folder {
     _lock: lock::FolderLock,
+    /// The list of revsim's files in it, when held alone (see [`ledger`]).
+    ledger: Option<Mutex<ledger::Ledger>>,
 }
 
 impl OutputDir {
@@ -68,14 +75,21 @@ impl OutputDir {
             })?;
         }
         let lock = lock::FolderLock::take(path, access)?;
-        if access == Access::Exclusive {
+        let ledger = if access == Access::Exclusive {
             // Held alone: what a killed process left half-written goes.
             paths::remove_temporaries(path);
-        }
+            Some(Mutex::new(ledger::Ledger::open(path)?))
+        } else {
+            None
+        };
         Ok(OutputDir {
             path: path.to_path_buf(),
             root: path.to_path_buf(),
-            folder: Some(Arc::new(Folder { _lock: lock })),
+            folder: Some(Arc::new(Folder {
+                _lock: lock,
+                ledger,
+            })),
+            outputs: true,
         })
     }
 
@@ -118,6 +132,7 @@ impl OutputDir {
             path: path.to_path_buf(),
             root: path.to_path_buf(),
             folder: None,
+            outputs: true,
         }
     }
 
@@ -130,7 +145,18 @@ impl OutputDir {
             path,
             root: self.root.clone(),
             folder: self.folder.clone(),
+            outputs: self.outputs,
         })
+    }
+
+    /// The same directory, for files kept from one command to the next (a batch's plan and its
+    /// store of variants): they are not listed among the command's outputs, so the next command
+    /// into the folder does not remove them.
+    pub fn kept(&self) -> OutputDir {
+        OutputDir {
+            outputs: false,
+            ..self.clone()
+        }
     }
 
     /// `path` relative to the output folder.
@@ -154,7 +180,21 @@ impl OutputDir {
         let shown = target.display().to_string();
         // An interruption waits for this write to finish (see `crate::interrupt`).
         let _writing = crate::interrupt::writing();
-        // Checked again before each file: the folders down to it are real folders, not links.
+        // Listed before it is written; the command's first output removes the previous
+        // command's files.
+        if let Some(ledger) = self.folder.as_ref().and_then(|f| f.ledger.as_ref())
+            && self.outputs
+        {
+            let rel: Vec<String> = self
+                .below_root(&target)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+            ledger.record(&rel.join("/"))?;
+        }
+        // Checked again before each file (and made again, if the previous command's files went
+        // with their folder): the folders down to it are real folders, not links.
         paths::real_dirs(&self.root, self.below_root(&self.path))?;
         let result = (|| -> std::io::Result<()> {
             // A new file, never one that is there already (nor a link in its place).
