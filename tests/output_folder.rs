@@ -60,6 +60,10 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn crm(name: &str) -> PathBuf {
+    repo().join("tests/fixtures/crm").join(name)
+}
+
 /// Waits (up to 60 s) until `ready` holds.
 fn wait_until(what: &str, ready: &dyn Fn() -> bool) {
     let start = Instant::now();
@@ -435,4 +439,82 @@ fn force_removes_the_previous_runs_files_and_only_those() {
     }
     assert!(out.join("sweep.csv").is_file());
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+}
+
+// ---------------------------------------------------------------------------------------------
+// calibrate and backtest: a manifest written last
+
+/// Makes `charts` under `out` a file, so that a command fails when it comes to its charts,
+/// after writing its first files.
+fn block_charts(out: &Path) {
+    let _ = fs::remove_dir_all(out.join("charts"));
+    fs::write(out.join("charts"), "not a folder").unwrap();
+}
+
+#[test]
+fn a_failed_calibration_does_not_look_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cal");
+    let calibrate = |force: bool| {
+        let mut c = revsim(tmp.path());
+        c.arg("calibrate")
+            .arg(crm("example.csv"))
+            .args(["--quiet", "--out", "cal"]);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let o = calibrate(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = json(&out.join("run.json"));
+    let listed = manifest["files"].as_array().unwrap();
+    assert!(listed.iter().any(|f| f == "calibrated.toml"), "{manifest}");
+    assert!(listed.iter().any(|f| f == "fit-report.html"), "{manifest}");
+    block_charts(&out);
+    let o = calibrate(true);
+    let text = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(!out.join("run.json").exists(), "a stale manifest");
+    let kept = text
+        .split("kept, complete:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    for f in ["calibrated.toml", "fit.json", "reps.csv"] {
+        assert!(kept.contains(f) && out.join(f).is_file(), "{f}: {text}");
+    }
+    assert!(text.contains("run.json was not written"), "{text}");
+}
+
+#[test]
+fn a_failed_backtest_does_not_look_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bt");
+    let backtest = |force: bool| {
+        let mut c = revsim(tmp.path());
+        c.arg("backtest")
+            .arg(crm("example.csv"))
+            .args(["--as-of", "2024-08", "--months", "3", "--trials", "200"])
+            .args(["--quiet", "--out", "bt"]);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let o = backtest(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("backtest.json").is_file());
+    block_charts(&out);
+    let o = backtest(true);
+    let text = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(!out.join("backtest.json").exists(), "a stale manifest");
+    let kept = text
+        .split("kept, complete:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    for f in ["backtest.csv", "coverage.csv", "origins/"] {
+        assert!(kept.contains(f), "{f}: {text}");
+    }
+    assert!(text.contains("backtest.json was not written"), "{text}");
 }

@@ -50,6 +50,8 @@ struct Folder {
     _lock: lock::FolderLock,
     /// The list of revsim's files in it, when held alone (see [`ledger`]).
     ledger: Option<Mutex<ledger::Ledger>>,
+    /// The files this command wrote completely, relative to the folder, in order.
+    written: Mutex<Vec<String>>,
 }
 
 impl OutputDir {
@@ -88,6 +90,7 @@ impl OutputDir {
             folder: Some(Arc::new(Folder {
                 _lock: lock,
                 ledger,
+                written: Mutex::new(Vec::new()),
             })),
             outputs: true,
         })
@@ -185,13 +188,8 @@ impl OutputDir {
         if let Some(ledger) = self.folder.as_ref().and_then(|f| f.ledger.as_ref())
             && self.outputs
         {
-            let rel: Vec<String> = self
-                .below_root(&target)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
             let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-            ledger.record(&rel.join("/"))?;
+            ledger.record(&self.relative(&target))?;
         }
         // Checked again before each file (and made again, if the previous command's files went
         // with their folder): the folders down to it are real folders, not links.
@@ -218,8 +216,73 @@ impl OutputDir {
             .help("check free space and permissions, or choose another --out")
         })?;
         crate::interrupt::written(&target);
+        if let Some(f) = &self.folder {
+            let rel = self.relative(&target);
+            f.written
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(rel);
+        }
         Ok(target)
     }
+
+    /// `path` in the folder, with `/` between folders.
+    fn relative(&self, path: &Path) -> String {
+        let parts: Vec<String> = self
+            .below_root(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/")
+    }
+
+    /// The files this command has written completely into the output folder, relative to it,
+    /// in the order written.
+    pub fn written(&self) -> Vec<String> {
+        self.folder.as_ref().map_or_else(Vec::new, |f| {
+            f.written.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        })
+    }
+
+    /// Adds to an error that stops a command after it has started writing what the folder now
+    /// holds: the files it completed (each whole), and no `manifest`, which the command writes
+    /// last, so the folder does not look finished.
+    pub fn unfinished(&self, e: InputError, manifest: &str) -> InputError {
+        let written = self.written();
+        let kept = if written.is_empty() {
+            "no file of this command was written".to_string()
+        } else {
+            format!("kept, complete: {}", grouped(&written))
+        };
+        e.help(format!(
+            "{kept}; {manifest} was not written, so the directory does not hold finished results (rerun with --force once the problem is fixed)"
+        ))
+    }
+}
+
+/// Files for a message: those at the top of the folder by name, those in a sub-folder counted
+/// under it (`charts/ (12 files)`), in the order first written.
+fn grouped(files: &[String]) -> String {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for f in files {
+        let key = match f.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => f.clone(),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((key, 1)),
+        }
+    }
+    let shown: Vec<String> = groups
+        .into_iter()
+        .map(|(k, n)| match (k.ends_with('/'), n) {
+            (true, 1) => format!("{k} (1 file)"),
+            (true, n) => format!("{k} ({n} files)"),
+            (false, _) => k,
+        })
+        .collect();
+    shown.join(", ")
 }
 
 /// A test hook: `REVSIM_TEST_WRITE_DELAY_MS` slows every write (between its temporary file and
