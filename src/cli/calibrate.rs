@@ -148,7 +148,7 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
         export: &history.file,
         files,
     };
-    dir.write(MANIFEST, |w| {
+    dir.write_manifest(MANIFEST, |w| {
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
         w.write_all(b"\n")
     })

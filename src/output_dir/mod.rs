@@ -178,6 +178,26 @@ impl OutputDir {
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<PathBuf, InputError> {
+        self.write_file(name, fill, false)
+    }
+
+    /// Writes the command's manifest, its last file, as [`OutputDir::write`] does; once it is
+    /// in place, an interruption says that the command finished writing (see
+    /// [`crate::interrupt::finished`]).
+    pub fn write_manifest(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<PathBuf, InputError> {
+        self.write_file(name, fill, true)
+    }
+
+    fn write_file(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+        manifest: bool,
+    ) -> Result<PathBuf, InputError> {
         let target = self.path.join(name);
         let tmp = self.path.join(format!(".{name}.tmp-{}", temp_tag()));
         let shown = target.display().to_string();
@@ -204,7 +224,7 @@ impl OutputDir {
             fill(&mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
-            test_write_delay();
+            test_write_delay(name);
             fs::rename(&tmp, &target)
         })();
         result.map_err(|e| {
@@ -215,7 +235,12 @@ impl OutputDir {
             )
             .help("check free space and permissions, or choose another --out")
         })?;
+        // Said while an interruption still waits for this write (the guard is held), so that
+        // its message matches what is on disk.
         crate::interrupt::written(&target);
+        if manifest {
+            crate::interrupt::finished(&target);
+        }
         if let Some(f) = &self.folder {
             let rel = self.relative(&target);
             f.written
@@ -286,8 +311,12 @@ fn grouped(files: &[String]) -> String {
 }
 
 /// A test hook: `REVSIM_TEST_WRITE_DELAY_MS` slows every write (between its temporary file and
-/// the rename), so that tests can interrupt a command while it writes.
-fn test_write_delay() {
+/// the rename), or with `REVSIM_TEST_WRITE_DELAY_FILE` only the writes of files of that name, so
+/// that tests can interrupt a command while it writes.
+fn test_write_delay(name: &str) {
+    if std::env::var("REVSIM_TEST_WRITE_DELAY_FILE").is_ok_and(|only| only != name) {
+        return;
+    }
     if let Some(ms) = std::env::var("REVSIM_TEST_WRITE_DELAY_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
