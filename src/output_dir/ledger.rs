@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use super::{BOOKKEEPING, paths};
@@ -40,7 +40,7 @@ impl Ledger {
     pub(super) fn open(root: &Path) -> Result<Ledger, InputError> {
         let path = root.join(BOOKKEEPING).join(LEDGER_FILE);
         let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
+        options.read(true).write(true).create(true);
         let mut file = paths::open_own(&path, &mut options)?.map_err(|e| trouble(&path, e))?;
         let mut bytes = Vec::new();
         (&mut file)
@@ -71,8 +71,9 @@ impl Ledger {
             self.file.set_len(0).map_err(|e| trouble(&path, e))?;
         }
         if self.listed.insert(rel.to_string()) {
-            (&self.file)
-                .write_all(format!("{rel}\n").as_bytes())
+            let mut file = &self.file;
+            file.seek(SeekFrom::End(0))
+                .and_then(|_| file.write_all(format!("{rel}\n").as_bytes()))
                 .map_err(|e| trouble(&path, e))?;
         }
         Ok(())

@@ -121,13 +121,17 @@ pub(super) fn is_temporary(name: &str) -> bool {
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// Removes the temporary files that a killed process left anywhere under `root` (revsim's own
-/// `.revsim/` aside), without following links. Called with the folder held alone, when no other
-/// revsim process writes there; a file that cannot be removed is left (and not counted among the
-/// folder's files).
+/// How deep below an output folder revsim writes: `origins/2024-07/scenario.toml` is two
+/// folders down.
+const DEPTH: usize = 2;
+
+/// Removes the temporary files that a killed process left in `root` and the folders revsim
+/// makes in it (down to [`DEPTH`]; revsim's own `.revsim/` aside), without following links.
+/// Called with the folder held alone, when no other revsim process writes there; a file that
+/// cannot be removed is left (and not counted among the folder's files).
 pub(super) fn remove_temporaries(root: &Path) {
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
         };
@@ -135,8 +139,8 @@ pub(super) fn remove_temporaries(root: &Path) {
             let Ok(kind) = e.file_type() else { continue };
             let name = e.file_name();
             if kind.is_dir() {
-                if !(dir == root && name == super::BOOKKEEPING) {
-                    stack.push(e.path());
+                if depth < DEPTH && !(depth == 0 && name == super::BOOKKEEPING) {
+                    stack.push((e.path(), depth + 1));
                 }
             } else if kind.is_file() && is_temporary(&name.to_string_lossy()) {
                 let _ = fs::remove_file(e.path());
