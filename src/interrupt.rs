@@ -6,7 +6,8 @@
 //! the handler ([`install`]) takes the guard exclusively, so it waits for the writes in flight to
 //! finish and lets no new one start, then says what the command kept and exits with code 130
 //! (128 + SIGINT, the shell's convention). A run's `run.json` is written last, so a directory
-//! interrupted before it was written has no manifest: it does not claim to hold a finished run.
+//! interrupted before it was written has no manifest: it does not claim to hold a finished run;
+//! one interrupted while it was written gets it whole, and the message says so ([`finished`]).
 //! Batches keep each finished variant, so rerunning the command resumes it.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ static WRITES: RwLock<()> = RwLock::new(());
 static STOPPING: AtomicBool = AtomicBool::new(false);
 static WRITTEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static HINT: Mutex<String> = Mutex::new(String::new());
+static FINISHED: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// Installs the handler (once, from the command line's `main`). Failing to install it (another
 /// handler is set, as in a test harness) leaves the default behaviour.
@@ -36,6 +38,15 @@ pub fn writing() -> RwLockReadGuard<'static, ()> {
 pub fn written(path: &Path) {
     if let Ok(mut w) = WRITTEN.lock() {
         w.push(path.to_path_buf());
+    }
+}
+
+/// Records that the command's manifest, its last file, is complete at `path`: an interruption
+/// from now on says that the folder holds the finished results, not that the command stopped
+/// short.
+pub fn finished(path: &Path) {
+    if let Ok(mut f) = FINISHED.lock() {
+        *f = Some(path.to_path_buf());
     }
 }
 
@@ -66,6 +77,7 @@ fn on_signal() {
 fn message() -> String {
     let written = WRITTEN.lock().map(|w| w.clone()).unwrap_or_default();
     let hint = HINT.lock().map(|h| h.clone()).unwrap_or_default();
+    let finished = FINISHED.lock().ok().and_then(|f| f.clone());
     let mut m = String::from("interrupted: ");
     if written.is_empty() {
         m.push_str("nothing was written");
@@ -87,7 +99,15 @@ fn message() -> String {
         ));
     }
     m.push_str("; no file is half-written");
-    if !hint.is_empty() {
+    if let Some(manifest) = finished {
+        let name = manifest.file_name().map_or_else(
+            || manifest.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        m.push_str(&format!(
+            ". {name}, written last, is complete: the command had finished writing its results, and nothing needs to run again"
+        ));
+    } else if !hint.is_empty() {
         m.push_str(". ");
         m.push_str(&hint);
     }

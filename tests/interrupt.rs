@@ -206,3 +206,44 @@ fn an_interrupted_sweep_keeps_finished_variants_and_resumes() {
     );
     assert!(out.join("sweep.csv").exists());
 }
+
+#[test]
+fn ctrl_c_while_the_manifest_is_written_says_the_run_finished() {
+    // Only run.json's write is slowed (the test hook), so that the signal lands while it is
+    // written: the write completes, and the message must say so.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let child = revsim()
+        .env("REVSIM_TEST_WRITE_DELAY_MS", "700")
+        .env("REVSIM_TEST_WRITE_DELAY_FILE", "run.json")
+        .args([
+            "run",
+            "scenarios/baseline.toml",
+            "--trials",
+            "200",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let (code, stderr) = interrupt(child, "INT", &|| {
+        std::fs::read_dir(&out).is_ok_and(|d| {
+            d.filter_map(Result::ok).any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".run.json.tmp-")
+            })
+        })
+    });
+    assert_eq!(code, Some(130), "{stderr}");
+    let manifest = std::fs::read(out.join("run.json")).expect("run.json was completed");
+    serde_json::from_slice::<serde_json::Value>(&manifest).expect("run.json is whole");
+    no_temporary_files(&out);
+    assert!(!stderr.contains("was not"), "{stderr}");
+    assert!(!stderr.contains("rerun"), "{stderr}");
+    assert!(
+        stderr.contains("run.json, written last, is complete"),
+        "{stderr}"
+    );
+}

@@ -7,7 +7,7 @@
 //! while it writes.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,6 +54,14 @@ fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("s.toml"), SMALL).unwrap();
     dir
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn crm(name: &str) -> PathBuf {
+    repo().join("tests/fixtures/crm").join(name)
 }
 
 /// Waits (up to 60 s) until `ready` holds.
@@ -328,4 +336,185 @@ fn a_symlinked_subfolder_is_refused_not_followed() {
         ["precious.txt"],
         "nothing written through the link"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temporary files of a killed process
+
+#[cfg(unix)]
+#[test]
+fn a_killed_runs_temporary_files_are_cleaned_by_the_next_run() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut killed = slow_run(dir.path(), 10_000, &["--out", "out"]);
+    wait_until("a temporary file", &|| !temporary(&out).is_empty());
+    killed.kill().unwrap(); // SIGKILL: no handler cleans up
+    killed.wait().unwrap();
+    assert_eq!(temporary(&out).len(), 1, "{:?}", files(&out));
+    // The folder holds nothing but the temporary file: not "non-empty", and cleaned.
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(temporary(&out).is_empty(), "{:?}", temporary(&out));
+    // One in a subfolder goes too; a user's file that merely looks alike stays.
+    let stale = out.join("charts/.arr-fan.svg.tmp-node7-4242-18a3f2c9d1e0b7a4-3");
+    fs::write(&stale, "half").unwrap();
+    fs::write(out.join(".notes.tmp-draft"), "mine").unwrap();
+    let o = revsim(dir.path())
+        .args(["run", "s.toml", "--quiet", "--out", "out", "--force"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stale.exists());
+    assert!(out.join(".notes.tmp-draft").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// What --force leaves
+
+#[test]
+fn force_removes_the_previous_runs_files_and_only_those() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |args: &[&str]| {
+        let o = revsim(&repo())
+            .args(args)
+            .args(["--trials", "60", "--quiet", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    // A scenario with a VP draws charts/vp-tenure.*; the baseline has none.
+    run(&["run", "scenarios/vp-churn.toml"]);
+    assert!(out.join("charts/vp-tenure.svg").is_file());
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    fs::create_dir(out.join("drafts")).unwrap();
+    fs::write(out.join("drafts/plan.md"), "mine too").unwrap();
+    run(&["run", "scenarios/baseline.toml", "--force"]);
+    for gone in ["charts/vp-tenure.svg", "charts/vp-tenure.png"] {
+        assert!(!out.join(gone).exists(), "{gone} survived --force");
+    }
+    // Every file in the folder is the new run's, as run.json lists them, or the user's own.
+    let manifest = json(&out.join("run.json"));
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for f in files(&out) {
+        assert!(
+            listed.contains(&f.as_str()) || f == "notes.txt" || f == "drafts/plan.md",
+            "{f} is neither the run's nor the user's"
+        );
+    }
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        fs::read_to_string(out.join("drafts/plan.md")).unwrap(),
+        "mine too"
+    );
+    // Another command into the folder: the run's files go, the user's stay.
+    let o = revsim(&repo())
+        .args([
+            "sweep",
+            "scenarios/baseline.toml",
+            "--vary",
+            "org.seats=46,50",
+        ])
+        .args(["--trials", "20", "--quiet", "--force", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    for gone in [
+        "run.json",
+        "summary.json",
+        "trials.csv",
+        "charts/arr-fan.svg",
+    ] {
+        assert!(!out.join(gone).exists(), "{gone} survived the sweep");
+    }
+    assert!(out.join("sweep.csv").is_file());
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+}
+
+// ---------------------------------------------------------------------------------------------
+// calibrate and backtest: a manifest written last
+
+/// Makes `charts` under `out` a file, so that a command fails when it comes to its charts,
+/// after writing its first files.
+fn block_charts(out: &Path) {
+    let _ = fs::remove_dir_all(out.join("charts"));
+    fs::write(out.join("charts"), "not a folder").unwrap();
+}
+
+#[test]
+fn a_failed_calibration_does_not_look_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cal");
+    let calibrate = |force: bool| {
+        let mut c = revsim(tmp.path());
+        c.arg("calibrate")
+            .arg(crm("example.csv"))
+            .args(["--quiet", "--out", "cal"]);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let o = calibrate(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = json(&out.join("run.json"));
+    let listed = manifest["files"].as_array().unwrap();
+    assert!(listed.iter().any(|f| f == "calibrated.toml"), "{manifest}");
+    assert!(listed.iter().any(|f| f == "fit-report.html"), "{manifest}");
+    block_charts(&out);
+    let o = calibrate(true);
+    let text = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(!out.join("run.json").exists(), "a stale manifest");
+    let kept = text
+        .split("kept, complete:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    for f in ["calibrated.toml", "fit.json", "reps.csv"] {
+        assert!(kept.contains(f) && out.join(f).is_file(), "{f}: {text}");
+    }
+    assert!(text.contains("run.json was not written"), "{text}");
+}
+
+#[test]
+fn a_failed_backtest_does_not_look_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bt");
+    let backtest = |force: bool| {
+        let mut c = revsim(tmp.path());
+        c.arg("backtest")
+            .arg(crm("example.csv"))
+            .args(["--as-of", "2024-08", "--months", "3", "--trials", "200"])
+            .args(["--quiet", "--out", "bt"]);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let o = backtest(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("backtest.json").is_file());
+    block_charts(&out);
+    let o = backtest(true);
+    let text = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(!out.join("backtest.json").exists(), "a stale manifest");
+    let kept = text
+        .split("kept, complete:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    for f in ["backtest.csv", "coverage.csv", "origins/"] {
+        assert!(kept.contains(f), "{f}: {text}");
+    }
+    assert!(text.contains("backtest.json was not written"), "{text}");
 }

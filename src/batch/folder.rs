@@ -70,7 +70,8 @@ pub fn open(
     } else if !force && !only_batch_files(out) {
         dir.ensure_empty(force)?;
     }
-    dir.write(PLAN_FILE, |w| {
+    // Kept from one command to the next: a rerun resumes from it.
+    dir.kept().write(PLAN_FILE, |w| {
         serde_json::to_writer_pretty(&mut *w, plan)?;
         w.write_all(b"\n")
     })?;

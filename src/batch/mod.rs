@@ -770,10 +770,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// The store under `out`.
+    /// The store under `out`. Its results are kept from one command to the next (a rerun
+    /// resumes from them), not replaced as outputs.
     pub fn open(out: &OutputDir) -> Result<Store, InputError> {
         Ok(Store {
-            dir: out.subdir("variants")?,
+            dir: out.subdir("variants")?.kept(),
         })
     }
 

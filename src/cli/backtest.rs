@@ -104,18 +104,24 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
     let dir = OutputDir::prepare(&out, a.output.force)?;
     let pool = a.output.pool()?;
     let origins_dir = dir.subdir("origins")?;
-    let results = pool.install(|| {
-        origins
-            .iter()
-            .map(|o| {
-                let sub = origins_dir.subdir(&o.as_of.to_string())?;
-                backtest::run_origin(&history, &base, o, &opts, &sub)
-            })
-            .collect::<Result<Vec<_>, InputError>>()
-    })?;
+    // backtest.json is written last: a folder that a failure stopped does not look finished,
+    // and the error says which files it kept.
+    let results = pool
+        .install(|| {
+            origins
+                .iter()
+                .map(|o| {
+                    let sub = origins_dir.subdir(&o.as_of.to_string())?;
+                    backtest::run_origin(&history, &base, o, &opts, &sub)
+                })
+                .collect::<Result<Vec<_>, InputError>>()
+        })
+        .map_err(|e| dir.unfinished(e, "backtest.json"))?;
     let coverage = backtest::coverage(&results);
     let info = outputs::RunInfo::new(&history, &base.label, &opts, command(a));
-    let files = pool.install(|| outputs::write(&dir, &info, &results, &coverage))?;
+    let files = pool
+        .install(|| outputs::write(&dir, &info, &results, &coverage))
+        .map_err(|e| dir.unfinished(e, "backtest.json"))?;
     if !a.output.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", outputs::terminal(&info, &results, &coverage))?;

@@ -51,6 +51,23 @@ pub struct CalibrateArgs {
     pub extends: Option<PathBuf>,
 }
 
+/// The calibration's manifest, written last: a folder holds it only when the calibration
+/// finished.
+const MANIFEST: &str = "run.json";
+
+/// `run.json` of a calibration: what made the folder, and every file in it.
+#[derive(Debug, serde::Serialize)]
+struct Manifest<'a> {
+    /// revsim version that made it.
+    revsim_version: &'static str,
+    /// The command that reproduces it.
+    command: &'a str,
+    /// The export, as named.
+    export: &'a str,
+    /// Every file written, this one last.
+    files: Vec<String>,
+}
+
 /// Runs `revsim calibrate`.
 pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
     let read = a.read.options(a.created_from, a.created_until)?;
@@ -113,19 +130,34 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
             .as_ref()
             .map(|_| format!("calibrated-{}", safe_dir_name(&stem))),
     };
-    let written = outputs::write(&dir, &history, &cal, &fit_opts, &frag, &command(a))?;
+    let reproduce = command(a);
+    let written = outputs::write(&dir, &history, &cal, &fit_opts, &frag, &reproduce)
+        .map_err(|e| dir.unfinished(e, MANIFEST))?;
     if a.extends.is_some() {
         // The fragments now are complete scenarios: load each over its base, as `revsim check`
         // would, so an incompatibility with the base is found here.
         for (f, _) in &written.fragments {
-            Scenario::load(&dir.path().join(&f.file))?;
+            Scenario::load(&dir.path().join(&f.file)).map_err(|e| dir.unfinished(e, MANIFEST))?;
         }
     }
+    let mut files = written.files.clone();
+    files.push(MANIFEST.to_string());
+    let manifest = Manifest {
+        revsim_version: env!("CARGO_PKG_VERSION"),
+        command: &reproduce,
+        export: &history.file,
+        files,
+    };
+    dir.write_manifest(MANIFEST, |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| dir.unfinished(e, MANIFEST))?;
     if !a.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::terminal(&history, &cal))?;
         let charts = written.files.iter().filter(|f| f.ends_with(".svg")).count();
-        let named: Vec<&str> = written
+        let named: Vec<&str> = manifest
             .files
             .iter()
             .filter(|f| !f.starts_with("charts/"))

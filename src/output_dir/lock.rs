@@ -88,7 +88,7 @@ impl FolderLock {
             Err(e) => return Err(fail(e)),
         }
         let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
+        options.read(true).write(true).create(true);
         let file = paths::open_own(&own.join(LOCK_FILE), &mut options)?.map_err(fail)?;
         let taken = match access {
             Access::Exclusive => file.try_lock(),
@@ -133,8 +133,12 @@ impl FolderLock {
     /// Writes this process into the lock file: alone when it holds the folder exclusively,
     /// after the other shards' records when shared.
     fn record(&self) -> std::io::Result<()> {
+        let mut file = &self.file;
         if self.access == Access::Exclusive {
-            self.file.set_len(0)?;
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+        } else {
+            file.seek(SeekFrom::End(0))?;
         }
         let line = format!(
             "pid {}{} since {}: {}\n",
@@ -146,7 +150,7 @@ impl FolderLock {
             utc_now(),
             command_line()
         );
-        (&self.file).write_all(line.as_bytes())
+        file.write_all(line.as_bytes())
     }
 }
 

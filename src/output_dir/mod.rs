@@ -3,26 +3,30 @@
 //! A command that writes a folder locks it first (`.revsim/lock`, see [`Access`]): a second
 //! command is refused, naming the first, or waits for it with `--wait`. Every file is written to
 //! a hidden temporary file in the same directory and renamed into place once complete, so a run
-//! that fails or is interrupted never leaves a half-written file. A directory that already holds
-//! files is refused unless the user passes `--force`. revsim keeps its own files in `.revsim/`
-//! inside the folder (the lock file). revsim makes no symbolic link and writes through none: a
-//! link where it would make or use a folder is refused; a linked file is replaced by the new
-//! file (a rename replaces the link, not what it points to).
+//! that fails or is interrupted never leaves a half-written file; the temporary files of a
+//! killed process are removed when a command next opens the folder alone, and never count as
+//! its files. A directory that already holds files is refused unless the user passes `--force`.
+//! revsim keeps its own files in `.revsim/` inside the folder: the lock file, and the list of
+//! the files it wrote there (`.revsim/files`), so that the next command replaces them and only
+//! them: a user's own files are never touched. It makes no symbolic link and writes through
+//! none: a link where it would make or use a folder is refused; a linked file is replaced by the
+//! new file (a rename replaces the link, not what it points to).
 
+mod ledger;
 mod lock;
 mod paths;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub use lock::{Access, wait_for_locks};
 
 use crate::diagnostic::InputError;
 
-/// revsim's own folder inside an output folder: the lock file. Never counted among the
-/// folder's files.
+/// revsim's own folder inside an output folder: the lock file and the list of the files revsim
+/// wrote there. Never counted among the folder's files.
 pub const BOOKKEEPING: &str = ".revsim";
 
 /// A prepared output directory (or a folder under one).
@@ -35,19 +39,27 @@ pub struct OutputDir {
     /// The output folder held by this command (shared by its sub-directories); none for a
     /// folder used as it is ([`OutputDir::existing`]).
     folder: Option<Arc<Folder>>,
+    /// Whether the files written here are the command's outputs, listed for the next command
+    /// to replace, rather than kept from one command to the next ([`OutputDir::kept`]).
+    outputs: bool,
 }
 
 /// An output folder held by this command.
 #[derive(Debug)]
 struct Folder {
     _lock: lock::FolderLock,
+    /// The list of revsim's files in it, when held alone (see [`ledger`]).
+    ledger: Option<Mutex<ledger::Ledger>>,
+    /// The files this command wrote completely, relative to the folder, in order.
+    written: Mutex<Vec<String>>,
 }
 
 impl OutputDir {
     /// Opens `path` for a command that writes it, making it (and its parents) if needed:
     /// takes its lock (`.revsim/lock`) before anything looks at what it holds. With
-    /// [`Access::Exclusive`], no other revsim command writes the folder until this one ends;
-    /// with [`Access::Shared`], only the other shards of the same batch or run.
+    /// [`Access::Exclusive`], no other revsim command writes the folder until this one ends,
+    /// and the temporary files that a killed command left in it are removed; with
+    /// [`Access::Shared`], only the other shards of the same batch or run write it meanwhile.
     pub fn open(path: &Path, access: Access) -> Result<OutputDir, InputError> {
         let shown = path.display().to_string();
         if path.exists() {
@@ -65,10 +77,22 @@ impl OutputDir {
             })?;
         }
         let lock = lock::FolderLock::take(path, access)?;
+        let ledger = if access == Access::Exclusive {
+            // Held alone: what a killed process left half-written goes.
+            paths::remove_temporaries(path);
+            Some(Mutex::new(ledger::Ledger::open(path)?))
+        } else {
+            None
+        };
         Ok(OutputDir {
             path: path.to_path_buf(),
             root: path.to_path_buf(),
-            folder: Some(Arc::new(Folder { _lock: lock })),
+            folder: Some(Arc::new(Folder {
+                _lock: lock,
+                ledger,
+                written: Mutex::new(Vec::new()),
+            })),
+            outputs: true,
         })
     }
 
@@ -81,7 +105,10 @@ impl OutputDir {
                 InputError::file(&shown, format!("cannot read the output directory: {e}"))
             })?
             .filter_map(Result::ok)
-            .filter(|e| e.file_name() != BOOKKEEPING)
+            .filter(|e| {
+                let name = e.file_name();
+                name != BOOKKEEPING && !paths::is_temporary(&name.to_string_lossy())
+            })
             .count();
         if entries > 0 && !force {
             return Err(InputError::file(
@@ -108,6 +135,7 @@ impl OutputDir {
             path: path.to_path_buf(),
             root: path.to_path_buf(),
             folder: None,
+            outputs: true,
         }
     }
 
@@ -120,7 +148,18 @@ impl OutputDir {
             path,
             root: self.root.clone(),
             folder: self.folder.clone(),
+            outputs: self.outputs,
         })
+    }
+
+    /// The same directory, for files kept from one command to the next (a batch's plan and its
+    /// store of variants): they are not listed among the command's outputs, so the next command
+    /// into the folder does not remove them.
+    pub fn kept(&self) -> OutputDir {
+        OutputDir {
+            outputs: false,
+            ..self.clone()
+        }
     }
 
     /// `path` relative to the output folder.
@@ -139,12 +178,41 @@ impl OutputDir {
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<PathBuf, InputError> {
+        self.write_file(name, fill, false)
+    }
+
+    /// Writes the command's manifest, its last file, as [`OutputDir::write`] does; once it is
+    /// in place, an interruption says that the command finished writing (see
+    /// [`crate::interrupt::finished`]).
+    pub fn write_manifest(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<PathBuf, InputError> {
+        self.write_file(name, fill, true)
+    }
+
+    fn write_file(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+        manifest: bool,
+    ) -> Result<PathBuf, InputError> {
         let target = self.path.join(name);
         let tmp = self.path.join(format!(".{name}.tmp-{}", temp_tag()));
         let shown = target.display().to_string();
         // An interruption waits for this write to finish (see `crate::interrupt`).
         let _writing = crate::interrupt::writing();
-        // Checked again before each file: the folders down to it are real folders, not links.
+        // Listed before it is written; the command's first output removes the previous
+        // command's files.
+        if let Some(ledger) = self.folder.as_ref().and_then(|f| f.ledger.as_ref())
+            && self.outputs
+        {
+            let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+            ledger.record(&self.relative(&target))?;
+        }
+        // Checked again before each file (and made again, if the previous command's files went
+        // with their folder): the folders down to it are real folders, not links.
         paths::real_dirs(&self.root, self.below_root(&self.path))?;
         let result = (|| -> std::io::Result<()> {
             // A new file, never one that is there already (nor a link in its place).
@@ -156,7 +224,7 @@ impl OutputDir {
             fill(&mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
-            test_write_delay();
+            test_write_delay(name);
             fs::rename(&tmp, &target)
         })();
         result.map_err(|e| {
@@ -167,14 +235,88 @@ impl OutputDir {
             )
             .help("check free space and permissions, or choose another --out")
         })?;
+        // Said while an interruption still waits for this write (the guard is held), so that
+        // its message matches what is on disk.
         crate::interrupt::written(&target);
+        if manifest {
+            crate::interrupt::finished(&target);
+        }
+        if let Some(f) = &self.folder {
+            let rel = self.relative(&target);
+            f.written
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(rel);
+        }
         Ok(target)
+    }
+
+    /// `path` in the folder, with `/` between folders.
+    fn relative(&self, path: &Path) -> String {
+        let parts: Vec<String> = self
+            .below_root(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/")
+    }
+
+    /// The files this command has written completely into the output folder, relative to it,
+    /// in the order written.
+    pub fn written(&self) -> Vec<String> {
+        self.folder.as_ref().map_or_else(Vec::new, |f| {
+            f.written.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        })
+    }
+
+    /// Adds to an error that stops a command after it has started writing what the folder now
+    /// holds: the files it completed (each whole), and no `manifest`, which the command writes
+    /// last, so the folder does not look finished.
+    pub fn unfinished(&self, e: InputError, manifest: &str) -> InputError {
+        let written = self.written();
+        let kept = if written.is_empty() {
+            "no file of this command was written".to_string()
+        } else {
+            format!("kept, complete: {}", grouped(&written))
+        };
+        e.help(format!(
+            "{kept}; {manifest} was not written, so the directory does not hold finished results (rerun with --force once the problem is fixed)"
+        ))
     }
 }
 
+/// Files for a message: those at the top of the folder by name, those in a sub-folder counted
+/// under it (`charts/ (12 files)`), in the order first written.
+fn grouped(files: &[String]) -> String {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for f in files {
+        let key = match f.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => f.clone(),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((key, 1)),
+        }
+    }
+    let shown: Vec<String> = groups
+        .into_iter()
+        .map(|(k, n)| match (k.ends_with('/'), n) {
+            (true, 1) => format!("{k} (1 file)"),
+            (true, n) => format!("{k} ({n} files)"),
+            (false, _) => k,
+        })
+        .collect();
+    shown.join(", ")
+}
+
 /// A test hook: `REVSIM_TEST_WRITE_DELAY_MS` slows every write (between its temporary file and
-/// the rename), so that tests can interrupt a command while it writes.
-fn test_write_delay() {
+/// the rename), or with `REVSIM_TEST_WRITE_DELAY_FILE` only the writes of files of that name, so
+/// that tests can interrupt a command while it writes.
+fn test_write_delay(name: &str) {
+    if std::env::var("REVSIM_TEST_WRITE_DELAY_FILE").is_ok_and(|only| only != name) {
+        return;
+    }
     if let Some(ms) = std::env::var("REVSIM_TEST_WRITE_DELAY_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -301,6 +443,30 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.csv"], "no temporary file is left");
         fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn temporary_files_are_told_from_look_alikes() {
+        assert!(paths::is_temporary(&format!(
+            ".summary.json.tmp-{}",
+            temp_tag()
+        )));
+        assert!(paths::is_temporary(
+            ".a.svg.tmp-node-7-4242-18a3f2c9d1e0b7a4-3"
+        ));
+        assert!(paths::is_temporary(".a.svg.tmp--4242-ff-0"), "no host name");
+        for name in [
+            ".notes.tmp-draft",
+            "summary.json.tmp-node-1-ff-0",
+            ".a.tmp-node-1-ff-",
+            ".a.tmp-node-x1-ff-0",
+            ".a.tmp-node-1-fg-0",
+            ".a.tmp-no_de-1-ff-0",
+            "..tmp-node-1-ff-0",
+            ".tmp-node-1-ff-0",
+        ] {
+            assert!(!paths::is_temporary(name), "{name}");
+        }
     }
 
     #[test]

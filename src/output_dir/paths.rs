@@ -96,3 +96,55 @@ pub(super) fn open_own(
     }
     Ok(options.open(path))
 }
+
+/// Whether `name` is one of revsim's temporary files: `.<file>.tmp-<host>-<pid>-<time>-<n>`
+/// (see `temp_tag`), with the host's ASCII letters, digits and `-`, the pid and the count in
+/// decimal digits, the time in hex. A user's file that merely looks alike is not.
+pub(super) fn is_temporary(name: &str) -> bool {
+    let Some(i) = name.rfind(".tmp-") else {
+        return false;
+    };
+    if !name.starts_with('.') || i < 2 {
+        return false;
+    }
+    let mut parts = name[i + ".tmp-".len()..].rsplitn(4, '-');
+    let (Some(n), Some(time), Some(pid), Some(host)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(n)
+        && digits(pid)
+        && !time.is_empty()
+        && time.bytes().all(|b| b.is_ascii_hexdigit())
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// How deep below an output folder revsim writes: `origins/2024-07/scenario.toml` is two
+/// folders down.
+const DEPTH: usize = 2;
+
+/// Removes the temporary files that a killed process left in `root` and the folders revsim
+/// makes in it (down to [`DEPTH`]; revsim's own `.revsim/` aside), without following links.
+/// Called with the folder held alone, when no other revsim process writes there; a file that
+/// cannot be removed is left (and not counted among the folder's files).
+pub(super) fn remove_temporaries(root: &Path) {
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let Ok(kind) = e.file_type() else { continue };
+            let name = e.file_name();
+            if kind.is_dir() {
+                if depth < DEPTH && !(depth == 0 && name == super::BOOKKEEPING) {
+                    stack.push((e.path(), depth + 1));
+                }
+            } else if kind.is_file() && is_temporary(&name.to_string_lossy()) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}

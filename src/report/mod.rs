@@ -139,7 +139,7 @@ pub fn write_run(
     dir.write("report.html", |w| w.write_all(html.as_bytes()))
         .map_err(|e| incomplete(e, &kept))?;
     kept.push("report.html");
-    dir.write("run.json", |w| json(w, &manifest))
+    dir.write_manifest("run.json", |w| json(w, &manifest))
         .map_err(|e| incomplete(e, &kept))?;
     Ok(files)
 }
@@ -263,7 +263,7 @@ pub fn write_compare(
         wall_time_s: run.wall_time_s,
         files: files.clone(),
     };
-    dir.write("run.json", |w| json(w, &manifest))?;
+    dir.write_manifest("run.json", |w| json(w, &manifest))?;
     Ok(files)
 }
 

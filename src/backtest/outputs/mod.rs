@@ -327,7 +327,7 @@ pub fn write(
         coverage: coverage.iter().map(coverage_json).collect(),
         files: files.clone(),
     };
-    dir.write("backtest.json", |w| {
+    dir.write_manifest("backtest.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &json)?;
         w.write_all(b"\n")
     })?;
