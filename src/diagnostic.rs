@@ -1,6 +1,9 @@
 //! Errors in a planner's input, rendered the way cargo renders compiler errors: the file, line
 //! and column, the offending line with a caret under the value, the key path, and a help line
-//! with the fix (a did-you-mean for misspelt keys).
+//! with the fix (a did-you-mean for misspelt keys). [`input`] reads an input file within its
+//! kind's size limit.
+
+pub mod input;
 
 use std::fmt;
 use std::ops::Range;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Store, VariantResult};
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::output_dir::OutputDir;
 
 /// Whether a directory holds only what batches and shards write (so several shards, or a
@@ -41,7 +41,8 @@ pub fn is_run_part(name: &str) -> bool {
 pub fn open(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, InputError> {
     let shown = out.display().to_string();
     let plan_path = out.join(PLAN_FILE);
-    if let Ok(text) = std::fs::read_to_string(&plan_path) {
+    let old_plan = input::try_read(&plan_path, input::BATCH_RECORD, false).ok();
+    if let Some(text) = old_plan.map(|b| String::from_utf8_lossy(&b).into_owned()) {
         let old = serde_json::from_str::<BatchPlan>(&text).ok();
         let compatible = old.as_ref().is_some_and(|o| {
             o == plan

@@ -32,7 +32,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::engine::Results;
 use crate::output_dir::OutputDir;
 use crate::scenario::Scenario;
@@ -413,9 +413,9 @@ fn toml_key(k: &str) -> String {
 /// set = { "hiring.recruiting_capacity_per_month" = 6, "attrition.annual_rate" = 0.25 }
 /// ```
 pub fn read_batch_file(path: &Path) -> Result<Vec<Variant>, InputError> {
-    let label = path.display().to_string();
+    let label = crate::scenario::resolve::label_of(path);
     let text: std::sync::Arc<str> =
-        std::sync::Arc::from(crate::scenario::resolve::read(path, &label)?);
+        std::sync::Arc::from(input::read_text(path, &label, input::BATCH, true)?);
     let raw: RawBatch =
         toml::from_str(&text).map_err(|e| InputError::from_toml(&label, &text, &e))?;
     let mut names = std::collections::HashSet::new();
@@ -779,7 +779,9 @@ impl Store {
 
     /// The finished result for `key`, if a previous run wrote one.
     pub fn get(&self, key: &str) -> Option<VariantResult> {
-        let text = std::fs::read_to_string(self.dir.path().join(format!("{key}.json"))).ok()?;
+        let path = self.dir.path().join(format!("{key}.json"));
+        let bytes = input::try_read(&path, input::BATCH_RECORD, false).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
         serde_json::from_str::<VariantResult>(&text)
             .ok()
             .filter(|r| r.key == key)

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::folder::{self, holds_run_parts, is_run_part, only_batch_files};
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Shard, Store, VariantResult};
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::engine::Results;
 use crate::output_dir::OutputDir;
 use crate::scenario::Scenario;
@@ -183,8 +183,7 @@ fn read_parts(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunPart)>, InputError> {
         names.sort();
         for f in names {
             let shown = f.display().to_string();
-            let bytes = std::fs::read(&f)
-                .map_err(|e| InputError::file(&shown, format!("cannot read: {e}")))?;
+            let bytes = input::read_bytes(&f, &shown, input::RUN_PART, false)?;
             let part: RunPart = postcard::from_bytes(&bytes).map_err(|e| {
                 InputError::file(
                     &shown,
@@ -279,10 +278,13 @@ pub fn merge_batch(dirs: &[PathBuf]) -> Result<MergedBatch, InputError> {
     for p in dirs {
         let path = p.join(PLAN_FILE);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            InputError::file(&shown, format!("cannot read the batch plan: {e}"))
-                .help("give the --out directories of the shards of one sweep")
-        })?;
+        let text = input::try_read(&path, input::BATCH_RECORD, false)
+            .map_err(|r| r.reason)
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                InputError::file(&shown, format!("cannot read the batch plan: {e}"))
+                    .help("give the --out directories of the shards of one sweep")
+            })?;
         let this: BatchPlan = serde_json::from_str(&text)
             .map_err(|e| InputError::file(&shown, format!("not a revsim batch plan: {e}")))?;
         match &plan {

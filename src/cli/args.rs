@@ -150,6 +150,7 @@ impl ReadArgs {
             skip_bad_rows: self.skip_bad_rows,
             created_from,
             created_until,
+            ..ReadOptions::default()
         })
     }
 

@@ -1,0 +1,248 @@
+//! What revsim takes in, and what it lets through to a spreadsheet (issue 19): trial counts up
+//! to a stated maximum, only regular files within a size limit per kind, error snippets only
+//! from files of the kind expected, names that cannot hide text or pass for a flag, CSV cells
+//! that cannot run as formulas, sweep rows named by the plan being run, merges that verify
+//! their parts, quiet ends on closed pipes, and a word on the cost of a long run before it
+//! starts.
+//!
+//! A test that reads something endless runs revsim under an address-space limit and a
+//! timeout, so that a regression fails the test instead of filling the machine or hanging it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+fn revsim() -> Command {
+    Command::cargo_bin("revsim").expect("binary built")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const SMALL: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+trials = 40
+seed = 3
+[org]
+seats = 6
+[ramp]
+curve = { linear = { months_to_full = 4 } }
+[attrition]
+annual_rate = 0.3
+[pipeline]
+opportunities_per_rep_month = 3
+deal_size_usd = { lognormal = { median = 20000, p90 = 60000 } }
+cycle_months = { gamma = { mean = 3, sd = 1 } }
+[pipeline.outcomes]
+won = 0.25
+lost = 0.35
+no_decision = 0.40
+"#;
+
+/// A scratch directory holding `files`, as the current directory of the commands.
+fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// revsim in `dir` under a 4 GB address-space limit and a 60-second timeout.
+fn bounded(dir: &Path, args: &[&str]) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4000000; exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+/// Asserts that `o` is an input error (exit 2) whose message holds every one of `words`.
+#[track_caller]
+fn refused(o: &Output, words: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    for w in words {
+        assert!(e.contains(w), "no {w:?} in: {e}");
+    }
+}
+
+/// The CSV fixture every CRM test reads.
+fn example_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crm/example.csv")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input files: regular files only, within a limit per kind (defect 3)
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read() {
+    let starter = include_str!("../src/scenario/starter.toml");
+    let dir = scratch(&[
+        ("s.toml", SMALL),
+        ("zero.toml", &format!("extends = \"/dev/zero\"\n{SMALL}")),
+        ("fifo-child.toml", &format!("extends = \"fifo\"\n{SMALL}")),
+        (
+            "open.toml",
+            &format!(
+                "{SMALL}\n[open_pipeline]\ncsv = \"/dev/zero\"\n",
+            ),
+        ),
+        ("starter.toml", starter),
+    ]);
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let cases: [(&[&str], &str); 6] = [
+        (&["check", "zero.toml"], "a device"),
+        (&["check", "open.toml"], "a device"),
+        (&["check", "fifo"], "a named pipe"),
+        (&["check", "fifo-child.toml"], "a named pipe"),
+        (&["calibrate", "/dev/zero", "--out", "cal"], "a device"),
+        (
+            &["sweep", "s.toml", "--variants", "/dev/zero", "--out", "sw"],
+            "a device",
+        ),
+    ];
+    for (args, what) in cases {
+        let o = bounded(dir.path(), args);
+        refused(&o, &[what, "regular files"]);
+    }
+    let o = bounded(dir.path(), &["check", "zero.toml"]);
+    insta::assert_snapshot!("a_device_named_by_extends", stderr(&o));
+    // A directory is not a scenario either.
+    let o = bounded(dir.path(), &["check", "."]);
+    refused(&o, &["a directory"]);
+}
+
+#[test]
+fn files_over_their_limit_are_refused_unread() {
+    let dir = scratch(&[("s.toml", SMALL)]);
+    // Five MiB of NUL bytes: valid UTF-8, and once a 4-GiB parse of a syntax error.
+    fs::write(dir.path().join("nul.toml"), vec![0u8; 5 << 20]).unwrap();
+    let o = bounded(dir.path(), &["check", "nul.toml"]);
+    refused(&o, &["nul.toml", "5 MiB", "limit of 4 MiB"]);
+    insta::assert_snapshot!("a_scenario_file_over_its_limit", stderr(&o));
+    // A parent over the limit is refused at the `extends` that names it.
+    fs::write(
+        dir.path().join("child.toml"),
+        format!("extends = \"nul.toml\"\n{SMALL}"),
+    )
+    .unwrap();
+    let o = bounded(dir.path(), &["check", "child.toml"]);
+    refused(&o, &["child.toml:1:", "limit of 4 MiB"]);
+    // A batch file, and a CRM export past 1 GiB (sparse: no disk is used and nothing is read).
+    let big = fs::File::create(dir.path().join("big.csv")).unwrap();
+    big.set_len((1 << 30) + 1).unwrap();
+    let o = bounded(dir.path(), &["calibrate", "big.csv", "--out", "cal"]);
+    refused(&o, &["big.csv", "limit of 1 GiB"]);
+    let batch = fs::File::create(dir.path().join("batch.toml")).unwrap();
+    batch.set_len((16 << 20) + 1).unwrap();
+    let o = bounded(
+        dir.path(),
+        &["sweep", "s.toml", "--variants", "batch.toml", "--out", "sw"],
+    );
+    refused(&o, &["batch.toml", "limit of 16 MiB"]);
+    let open = format!("{SMALL}\n[open_pipeline]\ncsv = \"big.csv\"\n");
+    fs::write(dir.path().join("open.toml"), open).unwrap();
+    let o = bounded(dir.path(), &["check", "open.toml"]);
+    refused(&o, &["open.toml:", "limit of 1 GiB"]);
+}
+
+#[test]
+fn standard_input_is_read_under_the_same_limits() {
+    let dir = scratch(&[]);
+    let o = revsim()
+        .current_dir(dir.path())
+        .args(["check", "-"])
+        .write_stdin(SMALL)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("ok: -"), "{}", stdout(&o));
+    let o = revsim()
+        .current_dir(dir.path())
+        .args(["check", "-"])
+        .write_stdin(vec![b' '; 5 << 20])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    refused(&o, &["<stdin>", "limit of 4 MiB"]);
+    // A CRM export from standard input.
+    let o = revsim()
+        .current_dir(dir.path())
+        .args(["calibrate", "-", "--out", "cal", "-q"])
+        .write_stdin(fs::read(example_csv()).unwrap())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("cal/fit.json").is_file());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error snippets (defect 13)
+
+#[test]
+fn snippets_come_only_from_files_of_the_expected_kind() {
+    let secret = "root:x:0:0:root-secret-line:/root:/bin/bash\n";
+    let toml_secret = "token = \"s3cr3t-token\"\n";
+    let shadow = "root:*:19000:0:99999:7:shadow-secret:\n";
+    let dir = scratch(&[
+        ("passwd", secret),
+        ("credentials.toml", toml_secret),
+        ("shadow", shadow),
+        ("a.toml", &format!("extends = \"passwd\"\n{SMALL}")),
+        ("b.toml", &format!("extends = \"credentials.toml\"\n{SMALL}")),
+        (
+            "c.toml",
+            &format!("{SMALL}\n[open_pipeline]\ncsv = \"shadow\"\n"),
+        ),
+    ]);
+    for (file, leak, reason) in [
+        ("a.toml", "root-secret-line", "not a scenario file"),
+        ("b.toml", "s3cr3t-token", "not a scenario file"),
+        ("c.toml", "shadow-secret", "not a CRM export"),
+    ] {
+        let o = bounded(dir.path(), &["check", file]);
+        refused(&o, &[reason]);
+        assert!(!stderr(&o).contains(leak), "{file}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("root:"), "{file}: {}", stderr(&o));
+    }
+    let o = bounded(dir.path(), &["check", "a.toml"]);
+    insta::assert_snapshot!("extends_names_a_file_that_is_not_a_scenario", stderr(&o));
+    // A parent that is a scenario keeps its snippet.
+    fs::write(
+        dir.path().join("parent.toml"),
+        SMALL.replace("annual_rate = 0.3", "annual_rate = 3"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("d.toml"),
+        "extends = \"parent.toml\"\nname = \"d\"\n",
+    )
+    .unwrap();
+    let o = bounded(dir.path(), &["check", "d.toml"]);
+    refused(&o, &["parent.toml:12:", "annual_rate = 3"]);
+}
