@@ -89,6 +89,77 @@ fn example_csv() -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Trial counts (defect 2)
+
+#[test]
+fn trial_counts_beyond_the_maximum_are_refused_before_anything_runs() {
+    let dir = scratch(&[("s.toml", SMALL)]);
+    let huge = "1000000000000";
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", "s.toml", "--trials", huge],
+        vec!["run", "s.toml", "--trials", "4000000000"],
+        vec!["run", "s.toml", "--precision", "1%", "--trials", huge],
+        vec!["run", "s.toml", "--precision", "1%", "--max-trials", huge],
+        vec!["run", "s.toml", "--set", "simulation.trials=1000000000000"],
+        vec!["compare", "s.toml", "s.toml", "--trials", huge],
+        vec!["sweep", "s.toml", "--vary", "org.seats=5,6", "--trials", huge],
+        vec!["sensitivity", "s.toml", "--param", "org.seats", "--trials", huge],
+        vec![
+            "solve",
+            "s.toml",
+            "--target",
+            "p_hit_plan >= 0.5",
+            "--vary",
+            "org.seats=5..8",
+            "--trials",
+            huge,
+        ],
+    ];
+    for args in cases {
+        let mut all = args.clone();
+        all.extend(["--threads", "1", "--out", "out"]);
+        let o = bounded(dir.path(), &all);
+        refused(&o, &["10000000"]);
+        assert!(!dir.path().join("out").exists(), "{args:?} created its folder");
+    }
+    // backtest takes --trials too.
+    let csv = example_csv();
+    let o = bounded(
+        dir.path(),
+        &[
+            "backtest",
+            csv.to_str().unwrap(),
+            "--as-of",
+            "2024-09",
+            "--trials",
+            huge,
+            "--out",
+            "out",
+        ],
+    );
+    refused(&o, &["--trials", "10000000"]);
+    // check reports a trial count in the file, or from --set, at its place.
+    let big = SMALL.replace("trials = 40", "trials = 1_000_000_000_000");
+    fs::write(dir.path().join("big.toml"), &big).unwrap();
+    let o = bounded(dir.path(), &["check", "big.toml"]);
+    refused(&o, &["big.toml:5:", "10000000"]);
+    insta::assert_snapshot!("trials_beyond_the_maximum_in_the_file", stderr(&o));
+    let o = bounded(
+        dir.path(),
+        &["check", "s.toml", "--set", "simulation.trials=20000000"],
+    );
+    refused(&o, &["--set", "10000000"]);
+    let o = bounded(dir.path(), &["run", "s.toml", "--trials", huge]);
+    insta::assert_snapshot!("trials_beyond_the_maximum_flag", stderr(&o));
+    // The maximum itself is allowed (check does not run it).
+    let o = bounded(
+        dir.path(),
+        &["check", "s.toml", "--set", "simulation.trials=10000000"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Input files: regular files only, within a limit per kind (defect 3)
 
 #[cfg(unix)]

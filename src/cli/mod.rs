@@ -24,7 +24,6 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::batch::Step;
@@ -186,7 +185,8 @@ pub(crate) fn plausibility(
     Ok(())
 }
 
-/// The trial count `--trials` (or the scenario) asks for: at least 1.
+/// The trial count `--trials` (or the scenario) asks for: at least 1, at most
+/// [`crate::scenario::MAX_TRIALS`].
 pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
     if requested == 0 {
         return Err(
@@ -195,7 +195,21 @@ pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
                 .into(),
         );
     }
-    usize::try_from(requested).context("trial count too large")
+    Ok(at_most_max_trials("--trials", requested)?)
+}
+
+/// `n` trials given by `flag`, refused above [`crate::scenario::MAX_TRIALS`] before anything
+/// runs.
+pub(crate) fn at_most_max_trials(flag: &str, n: u64) -> Result<usize, InputError> {
+    use crate::scenario::{MAX_TRIALS, MAX_TRIALS_HELP};
+    match usize::try_from(n) {
+        Ok(n) if n as u64 <= MAX_TRIALS => Ok(n),
+        _ => Err(InputError::file(
+            flag,
+            format!("{n} trials is more than the {MAX_TRIALS} revsim runs"),
+        )
+        .help(MAX_TRIALS_HELP)),
+    }
 }
 
 /// A progress bar on a terminal's stderr; hidden when quiet or redirected.

@@ -47,6 +47,9 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|p| crate::precision::parse_precision(p, s.plan_by_fiscal_year.is_some()))
         .transpose()?;
+    if precision.is_some() {
+        super::at_most_max_trials("--max-trials", a.max_trials)?;
+    }
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &|k| std::env::var(k).ok())?;
     if precision.is_some() && shard.is_some() {
         return Err(InputError::file(

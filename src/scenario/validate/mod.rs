@@ -259,6 +259,18 @@ impl Validator<'_> {
                 .err(sim.trials.span(), "0 trials cannot give a distribution")
                 .help("use at least 1; 10000 is typical"));
         }
+        let trials = *sim.trials.get_ref();
+        if trials > super::MAX_TRIALS {
+            return Err(self
+                .err(
+                    sim.trials.span(),
+                    format!(
+                        "{trials} trials is more than the {} revsim runs",
+                        super::MAX_TRIALS
+                    ),
+                )
+                .help(super::MAX_TRIALS_HELP));
+        }
         Ok(Clock {
             start: sim.start_month,
             horizon,
