@@ -317,3 +317,60 @@ fn snippets_come_only_from_files_of_the_expected_kind() {
     let o = bounded(dir.path(), &["check", "d.toml"]);
     refused(&o, &["parent.toml:12:", "annual_rate = 3"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Names (defect 14)
+
+#[test]
+fn a_control_character_in_a_name_is_located_and_blamed_on_its_source() {
+    let dir = scratch(&[(
+        "bell.toml",
+        &format!("name = \"my\\u0007org\"\n{SMALL}"),
+    ), ("s.toml", SMALL)]);
+    let o = bounded(dir.path(), &["check", "bell.toml"]);
+    refused(&o, &["bell.toml:1:8", "control character"]);
+    // From --set, the error is the override's, not the file's.
+    let o = bounded(dir.path(), &["check", "s.toml", "--set", "name=a\u{7}b"]);
+    refused(&o, &["control character"]);
+    assert!(stderr(&o).starts_with("error: --set"), "{}", stderr(&o));
+    insta::assert_snapshot!("a_control_character_in_a_name_from_set", stderr(&o));
+}
+
+#[test]
+fn bidirectional_and_invisible_characters_are_refused_in_names() {
+    for c in ['\u{202E}', '\u{2066}', '\u{200F}', '\u{200B}', '\u{FEFF}', '\u{061C}'] {
+        let dir = scratch(&[(
+            "s.toml",
+            &format!("name = \"invoice{c}fdp.exe\"\n{SMALL}"),
+        )]);
+        let o = bounded(dir.path(), &["check", "s.toml"]);
+        refused(&o, &["s.toml:1:8", "`name`"]);
+        let batch = format!("[[variant]]\nname = \"a{c}b\"\nset = {{ \"org.seats\" = 5 }}\n");
+        fs::write(dir.path().join("b.toml"), batch).unwrap();
+        fs::write(dir.path().join("ok.toml"), SMALL).unwrap();
+        let o = bounded(
+            dir.path(),
+            &["sweep", "ok.toml", "--variants", "b.toml", "--out", "sw"],
+        );
+        refused(&o, &["b.toml"]);
+    }
+    let dir = scratch(&[(
+        "s.toml",
+        &format!("name = \"invoice\u{202E}fdp.exe\"\n{SMALL}"),
+    )]);
+    let o = bounded(dir.path(), &["check", "s.toml"]);
+    insta::assert_snapshot!("a_bidirectional_control_in_a_name", stderr(&o));
+}
+
+#[test]
+fn a_name_that_reads_as_a_flag_makes_no_such_folder() {
+    let dir = scratch(&[("s.toml", &format!("name = \"-rf\"\n{SMALL}"))]);
+    let o = bounded(dir.path(), &["run", "s.toml", "--trials", "2", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names: Vec<String> = fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(!names[0].starts_with('-'), "{names:?}");
+}

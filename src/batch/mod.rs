@@ -422,13 +422,15 @@ pub fn read_batch_file(path: &Path) -> Result<Vec<Variant>, InputError> {
     let mut out = Vec::new();
     for v in raw.variant {
         let name = v.name.trim().to_string();
-        if name.is_empty() || name.chars().any(char::is_control) {
+        let problem = if name.is_empty() {
+            Some("is empty".to_string())
+        } else {
+            crate::scenario::values::text_problem(&name)
+        };
+        if let Some(problem) = problem {
             return Err(InputError::file(
                 &label,
-                format!(
-                    "the variant name {:?} is empty or holds control characters",
-                    v.name
-                ),
+                format!("the variant name {:?} {problem}", v.name),
             )
             .key("variant.name")
             .help("give each variant a short printable name, e.g. \"hire-faster\""));
