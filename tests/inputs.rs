@@ -102,8 +102,22 @@ fn trial_counts_beyond_the_maximum_are_refused_before_anything_runs() {
         vec!["run", "s.toml", "--precision", "1%", "--max-trials", huge],
         vec!["run", "s.toml", "--set", "simulation.trials=1000000000000"],
         vec!["compare", "s.toml", "s.toml", "--trials", huge],
-        vec!["sweep", "s.toml", "--vary", "org.seats=5,6", "--trials", huge],
-        vec!["sensitivity", "s.toml", "--param", "org.seats", "--trials", huge],
+        vec![
+            "sweep",
+            "s.toml",
+            "--vary",
+            "org.seats=5,6",
+            "--trials",
+            huge,
+        ],
+        vec![
+            "sensitivity",
+            "s.toml",
+            "--param",
+            "org.seats",
+            "--trials",
+            huge,
+        ],
         vec![
             "solve",
             "s.toml",
@@ -120,7 +134,10 @@ fn trial_counts_beyond_the_maximum_are_refused_before_anything_runs() {
         all.extend(["--threads", "1", "--out", "out"]);
         let o = bounded(dir.path(), &all);
         refused(&o, &["10000000"]);
-        assert!(!dir.path().join("out").exists(), "{args:?} created its folder");
+        assert!(
+            !dir.path().join("out").exists(),
+            "{args:?} created its folder"
+        );
     }
     // backtest takes --trials too.
     let csv = example_csv();
@@ -172,9 +189,7 @@ fn only_regular_files_are_read() {
         ("fifo-child.toml", &format!("extends = \"fifo\"\n{SMALL}")),
         (
             "open.toml",
-            &format!(
-                "{SMALL}\n[open_pipeline]\ncsv = \"/dev/zero\"\n",
-            ),
+            &format!("{SMALL}\n[open_pipeline]\ncsv = \"/dev/zero\"\n",),
         ),
         ("starter.toml", starter),
     ]);
@@ -285,7 +300,10 @@ fn snippets_come_only_from_files_of_the_expected_kind() {
         ("credentials.toml", toml_secret),
         ("shadow", shadow),
         ("a.toml", &format!("extends = \"passwd\"\n{SMALL}")),
-        ("b.toml", &format!("extends = \"credentials.toml\"\n{SMALL}")),
+        (
+            "b.toml",
+            &format!("extends = \"credentials.toml\"\n{SMALL}"),
+        ),
         (
             "c.toml",
             &format!("{SMALL}\n[open_pipeline]\ncsv = \"shadow\"\n"),
@@ -323,10 +341,10 @@ fn snippets_come_only_from_files_of_the_expected_kind() {
 
 #[test]
 fn a_control_character_in_a_name_is_located_and_blamed_on_its_source() {
-    let dir = scratch(&[(
-        "bell.toml",
-        &format!("name = \"my\\u0007org\"\n{SMALL}"),
-    ), ("s.toml", SMALL)]);
+    let dir = scratch(&[
+        ("bell.toml", &format!("name = \"my\\u0007org\"\n{SMALL}")),
+        ("s.toml", SMALL),
+    ]);
     let o = bounded(dir.path(), &["check", "bell.toml"]);
     refused(&o, &["bell.toml:1:8", "control character"]);
     // From --set, the error is the override's, not the file's.
@@ -338,11 +356,10 @@ fn a_control_character_in_a_name_is_located_and_blamed_on_its_source() {
 
 #[test]
 fn bidirectional_and_invisible_characters_are_refused_in_names() {
-    for c in ['\u{202E}', '\u{2066}', '\u{200F}', '\u{200B}', '\u{FEFF}', '\u{061C}'] {
-        let dir = scratch(&[(
-            "s.toml",
-            &format!("name = \"invoice{c}fdp.exe\"\n{SMALL}"),
-        )]);
+    for c in [
+        '\u{202E}', '\u{2066}', '\u{200F}', '\u{200B}', '\u{FEFF}', '\u{061C}',
+    ] {
+        let dir = scratch(&[("s.toml", &format!("name = \"invoice{c}fdp.exe\"\n{SMALL}"))]);
         let o = bounded(dir.path(), &["check", "s.toml"]);
         refused(&o, &["s.toml:1:8", "`name`"]);
         let batch = format!("[[variant]]\nname = \"a{c}b\"\nset = {{ \"org.seats\" = 5 }}\n");
@@ -487,4 +504,64 @@ fn the_crm_reader_keeps_a_leading_tab_in_text() {
     let h = revsim::crm::parse_history(text.as_bytes(), "t.csv", &Default::default()).unwrap();
     assert_eq!(h.opportunities[0].owner, "\t=1+1");
     assert_eq!(h.opportunities[1].owner, "Ann", "spaces are still trimmed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep labels (defect 4)
+
+#[test]
+fn sweep_rows_carry_the_names_of_the_plan_being_run() {
+    let dir = scratch(&[
+        ("s.toml", SMALL),
+        (
+            "first.toml",
+            "[[variant]]\nname = \"base\"\n\n\
+             [[variant]]\nname = \"hire-faster\"\nset = { \"org.seats\" = 5 }\n\n\
+             [[variant]]\nname = \"same-as-base\"\nset = { \"org.seats\" = 6 }\n",
+        ),
+        (
+            "second.toml",
+            "[[variant]]\nname = \"base\"\n\n\
+             [[variant]]\nname = \"plan-B\"\nset = { \"org.seats\" = 5 }\n",
+        ),
+    ]);
+    let sweep = |batch: &str, force: bool| {
+        let mut args = vec![
+            "sweep",
+            "s.toml",
+            "--variants",
+            batch,
+            "--trials",
+            "20",
+            "--out",
+            "sw",
+        ];
+        if force {
+            args.push("--force");
+        }
+        bounded(dir.path(), &args)
+    };
+    let o = sweep("first.toml", false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let warned = stderr(&o);
+    assert!(
+        warned.contains("\"same-as-base\"") && warned.contains("\"base\""),
+        "the duplicate is reported: {warned}"
+    );
+    let csv = fs::read_to_string(dir.path().join("sw/sweep.csv")).unwrap();
+    let names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",horizon,"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["base", "hire-faster", "same-as-base"], "{csv}");
+    // A new plan in the same folder: its own names, though the runs are reused.
+    let o = sweep("second.toml", true);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = fs::read_to_string(dir.path().join("sw/sweep.csv")).unwrap();
+    assert!(csv.contains("\nplan-B,5,"), "{csv}");
+    assert!(!csv.contains("hire-faster"), "{csv}");
+    let html = fs::read_to_string(dir.path().join("sw/report.html")).unwrap();
+    assert!(html.contains("plan-B") && !html.contains("hire-faster"));
 }

@@ -103,14 +103,20 @@ fn differences(old: &BatchPlan, plan: &BatchPlan) -> String {
     d.join("; ")
 }
 
-/// The finished results of every planned variant, from `stores`; an error lists the missing
-/// ones.
+/// The finished results of every planned variant, from `stores`, each named as the plan
+/// names it; an error lists the missing ones.
 pub fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, InputError> {
     let mut out = Vec::with_capacity(plan.variants.len());
     let mut missing = Vec::new();
     for v in &plan.variants {
         match stores.iter().find_map(|s| s.get(&v.key)) {
-            Some(r) => out.push(r),
+            // The stored result is keyed by what it ran; its name and overrides are those of
+            // the variant that first ran it, maybe in an earlier plan. The row is this plan's.
+            Some(r) => out.push(VariantResult {
+                name: v.name.clone(),
+                sets: v.sets.clone(),
+                ..r
+            }),
             None => missing.push(v.name.clone()),
         }
     }

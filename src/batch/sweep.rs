@@ -76,6 +76,24 @@ impl BatchPlan {
     }
 }
 
+impl BatchPlan {
+    /// The variants that resolve to the same scenario as an earlier one (same result key), each
+    /// with the name of that earlier variant: one run serves both rows.
+    pub fn duplicates(&self) -> Vec<(&str, &str)> {
+        let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for v in &self.variants {
+            match first.get(v.key.as_str()) {
+                Some(earlier) => out.push((v.name.as_str(), *earlier)),
+                None => {
+                    first.insert(&v.key, &v.name);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The name of the plan file.
 pub const PLAN_FILE: &str = "batch.json";
 

@@ -20,7 +20,7 @@ mod sweep;
 mod synth;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -290,6 +290,17 @@ impl BatchBar {
             bar.inc(n as u64);
         }
     }
+}
+
+/// Prints `line` on stderr. A closed stderr (its reader gone) is not an error: a note or a
+/// warning must not end a command, and `eprintln!` would panic.
+pub(crate) fn note(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Prints `warning: MSG` on stderr (see [`note`]).
+pub(crate) fn warn(msg: &str) {
+    note(format_args!("warning: {msg}"));
 }
 
 /// Seconds since `started`, to the millisecond.
