@@ -565,3 +565,134 @@ fn sweep_rows_carry_the_names_of_the_plan_being_run() {
     let html = fs::read_to_string(dir.path().join("sw/report.html")).unwrap();
     assert!(html.contains("plan-B") && !html.contains("hire-faster"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Merge (defect 6)
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_damaged_duplicated_missing_or_foreign_parts() {
+    let dir = scratch(&[("s.toml", SMALL)]);
+    let shard = |i: &str, out: &str, seed: &str| {
+        let o = bounded(
+            dir.path(),
+            &[
+                "run",
+                "s.toml",
+                "--trials",
+                "200",
+                "--seed",
+                seed,
+                "--shard",
+                i,
+                "-q",
+                "--threads",
+                "1",
+                "--out",
+                out,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    shard("1/2", "p1", "3");
+    shard("2/2", "p2", "3");
+    shard("2/2", "other", "4");
+    let part1 = dir.path().join("p1/run-part-1-of-2.bin");
+    let part2 = dir.path().join("p2/run-part-2-of-2.bin");
+    let o = bounded(dir.path(), &["merge", "p1", "p2", "-q", "--out", "whole"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Single-bit flips anywhere in a part: every one is refused, naming the file.
+    let bytes = fs::read(&part2).unwrap();
+    let flips = 40;
+    for k in 0..flips {
+        let at = bytes.len() * k / flips + k % 7;
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 1 << (k % 8);
+        let d = dir.path().join(format!("flip-{k}"));
+        copy_dir(&dir.path().join("p1"), &d);
+        fs::write(d.join("run-part-2-of-2.bin"), damaged).unwrap();
+        let shown = format!("flip-{k}");
+        let o = bounded(dir.path(), &["merge", &shown, "-q"]);
+        refused(&o, &["run-part-2-of-2.bin"]);
+        assert!(!d.join("run.json").exists(), "flip at byte {at}");
+    }
+    // A part twice (under its own name in two folders, or renamed as the other part).
+    fs::create_dir(dir.path().join("again")).unwrap();
+    fs::copy(&part1, dir.path().join("again/run-part-1-of-2.bin")).unwrap();
+    let o = bounded(
+        dir.path(),
+        &["merge", "p1", "again", "p2", "-q", "--out", "m1"],
+    );
+    refused(&o, &["again/run-part-1-of-2.bin", "twice"]);
+    fs::create_dir(dir.path().join("renamed")).unwrap();
+    fs::copy(&part1, dir.path().join("renamed/run-part-2-of-2.bin")).unwrap();
+    let o = bounded(dir.path(), &["merge", "p1", "renamed", "-q", "--out", "m2"]);
+    refused(&o, &["renamed/run-part-2-of-2.bin", "part 1 of 2"]);
+    // A missing part, and a part of another run.
+    let o = bounded(dir.path(), &["merge", "p1", "-q", "--out", "m3"]);
+    refused(&o, &["2/2", "missing"]);
+    let o = bounded(dir.path(), &["merge", "p1", "other", "-q", "--out", "m4"]);
+    refused(&o, &["other/run-part-2-of-2.bin"]);
+}
+
+#[test]
+fn merge_refuses_a_damaged_variant_of_a_sharded_sweep() {
+    let dir = scratch(&[("s.toml", SMALL)]);
+    for i in ["1/2", "2/2"] {
+        let o = bounded(
+            dir.path(),
+            &[
+                "sweep",
+                "s.toml",
+                "--vary",
+                "org.seats=5,6",
+                "--trials",
+                "30",
+                "--shard",
+                i,
+                "-q",
+                "--out",
+                "sw",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    copy_dir(&dir.path().join("sw"), &dir.path().join("clean"));
+    let o = bounded(dir.path(), &["merge", "clean", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Change one figure of one stored variant: the merge names the file and stops.
+    let variants = dir.path().join("sw/variants");
+    let file = fs::read_dir(&variants)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = fs::read_to_string(&file).unwrap();
+    let at = text.find("\"value\": ").unwrap() + "\"value\": ".len();
+    let digit = text[at..].find(|c: char| c.is_ascii_digit()).unwrap() + at;
+    let mut damaged = text.into_bytes();
+    damaged[digit] = if damaged[digit] == b'9' {
+        b'8'
+    } else {
+        damaged[digit] + 1
+    };
+    fs::write(&file, damaged).unwrap();
+    let o = bounded(dir.path(), &["merge", "sw", "-q"]);
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    refused(&o, &[&name, "damaged"]);
+    assert!(!dir.path().join("sw/sweep.csv").exists());
+}

@@ -43,7 +43,12 @@ pub fn open(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, Inpu
     let plan_path = out.join(PLAN_FILE);
     let old_plan = input::try_read(&plan_path, input::BATCH_RECORD, false).ok();
     if let Some(text) = old_plan.map(|b| String::from_utf8_lossy(&b).into_owned()) {
-        let old = serde_json::from_str::<BatchPlan>(&text).ok();
+        let old = serde_json::from_str::<BatchPlan>(&text)
+            .ok()
+            .map(|o| BatchPlan {
+                checksum: String::new(),
+                ..o
+            });
         let compatible = old.as_ref().is_some_and(|o| {
             o == plan
                 || (plan.kind != "sweep"
@@ -66,7 +71,7 @@ pub fn open(out: &Path, plan: &BatchPlan, force: bool) -> Result<OutputDir, Inpu
     }
     let dir = OutputDir::prepare(out, true)?;
     dir.write(PLAN_FILE, |w| {
-        serde_json::to_writer_pretty(&mut *w, plan)?;
+        serde_json::to_writer_pretty(&mut *w, &plan.sealed())?;
         w.write_all(b"\n")
     })?;
     Ok(dir)
@@ -104,12 +109,19 @@ fn differences(old: &BatchPlan, plan: &BatchPlan) -> String {
 }
 
 /// The finished results of every planned variant, from `stores`, each named as the plan
-/// names it; an error lists the missing ones.
+/// names it; an error lists the missing ones, or names a damaged file.
 pub fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, InputError> {
     let mut out = Vec::with_capacity(plan.variants.len());
     let mut missing = Vec::new();
     for v in &plan.variants {
-        match stores.iter().find_map(|s| s.get(&v.key)) {
+        let mut found = None;
+        for s in stores {
+            if let Some(r) = s.read(&v.key)? {
+                found = Some(r);
+                break;
+            }
+        }
+        match found {
             // The stored result is keyed by what it ran; its name and overrides are those of
             // the variant that first ran it, maybe in an earlier plan. The row is this plan's.
             Some(r) => out.push(VariantResult {

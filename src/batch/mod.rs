@@ -707,6 +707,23 @@ pub struct VariantResult {
     pub results_version: u32,
     /// Horizon, then fiscal years.
     pub periods: Vec<PeriodMetrics>,
+    /// SHA-256 of the rest of the record (as compact JSON, with this field empty): set by
+    /// [`Store::put`] on disk and checked by [`Store::read`], so that a damaged file is refused
+    /// rather than merged; empty in memory.
+    #[serde(default)]
+    pub checksum: String,
+}
+
+impl VariantResult {
+    /// The SHA-256 of this result as compact JSON with its checksum empty.
+    fn digest(&self) -> String {
+        let bare = VariantResult {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let bytes = serde_json::to_vec(&bare).expect("a result serializes");
+        format!("{:x}", Sha256::digest(&bytes))
+    }
 }
 
 /// The key of a variant's result: a hash of its resolved scenario, seed, trial count and the
@@ -779,20 +796,60 @@ impl Store {
         })
     }
 
-    /// The finished result for `key`, if a previous run wrote one.
+    /// The finished result for `key`, if a previous run wrote one intact (a damaged one is
+    /// run again).
     pub fn get(&self, key: &str) -> Option<VariantResult> {
-        let path = self.dir.path().join(format!("{key}.json"));
-        let bytes = input::try_read(&path, input::BATCH_RECORD, false).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        serde_json::from_str::<VariantResult>(&text)
-            .ok()
-            .filter(|r| r.key == key)
+        self.read(key).ok().flatten()
     }
 
-    /// Writes a finished result atomically.
+    /// The finished result for `key`: `None` if no run wrote one, an error naming the file if
+    /// it is there but damaged (its checksum does not match), or holds another variant.
+    pub fn read(&self, key: &str) -> Result<Option<VariantResult>, InputError> {
+        let path = self.dir.path().join(format!("{key}.json"));
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        let shown = path.display().to_string();
+        let bytes = input::read_bytes(&path, &shown, input::BATCH_RECORD, false)?;
+        let damaged = |why: String| {
+            InputError::file(&shown, format!("the stored result of a variant is damaged: {why}"))
+                .help("delete the file and run the sweep (or its shard) again: it reruns that variant alone")
+        };
+        let mut r: VariantResult = std::str::from_utf8(&bytes)
+            .map_err(|_| "it is not UTF-8 text".to_string())
+            .and_then(|text| {
+                serde_json::from_str(text).map_err(|e| {
+                    format!(
+                        "it does not read as a variant's result (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    )
+                })
+            })
+            .map_err(damaged)?;
+        let stored = std::mem::take(&mut r.checksum);
+        if stored.is_empty() || r.digest() != stored {
+            return Err(damaged(
+                "its checksum does not match its contents (the file was changed, or written by an older revsim)".into(),
+            ));
+        }
+        if r.key != key {
+            return Err(damaged(format!(
+                "it holds the result of another variant (key {})",
+                r.key
+            )));
+        }
+        Ok(Some(r))
+    }
+
+    /// Writes a finished result atomically, with its checksum.
     pub fn put(&self, r: &VariantResult) -> Result<(), InputError> {
+        let sealed = VariantResult {
+            checksum: r.digest(),
+            ..r.clone()
+        };
         self.dir.write(&format!("{}.json", r.key), |w| {
-            serde_json::to_writer_pretty(&mut *w, r)?;
+            serde_json::to_writer_pretty(&mut *w, &sealed)?;
             w.write_all(b"\n")
         })?;
         Ok(())
@@ -816,6 +873,7 @@ pub fn run_one(
         trials,
         results_version: crate::RESULTS_VERSION,
         periods: metrics(&p.scenario, &r),
+        checksum: String::new(),
     }
 }
 
