@@ -696,3 +696,62 @@ fn merge_refuses_a_damaged_variant_of_a_sharded_sweep() {
     refused(&o, &[&name, "damaged"]);
     assert!(!dir.path().join("sw/sweep.csv").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Closed pipes (defect 12)
+
+/// The exit code of revsim in `dir` with its stdout and/or stderr the write end of a pipe
+/// whose reader is already gone.
+fn with_closed(dir: &Path, args: &[&str], close_stdout: bool, close_stderr: bool) -> Option<i32> {
+    use std::process::Stdio;
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    let mut c = std::process::Command::new(bin);
+    c.args(args).current_dir(dir).stdin(Stdio::null());
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    c.stdout(if close_stdout {
+        closed()
+    } else {
+        Stdio::null()
+    });
+    c.stderr(if close_stderr {
+        closed()
+    } else {
+        Stdio::null()
+    });
+    c.status().unwrap().code()
+}
+
+#[test]
+fn closed_pipes_end_quietly_with_the_right_exit_code() {
+    let odd = SMALL.replace("annual_rate = 0.3", "annual_rate = 0.85");
+    let dir = scratch(&[("s.toml", SMALL), ("odd.toml", &odd)]);
+    let d = dir.path();
+    assert_eq!(
+        with_closed(d, &["check", "missing.toml"], false, true),
+        Some(2)
+    );
+    assert_eq!(
+        with_closed(d, &["check", "missing.toml"], true, true),
+        Some(2)
+    );
+    assert_eq!(with_closed(d, &["check", "s.toml"], true, false), Some(0));
+    assert_eq!(
+        with_closed(d, &["check", "s.toml", "missing.toml"], true, false),
+        Some(2),
+        "a closed stdout does not hide a bad file"
+    );
+    assert_eq!(with_closed(d, &["check", "odd.toml"], false, true), Some(0));
+    assert_eq!(
+        with_closed(d, &["check", "--strict", "odd.toml", "s.toml"], true, true),
+        Some(2)
+    );
+    assert_eq!(with_closed(d, &["schema"], true, true), Some(0));
+    let run = ["run", "odd.toml", "--trials", "5", "--out", "out"];
+    assert_eq!(with_closed(d, &run, true, true), Some(0));
+    assert!(d.join("out/run.json").is_file());
+    assert_eq!(with_closed(d, &["run", "--bogus"], true, true), Some(2));
+}

@@ -199,12 +199,12 @@ impl ReadArgs {
         } else {
             ""
         };
-        eprintln!(
-            "warning: skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
+        super::warn(&format!(
+            "skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
             history.bad_rows.len(),
             by.join(", "),
             rows.join(", ")
-        );
+        ));
     }
 }
 

@@ -172,14 +172,14 @@ pub(crate) fn plausibility(
     if strict {
         // All but the last are printed here; the caller prints the one returned.
         for w in &warnings[..warnings.len() - 1] {
-            eprintln!("{}", plausibility::render(w, &layers, &s.source, true));
+            note(plausibility::render(w, &layers, &s.source, true));
         }
         let last = warnings.last().expect("not empty");
         return Err(plausibility::to_error(last, &layers, &s.source));
     }
     if !quiet {
         for w in &warnings {
-            eprintln!("{}", plausibility::render(w, &layers, &s.source, false));
+            note(plausibility::render(w, &layers, &s.source, false));
         }
     }
     Ok(())
@@ -278,7 +278,7 @@ impl BatchBar {
             }
             Step::Trying { key, value } => {
                 if !self.quiet && std::io::stderr().is_terminal() {
-                    eprintln!("  trying {key} = {value}");
+                    note(format_args!("  trying {key} = {value}"));
                 }
             }
         }

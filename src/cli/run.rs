@@ -66,7 +66,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
     let dir = OutputDir::prepare(&out, a.sim.output.force)?;
     let quiet = a.sim.output.quiet;
     if let (Some(o), false) = (&s.open_deals, quiet) {
-        eprintln!("Starting pipeline: {}.", o.describe());
+        super::note(format_args!("Starting pipeline: {}.", o.describe()));
     }
 
     let pool = a.sim.output.pool()?;
