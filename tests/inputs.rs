@@ -755,3 +755,77 @@ fn closed_pipes_end_quietly_with_the_right_exit_code() {
     assert!(d.join("out/run.json").is_file());
     assert_eq!(with_closed(d, &["run", "--bogus"], true, true), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The cost of a long run, stated before it starts (defect 14)
+
+/// A scenario of about 6e8 opportunities per trial: valid, and hours long at 10,000 trials.
+fn vast() -> String {
+    SMALL
+        .replace("horizon_months = 12", "horizon_months = 36")
+        .replace("trials = 40", "trials = 10_000")
+        .replace("seats = 6", "seats = 100_000")
+        .replace(
+            "opportunities_per_rep_month = 3",
+            "opportunities_per_rep_month = 166",
+        )
+}
+
+#[test]
+fn a_long_run_states_its_time_and_memory_before_it_starts() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch(&[("vast.toml", &vast()), ("s.toml", SMALL)]);
+    let o = bounded(dir.path(), &["check", "vast.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stdout(&o);
+    assert!(
+        said.contains("estimated") && said.contains("memory"),
+        "check states the cost: {said}"
+    );
+    // A small run says nothing of it.
+    let o = bounded(dir.path(), &["check", "s.toml"]);
+    assert!(!stdout(&o).contains("estimated"), "{}", stdout(&o));
+    // run says it on stderr before the first trial; the test stops it there.
+    let bin = assert_cmd::cargo::cargo_bin("revsim");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4000000; exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(["run", "vast.toml", "--threads", "1", "--out", "out"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The first note on stderr that gives the estimate (a warning may come before it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut line = None;
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(l) if l.contains("estimated") => {
+                line = Some(l);
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = line.expect("run said nothing of its cost before it started");
+    assert!(
+        line.contains("estimated") && line.contains("hours") && line.contains("memory"),
+        "{line}"
+    );
+    insta::assert_snapshot!("a_long_run_states_its_cost", line);
+}

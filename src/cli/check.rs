@@ -93,7 +93,16 @@ fn report(f: &std::path::Path, s: &Scenario) -> std::io::Result<()> {
         Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
         None => Ok(()),
     })
-    .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(s)));
+    .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(s)))
+    .and_then(|()| {
+        // A long run is said to be long before anyone starts it.
+        let trials = usize::try_from(s.trials).unwrap_or(usize::MAX);
+        let cost = super::cost(s, trials, rayon::current_num_threads());
+        match cost.worth_saying() {
+            true => writeln!(std::io::stdout().lock(), "  {}", cost.sentence()),
+            false => Ok(()),
+        }
+    });
     match printed {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,

@@ -292,6 +292,17 @@ impl BatchBar {
     }
 }
 
+/// The estimated cost of `trials` trials of `s` on `threads` threads, the layer reruns of a
+/// run included.
+pub(crate) fn cost(s: &Scenario, trials: usize, threads: usize) -> crate::engine::cost::Cost {
+    let reruns = if crate::layers::applies(s) {
+        2 * trials.min(crate::layers::MAX_TRIALS)
+    } else {
+        0
+    };
+    crate::engine::cost::estimate(s, trials, reruns, threads)
+}
+
 /// Prints `line` on stderr. A closed stderr (its reader gone) is not an error: a note or a
 /// warning must not end a command, and `eprintln!` would panic.
 pub(crate) fn note(line: impl std::fmt::Display) {

@@ -70,6 +70,16 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
     }
 
     let pool = a.sim.output.pool()?;
+    let most = match &precision {
+        Some(_) => usize::try_from(a.max_trials)
+            .unwrap_or(usize::MAX)
+            .max(trials),
+        None => trials,
+    };
+    let cost = super::cost(s, most, pool.current_num_threads());
+    if cost.worth_saying() && !quiet {
+        super::note(format_args!("note: {}", cost.sentence()));
+    }
     let started = Instant::now();
     let (results, calm, reached) = pool.install(|| simulate(a, s, trials, seed, &precision));
     let manifest = Manifest {
