@@ -742,15 +742,48 @@ pub fn key(s: &Scenario, seed: u64, trials: usize) -> String {
     out
 }
 
-/// A variant with its resolved scenario, ready to run.
+/// A variant with its result key, ready to run. Its scenario was resolved (and every mistake
+/// in it reported) when the batch was planned, then let go, so that a batch of thousands of
+/// variants holds one resolved scenario at a time; [`Planned::scenario`] resolves it again
+/// when the variant runs.
 #[derive(Debug, Clone)]
 pub struct Planned {
     /// The variant.
     pub variant: Variant,
-    /// Its resolved scenario.
-    pub scenario: Scenario,
     /// Its result key.
     pub key: String,
+    /// The scenario file and the batch's `--set` overrides it is resolved from.
+    base: std::sync::Arc<(std::path::PathBuf, Vec<String>)>,
+}
+
+impl Planned {
+    /// The variant's resolved scenario, as planned: a scenario file changed since the batch
+    /// was planned (the key no longer matches) is an error, not a row of another scenario.
+    pub fn scenario(&self, seed: u64, trials: usize) -> Result<Scenario, InputError> {
+        let (file, base_sets) = &*self.base;
+        let s = resolve_variant(file, base_sets, &self.variant)?;
+        if key(&s, seed, trials) != self.key {
+            return Err(InputError::file(
+                file.display().to_string(),
+                format!(
+                    "the scenario changed while the batch ran: variant {:?} no longer resolves to what was planned",
+                    self.variant.name
+                ),
+            )
+            .help("leave the scenario files alone while a batch runs, then rerun the command (finished variants are kept)"));
+        }
+        Ok(s)
+    }
+}
+
+/// The scenario of `variant`: the file, then the batch's `--set`, then the variant's overrides
+/// (which move a value's centre and keep its belief).
+fn resolve_variant(
+    file: &Path,
+    base_sets: &[String],
+    variant: &Variant,
+) -> Result<Scenario, InputError> {
+    Scenario::load_layers_centred(file, &[base_sets.to_vec(), variant.set_strings()], 1)
 }
 
 /// Resolves every variant (the file, then the batch's `--set`, then the variant's overrides),
@@ -763,20 +796,17 @@ pub fn plan(
     trials: usize,
 ) -> anyhow::Result<Vec<Planned>> {
     use anyhow::Context;
+    let base = std::sync::Arc::new((file.to_path_buf(), base_sets.to_vec()));
     variants
         .into_iter()
         .map(|variant| {
-            let scenario = Scenario::load_layers_centred(
-                file,
-                &[base_sets.to_vec(), variant.set_strings()],
-                1,
-            )
-            .with_context(|| format!("in variant {:?}", variant.name))?;
+            let scenario = resolve_variant(file, base_sets, &variant)
+                .with_context(|| format!("in variant {:?}", variant.name))?;
             let key = key(&scenario, seed, trials);
             Ok(Planned {
                 variant,
-                scenario,
                 key,
+                base: base.clone(),
             })
         })
         .collect()
@@ -856,25 +886,27 @@ impl Store {
     }
 }
 
-/// Runs one planned variant (on the current rayon pool) and returns its result.
+/// Runs one planned variant (on the current rayon pool) and returns its result; an error if
+/// its scenario no longer resolves to what was planned.
 pub fn run_one(
     p: &Planned,
     seed: u64,
     trials: usize,
     progress: &(dyn Fn(usize) + Sync),
-) -> VariantResult {
-    let r = crate::engine::simulate(&p.scenario, trials, seed, progress);
-    VariantResult {
+) -> Result<VariantResult, InputError> {
+    let s = p.scenario(seed, trials)?;
+    let r = crate::engine::simulate(&s, trials, seed, progress);
+    Ok(VariantResult {
         name: p.variant.name.clone(),
         sets: p.variant.sets.clone(),
         key: p.key.clone(),
-        scenario_sha256: p.scenario.sha256.clone(),
+        scenario_sha256: s.sha256.clone(),
         seed,
         trials,
         results_version: crate::RESULTS_VERSION,
-        periods: metrics(&p.scenario, &r),
+        periods: metrics(&s, &r),
         checksum: String::new(),
-    }
+    })
 }
 
 /// A shard of a batch: this process runs variants `i`, `i + n`, `i + 2n`, ... (0-based `i`).

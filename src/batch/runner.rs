@@ -108,7 +108,7 @@ pub fn run_variants(
             of: todo.len(),
             name: &p.variant.name,
         });
-        store.put(&run_one(p, seed, trials, progress.trials))?;
+        store.put(&run_one(p, seed, trials, progress.trials)?)?;
     }
     (progress.step)(Step::Finish);
     Ok(Ran {
