@@ -1,6 +1,9 @@
 //! Errors in a planner's input, rendered the way cargo renders compiler errors: the file, line
 //! and column, the offending line with a caret under the value, the key path, and a help line
-//! with the fix (a did-you-mean for misspelt keys).
+//! with the fix (a did-you-mean for misspelt keys). [`input`] reads an input file within its
+//! kind's size limit.
+
+pub mod input;
 
 use std::fmt;
 use std::ops::Range;
@@ -155,6 +158,8 @@ impl InputError {
                 err.help
                     .push("counts are whole numbers of 0 or more (no sign, no decimals)".into());
             }
+        } else if msg.starts_with("the text holds ") {
+            err.help.push("use plain printable text on one line".into());
         } else if msg == "duplicate key" {
             err.message = "this key or table appears twice".into();
             err.help.push(
@@ -244,6 +249,7 @@ impl fmt::Display for InputError {
             Some(k) => format!("{}: `{k}`: {}", self.file, self.message),
             None => format!("{}: {}", self.file, self.message),
         };
+        let shown = shown_source(self.text.as_deref().unwrap_or_default());
         let mut groups: Vec<Group<'_>> = Vec::new();
         let mut main = Group::with_title(Level::ERROR.primary_title(title.as_str()));
         if let (Some(text), Some(span)) = (&self.text, &self.span) {
@@ -253,7 +259,7 @@ impl fmt::Display for InputError {
             };
             let span = char_span(text, span.clone());
             main = main.element(
-                Snippet::source(&**text)
+                Snippet::source(shown.as_ref())
                     .path(self.file.as_str())
                     .annotation(AnnotationKind::Primary.span(span).label(label)),
             );
@@ -270,6 +276,54 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// What an invisible or direction-changing character is: Unicode's bidirectional controls
+/// and marks, and the format characters that show nothing. Such a character can make text
+/// read as other text (U+202E shows `invoice\u{202E}fdp.exe` as `invoiceexe.pdf`).
+pub fn hidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some("a direction control"),
+        '\u{200E}' | '\u{200F}' | '\u{061C}' => Some("a direction mark"),
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{115F}'
+        | '\u{1160}'
+        | '\u{17B4}'
+        | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200D}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{206A}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E0FFF}' => Some("an invisible character"),
+        _ => None,
+    }
+}
+
+/// `text` as a snippet may show it: each control character (but tab and line breaks) and each
+/// [`hidden`] character becomes as many `?` as it has bytes, so that the terminal shows what is
+/// there and every span still falls on the same bytes.
+fn shown_source(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || hidden(c).is_some();
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
 
 /// `span` inside `text` on character boundaries (the renderer slices the text by it): an empty
 /// span is widened to the character it points at, and an end inside a multi-byte character
@@ -329,6 +383,14 @@ mod tests {
         assert_eq!(char_span(text, 5..5), 4..6);
         assert_eq!(char_span(text, 9..9), 9..9);
         assert_eq!(char_span(text, 20..30), 9..9);
+    }
+
+    #[test]
+    fn snippets_show_hidden_characters_as_question_marks() {
+        let text = "name = \"a\u{202E}b\u{7}\"\tx = 1\n";
+        let shown = shown_source(text);
+        assert_eq!(shown, "name = \"a???b?\"\tx = 1\n");
+        assert_eq!(shown.len(), text.len(), "spans keep their bytes");
     }
 
     #[test]

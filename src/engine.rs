@@ -10,6 +10,8 @@
 //! simulated in chunks, each chunk's monthly figures folded into a [`MonthlySketch`] and
 //! dropped, so memory stays flat in the trial count (see [`crate::sketch`] for the error bound).
 
+pub mod cost;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;

@@ -126,9 +126,14 @@ impl Table {
     }
 }
 
-/// Prefixes `'` to text a spreadsheet would read as a formula.
-fn guard(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+/// A cell of user text as a CSV file may hold it: text a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return, as the OWASP guidance on CSV
+/// injection lists) gets a leading `'`, so that Excel, LibreOffice and Google Sheets show it
+/// instead of running it. A plain number such as `-5` or `-0.25` is left as it is (a
+/// spreadsheet reads it as that number). Every CSV revsim writes passes its text through this.
+pub fn guard(s: &str) -> Cow<'_, str> {
+    let number = s.parse::<f64>().is_ok_and(f64::is_finite);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number {
         format!("'{s}").into()
     } else {
         s.into()
@@ -372,6 +377,14 @@ mod tests {
         let cells: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
         assert_eq!(cells, ["base", "'=SUM(A1)", "'-hires", "'@x"]);
         assert_eq!(&rows[2][1], "-5", "numbers are never guarded");
+        assert_eq!(
+            guard("-0.25"),
+            "-0.25",
+            "nor is text that is a plain number"
+        );
+        for formula in ["-1+1", "+A1", "-inf", "\t=1", "\r@x"] {
+            assert!(guard(formula).starts_with('\''), "{formula:?}");
+        }
         assert_eq!(&rows[3][1], "", "NaN is an empty cell");
     }
 

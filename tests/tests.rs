@@ -29,6 +29,7 @@ mod extremes;
 mod fuzz;
 mod identities;
 mod inheritance;
+mod inputs;
 #[cfg(unix)]
 mod interrupt;
 mod leadership;

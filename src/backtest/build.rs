@@ -37,6 +37,7 @@ use crate::crm::{Date, History, Opportunity, Outcome};
 use crate::diagnostic::InputError;
 use crate::scenario::{Scenario, template};
 use crate::stats::quantile_sorted;
+use crate::tables::guard;
 
 /// The scenario the org settings come from.
 #[derive(Debug, Clone)]
@@ -259,9 +260,10 @@ pub fn open_pipeline_csv(snap: &Snapshot) -> (String, OpenPipeline) {
         totals.deals += 1;
         totals.value_usd += amount;
         let id = o.id.clone().unwrap_or_else(|| format!("row {}", o.row));
+        // Owner names and ids are the export's text: guarded as every CSV cell of user text.
         w.write_record([
-            id.as_str(),
-            o.owner.as_str(),
+            guard(&id).as_ref(),
+            guard(&o.owner).as_ref(),
             &o.created.to_string(),
             "",
             &format!("{amount}"),

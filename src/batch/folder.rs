@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Store, VariantResult};
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::output_dir::{Access, OutputDir};
 
 /// Whether a directory holds only what batches and shards write (so several shards, or a
@@ -48,8 +48,14 @@ pub fn open(
     let shown = out.display().to_string();
     let dir = OutputDir::open(out, access)?;
     let plan_path = out.join(PLAN_FILE);
-    if let Ok(text) = std::fs::read_to_string(&plan_path) {
-        let old = serde_json::from_str::<BatchPlan>(&text).ok();
+    let old_plan = input::try_read(&plan_path, input::BATCH_RECORD, false).ok();
+    if let Some(text) = old_plan.map(|b| String::from_utf8_lossy(&b).into_owned()) {
+        let old = serde_json::from_str::<BatchPlan>(&text)
+            .ok()
+            .map(|o| BatchPlan {
+                checksum: String::new(),
+                ..o
+            });
         let compatible = old.as_ref().is_some_and(|o| {
             o == plan
                 || (plan.kind != "sweep"
@@ -72,7 +78,7 @@ pub fn open(
     }
     // Kept from one command to the next: a rerun resumes from it.
     dir.kept().write(PLAN_FILE, |w| {
-        serde_json::to_writer_pretty(&mut *w, plan)?;
+        serde_json::to_writer_pretty(&mut *w, &plan.sealed())?;
         w.write_all(b"\n")
     })?;
     Ok(dir)
@@ -109,14 +115,27 @@ fn differences(old: &BatchPlan, plan: &BatchPlan) -> String {
     d.join("; ")
 }
 
-/// The finished results of every planned variant, from `stores`; an error lists the missing
-/// ones.
+/// The finished results of every planned variant, from `stores`, each named as the plan
+/// names it; an error lists the missing ones, or names a damaged file.
 pub fn collect(plan: &BatchPlan, stores: &[Store]) -> Result<Vec<VariantResult>, InputError> {
     let mut out = Vec::with_capacity(plan.variants.len());
     let mut missing = Vec::new();
     for v in &plan.variants {
-        match stores.iter().find_map(|s| s.get(&v.key)) {
-            Some(r) => out.push(r),
+        let mut found = None;
+        for s in stores {
+            if let Some(r) = s.read(&v.key)? {
+                found = Some(r);
+                break;
+            }
+        }
+        match found {
+            // The stored result is keyed by what it ran; its name and overrides are those of
+            // the variant that first ran it, maybe in an earlier plan. The row is this plan's.
+            Some(r) => out.push(VariantResult {
+                name: v.name.clone(),
+                sets: v.sets.clone(),
+                ..r
+            }),
             None => missing.push(v.name.clone()),
         }
     }

@@ -32,7 +32,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::engine::Results;
 use crate::output_dir::OutputDir;
 use crate::scenario::Scenario;
@@ -413,22 +413,24 @@ fn toml_key(k: &str) -> String {
 /// set = { "hiring.recruiting_capacity_per_month" = 6, "attrition.annual_rate" = 0.25 }
 /// ```
 pub fn read_batch_file(path: &Path) -> Result<Vec<Variant>, InputError> {
-    let label = path.display().to_string();
+    let label = crate::scenario::resolve::label_of(path);
     let text: std::sync::Arc<str> =
-        std::sync::Arc::from(crate::scenario::resolve::read(path, &label)?);
+        std::sync::Arc::from(input::read_text(path, &label, input::BATCH, true)?);
     let raw: RawBatch =
         toml::from_str(&text).map_err(|e| InputError::from_toml(&label, &text, &e))?;
     let mut names = std::collections::HashSet::new();
     let mut out = Vec::new();
     for v in raw.variant {
         let name = v.name.trim().to_string();
-        if name.is_empty() || name.chars().any(char::is_control) {
+        let problem = if name.is_empty() {
+            Some("is empty".to_string())
+        } else {
+            crate::scenario::values::text_problem(&name)
+        };
+        if let Some(problem) = problem {
             return Err(InputError::file(
                 &label,
-                format!(
-                    "the variant name {:?} is empty or holds control characters",
-                    v.name
-                ),
+                format!("the variant name {:?} {problem}", v.name),
             )
             .key("variant.name")
             .help("give each variant a short printable name, e.g. \"hire-faster\""));
@@ -705,6 +707,23 @@ pub struct VariantResult {
     pub results_version: u32,
     /// Horizon, then fiscal years.
     pub periods: Vec<PeriodMetrics>,
+    /// SHA-256 of the rest of the record (as compact JSON, with this field empty): set by
+    /// [`Store::put`] on disk and checked by [`Store::read`], so that a damaged file is refused
+    /// rather than merged; empty in memory.
+    #[serde(default)]
+    pub checksum: String,
+}
+
+impl VariantResult {
+    /// The SHA-256 of this result as compact JSON with its checksum empty.
+    fn digest(&self) -> String {
+        let bare = VariantResult {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let bytes = serde_json::to_vec(&bare).expect("a result serializes");
+        format!("{:x}", Sha256::digest(&bytes))
+    }
 }
 
 /// The key of a variant's result: a hash of its resolved scenario, seed, trial count and the
@@ -723,15 +742,48 @@ pub fn key(s: &Scenario, seed: u64, trials: usize) -> String {
     out
 }
 
-/// A variant with its resolved scenario, ready to run.
+/// A variant with its result key, ready to run. Its scenario was resolved (and every mistake
+/// in it reported) when the batch was planned, then let go, so that a batch of thousands of
+/// variants holds one resolved scenario at a time; [`Planned::scenario`] resolves it again
+/// when the variant runs.
 #[derive(Debug, Clone)]
 pub struct Planned {
     /// The variant.
     pub variant: Variant,
-    /// Its resolved scenario.
-    pub scenario: Scenario,
     /// Its result key.
     pub key: String,
+    /// The scenario file and the batch's `--set` overrides it is resolved from.
+    base: std::sync::Arc<(std::path::PathBuf, Vec<String>)>,
+}
+
+impl Planned {
+    /// The variant's resolved scenario, as planned: a scenario file changed since the batch
+    /// was planned (the key no longer matches) is an error, not a row of another scenario.
+    pub fn scenario(&self, seed: u64, trials: usize) -> Result<Scenario, InputError> {
+        let (file, base_sets) = &*self.base;
+        let s = resolve_variant(file, base_sets, &self.variant)?;
+        if key(&s, seed, trials) != self.key {
+            return Err(InputError::file(
+                file.display().to_string(),
+                format!(
+                    "the scenario changed while the batch ran: variant {:?} no longer resolves to what was planned",
+                    self.variant.name
+                ),
+            )
+            .help("leave the scenario files alone while a batch runs, then rerun the command (finished variants are kept)"));
+        }
+        Ok(s)
+    }
+}
+
+/// The scenario of `variant`: the file, then the batch's `--set`, then the variant's overrides
+/// (which move a value's centre and keep its belief).
+fn resolve_variant(
+    file: &Path,
+    base_sets: &[String],
+    variant: &Variant,
+) -> Result<Scenario, InputError> {
+    Scenario::load_layers_centred(file, &[base_sets.to_vec(), variant.set_strings()], 1)
 }
 
 /// Resolves every variant (the file, then the batch's `--set`, then the variant's overrides),
@@ -744,20 +796,17 @@ pub fn plan(
     trials: usize,
 ) -> anyhow::Result<Vec<Planned>> {
     use anyhow::Context;
+    let base = std::sync::Arc::new((file.to_path_buf(), base_sets.to_vec()));
     variants
         .into_iter()
         .map(|variant| {
-            let scenario = Scenario::load_layers_centred(
-                file,
-                &[base_sets.to_vec(), variant.set_strings()],
-                1,
-            )
-            .with_context(|| format!("in variant {:?}", variant.name))?;
+            let scenario = resolve_variant(file, base_sets, &variant)
+                .with_context(|| format!("in variant {:?}", variant.name))?;
             let key = key(&scenario, seed, trials);
             Ok(Planned {
                 variant,
-                scenario,
                 key,
+                base: base.clone(),
             })
         })
         .collect()
@@ -778,42 +827,87 @@ impl Store {
         })
     }
 
-    /// The finished result for `key`, if a previous run wrote one.
+    /// The finished result for `key`, if a previous run wrote one intact (a damaged one is
+    /// run again).
     pub fn get(&self, key: &str) -> Option<VariantResult> {
-        let text = std::fs::read_to_string(self.dir.path().join(format!("{key}.json"))).ok()?;
-        serde_json::from_str::<VariantResult>(&text)
-            .ok()
-            .filter(|r| r.key == key)
+        self.read(key).ok().flatten()
     }
 
-    /// Writes a finished result atomically.
+    /// The finished result for `key`: `None` if no run wrote one, an error naming the file if
+    /// it is there but damaged (its checksum does not match), or holds another variant.
+    pub fn read(&self, key: &str) -> Result<Option<VariantResult>, InputError> {
+        let path = self.dir.path().join(format!("{key}.json"));
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        let shown = path.display().to_string();
+        let bytes = input::read_bytes(&path, &shown, input::BATCH_RECORD, false)?;
+        let damaged = |why: String| {
+            InputError::file(&shown, format!("the stored result of a variant is damaged: {why}"))
+                .help("delete the file and run the sweep (or its shard) again: it reruns that variant alone")
+        };
+        let mut r: VariantResult = std::str::from_utf8(&bytes)
+            .map_err(|_| "it is not UTF-8 text".to_string())
+            .and_then(|text| {
+                serde_json::from_str(text).map_err(|e| {
+                    format!(
+                        "it does not read as a variant's result (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    )
+                })
+            })
+            .map_err(damaged)?;
+        let stored = std::mem::take(&mut r.checksum);
+        if stored.is_empty() || r.digest() != stored {
+            return Err(damaged(
+                "its checksum does not match its contents (the file was changed, or written by an older revsim)".into(),
+            ));
+        }
+        if r.key != key {
+            return Err(damaged(format!(
+                "it holds the result of another variant (key {})",
+                r.key
+            )));
+        }
+        Ok(Some(r))
+    }
+
+    /// Writes a finished result atomically, with its checksum.
     pub fn put(&self, r: &VariantResult) -> Result<(), InputError> {
+        let sealed = VariantResult {
+            checksum: r.digest(),
+            ..r.clone()
+        };
         self.dir.write(&format!("{}.json", r.key), |w| {
-            serde_json::to_writer_pretty(&mut *w, r)?;
+            serde_json::to_writer_pretty(&mut *w, &sealed)?;
             w.write_all(b"\n")
         })?;
         Ok(())
     }
 }
 
-/// Runs one planned variant (on the current rayon pool) and returns its result.
+/// Runs one planned variant (on the current rayon pool) and returns its result; an error if
+/// its scenario no longer resolves to what was planned.
 pub fn run_one(
     p: &Planned,
     seed: u64,
     trials: usize,
     progress: &(dyn Fn(usize) + Sync),
-) -> VariantResult {
-    let r = crate::engine::simulate(&p.scenario, trials, seed, progress);
-    VariantResult {
+) -> Result<VariantResult, InputError> {
+    let s = p.scenario(seed, trials)?;
+    let r = crate::engine::simulate(&s, trials, seed, progress);
+    Ok(VariantResult {
         name: p.variant.name.clone(),
         sets: p.variant.sets.clone(),
         key: p.key.clone(),
-        scenario_sha256: p.scenario.sha256.clone(),
+        scenario_sha256: s.sha256.clone(),
         seed,
         trials,
         results_version: crate::RESULTS_VERSION,
-        periods: metrics(&p.scenario, &r),
-    }
+        periods: metrics(&s, &r),
+        checksum: String::new(),
+    })
 }
 
 /// A shard of a batch: this process runs variants `i`, `i + n`, `i + 2n`, ... (0-based `i`).

@@ -85,10 +85,18 @@ pub fn run_variants(
         .filter(|(i, _)| shard.is_none_or(|s| s.owns(*i)))
         .map(|(_, p)| p)
         .collect();
+    // A variant that resolves to the same scenario as another runs once.
+    let mut keys = std::collections::HashSet::new();
+    let mut before = 0;
     let todo: Vec<&Planned> = mine
         .iter()
         .copied()
-        .filter(|p| store.get(&p.key).is_none())
+        .filter(|p| keys.insert(p.key.as_str()))
+        .filter(|p| {
+            let done = store.get(&p.key).is_some();
+            before += usize::from(done);
+            !done
+        })
         .collect();
     (progress.step)(Step::Start {
         variants: todo.len(),
@@ -100,11 +108,11 @@ pub fn run_variants(
             of: todo.len(),
             name: &p.variant.name,
         });
-        store.put(&run_one(p, seed, trials, progress.trials))?;
+        store.put(&run_one(p, seed, trials, progress.trials)?)?;
     }
     (progress.step)(Step::Finish);
     Ok(Ran {
         now: todo.len(),
-        before: mine.len() - todo.len(),
+        before,
     })
 }

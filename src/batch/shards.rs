@@ -1,19 +1,21 @@
 //! Work split across processes with `--shard I/N`, and put back together by `revsim merge`.
 //!
 //! A sharded run writes its whole blocks of trials to `run-part-I-of-N.bin`, with the resolved
-//! scenario, so that a merge needs no access to the scenario files; the merge checks that the
-//! parts belong to one run and appends them in shard order, which gives the results of the
-//! whole run. A sharded sweep shares its results through the store; merging it reads the plan
+//! scenario, so that a merge needs no access to the scenario files, and a SHA-256 of the whole
+//! (its shard and run identity included); the merge refuses, naming the file, a part that is
+//! damaged, given twice, missing, of another run or named as another part, then appends them
+//! in shard order, which gives the results of the whole run. A sharded sweep shares its results through the store; merging it reads the plan
 //! and the store of every part.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::folder::{self, holds_run_parts, is_run_part, only_batch_files};
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Shard, Store, VariantResult};
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::engine::Results;
 use crate::output_dir::{Access, OutputDir};
 use crate::scenario::Scenario;
@@ -82,14 +84,56 @@ impl RunPart {
         }
     }
 
-    /// Writes the part into `dir`; returns the path of the file written.
+    /// Writes the part into `dir` ([`PART_MAGIC`], the part, then the SHA-256 of both);
+    /// returns the path of the file written.
     pub fn write(&self, dir: &OutputDir) -> anyhow::Result<PathBuf> {
-        let bytes = postcard::to_stdvec(self)?;
+        let mut bytes = PART_MAGIC.to_vec();
+        postcard::to_io(self, &mut bytes)?;
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
         let name = part_name(self.shard);
         dir.write(&name, |w| w.write_all(&bytes))?;
         Ok(dir.path().join(name))
     }
+
+    /// The part held by `bytes`, the contents of the file `shown`: refused, naming the file, if
+    /// it is not a part of this format, if its checksum does not match (a damaged file), or if
+    /// its trials are not those of the shard it names.
+    fn decode(bytes: &[u8], shown: &str) -> Result<RunPart, InputError> {
+        let refuse = |why: &str| {
+            InputError::file(shown, format!("cannot merge this run part: {why}"))
+                .help("rerun that shard (the same command with its --shard I/N), then merge again")
+        };
+        if !bytes.starts_with(PART_MAGIC) || bytes.len() < PART_MAGIC.len() + DIGEST_BYTES {
+            return Err(refuse(
+                "it is not a run part of this version of revsim (damaged, or written by another version)",
+            ));
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - DIGEST_BYTES);
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(refuse(
+                "it is damaged: its checksum does not match its contents",
+            ));
+        }
+        let part: RunPart = postcard::from_bytes(&body[PART_MAGIC.len()..])
+            .map_err(|_| refuse("it does not read as a run part"))?;
+        let range = part.shard.trial_range(part.trials);
+        let holds = |r: &Results| {
+            r.first_trial == range.start && r.trials == range.len() && r.seed == part.seed
+        };
+        let shard_ok = part.shard.count > 0 && part.shard.index < part.shard.count;
+        if !shard_ok || !holds(&part.results) || !part.calm.as_ref().is_none_or(holds) {
+            return Err(refuse("its trials are not those of the shard it names"));
+        }
+        Ok(part)
+    }
 }
+
+/// The first bytes of a run part, with its format: a part of another format is refused.
+pub const PART_MAGIC: &[u8] = b"revsim run part, format 2\n";
+
+/// Bytes of the SHA-256 that ends a run part.
+const DIGEST_BYTES: usize = 32;
 
 fn part_name(s: Shard) -> String {
     format!("run-part-{}-of-{}.bin", s.index + 1, s.count)
@@ -148,13 +192,27 @@ pub fn merge_run(dirs: &[PathBuf]) -> anyhow::Result<MergedRun> {
     let scenario = stored_scenario(first_file, first)?;
     let (seed, trials, overrides) = (first.seed, first.trials, first.overrides.clone());
     let shards = first.shard.count;
-    let mut iter = parts.into_iter().map(|(_, p)| p);
-    let head = iter.next().expect("non-empty");
+    let mut iter = parts.into_iter();
+    let (_, head) = iter.next().expect("non-empty");
     let (mut results, mut calm) = (head.results, head.calm);
-    for p in iter {
-        results.append(p.results).map_err(anyhow::Error::msg)?;
-        if let (Some(c), Some(next)) = (calm.as_mut(), p.calm) {
-            c.append(next).map_err(anyhow::Error::msg)?;
+    for (f, p) in iter {
+        let refuse = |why: String| {
+            InputError::file(
+                f.display().to_string(),
+                format!("cannot merge this run part: {why}"),
+            )
+            .help("rerun that shard, then merge again")
+        };
+        results.append(p.results).map_err(refuse)?;
+        match (calm.as_mut(), p.calm) {
+            (Some(c), Some(next)) => c.append(next).map_err(refuse)?,
+            (None, None) => {}
+            _ => {
+                return Err(refuse(
+                    "its run without the VP model does not match the other parts'".into(),
+                )
+                .into());
+            }
         }
     }
     Ok(MergedRun {
@@ -184,15 +242,21 @@ fn read_parts(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunPart)>, InputError> {
         names.sort();
         for f in names {
             let shown = f.display().to_string();
-            let bytes = std::fs::read(&f)
-                .map_err(|e| InputError::file(&shown, format!("cannot read: {e}")))?;
-            let part: RunPart = postcard::from_bytes(&bytes).map_err(|e| {
-                InputError::file(
+            let bytes = input::read_bytes(&f, &shown, input::RUN_PART, false)?;
+            let part = RunPart::decode(&bytes, &shown)?;
+            // The name says which part the file is; the checked contents must agree.
+            let named = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            if named.as_deref() != Some(part_name(part.shard).as_str()) {
+                return Err(InputError::file(
                     &shown,
-                    format!("not a revsim run part (damaged, or from another version): {e}"),
+                    format!(
+                        "cannot merge this run part: the file is named as another part, but holds part {} of {}",
+                        part.shard.index + 1,
+                        part.shard.count
+                    ),
                 )
-                .help("rerun that shard")
-            })?;
+                .help("give every part under the name its shard wrote"));
+            }
             parts.push((f, part));
         }
     }
@@ -220,21 +284,40 @@ fn check_one_run(parts: &[(PathBuf, RunPart)]) -> Result<(), InputError> {
             .help("merge only the parts of one run"));
         }
     }
+    for pair in parts.windows(2) {
+        let ((first, a), (again, b)) = (&pair[0], &pair[1]);
+        if a.shard.index == b.shard.index {
+            return Err(InputError::file(
+                again.display().to_string(),
+                format!(
+                    "cannot merge this run part: it is part {} of {count}, which {} holds too (a part given twice)",
+                    b.shard.index + 1,
+                    first.display()
+                ),
+            )
+            .help("give every part once"));
+        }
+    }
     let have: Vec<usize> = parts.iter().map(|(_, p)| p.shard.index).collect();
     let missing: Vec<String> = (0..count)
         .filter(|i| !have.contains(i))
         .map(|i| format!("{}/{count}", i + 1))
         .collect();
-    if !missing.is_empty() || have.len() != count {
+    if !missing.is_empty() {
+        let folders: Vec<String> = parts
+            .iter()
+            .filter_map(|(f, _)| f.parent().map(|d| d.display().to_string()))
+            .fold(Vec::new(), |mut v, d| {
+                if !v.contains(&d) {
+                    v.push(d);
+                }
+                v
+            });
         return Err(InputError::file(
-            "revsim merge",
-            if missing.is_empty() {
-                "a shard's part appears twice".to_string()
-            } else {
-                format!("the parts of shard(s) {} are missing", missing.join(", "))
-            },
+            folders.join(", "),
+            format!("the parts of shard(s) {} are missing", missing.join(", ")),
         )
-        .help("run the missing shards (or give every part once), then merge again"));
+        .help("run the missing shards, then merge again"));
     }
     Ok(())
 }
@@ -280,12 +363,17 @@ pub fn merge_batch(dirs: &[PathBuf]) -> Result<MergedBatch, InputError> {
     for p in dirs {
         let path = p.join(PLAN_FILE);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            InputError::file(&shown, format!("cannot read the batch plan: {e}"))
-                .help("give the --out directories of the shards of one sweep")
+        let text = input::try_read(&path, input::BATCH_RECORD, false)
+            .map_err(|r| r.reason)
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                InputError::file(&shown, format!("cannot read the batch plan: {e}"))
+                    .help("give the --out directories of the shards of one sweep")
+            })?;
+        let this = BatchPlan::unseal(&text).map_err(|why| {
+            InputError::file(&shown, format!("cannot merge this batch plan: {why}"))
+                .help("rerun the sweep's shards (finished variants are kept), then merge again")
         })?;
-        let this: BatchPlan = serde_json::from_str(&text)
-            .map_err(|e| InputError::file(&shown, format!("not a revsim batch plan: {e}")))?;
         match &plan {
             None => plan = Some((this, p)),
             Some((first, first_dir)) if *first != this => {

@@ -32,6 +32,11 @@ pub struct BatchPlan {
     pub params: Vec<Param>,
     /// Every variant, in table order.
     pub variants: Vec<PlannedVariant>,
+    /// SHA-256 of the rest of the plan (as compact JSON, with this field empty): set in
+    /// `batch.json` by [`BatchPlan::sealed`] and checked by `merge` ([`BatchPlan::unseal`]);
+    /// empty in memory.
+    #[serde(default)]
+    pub checksum: String,
 }
 
 /// One variant of the plan.
@@ -72,7 +77,61 @@ impl BatchPlan {
                     key: p.key.clone(),
                 })
                 .collect(),
+            checksum: String::new(),
         }
+    }
+
+    fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let bare = BatchPlan {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let bytes = serde_json::to_vec(&bare).expect("a plan serializes");
+        format!("{:x}", Sha256::digest(&bytes))
+    }
+
+    /// The plan as `batch.json` holds it: with its checksum.
+    pub fn sealed(&self) -> BatchPlan {
+        BatchPlan {
+            checksum: self.digest(),
+            ..self.clone()
+        }
+    }
+
+    /// The plan `text` (a `batch.json`) holds, checked against its checksum; the reason it
+    /// cannot be used otherwise.
+    pub fn unseal(text: &str) -> Result<BatchPlan, String> {
+        let mut plan: BatchPlan = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "it does not read as a batch plan (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        let stored = std::mem::take(&mut plan.checksum);
+        if stored.is_empty() || plan.digest() != stored {
+            return Err("it is damaged: its checksum does not match its contents (the file was changed, or written by an older revsim)".into());
+        }
+        Ok(plan)
+    }
+}
+
+impl BatchPlan {
+    /// The variants that resolve to the same scenario as an earlier one (same result key), each
+    /// with the name of that earlier variant: one run serves both rows.
+    pub fn duplicates(&self) -> Vec<(&str, &str)> {
+        let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for v in &self.variants {
+            match first.get(v.key.as_str()) {
+                Some(earlier) => out.push((v.name.as_str(), *earlier)),
+                None => {
+                    first.insert(&v.key, &v.name);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -240,14 +240,11 @@ fn fit_json<'a>(
     }
 }
 
-/// A CRM name as a spreadsheet cell: one that starts like a formula (`=`, `+`, `-`, `@`) gets
-/// a leading `'`, so that opening reps.csv in Excel shows it rather than running it.
+/// A CRM name as a spreadsheet cell: one that starts like a formula (`=`, `+`, `-`, `@`, a tab
+/// or a carriage return) gets a leading `'`, so that opening reps.csv in Excel shows it rather
+/// than running it ([`crate::tables::guard`], as every CSV revsim writes).
 pub fn spreadsheet_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::tables::guard(s).into_owned()
 }
 
 /// reps.csv: one row per owner of the org fit (owner names made [`spreadsheet_safe`]).

@@ -154,6 +154,7 @@ impl ReadArgs {
             skip_bad_rows: self.skip_bad_rows,
             created_from,
             created_until,
+            ..ReadOptions::default()
         })
     }
 
@@ -202,12 +203,12 @@ impl ReadArgs {
         } else {
             ""
         };
-        eprintln!(
-            "warning: skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
+        super::warn(&format!(
+            "skipped {} bad row(s): {} (rows {}{more}; {listed_in} list them)",
             history.bad_rows.len(),
             by.join(", "),
             rows.join(", ")
-        );
+        ));
     }
 }
 

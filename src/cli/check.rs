@@ -56,30 +56,11 @@ pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
         let loaded = Scenario::load_with(f, &a.set)
             .and_then(|s| plausibility(&s, &a.set, a.strict, false).map(|()| s));
         match loaded {
-            Ok(s) => writeln!(
-                std::io::stdout().lock(),
-                "ok: {} ({}: {} seats, {} months from {}, {} trials{})",
-                f.display(),
-                s.name,
-                s.staffing.starting_seats,
-                s.horizon(),
-                s.clock.start,
-                s.trials,
-                if s.inherits.is_empty() {
-                    String::new()
-                } else {
-                    format!("; extends {}", s.inherits.join(" <- "))
-                }
-            )
-            .and_then(|()| match &s.open_deals {
-                Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
-                None => Ok(()),
-            })
-            .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(&s)))?,
+            Ok(s) => report(f, &s)?,
             Err(e) => {
                 // Print all but the last failure here; main prints the one returned.
                 if let Some(prev) = failed.replace(e) {
-                    eprintln!("error: {prev}");
+                    super::note(format_args!("error: {prev}"));
                 }
             }
         }
@@ -87,5 +68,43 @@ pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
     match failed {
         None => Ok(()),
         Some(e) => Err(e.into()),
+    }
+}
+
+/// Prints what `s`, loaded from `f`, describes. A closed standard output (its reader gone) does
+/// not stop the check: every file is still checked, and the exit code says whether all loaded.
+fn report(f: &std::path::Path, s: &Scenario) -> std::io::Result<()> {
+    let printed = writeln!(
+        std::io::stdout().lock(),
+        "ok: {} ({}: {} seats, {} months from {}, {} trials{})",
+        f.display(),
+        s.name,
+        s.staffing.starting_seats,
+        s.horizon(),
+        s.clock.start,
+        s.trials,
+        if s.inherits.is_empty() {
+            String::new()
+        } else {
+            format!("; extends {}", s.inherits.join(" <- "))
+        }
+    )
+    .and_then(|()| match &s.open_deals {
+        Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
+        None => Ok(()),
+    })
+    .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(s)))
+    .and_then(|()| {
+        // A long run is said to be long before anyone starts it.
+        let trials = usize::try_from(s.trials).unwrap_or(usize::MAX);
+        let cost = super::cost(s, trials, rayon::current_num_threads());
+        match cost.worth_saying() {
+            true => writeln!(std::io::stdout().lock(), "  {}", cost.sentence()),
+            false => Ok(()),
+        }
+    });
+    match printed {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

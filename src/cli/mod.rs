@@ -20,11 +20,10 @@ mod sweep;
 mod synth;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::batch::Step;
@@ -195,20 +194,21 @@ pub(crate) fn plausibility(
     if strict {
         // All but the last are printed here; the caller prints the one returned.
         for w in &warnings[..warnings.len() - 1] {
-            eprintln!("{}", plausibility::render(w, &layers, &s.source, true));
+            note(plausibility::render(w, &layers, &s.source, true));
         }
         let last = warnings.last().expect("not empty");
         return Err(plausibility::to_error(last, &layers, &s.source));
     }
     if !quiet {
         for w in &warnings {
-            eprintln!("{}", plausibility::render(w, &layers, &s.source, false));
+            note(plausibility::render(w, &layers, &s.source, false));
         }
     }
     Ok(())
 }
 
-/// The trial count `--trials` (or the scenario) asks for: at least 1.
+/// The trial count `--trials` (or the scenario) asks for: at least 1, at most
+/// [`crate::scenario::MAX_TRIALS`].
 pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
     if requested == 0 {
         return Err(
@@ -217,7 +217,21 @@ pub(crate) fn trial_count(requested: u64) -> anyhow::Result<usize> {
                 .into(),
         );
     }
-    usize::try_from(requested).context("trial count too large")
+    Ok(at_most_max_trials("--trials", requested)?)
+}
+
+/// `n` trials given by `flag`, refused above [`crate::scenario::MAX_TRIALS`] before anything
+/// runs.
+pub(crate) fn at_most_max_trials(flag: &str, n: u64) -> Result<usize, InputError> {
+    use crate::scenario::{MAX_TRIALS, MAX_TRIALS_HELP};
+    match usize::try_from(n) {
+        Ok(n) if n as u64 <= MAX_TRIALS => Ok(n),
+        _ => Err(InputError::file(
+            flag,
+            format!("{n} trials is more than the {MAX_TRIALS} revsim runs"),
+        )
+        .help(MAX_TRIALS_HELP)),
+    }
 }
 
 /// A progress bar on a terminal's stderr; hidden when quiet or redirected.
@@ -286,7 +300,7 @@ impl BatchBar {
             }
             Step::Trying { key, value } => {
                 if !self.quiet && std::io::stderr().is_terminal() {
-                    eprintln!("  trying {key} = {value}");
+                    note(format_args!("  trying {key} = {value}"));
                 }
             }
         }
@@ -298,6 +312,28 @@ impl BatchBar {
             bar.inc(n as u64);
         }
     }
+}
+
+/// The estimated cost of `trials` trials of `s` on `threads` threads, the layer reruns of a
+/// run included.
+pub(crate) fn cost(s: &Scenario, trials: usize, threads: usize) -> crate::engine::cost::Cost {
+    let reruns = if crate::layers::applies(s) {
+        2 * trials.min(crate::layers::MAX_TRIALS)
+    } else {
+        0
+    };
+    crate::engine::cost::estimate(s, trials, reruns, threads)
+}
+
+/// Prints `line` on stderr. A closed stderr (its reader gone) is not an error: a note or a
+/// warning must not end a command, and `eprintln!` would panic.
+pub(crate) fn note(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Prints `warning: MSG` on stderr (see [`note`]).
+pub(crate) fn warn(msg: &str) {
+    note(format_args!("warning: {msg}"));
 }
 
 /// Seconds since `started`, to the millisecond.

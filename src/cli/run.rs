@@ -48,6 +48,9 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|p| crate::precision::parse_precision(p, s.plan_by_fiscal_year.is_some()))
         .transpose()?;
+    if precision.is_some() {
+        super::at_most_max_trials("--max-trials", a.max_trials)?;
+    }
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &|k| std::env::var(k).ok())?;
     if precision.is_some() && shard.is_some() {
         return Err(InputError::file(
@@ -64,10 +67,20 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
     let dir = OutputDir::prepare(&out, a.sim.output.force)?;
     let quiet = a.sim.output.quiet;
     if let (Some(o), false) = (&s.open_deals, quiet) {
-        eprintln!("Starting pipeline: {}.", o.describe());
+        super::note(format_args!("Starting pipeline: {}.", o.describe()));
     }
 
     let pool = a.sim.output.pool()?;
+    let most = match &precision {
+        Some(_) => usize::try_from(a.max_trials)
+            .unwrap_or(usize::MAX)
+            .max(trials),
+        None => trials,
+    };
+    let cost = super::cost(s, most, pool.current_num_threads());
+    if cost.worth_saying() && !quiet {
+        super::note(format_args!("note: {}", cost.sentence()));
+    }
     let started = Instant::now();
     let (results, calm, reached) = pool.install(|| simulate(a, s, trials, seed, &precision));
     let manifest = Manifest {

@@ -43,6 +43,13 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     let shard = crate::batch::resolve_shard(a.shard.as_deref(), &|k| std::env::var(k).ok())?;
     let planned = crate::batch::plan(&a.file, &a.sim.set, variants, seed, trials)?;
     let plan = BatchPlan::new("sweep", &a.file, &a.sim.set, &planned, params, seed, trials);
+    if !quiet {
+        for (dup, first) in plan.duplicates() {
+            super::warn(&format!(
+                "variant {dup:?} resolves to the same scenario as {first:?}: one run serves both rows"
+            ));
+        }
+    }
     let out = a
         .sim
         .output

@@ -27,6 +27,7 @@ use super::outcomes::Outcome;
 use super::record::{BadRow, BadRowKind, Opportunity, ReadOptions};
 use super::row::read_row;
 use crate::diagnostic::InputError;
+use crate::diagnostic::input;
 
 /// An export, read and validated.
 #[derive(Debug, Clone, Serialize)]
@@ -82,13 +83,15 @@ impl History {
     }
 }
 
-/// Reads the export at `path`; see [`parse_history`].
+/// Reads the export at `path` (`-` for standard input), a regular file within
+/// [`input::CRM_EXPORT`]'s limit; see [`parse_history`].
 pub fn read_history(path: &Path, opts: &ReadOptions) -> Result<History, InputError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        InputError::file(&shown, format!("cannot read the export: {e}"))
-            .help("check the path; export the report or deals view as CSV")
-    })?;
+    let shown = if input::is_stdin(path) {
+        input::STDIN_LABEL.to_string()
+    } else {
+        path.display().to_string()
+    };
+    let bytes = input::read_bytes(path, &shown, input::CRM_EXPORT, true)?;
     parse_history(&bytes[..], &shown, opts)
 }
 
@@ -122,7 +125,17 @@ pub fn parse_history(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let columns = columns::resolve(file, &headers, opts.layout, &opts.map)?;
+    let columns = columns::resolve(file, &headers, opts.layout, &opts.map).map_err(|e| {
+        if opts.nested {
+            InputError::file(
+                file,
+                "it is not a CRM export: no layout revsim reads (revsim, salesforce, hubspot) matches its first row",
+            )
+            .help("name an export of opportunities with its header row (docs/calibrate.md lists the columns)")
+        } else {
+            e
+        }
+    })?;
     let mut history = History {
         file: file.to_string(),
         columns,

@@ -29,6 +29,10 @@ pub struct ReadOptions {
     /// Keep only opportunities created on or before this date (`--created-until`): cohorts
     /// old enough to have closed, so that slow deals still open do not bias the cycle times.
     pub created_until: Option<Date>,
+    /// The export is named inside another file (a scenario's `[open_pipeline]`), not by the
+    /// user: a header row that no layout reads is refused without quoting its cells, which
+    /// may belong to any file.
+    pub nested: bool,
 }
 
 /// One opportunity from the export.

@@ -64,9 +64,25 @@ impl<'a> Row<'a> {
         self.cols.index(f).map(|i| self.cells[i].trim())
     }
 
-    /// The cell of `f`, if the export has the column and the cell is not empty.
+    /// The text of `f` (an id, owner, segment or stage), if the export has the column and the
+    /// cell is not empty: trimmed of spaces, but not of a leading tab or line break, so that
+    /// `"\t=1+1"` is never read as the formula `=1+1` (it is guarded as it is written out).
+    fn text_cell(&self, f: Field) -> Option<&'a str> {
+        self.cols
+            .index(f)
+            .map(|i| {
+                self.cells[i]
+                    .trim_start_matches(|c: char| {
+                        c.is_whitespace() && !matches!(c, '\t' | '\r' | '\n')
+                    })
+                    .trim_end()
+            })
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The cell of `f` as text ([`Self::text_cell`]).
     fn text(&self, f: Field) -> Option<String> {
-        self.get(f).filter(|s| !s.is_empty()).map(str::to_string)
+        self.text_cell(f).map(str::to_string)
     }
 
     fn bad(&self, f: Field, kind: BadRowKind, value: &str, message: String, fix: &str) -> BadRow {
@@ -114,7 +130,7 @@ impl<'a> Row<'a> {
     }
 
     fn owner(&self) -> Result<&'a str, BadRow> {
-        let owner = self.get(Field::Owner).unwrap_or_default();
+        let owner = self.text_cell(Field::Owner).unwrap_or_default();
         if owner.is_empty() {
             return Err(self.missing(Field::Owner, "every opportunity needs its owner"));
         }

@@ -366,7 +366,8 @@ pub const MAX_DIR_NAME: usize = 64;
 /// then `scenario`); a name that Windows reserves for a device (`CON`, `NUL`, `COM1`, ...,
 /// with or without an extension) gets a `_` after its stem (`CON_`, `nul_.txt`); and a name longer than
 /// [`MAX_DIR_NAME`] bytes is cut, with a hash of the whole name appended so that two long
-/// names stay apart.
+/// names stay apart. A name starting with `-` gets a `_` before it, so that it never reads as
+/// a flag (`-rf` becomes `_-rf`).
 pub fn safe_dir_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -384,6 +385,10 @@ pub fn safe_dir_name(name: &str) -> String {
     } else {
         trimmed.to_string()
     };
+    // A leading `-` would make the folder read as a flag in a shell command (`rm -rf`).
+    if out.starts_with('-') {
+        out.insert(0, '_');
+    }
     if out.len() > MAX_DIR_NAME {
         use sha2::{Digest, Sha256};
         let hash = Sha256::digest(name.as_bytes());

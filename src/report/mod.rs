@@ -19,6 +19,7 @@ pub use crate::output_dir::{OutputDir, safe_dir_name};
 use crate::scenario::Scenario;
 use crate::stats::Distribution;
 use crate::summary::{Summary, monthly_stats};
+use crate::tables::guard;
 
 /// The manifest written to `run.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -286,8 +287,8 @@ pub fn write_differences(
     for d in diffs {
         let mut row = |metric: &str, v: f64, lo: Option<f64>, hi: Option<f64>| {
             out.write_record([
-                d.scenario.as_str(),
-                d.reference.as_str(),
+                guard(&d.scenario).as_ref(),
+                guard(&d.reference).as_ref(),
                 d.period.as_str(),
                 metric,
                 &num(v),
@@ -332,11 +333,15 @@ pub fn write_input_differences(
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["key".to_string()];
-    header.extend(arms.iter().map(|a| a.label.clone()));
+    header.extend(arms.iter().map(|a| guard(&a.label).into_owned()));
     out.write_record(&header).map_err(csv_err)?;
     for d in inputs {
-        let mut row = vec![d.key.clone()];
-        row.extend(d.values.iter().map(|v| v.clone().unwrap_or_default()));
+        let mut row = vec![guard(&d.key).into_owned()];
+        row.extend(
+            d.values
+                .iter()
+                .map(|v| guard(v.as_deref().unwrap_or_default()).into_owned()),
+        );
         out.write_record(&row).map_err(csv_err)?;
     }
     out.flush()
@@ -385,6 +390,7 @@ pub fn write_monthly(
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["scenario", "month", "metric", "stat", "value"])
         .map_err(csv_err)?;
+    let name = guard(&s.name);
     for t in 0..s.horizon() {
         let month = s.clock.start.plus(t as i32).to_string();
         for m in Metric::ALL {
@@ -394,7 +400,7 @@ pub fn write_monthly(
             }
             for stat in monthly_stats() {
                 let v = d.stat(stat);
-                out.write_record([s.name.as_str(), &month, m.name(), stat, &num(v)])
+                out.write_record([name.as_ref(), &month, m.name(), stat, &num(v)])
                     .map_err(csv_err)?;
             }
         }

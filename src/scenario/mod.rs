@@ -42,6 +42,13 @@ pub(crate) const MAX_DEAL_TAIL: f64 = 1e-9;
 /// filled, the largest multipliers at once): a run's time grows with them, and a typo such as
 /// `opportunities_per_rep_month = 4e9` would otherwise never finish.
 pub const MAX_OPPORTUNITIES_PER_TRIAL: f64 = 1e9;
+/// Most trials one run (or one variant of a batch) may have. A run keeps a few hundred bytes
+/// of headline figures a trial (its monthly figures become sketches past a fixed size), so
+/// this bounds its memory; ten million trials put the sampling error of a quantile far below
+/// the uncertainty of any input.
+pub const MAX_TRIALS: u64 = 10_000_000;
+/// The help line of an error about a trial count above [`MAX_TRIALS`].
+pub const MAX_TRIALS_HELP: &str = "use at most 10000000 trials: a run keeps a few hundred bytes a trial, and 10 million already put the sampling error far below the inputs' uncertainty (docs/guarantees.md, \"Limits\")";
 
 /// The simulation clock.
 #[derive(Debug, Clone)]

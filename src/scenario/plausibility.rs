@@ -18,6 +18,7 @@
 //! | sales cycle | mean cycle of won deals under 1 month or over 24 months | SaaS median 60-72 days (Bridge Group 2017); CRM data just over 6 months |
 
 use std::ops::Range;
+use std::path::Path;
 use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -335,8 +336,10 @@ pub fn layers(s: &Scenario, sets: &[Vec<String>]) -> Vec<Layer> {
             });
         }
     }
-    for file in std::iter::once(&s.source).chain(&s.inherits) {
-        if let Ok(text) = std::fs::read_to_string(file) {
+    // Standard input cannot be read twice: its warnings carry no line.
+    let files = std::iter::once(&s.source).chain(&s.inherits);
+    for file in files.filter(|f| *f != crate::diagnostic::input::STDIN_LABEL) {
+        if let Ok(text) = super::resolve::read(Path::new(file), file, false) {
             out.push(Layer {
                 label: file.clone(),
                 text: Arc::from(text),

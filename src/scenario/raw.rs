@@ -13,7 +13,7 @@ use toml::Spanned;
 
 pub use super::belief::{Correlation, Uncertainty};
 use super::dist::DistSpec;
-pub use super::values::{Money, MonthlyGrowth, MonthlyTrend, NonNegative, Probability};
+pub use super::values::{Money, MonthlyGrowth, MonthlyTrend, NonNegative, PlainText, Probability};
 use crate::calendar::YearMonth;
 use crate::crm::{DateOrder, Layout};
 
@@ -28,10 +28,10 @@ pub struct RawScenario {
     pub extends: Option<String>,
     /// Short name used in reports and as the default output folder (default: the file name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<PlainText>,
     /// One or two sentences on what this scenario represents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<PlainText>,
     /// The clock, the trial count and the seed.
     pub simulation: Simulation,
     /// The starting organisation: seats (territories) and the reps in them.

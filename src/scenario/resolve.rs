@@ -22,6 +22,7 @@ use super::raw::RawScenario;
 use super::validate::Validator;
 use super::{InputError, Scenario};
 pub use crate::diagnostic::SET_LABEL;
+use crate::diagnostic::input;
 use crate::diagnostic::key_path_at;
 
 /// Most files in one `extends` chain.
@@ -33,20 +34,20 @@ struct Source {
     offset: usize,
 }
 
-/// Reads a scenario file, with the standard messages for a missing or unreadable file.
-pub fn read(path: &Path, label: &str) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            "check the path; `revsim init FILE` writes a starter scenario"
-        } else {
-            "check that the file is readable"
-        };
-        InputError::file(label, format!("cannot read the scenario file: {e}")).help(hint)
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        InputError::file(label, format!("the file is not UTF-8 text ({e})"))
-            .help("save the scenario as UTF-8")
-    })
+/// Reads a scenario file (at most [`input::SCENARIO`]'s limit, and only a regular file), with
+/// the standard messages for a missing or unreadable file; `-` is standard input when `stdin`
+/// allows it (a file named on the command line, never a parent).
+pub fn read(path: &Path, label: &str, stdin: bool) -> Result<String, InputError> {
+    input::read_text(path, label, input::SCENARIO, stdin)
+}
+
+/// The label of `path` in messages (`<stdin>` for `-`).
+pub fn label_of(path: &Path) -> String {
+    if input::is_stdin(path) {
+        input::STDIN_LABEL.to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// The `extends` value of a parsed file, with its span.
@@ -188,12 +189,13 @@ pub fn load_layers_centred(
     layers: &[Vec<String>],
     fixing: usize,
 ) -> Result<Scenario, InputError> {
-    let label = path.display().to_string();
-    let text: Arc<str> = Arc::from(read(path, &label)?);
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    let label = label_of(path);
+    let text: Arc<str> = Arc::from(read(path, &label, true)?);
+    let stem = match path.file_stem() {
+        _ if input::is_stdin(path) => "stdin".into(),
+        Some(s) => s.to_string_lossy().into_owned(),
+        None => "scenario".into(),
+    };
     let set_texts: Vec<String> = layers
         .iter()
         .map(|l| set_layer(l))
@@ -289,7 +291,7 @@ fn extends_chain(path: &Path, label: &str, text: &Arc<str>) -> Result<Vec<Source
             return Err(at(format!("`extends` chains more than {MAX_DEPTH} files"))
                 .help("flatten the chain: inherit from the base directly"));
         }
-        let parent_text = read(&parent, &parent_label).map_err(|e| {
+        let parent_text = read(&parent, &parent_label, false).map_err(|e| {
             at(format!(
                 "cannot read the parent scenario `{}` ({}): {}",
                 ext.get_ref(),
@@ -298,6 +300,15 @@ fn extends_chain(path: &Path, label: &str, text: &Arc<str>) -> Result<Vec<Source
             ))
             .help("the path is relative to the file that names it")
         })?;
+        // Only a file that reads as a scenario may be quoted in a message: any other (a
+        // password file, a credentials file) is named, with the reason, and never shown.
+        if let Some(why) = not_a_scenario(&parent_text) {
+            return Err(at(format!(
+                "`{}` ({parent_label}) is not a scenario file: {why}",
+                ext.get_ref()
+            ))
+            .help("`extends` names the scenario file (TOML) to inherit from, relative to the file that names it"));
+        }
         seen.push(canonical);
         dir = parent.parent().map(Path::to_path_buf).unwrap_or_default();
         sources.push(Source {
@@ -307,6 +318,34 @@ fn extends_chain(path: &Path, label: &str, text: &Arc<str>) -> Result<Vec<Source
         });
     }
     Ok(sources)
+}
+
+/// Why `text` (a parent named by `extends`) is not a scenario file, if it is not: it is not
+/// TOML, or its top-level keys are not the format's (a misspelling of one of them is taken as
+/// a scenario with a typo, reported later at its line). The reason never quotes the text.
+fn not_a_scenario(text: &str) -> Option<String> {
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let at = e.span().map_or(0, |s| s.start).min(text.len());
+            let before = text.get(..at).unwrap_or_default();
+            let line = before.matches('\n').count() + 1;
+            return Some(format!("it is not valid TOML (line {line})"));
+        }
+    };
+    let schema = schemars::schema_for!(RawScenario);
+    let keys: Vec<&str> = schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let foreign = doc.get_ref().iter().any(|(k, _)| {
+        let k: &str = k.get_ref();
+        k != "extends" && !keys.contains(&k) && crate::diagnostic::did_you_mean(k, &keys).is_none()
+    });
+    foreign.then(|| {
+        "its keys are not those of a scenario (docs/scenario-reference.md lists them)".to_string()
+    })
 }
 
 /// The sources laid end to end in `combined`, merged into one table: the root parent first,

@@ -158,3 +158,78 @@ impl TryFrom<f64> for MonthlyTrend {
         }
     }
 }
+/// Text a report shows and a folder may be named after (a scenario's `name` and
+/// `description`, a variant's name): no control character, and no invisible or
+/// direction-changing character, which can make a name read as another (U+202E shows
+/// `invoice\u{202E}fdp.exe` as `invoiceexe.pdf`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PlainText(pub String);
+
+impl JsonSchema for PlainText {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PlainText".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
+impl TryFrom<String> for PlainText {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match text_problem(&s) {
+            Some(problem) => Err(format!("the text {problem}")),
+            None => Ok(PlainText(s)),
+        }
+    }
+}
+
+impl From<PlainText> for String {
+    fn from(t: PlainText) -> String {
+        t.0
+    }
+}
+
+/// What makes `s` unfit to show as a name, if anything: "holds the control character
+/// '\u{7}'; ...", or "holds U+202E (a direction control), ...".
+pub fn text_problem(s: &str) -> Option<String> {
+    s.chars().find_map(|c| {
+        if c.is_control() {
+            return Some(format!(
+                "holds the control character {c:?}; it would garble reports and the terminal"
+            ));
+        }
+        crate::diagnostic::hidden(c).map(|what| {
+            format!(
+                "holds U+{:04X} ({what}), which can make it read as other text",
+                c as u32
+            )
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_refuses_hidden_and_control_characters() {
+        assert_eq!(text_problem("Q3 plan – hire faster (EMEA) 2027 🚀"), None);
+        assert!(
+            text_problem("a\u{7}b")
+                .unwrap()
+                .contains("control character")
+        );
+        assert!(
+            text_problem("invoice\u{202E}fdp.exe")
+                .unwrap()
+                .contains("U+202E")
+        );
+        assert!(text_problem("a\u{200B}b").unwrap().contains("invisible"));
+        assert!(text_problem("\u{FEFF}name").is_some());
+    }
+}

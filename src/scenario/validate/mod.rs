@@ -206,9 +206,15 @@ impl Validator<'_> {
             .iter()
             .map(|a| monthly_hazard(*a))
             .collect();
-        self.check_text(&raw)?;
-        let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
-        let description = raw.description.clone().unwrap_or_default();
+        let name = raw
+            .name
+            .clone()
+            .map_or_else(|| default_name.to_string(), String::from);
+        let description = raw
+            .description
+            .clone()
+            .map(String::from)
+            .unwrap_or_default();
         let open_deals = self.open_deals(&raw, &clock, &staffing, &mut pipeline)?;
         let sha256 = identity(&raw, open_deals.as_ref());
         Ok(Scenario {
@@ -269,6 +275,18 @@ impl Validator<'_> {
             return Err(self
                 .err(sim.trials.span(), "0 trials cannot give a distribution")
                 .help("use at least 1; 10000 is typical"));
+        }
+        let trials = *sim.trials.get_ref();
+        if trials > super::MAX_TRIALS {
+            return Err(self
+                .err(
+                    sim.trials.span(),
+                    format!(
+                        "{trials} trials is more than the {} revsim runs",
+                        super::MAX_TRIALS
+                    ),
+                )
+                .help(super::MAX_TRIALS_HELP));
         }
         Ok(Clock {
             start: sim.start_month,
@@ -454,27 +472,6 @@ impl Validator<'_> {
             )
             .key("pipeline")
             .help("check org.seats, pipeline.opportunities_per_rep_month, pipeline.inbound_opportunities_per_month, reps.skill and the effort multipliers for a typo: the estimate is opportunities per rep-month x the reps' skills (seats x the mean, plus one rep at a one-in-a-million skill) x the largest multipliers, plus inbound, over every month"));
-        }
-        Ok(())
-    }
-
-    /// `name` and `description` are plain text: a control character would garble reports and
-    /// the terminal.
-    fn check_text(&self, raw: &RawScenario) -> Result<(), InputError> {
-        for (key, value) in [("name", &raw.name), ("description", &raw.description)] {
-            if let Some(v) = value
-                && let Some(c) = v.chars().find(|c| c.is_control())
-            {
-                return Err(InputError::file(
-                    self.file,
-                    format!(
-                        "`{key}` holds the control character {:?}; it would garble reports and the terminal",
-                        c
-                    ),
-                )
-                .key(key)
-                .help("use plain text on one line"));
-            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::Validator;
 use crate::crm::{History, Opportunity, Outcome, ReadOptions, StageMeaning};
-use crate::diagnostic::InputError;
+use crate::diagnostic::{InputError, input};
 use crate::scenario::dist::Domain;
 use crate::scenario::open_deals::{MAX_AGE_MONTHS, OpenDeal, OpenDeals, OpenDecision, OpenOutcome};
 use crate::scenario::raw::{self, OpenPipeline, RawScenario, Stage};
@@ -109,19 +109,21 @@ impl Validator<'_> {
     fn read_open_export(&self, op: &OpenPipeline) -> Result<(History, String, String), InputError> {
         let path = self.path_named_at(&op.csv.span(), op.csv.get_ref());
         let shown = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| {
+        let bytes = input::try_read(&path, input::CRM_EXPORT, false).map_err(|e| {
             self.err(
                 op.csv.span(),
-                format!("cannot read the open-pipeline file {shown}: {e}"),
+                format!("cannot read the open-pipeline file {shown}: {}", e.reason),
             )
             .key("open_pipeline.csv")
             .help("the path is relative to the scenario file that names it")
+            .help(e.help)
         })?;
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let mut read = ReadOptions {
             layout: op.columns,
             date_order: op.date_order.unwrap_or_default(),
             skip_bad_rows: op.skip_bad_rows,
+            nested: true,
             ..ReadOptions::default()
         };
         for name in op.stages.keys() {
