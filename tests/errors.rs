@@ -207,6 +207,11 @@ bad_input!(
     "seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]\nmonthly_shock_sd = 0.08 "
 );
 bad_input!(
+    current_shock_without_a_shock,
+    "monthly_shock_sd = 0.08 ",
+    "monthly_shock_sd = 0\ncurrent_shock = { month = \"2026-12\", mean = -0.1, sd = 0.05 } "
+);
+bad_input!(
     autocorrelation_of_one,
     "monthly_shock_autocorrelation = 0.5 ",
     "monthly_shock_autocorrelation = 1.0 "

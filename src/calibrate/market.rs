@@ -161,6 +161,10 @@ pub struct MarketFit {
     pub rate_at_end: Option<f64>,
     /// The month after the history.
     pub rate_month: YearMonth,
+    /// The shock in `rate_month` as the history leaves it (its mean and sd on the log scale,
+    /// given the written sd and autocorrelation), or `None` without a shock: where a forecast
+    /// starts from, rather than from the shock's long-run distribution.
+    pub current_shock: Option<(f64, f64)>,
 }
 
 /// The shared layer of `series` (see the module docs), or why it cannot be estimated.
@@ -223,6 +227,30 @@ pub fn fit_market(series: &Series) -> Result<MarketFit, String> {
         posterior(&data, false, spread, end)
     };
     let written_shock_sd = chosen.mean_var.sqrt();
+    let written_autocorrelation = if chosen.mean_var > 0.0 {
+        chosen.mean_cov / chosen.mean_var
+    } else {
+        chosen.rho.mean
+    };
+    // The shock in the month after the history, on the scale of the rate written: the pooled
+    // rate times exp(x - sd^2 / 2) without a trend, the level at the end times it with one.
+    let current_shock = (written_shock_sd > 0.0).then(|| {
+        let (mean, sd) = log_level_next(
+            &reml(
+                &data,
+                trend_written,
+                written_shock_sd,
+                written_autocorrelation,
+            ),
+            end,
+        );
+        let base = if trend_written {
+            chosen.level.p50
+        } else {
+            -chosen.mean_var / 2.0
+        };
+        (mean - base, sd)
+    });
     Ok(MarketFit {
         first_month: series.first_month,
         months: t,
@@ -233,11 +261,8 @@ pub fn fit_market(series: &Series) -> Result<MarketFit, String> {
         autocorrelation: chosen.rho,
         shock_sd_searched: chosen.top,
         written_shock_sd,
-        written_autocorrelation: if chosen.mean_var > 0.0 {
-            chosen.mean_cov / chosen.mean_var
-        } else {
-            chosen.rho.mean
-        },
+        written_autocorrelation,
+        current_shock,
         trend,
         trend_z,
         trend_written,
@@ -381,6 +406,10 @@ struct Cell {
     beta: [f64; 2],
     /// Covariance of (a, b): [var a, cov, var b].
     cov: [f64; 3],
+    /// The filter's prediction for the month after the history: of the data and of each
+    /// regressor (1 and the month), and the shock's variance given (a, b).
+    next: [f64; 3],
+    next_var: f64,
 }
 
 /// The restricted log-likelihood at (`sd`, `rho`), up to a constant, by the Kalman filter of
@@ -424,6 +453,8 @@ fn reml(d: &Data<'_>, trend: bool, sd: f64, rho: f64) -> Cell {
             loglik: -0.5 * (log_det + det.ln() + ssr),
             beta,
             cov: inv,
+            next: a,
+            next_var: p,
         }
     } else {
         let beta = [cp[0][1] / cp[1][1], 0.0];
@@ -432,8 +463,22 @@ fn reml(d: &Data<'_>, trend: bool, sd: f64, rho: f64) -> Cell {
             loglik: -0.5 * (log_det + cp[1][1].ln() + ssr),
             beta,
             cov: [1.0 / cp[1][1], 0.0, 0.0],
+            next: a,
+            next_var: p,
         }
     }
+}
+
+/// The log rate ratio of the month after the history (centred month `end`) predicted by the
+/// filter of `cell`: the level a + b end at their estimates plus the shock's prediction given
+/// them, x = next_z - a next_1 - b next_x; and the shock's standard deviation given the level.
+/// The level's own uncertainty is left to the rate's belief, which a trial draws (counting it
+/// here too would count it twice).
+fn log_level_next(cell: &Cell, end: f64) -> (f64, f64) {
+    let [z, one, x] = cell.next;
+    let [a, b] = cell.beta;
+    let mean = z + a * (1.0 - one) + b * (end - x);
+    (mean, cell.next_var.max(0.0).sqrt())
 }
 
 /// A model's posterior, summarised.

@@ -4,7 +4,8 @@
 //! Each trial has one demand factor D (a good or bad year for the whole market: drawn with the
 //! trial's uncertain parameters, so it can be correlated with them) and a monthly AR(1) shock
 //! on the log scale, x(t) = rho x(t-1) + sd sqrt(1 - rho^2) e(t), started from its stationary
-//! distribution. A driver with loading b is multiplied by the market level raised to b:
+//! distribution, or from where a history left it (`market.current_shock`, moved to the start
+//! month by the validation: `MarketParams::start_shock`). A driver with loading b is multiplied by the market level raised to b:
 //!
 //! ```text
 //! m_b(t) = D^b exp(b x(t) - b^2 sd^2 / 2) exp(b g t)
@@ -95,13 +96,23 @@ pub fn shock_path(s: &Scenario, seed: u64, trial: u64, held: bool, path: &mut Ma
     path.shock.resize(h, 0.0);
     let m = &s.market;
     let (sd, rho) = (m.shock_sd, m.shock_autocorrelation);
-    if sd == 0.0 || held {
+    let (mean, start_sd) = m.start_shock;
+    if sd == 0.0 {
+        return;
+    }
+    if held {
+        // The layer at its centre: the start month's mean, fading at the autocorrelation.
+        let mut x = mean;
+        for slot in path.shock.iter_mut() {
+            *slot = x;
+            x *= rho;
+        }
         return;
     }
     let mut rng = stream(seed, trial, ORG, Purpose::Market);
     let innovation = sd * (1.0 - rho * rho).sqrt();
     let z: f64 = StandardNormal.sample(&mut rng);
-    let mut x = sd * z;
+    let mut x = mean + start_sd * z;
     for slot in path.shock.iter_mut() {
         *slot = x;
         let e: f64 = StandardNormal.sample(&mut rng);

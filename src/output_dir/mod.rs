@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn dir_names_cannot_escape() {
-        assert_eq!(safe_dir_name("../../etc"), "-..-etc");
+        assert_eq!(safe_dir_name("../../etc"), "_-..-etc");
         assert_eq!(safe_dir_name(".."), "scenario");
         assert_eq!(safe_dir_name("VP churn / 2027"), "VP-churn---2027");
         assert_eq!(safe_dir_name("baseline"), "baseline");
@@ -477,12 +477,12 @@ mod tests {
     #[test]
     fn dir_names_are_portable() {
         for (name, want) in [
-            ("/etc/passwd", "-etc-passwd"),
+            ("/etc/passwd", "_-etc-passwd"),
             ("C:\\Windows\\System32", "C--Windows-System32"),
             ("a\0b", "a-b"),
             ("...", "scenario"),
             ("", "scenario"),
-            (". .", "-"),
+            (". .", "_-"),
             ("CON", "CON_"),
             ("con.toml", "con_.toml"),
             ("Lpt9", "Lpt9_"),

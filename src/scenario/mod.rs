@@ -257,6 +257,9 @@ pub struct MarketParams {
     pub shock_sd: f64,
     /// AR(1) coefficient of the log monthly shock.
     pub shock_autocorrelation: f64,
+    /// Mean and standard deviation of the log shock in the start month: (0, `shock_sd`), its
+    /// long-run distribution, unless `market.current_shock` says where a history left it.
+    pub start_shock: (f64, f64),
     /// Drift of the market level per month on the log scale (0: none); a trial's view holds
     /// its own draw when the trend is uncertain.
     pub trend: f64,

@@ -474,6 +474,12 @@ pub const PARAMETERS: &[Parameter] = &[
         super::values::MAX_MONTHLY_TREND,
     )
     .uncertain(),
+    row(
+        "market.current_shock",
+        "Shock where a history left it",
+        U::Setting,
+        G::Market,
+    ),
     row("market.seasonality", "Seasonality", U::Setting, G::Market),
     // [leadership]
     row("leadership", "VP of Sales model", U::Setting, G::Leadership),

@@ -611,6 +611,13 @@ pub struct Market {
     /// 0.1; default 0 (no drift).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_trend: Option<MonthlyTrend>,
+    /// The shock as a history left it: normal with this mean and sd in `month` (the month
+    /// after the history); the start month's shock moves from it toward 0 by the
+    /// autocorrelation for each month between. Default: the long-run distribution (mean 0,
+    /// sd `monthly_shock_sd`). Written by `revsim calibrate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<CurrentShock>")]
+    pub current_shock: Option<Spanned<CurrentShock>>,
     /// Twelve multipliers on opportunity creation, January to December; they must average 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<f64>>")]
@@ -621,6 +628,18 @@ pub struct Market {
     /// scenario reference).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loadings: Option<Loadings>,
+}
+
+/// `market.current_shock`: the log shock in a month, as a history left it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentShock {
+    /// The month the shock is known for (the month after the history), `YYYY-MM`.
+    pub month: YearMonth,
+    /// Its mean on the log scale (-0.1: demand about 10% below its level).
+    pub mean: f64,
+    /// Its standard deviation (0: known exactly).
+    pub sd: NonNegative,
 }
 
 /// `[market.loadings]`: the exponent of the market level on each driver. 1 moves the driver

@@ -66,6 +66,7 @@ pub(super) fn market_table(out: &mut String, fit: &Fit) {
         toml_number(sig(m.written_autocorrelation, 2))
     );
     trend_lines(out, m);
+    current_shock_line(out, m);
     let mut other = Vec::new();
     if let Some(e) = &fit.monthly_win_shares {
         other.push(excess_text("win shares", "binomial luck", e, 0.5));
@@ -90,6 +91,40 @@ pub(super) fn market_table(out: &mut String, fit: &Fit) {
     comment(
         out,
         "A per-trial demand factor (a good or bad year) cannot be told from the level in one history: not written.",
+    );
+}
+
+/// Where the history leaves the shock: the forecast starts from it.
+fn current_shock_line(out: &mut String, m: &MarketFit) {
+    let Some((mean, sd)) = m.current_shock else {
+        return;
+    };
+    let pct = ((mean.exp() - 1.0) * 100.0).round();
+    let level = if m.trend_written {
+        "the level the rate above gives"
+    } else {
+        "the history's average"
+    };
+    comment(
+        out,
+        &format!(
+            "Where the history leaves the shock, in {} (the month after it): {} ({} than {level}), standard error {}, from the Kalman filter at the sd and autocorrelation written. A forecast starting then starts from it, and the shock fades toward 0 at the autocorrelation each month (a scenario starting later starts nearer 0); remove it to start from the shock's long-run distribution.",
+            m.rate_month,
+            sig(mean, 2),
+            if pct >= 0.0 {
+                format!("demand about {}% higher", pct.abs())
+            } else {
+                format!("demand about {}% lower", -pct)
+            },
+            sig(sd, 2),
+        ),
+    );
+    let _ = writeln!(
+        out,
+        "current_shock = {{ month = \"{}\", mean = {}, sd = {} }}",
+        m.rate_month,
+        toml_number(sig(mean, 3)),
+        toml_number(sig(sd, 3))
     );
 }
 

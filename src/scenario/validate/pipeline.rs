@@ -1,6 +1,7 @@
 //! `[pipeline]`, `[customers]`, `[market]` and `[coverage]`.
 
 use super::Validator;
+use crate::calendar::YearMonth;
 use crate::diagnostic::InputError;
 use crate::scenario::dist::{Dist, Domain};
 use crate::scenario::raw::{self, RawScenario};
@@ -11,6 +12,9 @@ use crate::words::fmt_num;
 
 /// The largest loading of the market on a driver, either sign.
 const MAX_LOADING: f64 = 5.0;
+
+/// The largest mean or sd of `market.current_shock` (log scale).
+const MAX_CURRENT_SHOCK: f64 = 2.0;
 
 impl Validator<'_> {
     pub(super) fn pipeline(&self, raw: &RawScenario) -> Result<PipelineParams, InputError> {
@@ -187,14 +191,60 @@ impl Validator<'_> {
                 .help("a loading is the exponent of the market level on the driver: 1 moves it one for one, 0 not at all; 0.5 halves the market's swing"));
             }
         }
+        let shock_sd = m.monthly_shock_sd.map_or(0.0, |v| v.0);
+        let start_shock = match &m.current_shock {
+            None => (0.0, shock_sd),
+            Some(c) => self.start_shock(c, shock_sd, rho, raw.simulation.start_month)?,
+        };
         Ok(MarketParams {
             demand_factor,
-            shock_sd: m.monthly_shock_sd.map_or(0.0, |v| v.0),
+            shock_sd,
             shock_autocorrelation: rho,
+            start_shock,
             trend: m.monthly_trend.map_or(0.0, |v| v.0),
             seasonality,
             loadings,
         })
+    }
+
+    /// The start month's shock from `market.current_shock`: its mean moved toward 0 by rho for
+    /// each month from the shock's month to `start`, its variance toward the long-run one; the
+    /// long-run distribution itself for a start before that month.
+    fn start_shock(
+        &self,
+        c: &toml::Spanned<raw::CurrentShock>,
+        sd: f64,
+        rho: f64,
+        start: YearMonth,
+    ) -> Result<(f64, f64), InputError> {
+        let v = c.get_ref();
+        if sd == 0.0 {
+            return Err(self
+                .err(c.span(), "it is the state of the monthly shock, and there is none (monthly_shock_sd is 0)")
+                .help("set market.monthly_shock_sd, or remove current_shock"));
+        }
+        if !(v.mean.is_finite() && v.mean.abs() <= MAX_CURRENT_SHOCK) {
+            return Err(self
+                .err(c.span(), format!("its mean {} is outside -{MAX_CURRENT_SHOCK} to {MAX_CURRENT_SHOCK} (a shock on the log scale: 1 is demand 2.7 times its level)", fmt_num(v.mean)))
+                .help("write the shock on the log scale, e.g. -0.1 for demand about 10% below its level"));
+        }
+        if v.sd.0 > MAX_CURRENT_SHOCK {
+            return Err(self
+                .err(
+                    c.span(),
+                    format!("its sd {} is above {MAX_CURRENT_SHOCK}", fmt_num(v.sd.0)),
+                )
+                .help("write the shock's standard deviation on the log scale, e.g. 0.05"));
+        }
+        let gap = start.months_since(v.month);
+        if gap < 0 {
+            // A start before the month the state is known for: the history cannot inform it,
+            // and the shock starts from its long-run distribution (docs/scenario-reference.md).
+            return Ok((0.0, sd));
+        }
+        let decay = rho.powi(gap);
+        let var = decay * decay * v.sd.0 * v.sd.0 + sd * sd * (1.0 - decay * decay);
+        Ok((decay * v.mean, var.sqrt()))
     }
 
     pub(super) fn coverage(
