@@ -460,6 +460,8 @@ fn sensitivity_ranks_settings_by_swing() {
             "attrition.annual_rate=0.2,0.35",
             "--trials",
             "300",
+            "--shares-trials",
+            "0",
             "--out",
         ])
         .arg(&out)
@@ -467,6 +469,10 @@ fn sensitivity_ranks_settings_by_swing() {
         .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("largest swing first"), "{stdout}");
+    assert!(
+        !out.join("shares.csv").exists(),
+        "--shares-trials 0: no shares"
+    );
     let csv = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
     let rows: Vec<Vec<&str>> = csv
         .lines()
@@ -475,11 +481,14 @@ fn sensitivity_ranks_settings_by_swing() {
         .collect();
     assert_eq!(rows.len(), 6, "3 settings x 2 metrics");
     let p50: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "bookings_usd_p50").collect();
-    let swings: Vec<f64> = p50.iter().map(|r| r[8].parse().unwrap()).collect();
+    let swings: Vec<f64> = p50.iter().map(|r| r[9].parse().unwrap()).collect();
     assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
     assert_eq!(p50[0][2], "pipeline.opportunities_per_rep_month");
-    assert_eq!(p50[0][3], "3.2", "-20% of 4.0");
-    assert_eq!(p50[0][4], "4.8", "+20% of 4.0");
+    // Uncertain in the baseline: swung between its belief's own P10 and P90, not +-20%.
+    assert_eq!(p50[0][3], "3.4", "its P10");
+    assert_eq!(p50[0][4], "4.6", "its P90");
+    assert_eq!(p50[0][5], "P10-P90");
+    assert_eq!(p50[1][5], "given", "--vary as given");
     // Logo churn changes the installed base, not new bookings: on common random numbers the
     // swing is exactly zero.
     assert_eq!(p50[2][2], "customers.monthly_logo_churn_rate");
@@ -487,6 +496,85 @@ fn sensitivity_ranks_settings_by_swing() {
     for c in ["tornado-bookings-usd-p50", "tornado-p-hit-plan"] {
         assert!(out.join(format!("charts/{c}.svg")).is_file());
         assert!(out.join(format!("charts/{c}.png")).is_file());
+    }
+}
+
+#[test]
+fn sensitivity_answers_the_finance_question_the_same_on_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |threads: &str, out: &Path| {
+        let r = revsim()
+            .arg("sensitivity")
+            .arg(baseline())
+            .args([
+                "--param",
+                "attrition.annual_rate",
+                "--param",
+                "org.seats",
+                "--period",
+                "fy2028",
+                "--group",
+                "people=attrition,hiring",
+                "--trials",
+                "100",
+                "--shares-trials",
+                "150",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&r.get_output().stdout).to_string()
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let stdout = run("1", &a);
+    run("2", &b);
+    assert_same_files(&a, &b, &["shares.csv", "sensitivity.csv"]);
+    // The answer names the period and the attrition share.
+    assert!(
+        stdout.contains("Attrition explains") && stdout.contains("of FY2028 bookings"),
+        "{stdout}"
+    );
+    // org.seats at -20% (40) cannot hold the 46 reps in seat: reported and skipped, not fatal.
+    assert!(
+        stdout.contains("Skipped org.seats: its low value 40 is invalid"),
+        "{stdout}"
+    );
+    let csv = fs::read_to_string(a.join("shares.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    for output in ["bookings_usd", "hit_plan"] {
+        let mine: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == output).collect();
+        assert!(mine.iter().all(|r| r[1] == "FY2028"));
+        // The single inputs' first-order shares, the interactions and luck add up to 1.
+        let sum: f64 = mine
+            .iter()
+            .filter(|r| ["input", "interactions", "luck"].contains(&r[2]))
+            .map(|r| r[5].parse::<f64>().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-9, "{output}: {sum}");
+        for name in ["attrition", "people", "market", "hiring"] {
+            assert!(
+                mine.iter().any(|r| r[2] == "group" && r[3] == name),
+                "{output}: group {name}"
+            );
+        }
+        // Every interval holds its estimate.
+        for r in mine
+            .iter()
+            .filter(|r| r[2] != "interactions" && r[2] != "luck")
+        {
+            let v: Vec<f64> = r[5..11].iter().map(|x| x.parse().unwrap()).collect();
+            assert!(
+                v[1] <= v[0] && v[0] <= v[2] && v[4] <= v[3] && v[3] <= v[5],
+                "{r:?}"
+            );
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod folder;
 pub mod runner;
 pub mod sensitivity;
 pub mod shards;
+pub mod shares;
 pub mod solve;
 pub mod sweep;
 

@@ -43,20 +43,86 @@ pub fn parse_change(spec: &str) -> Result<f64, InputError> {
         })
 }
 
-/// The settings to move with their low and high values: each `--param` key moved by `change`
-/// each way from its value in `base`, then each `--vary key=low,high` as given.
+/// A setting the tornado moves, with how its low and high were chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// The key and its low and high value.
+    pub param: Param,
+    /// How they were chosen: `P10-P90` (the belief's own quantiles), `+-20%` (`--change`) or
+    /// `given` (`--vary`).
+    pub basis: String,
+    /// The low and high fix the key (its belief dropped) rather than move the belief's centre:
+    /// so for an uncertain input swung over its own P10 and P90.
+    pub fixes: bool,
+}
+
+/// The key paths of `base`'s uncertain inputs that the tornado can swing by their quantiles
+/// (every one but the outcome shares of a Dirichlet, which move together).
+pub fn uncertain_keys(base: &Scenario) -> Vec<String> {
+    use crate::scenario::uncertainty::Target;
+    base.uncertainty
+        .params
+        .iter()
+        .filter(|p| !matches!(p.target, Target::Outcome(_)))
+        .map(|p| p.path.clone())
+        .collect()
+}
+
+/// A value as a literal of the kind `like` (the value in the file) is: a whole number if that
+/// is one, else a decimal with four significant digits.
+fn literal_like(v: f64, like: Option<&str>) -> String {
+    if like
+        .is_some_and(|l| !l.replace('_', "").contains(['.', 'e', 'E']) && l.parse::<f64>().is_ok())
+    {
+        return format!("{:.0}", v.round());
+    }
+    let digits = if v == 0.0 {
+        1
+    } else {
+        (3 - v.abs().log10().floor() as i32).max(1)
+    };
+    let s = format!("{v:.*}", digits as usize);
+    let s = s.trim_end_matches('0');
+    format!("{s}{}", if s.ends_with('.') { "0" } else { "" })
+}
+
+/// The settings to move with their low and high values: each `--param` key moved between its
+/// belief's P10 and P90 when it is uncertain in `base`, else by `change` each way from its value
+/// in `base`; then each `--vary key=low,high` as given. `change_label` is `--change` as given.
 pub fn params(
     base: &Scenario,
     keys: &[String],
     change: f64,
+    change_label: &str,
     vary: &[String],
-) -> Result<Vec<Param>, InputError> {
-    let mut params: Vec<Param> = Vec::new();
+) -> Result<Vec<Setting>, InputError> {
+    let mut params: Vec<Setting> = Vec::new();
     for key in keys {
+        let belief = base.uncertainty.params.iter().find(|p| p.path == *key);
+        if let Some(b) = belief {
+            let like = value_in(base, key);
+            let (lo, hi) = (b.quantile(0.1), b.quantile(0.9));
+            params.push(Setting {
+                param: Param {
+                    key: key.clone(),
+                    values: vec![
+                        literal_like(lo, like.as_deref()),
+                        literal_like(hi, like.as_deref()),
+                    ],
+                },
+                basis: "P10-P90".into(),
+                fixes: true,
+            });
+            continue;
+        }
         let (lo, hi) = low_high(base, key, change)?;
-        params.push(Param {
-            key: key.clone(),
-            values: vec![lo, hi],
+        params.push(Setting {
+            param: Param {
+                key: key.clone(),
+                values: vec![lo, hi],
+            },
+            basis: format!("+-{}", change_label.trim()),
+            fixes: false,
         });
     }
     for spec in vary {
@@ -71,12 +137,16 @@ pub fn params(
             )
             .help(format!("for example --vary {}=LOW,HIGH", p.key)));
         }
-        params.push(p);
+        params.push(Setting {
+            param: p,
+            basis: "given".into(),
+            fixes: false,
+        });
     }
     let mut seen = std::collections::HashSet::new();
-    if let Some(p) = params.iter().find(|p| !seen.insert(p.key.clone())) {
+    if let Some(p) = params.iter().find(|p| !seen.insert(p.param.key.clone())) {
         return Err(
-            InputError::file("--param", format!("{} is given twice", p.key))
+            InputError::file("--param", format!("{} is given twice", p.param.key))
                 .help("give each setting once"),
         );
     }
@@ -165,6 +235,11 @@ pub struct Study {
     pub sets: Vec<String>,
     /// The settings moved, each with its low and high value.
     pub params: Vec<Param>,
+    /// How each setting's low and high were chosen (as [`Setting::basis`]).
+    pub bases: Vec<String>,
+    /// The settings left out because a low or high value makes the scenario invalid: the key
+    /// and why.
+    pub skipped: Vec<(String, String)>,
     /// Seed shared by every run.
     pub seed: u64,
     /// Trials per run.
@@ -174,31 +249,62 @@ pub struct Study {
 }
 
 impl Study {
-    /// Plans the runs, resolving every one, so a mistake fails before anything runs.
+    /// Plans the runs, resolving every one, so a mistake fails before anything runs. A setting
+    /// whose low or high makes the scenario invalid is left out and reported in `skipped`; an
+    /// invalid base case is an error.
     pub fn new(
         file: &Path,
         sets: &[String],
-        params: Vec<Param>,
+        settings: Vec<Setting>,
         seed: u64,
         trials: usize,
     ) -> anyhow::Result<Study> {
-        let mut variants = vec![Variant {
+        let base = Variant {
             name: "base".into(),
             sets: Vec::new(),
-        }];
-        for p in &params {
-            for (which, v) in ["low", "high"].iter().zip(&p.values) {
-                variants.push(Variant {
-                    name: format!("{} {which} ({v})", p.key),
-                    sets: vec![(p.key.clone(), v.clone())],
-                });
+        };
+        let mut planned = super::plan(file, sets, vec![base], seed, trials)?;
+        let (mut params, mut bases, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        'settings: for s in settings {
+            let mut two = Vec::new();
+            for (which, v) in ["low", "high"].iter().zip(&s.param.values) {
+                let key = &s.param.key;
+                let variant = Variant {
+                    name: format!("{key} {which} ({v})"),
+                    sets: vec![(key.clone(), v.clone())],
+                };
+                // An uncertain input at its P10 or P90 is fixed there: its belief is dropped, as
+                // by --set, and every other input keeps its own.
+                let mut under = sets.to_vec();
+                if s.fixes {
+                    under.push(format!("{key}={v}"));
+                }
+                match super::plan(file, &under, vec![variant], seed, trials) {
+                    Ok(mut p) => two.append(&mut p),
+                    Err(e) => {
+                        let root = e.root_cause().to_string();
+                        let mut why = format!(
+                            "its {which} value {v} is invalid: {}",
+                            root.lines().next().unwrap_or_default()
+                        );
+                        if s.fixes {
+                            why.push_str(" (to swing a belief about a level inside a distribution, give the distribution's own key with --vary)");
+                        }
+                        skipped.push((key.clone(), why));
+                        continue 'settings;
+                    }
+                }
             }
+            planned.append(&mut two);
+            params.push(s.param);
+            bases.push(s.basis);
         }
-        let planned = super::plan(file, sets, variants, seed, trials)?;
         Ok(Study {
             file: file.to_path_buf(),
             sets: sets.to_vec(),
             params,
+            bases,
+            skipped,
             seed,
             trials,
             planned,
@@ -227,7 +333,7 @@ impl Study {
             .iter()
             .map(|p| store.get(&p.key).expect("just written"))
             .collect();
-        Ok(Tornado::rank(&self.params, &results))
+        Ok(Tornado::rank(&self.params, &self.bases, &results))
     }
 }
 
@@ -271,6 +377,8 @@ pub struct Swing {
     pub low_value: String,
     /// Its high value, as a literal.
     pub high_value: String,
+    /// How low and high were chosen: `P10-P90`, `+-20%` or `given`.
+    pub basis: String,
     /// The metric's name.
     pub metric: &'static str,
     /// The metric with the low value.
@@ -301,7 +409,7 @@ fn horizon(r: &VariantResult, name: &str) -> f64 {
 impl Tornado {
     /// Ranks the settings `params` by their swings, from the study's `results` (the base case,
     /// then each setting's low and high, as [`Study::planned`]).
-    pub fn rank(params: &[Param], results: &[VariantResult]) -> Tornado {
+    pub fn rank(params: &[Param], bases: &[String], results: &[VariantResult]) -> Tornado {
         let mut metrics = vec![Metric {
             name: "bookings_usd_p50",
             label: "P50 bookings",
@@ -327,6 +435,7 @@ impl Tornado {
                         parameter: p.key.clone(),
                         low_value: p.values[0].clone(),
                         high_value: p.values[1].clone(),
+                        basis: bases.get(i).cloned().unwrap_or_default(),
                         metric: m.name,
                         at_low: lo,
                         base,
@@ -425,6 +534,12 @@ fn table(swings: &[Swing]) -> Table {
                 Format::Plain,
                 "High setting",
                 text(|s| s.high_value.clone()),
+            ),
+            col(
+                "basis",
+                Format::Plain,
+                "How low and high were chosen: P10-P90 (the input's own belief), +-CHANGE (a certain input) or given (--vary)",
+                text(|s| s.basis.clone()),
             ),
             col(
                 "at_low",
@@ -534,7 +649,7 @@ fn report(
     }
     let _ = writeln!(
         body,
-        "<p>Settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>.</p>",
+        "<p>Settings the scenario is uncertain about move between their belief's own P10 and P90 (basis P10-P90: fixed there, the other inputs keeping their beliefs); other settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>; the variance shares, when the scenario has uncertain inputs: <code>shares.csv</code>.</p>",
         escape(change)
     );
     crate::report::html::page(&format!("Sensitivity of {}", study.file.display()), &body)
@@ -569,9 +684,24 @@ annual_quota_usd = 500000
     const TRIALS: usize = 400;
 
     fn study(dir: &Path, params: Vec<Param>) -> (Study, Tornado) {
+        study_of(dir, ORG, given(params))
+    }
+
+    fn given(params: Vec<Param>) -> Vec<Setting> {
+        params
+            .into_iter()
+            .map(|param| Setting {
+                param,
+                basis: "given".into(),
+                fixes: false,
+            })
+            .collect()
+    }
+
+    fn study_of(dir: &Path, text: &str, settings: Vec<Setting>) -> (Study, Tornado) {
         let file = dir.join("org.toml");
-        std::fs::write(&file, ORG).unwrap();
-        let study = Study::new(&file, &[], params, 7, TRIALS).unwrap();
+        std::fs::write(&file, text).unwrap();
+        let study = Study::new(&file, &[], settings, 7, TRIALS).unwrap();
         let out = OutputDir::prepare(&dir.join("out"), false).unwrap();
         let store = Store::open(&out).unwrap();
         let tornado = study.run(&store, Progress::SILENT).unwrap();
@@ -629,20 +759,79 @@ annual_quota_usd = 500000
             &base,
             &keys(&["pipeline.opportunities_per_rep_month", "org.seats"]),
             0.2,
+            "20%",
             &keys(&["pipeline.outcomes.won=0.2,0.4"]),
         )
         .unwrap();
-        assert_eq!(p[0].values, ["1.6", "2.4"]);
-        assert_eq!(p[1].values, ["16", "24"]);
-        assert_eq!(p[2].values, ["0.2", "0.4"]);
+        assert_eq!(p[0].param.values, ["1.6", "2.4"]);
+        assert_eq!(p[1].param.values, ["16", "24"]);
+        assert_eq!(p[2].param.values, ["0.2", "0.4"]);
+        assert_eq!(
+            (p[0].basis.as_str(), p[2].basis.as_str()),
+            ("+-20%", "given")
+        );
         // A whole number moves by at least 1, so a small change still moves it.
-        let p = params(&base, &keys(&["org.seats"]), 0.01, &[]).unwrap();
-        assert_eq!(p[0].values, ["19", "21"]);
+        let p = params(&base, &keys(&["org.seats"]), 0.01, "1%", &[]).unwrap();
+        assert_eq!(p[0].param.values, ["19", "21"]);
         // Not in the file, given twice, or three values: refused before anything runs.
-        assert!(params(&base, &keys(&["attrition.annual_rate"]), 0.2, &[]).is_err());
-        assert!(params(&base, &keys(&["org.seats"]), 0.2, &keys(&["org.seats=1,2"])).is_err());
-        assert!(params(&base, &[], 0.2, &keys(&["org.seats=1,2,3"])).is_err());
+        assert!(params(&base, &keys(&["attrition.annual_rate"]), 0.2, "20%", &[]).is_err());
+        assert!(
+            params(
+                &base,
+                &keys(&["org.seats"]),
+                0.2,
+                "20%",
+                &keys(&["org.seats=1,2"])
+            )
+            .is_err()
+        );
+        assert!(params(&base, &[], 0.2, "20%", &keys(&["org.seats=1,2,3"])).is_err());
         assert_eq!(parse_change("20%").unwrap(), 0.2);
         assert!(parse_change("100%").is_err() && parse_change("0").is_err());
+    }
+
+    #[test]
+    fn an_uncertain_input_swings_between_its_own_p10_and_p90() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{ORG}\n[uncertainty.parameters]\n\"pipeline.opportunities_per_rep_month\" = {{ p10 = 1.5, p50 = 2.0, p90 = 2.5 }}\n"
+        );
+        let file = dir.path().join("u.toml");
+        std::fs::write(&file, &text).unwrap();
+        let base = Scenario::load(&file).unwrap();
+        let keys = uncertain_keys(&base);
+        assert_eq!(keys, ["pipeline.opportunities_per_rep_month"]);
+        let p = params(&base, &keys, 0.2, "20%", &[]).unwrap();
+        // The belief's own quantiles, not +-20% of 2.0 (1.6 and 2.4).
+        assert_eq!(p[0].param.values, ["1.5", "2.5"]);
+        assert_eq!(p[0].basis, "P10-P90");
+        assert!(p[0].fixes);
+        let (_, t) = study_of(dir.path(), &text, p);
+        let s = &t.swings[0];
+        assert_eq!(s.basis, "P10-P90");
+        assert!(s.at_low < s.base && s.base < s.at_high, "{s:?}");
+    }
+
+    #[test]
+    fn an_invalid_variant_is_reported_and_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = ORG.replace("seats = 20", "seats = 20\nfilled_seats = 20");
+        let settings = given(vec![
+            param("org.seats", "10", "30"),
+            param("pipeline.opportunities_per_rep_month", "1.0", "3.0"),
+        ]);
+        let (study, t) = study_of(dir.path(), &text, settings);
+        assert_eq!(study.skipped.len(), 1, "{:?}", study.skipped);
+        assert_eq!(study.skipped[0].0, "org.seats");
+        assert!(
+            study.skipped[0].1.contains("its low value 10 is invalid"),
+            "{:?}",
+            study.skipped
+        );
+        assert_eq!(t.swings.len(), 1);
+        assert_eq!(
+            t.swings[0].parameter,
+            "pipeline.opportunities_per_rep_month"
+        );
     }
 }

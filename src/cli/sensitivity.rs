@@ -1,6 +1,8 @@
 //! `revsim sensitivity`: moves each setting down and up alone from the base case and ranks the
 //! settings by how far they move P50 bookings and P(hit plan), a tornado chart (the work is in
-//! [`crate::batch::sensitivity`]).
+//! [`crate::batch::sensitivity`]); then, when the scenario has uncertain inputs, how much of the
+//! spread of a period's bookings and of hitting its plan each input and group explains
+//! ([`crate::batch::shares`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,6 +11,7 @@ use std::time::Instant;
 use super::BatchBar;
 use super::args::SimArgs;
 use crate::batch::sensitivity::{self, Study, Tornado};
+use crate::batch::shares;
 use crate::batch::{Progress, Store, folder};
 use crate::output_dir::Access;
 use crate::report::safe_dir_name;
@@ -18,16 +21,29 @@ use crate::report::safe_dir_name;
 pub struct SensitivityArgs {
     /// Scenario file (the base case).
     pub file: PathBuf,
-    /// A numeric setting to move down and up by `--change` from its value in the file
-    /// (repeatable).
-    #[arg(long, value_name = "KEY", required_unless_present = "vary")]
+    /// A numeric setting to move (repeatable): between its belief's P10 and P90 when it is
+    /// uncertain in the scenario, else down and up by `--change` from its value in the file.
+    /// Default, without `--param` or `--vary`: every uncertain input.
+    #[arg(long, value_name = "KEY")]
     pub param: Vec<String>,
-    /// How far `--param` settings move each way, e.g. `20%`.
+    /// How far `--param` settings without a belief move each way, e.g. `20%`.
     #[arg(long, default_value = "20%", value_name = "PERCENT")]
     pub change: String,
     /// A setting with explicit low and high values: `key=low,high` (repeatable).
     #[arg(long, value_name = "KEY=LOW,HIGH")]
     pub vary: Vec<String>,
+    /// The period whose bookings the variance shares explain: a fiscal year (`FY2028`) or
+    /// `horizon`. Default: the first full fiscal year.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// A group of inputs whose share is reported together: `NAME=KEY,KEY` (key paths or
+    /// prefixes of uncertain inputs; repeatable). Default groups: hiring, attrition, VP
+    /// turnover, market, pipeline, customers, coverage.
+    #[arg(long = "group", value_name = "NAME=KEY,KEY")]
+    pub group: Vec<String>,
+    /// Trials per run of the variance shares (0: no shares).
+    #[arg(long, default_value_t = crate::batch::shares::DEFAULT_TRIALS, value_name = "N")]
+    pub shares_trials: usize,
     /// Trials, seed, output and overrides.
     #[command(flatten)]
     pub sim: SimArgs,
@@ -39,7 +55,37 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let loaded = a.sim.load(&a.file)?;
     let base = &loaded.scenario;
     let change = sensitivity::parse_change(&a.change)?;
-    let params = sensitivity::params(base, &a.param, change, &a.vary)?;
+    let keys = if a.param.is_empty() && a.vary.is_empty() {
+        let keys = sensitivity::uncertain_keys(base);
+        if keys.is_empty() {
+            return Err(crate::diagnostic::InputError::file(
+                "--param",
+                format!(
+                    "{} declares no uncertain input, so there is nothing to move by default",
+                    base.source
+                ),
+            )
+            .help("name the settings to move: --param KEY (repeatable) or --vary KEY=LOW,HIGH")
+            .help("or declare beliefs in [uncertainty.parameters] (docs/scenario-reference.md#uncertainty)")
+            .into());
+        }
+        keys
+    } else {
+        a.param.clone()
+    };
+    let params = sensitivity::params(base, &keys, change, &a.change, &a.vary)?;
+    if a.shares_trials == 1 {
+        return Err(crate::diagnostic::InputError::file(
+            "--shares-trials",
+            "1 trial per run has no variance to share out",
+        )
+        .help("give at least 2 (the default is 2000), or 0 for no shares")
+        .into());
+    }
+    // Checked before anything runs.
+    let period = shares::period(base, a.period.as_deref())?;
+    let factors = shares::factors(base);
+    let groups = shares::groups(&factors, &a.group)?;
     let study = Study::new(&a.file, &a.sim.set, params, loaded.seed, loaded.trials)?;
     let out = a
         .sim
@@ -54,22 +100,66 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
         trials: &|n| bar.trials(n),
     };
     let tornado = pool.install(|| study.run(&store, progress))?;
+    let tornado_time = started.elapsed().as_secs_f64();
+    let found = if a.shares_trials > 0 {
+        let runs = shares::runs(&factors, &groups);
+        bar.step(crate::batch::Step::Start {
+            variants: runs,
+            trials: a.shares_trials,
+        });
+        bar.step(crate::batch::Step::Variant {
+            index: 0,
+            of: 1,
+            name: "variance shares",
+        });
+        let found = pool.install(|| {
+            shares::study(
+                base,
+                period.clone(),
+                groups,
+                loaded.seed,
+                a.shares_trials,
+                &|n| bar.trials(n),
+            )
+        });
+        bar.step(crate::batch::Step::Finish);
+        found
+    } else {
+        None
+    };
     pool.install(|| sensitivity::write(&dir, &study, &tornado, &a.change))?;
+    if let Some(f) = &found {
+        let table = f.table();
+        dir.write("shares.csv", |w| crate::tables::write_csv(&table, w))?;
+    }
+    drop(bar);
     if !a.sim.output.quiet {
         let mut stdout = std::io::stdout().lock();
-        print(&mut stdout, &tornado)?;
+        print(&mut stdout, &tornado, &study.skipped)?;
+        match &found {
+            Some(f) => print_shares(&mut stdout, f, base)?,
+            None if a.shares_trials > 0 => writeln!(
+                stdout,
+                "\nNo variance shares: {} declares no uncertain input and no market shock.",
+                base.source
+            )?,
+            None => {}
+        }
         writeln!(
             stdout,
-            "\nWrote {} (report.html, sensitivity.csv/.xlsx/.parquet, tornado charts) in {:.1} s.",
+            "\nWrote {} (report.html, sensitivity.csv/.xlsx/.parquet{}, tornado charts) in {:.1} s ({:.1} s for the shares).",
             dir.path().display(),
-            started.elapsed().as_secs_f64()
+            if found.is_some() { ", shares.csv" } else { "" },
+            started.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64() - tornado_time
         )?;
     }
     Ok(())
 }
 
-/// The tornado on the terminal: for each metric, the settings from the largest swing down.
-fn print(out: &mut dyn Write, t: &Tornado) -> std::io::Result<()> {
+/// The tornado on the terminal: for each metric, the settings from the largest swing down;
+/// then the settings left out.
+fn print(out: &mut dyn Write, t: &Tornado, skipped: &[(String, String)]) -> std::io::Result<()> {
     for m in &t.metrics {
         let rows: Vec<_> = t.rows(m).collect();
         writeln!(
@@ -82,15 +172,125 @@ fn print(out: &mut dyn Write, t: &Tornado) -> std::io::Result<()> {
         for s in rows {
             writeln!(
                 out,
-                "  {:w$}  {:>9} at {:<8} {:>9} at {:<8} swing {}",
+                "  {:w$}  {:>7} at {:<7} {:>7} at {:<7} {} ({})",
                 s.parameter,
                 m.show(s.at_low),
                 s.low_value,
                 m.show(s.at_high),
                 s.high_value,
-                m.show_swing(s.swing)
+                m.show_swing(s.swing),
+                s.basis
             )?;
         }
+    }
+    if t.swings.iter().any(|s| s.basis == "P10-P90") {
+        writeln!(
+            out,
+            "P10-P90: an uncertain input fixed at its belief's P10, then its P90 (the others keep their beliefs)."
+        )?;
+    }
+    for (key, why) in skipped {
+        writeln!(out, "Skipped {key}: {why}")?;
+    }
+    Ok(())
+}
+
+/// The variance shares on the terminal, and the answer in a sentence.
+fn print_shares(
+    out: &mut dyn Write,
+    f: &shares::Shares,
+    base: &crate::scenario::Scenario,
+) -> std::io::Result<()> {
+    use crate::words::pct;
+    let iv = |i: &shares::Interval| format!("{} ({}-{})", pct(i.value), pct(i.lo), pct(i.hi));
+    let rows = f.rows();
+    for o in &f.outputs {
+        let what = if o.name == "hit_plan" {
+            format!("hitting the {} plan", f.period.label)
+        } else {
+            format!("{} bookings", f.period.label)
+        };
+        writeln!(
+            out,
+            "\nWhat makes the spread of {what} (share of variance, 95% interval; {} trials x {} runs):",
+            crate::words::thousands(f.trials),
+            f.runs
+        )?;
+        if o.estimates.variance.is_nan() || o.estimates.variance <= 0.0 {
+            writeln!(out, "  no spread to explain: every trial gives the same")?;
+            continue;
+        }
+        let mine: Vec<&shares::Row> = rows.iter().filter(|r| r.output == o.name).collect();
+        let w = mine
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(10)
+            .min(44);
+        writeln!(out, "  {:w$}  {:<17}  with interactions", "input", "alone")?;
+        let mut grouped = false;
+        for r in &mine {
+            if r.kind == "group" && !grouped {
+                grouped = true;
+                writeln!(out, "  groups:")?;
+            }
+            if r.kind == "all inputs" {
+                writeln!(out, "  together:")?;
+            }
+            let name = if r.name.len() > w {
+                format!("{}...", &r.name[..w - 3])
+            } else {
+                r.name.clone()
+            };
+            let total = if r.total.value.is_finite() {
+                iv(&r.total)
+            } else {
+                String::new()
+            };
+            writeln!(out, "  {:w$}  {:<17}  {}", name, iv(&r.first), total)?;
+        }
+    }
+    let joined: Vec<&str> = f
+        .factors
+        .iter()
+        .filter(|x| x.paths.len() > 1)
+        .map(|x| x.name.as_str())
+        .collect();
+    if !joined.is_empty() {
+        writeln!(
+            out,
+            "Correlated inputs count as one: {} (single shares of correlated inputs are not defined).",
+            joined.join("; ")
+        )?;
+    }
+    if let Some(set) = f.group("attrition") {
+        let b = &f.outputs[0].estimates;
+        let mut s = format!(
+            "Attrition explains {} of the variance of {} bookings",
+            iv(&b.first[set]),
+            f.period.label
+        );
+        if let Some(h) = f.outputs.get(1)
+            && h.estimates.variance > 0.0
+        {
+            s.push_str(&format!(
+                " and {} of the variance of hitting its plan (P(hit plan) {})",
+                iv(&h.estimates.first[set]),
+                pct(h.estimates.mean)
+            ));
+        }
+        writeln!(out, "{s}.")?;
+    } else if base
+        .uncertainty
+        .params
+        .iter()
+        .all(|p| !p.path.starts_with("attrition."))
+    {
+        writeln!(
+            out,
+            "Attrition is certain in {}: declare a belief about attrition.annual_rate to get its share.",
+            base.source
+        )?;
     }
     Ok(())
 }

@@ -27,8 +27,8 @@ type Market<'a> = (&'a MarketPath, f64);
 pub fn draws(s: &Scenario, seed: u64, trial: u64, values: &mut Vec<f64>) {
     let u: &Uncertainty = &s.uncertainty;
     values.clear();
-    values.extend(u.params.iter().map(|p| {
-        let mut rng = stream(seed, trial, p.stream, Purpose::Belief);
+    values.extend(u.params.iter().enumerate().map(|(i, p)| {
+        let mut rng = stream(s.pick.param_seed(i, seed), trial, p.stream, Purpose::Belief);
         let z: f64 = StandardNormal.sample(&mut rng);
         z
     }));

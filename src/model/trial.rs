@@ -221,7 +221,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
     } = out;
     if !s.varies() {
         ws.market.factor = s.market.demand_factor.sampler.fixed().unwrap_or(1.0);
-        market::shock_path(s, seed, trial, s.hold.shocks, &mut ws.market);
+        market::shock_path(
+            s,
+            s.pick.shock_seed(seed),
+            trial,
+            s.hold.shocks,
+            &mut ws.market,
+        );
         *totals = run_months(s, seed, trial, ws, monthly, fiscal_years);
         if let Some(d) = draws.first_mut() {
             *d = ws.market.mean_shock(s);
@@ -234,7 +240,13 @@ pub fn run_trial(s: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, out: T
         Some(i) => ws.values[i],
         None => s.market.demand_factor.sampler.fixed().unwrap_or(1.0),
     };
-    market::shock_path(s, seed, trial, s.hold.shocks, &mut ws.market);
+    market::shock_path(
+        s,
+        s.pick.shock_seed(seed),
+        trial,
+        s.hold.shocks,
+        &mut ws.market,
+    );
     let mut view = ws.view.take().unwrap_or_else(|| Box::new(s.clone()));
     overlay::apply(s, &ws.values, &ws.market, &mut view);
     ws.hazards.load(&view);

@@ -176,6 +176,18 @@ impl Copula {
         })
     }
 
+    /// Whether the correlated normals `i` and `j` (in the copula's order) are correlated: their
+    /// correlation, row `i` of the Cholesky factor times row `j`, is not 0. Exactly 0 for two
+    /// parameters in separate blocks of the matrix (no fill-in crosses blocks).
+    pub fn linked(&self, i: usize, j: usize) -> bool {
+        let n = self.n;
+        let k = i.min(j);
+        let r: f64 = (0..=k)
+            .map(|c| self.lower[i * n + c] * self.lower[j * n + c])
+            .sum();
+        r != 0.0
+    }
+
     /// Turns independent standard normals into the copula's correlated ones, in place.
     pub fn correlate(&self, z: &mut [f64]) {
         let n = self.n;

@@ -429,6 +429,42 @@ pub struct Scenario {
     pub uncertainty: uncertainty::Uncertainty,
     /// Layers held at their centres (the layer attribution reruns the scenario so).
     pub hold: Hold,
+    /// Across-trial draws taken from another seed's streams (the variance-based sensitivity
+    /// reruns the scenario so); empty: every draw from the run's own seed.
+    pub pick: Pick,
+}
+
+/// Across-trial draws a run takes from another seed's streams, the rest from its own: the
+/// "pick-freeze" runs of a variance-based sensitivity study. Trial `t` of such a run has the
+/// per-rep and per-deal luck and the unpicked parameters of trial `t` with the run's seed, and
+/// the picked parameters (and, if asked, the monthly shock path) of trial `t` with `seed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pick {
+    /// The seed whose streams give the picked draws.
+    pub seed: u64,
+    /// For each uncertain parameter (in the order of `uncertainty.params`): picked. Missing
+    /// entries are not picked.
+    pub params: Vec<bool>,
+    /// The monthly market shock path is picked.
+    pub shocks: bool,
+}
+
+impl Pick {
+    /// The seed of uncertain parameter `i`'s draw in a run with `seed`.
+    #[inline]
+    pub fn param_seed(&self, i: usize, seed: u64) -> u64 {
+        if self.params.get(i).copied().unwrap_or(false) {
+            self.seed
+        } else {
+            seed
+        }
+    }
+
+    /// The seed of the monthly shock path in a run with `seed`.
+    #[inline]
+    pub fn shock_seed(&self, seed: u64) -> u64 {
+        if self.shocks { self.seed } else { seed }
+    }
 }
 
 /// Layers of uncertainty held at their centres: the spread each layer makes is measured by

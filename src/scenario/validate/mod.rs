@@ -246,6 +246,7 @@ impl Validator<'_> {
             open_deals,
             uncertainty,
             hold: super::Hold::default(),
+            pick: super::Pick::default(),
         })
     }
 
