@@ -167,8 +167,32 @@ fn init_writes_a_starter_that_runs() {
     let file = tmp.path().join("mine.toml");
     revsim().arg("init").arg(&file).assert().success();
     let text = fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with("#:schema "));
+    // The `#:schema` line names a file that is there: the schema `revsim schema` prints.
+    let named = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("#:schema "))
+        .unwrap();
+    let beside = fs::read_to_string(tmp.path().join(named)).unwrap();
+    let printed = revsim().arg("schema").assert().success();
+    assert_eq!(beside.as_bytes(), &printed.get_output().stdout[..]);
     revsim().arg("check").arg(&file).assert().success();
+    // A schema file already there is the user's: left alone.
+    fs::write(tmp.path().join(named), "{}").unwrap();
+    revsim()
+        .arg("init")
+        .arg(tmp.path().join("other.toml"))
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(tmp.path().join(named)).unwrap(), "{}");
+    // `-` prints the template, and writes nothing.
+    let out = revsim()
+        .current_dir(tmp.path())
+        .args(["init", "-"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, text.as_bytes());
+    assert!(!tmp.path().join("-").exists());
     revsim().arg("init").arg(&file).assert().code(2);
     revsim()
         .args(["init", "--force"])
