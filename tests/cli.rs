@@ -351,3 +351,63 @@ fn synth_crm_splits_open_deals_and_checks_the_export_date() {
         .code(2);
     assert!(!tmp.path().join("late.csv").exists());
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = revsim().args(["completions", shell]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        // Every command completes, with its flags.
+        assert!(
+            text.contains("revsim") && text.contains("sensitivity") && text.contains("--trials"),
+            "{shell}"
+        );
+    }
+    revsim().args(["completions", "tcsh"]).assert().code(2);
+    let out = revsim().arg("man").assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH revsim"),
+        "{page}"
+    );
+    assert!(page.contains("calibrate"), "{page}");
+    let out = revsim().args(["man", "run"]).assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        page.contains(".TH revsim-run") && page.contains("\\-\\-trials"),
+        "{page}"
+    );
+    let out = revsim().args(["man", "runn"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("not a revsim command"), "{err}");
+}
+
+#[test]
+fn errors_are_plain_in_a_pipe_even_without_no_color() {
+    let out = revsim()
+        .env_remove("NO_COLOR")
+        .args(["run", "no-such-file.toml"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.starts_with("error: ") && !err.contains('\x1b'),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn run_reads_a_scenario_from_standard_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-r1.toml"),
+    )
+    .unwrap();
+    revsim()
+        .current_dir(tmp.path())
+        .args(["run", "-", "--trials", "20", "--quiet", "--out", "o"])
+        .write_stdin(text)
+        .assert()
+        .success();
+    assert!(tmp.path().join("o/run.json").is_file());
+}
