@@ -145,6 +145,25 @@ impl InputError {
                 err.help
                     .push("write numbers and true/false without quotes".into());
             }
+            // `set = { pipeline.cycle_months = 4 }`: unquoted, the dots make nested tables.
+            if msg.starts_with("invalid type: map")
+                && err
+                    .key
+                    .as_deref()
+                    .is_some_and(|k| k.starts_with("events[") && k.contains("].set"))
+            {
+                let example = e
+                    .span()
+                    .map(|s| line_at(text, s.start))
+                    .map(quote_dotted_keys)
+                    .filter(|l| l.contains('"'))
+                    .unwrap_or_else(|| {
+                        "set = { \"pipeline.opportunities_per_rep_month\" = 5 }".to_string()
+                    });
+                err.help.push(format!(
+                    "write each key path of an event's `set` in quotes (unquoted, its dots make nested tables): {example}"
+                ));
+            }
         } else if let Some(rest) = msg.strip_prefix("invalid value: integer ") {
             // A count outside its integer type: negative, or beyond u32 / u64.
             let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
@@ -183,6 +202,57 @@ pub fn did_you_mean<'a>(bad: &str, options: &[&'a str]) -> Option<&'a str> {
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, o)| o)
+}
+
+/// The line of `text` that holds byte `at`, trimmed.
+fn line_at(text: &str, at: usize) -> String {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text.get(start..end).unwrap_or_default().trim().to_string()
+}
+
+/// `line` with every bare dotted key (`a.b = 1`, outside quotes) quoted: `"a.b" = 1`.
+fn quote_dotted_keys(line: String) -> String {
+    let bare = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let (mut i, mut quoted) = (0, None::<char>);
+    while i < chars.len() {
+        let c = chars[i];
+        match quoted {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quoted = None;
+                }
+                i += 1;
+            }
+            None if c == '"' || c == '\'' => {
+                quoted = Some(c);
+                out.push(c);
+                i += 1;
+            }
+            None if bare(c) => {
+                let start = i;
+                while i < chars.len() && bare(chars[i]) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let next = chars[i..].iter().find(|c| !c.is_whitespace());
+                if word.contains('.') && next == Some(&'=') && !word.starts_with('.') {
+                    out.push_str(&format!("\"{word}\""));
+                } else {
+                    out.push_str(&word);
+                }
+            }
+            None => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The dotted key path of the innermost key or value containing `span`.
@@ -233,24 +303,44 @@ fn walk_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<String>) -> b
     }
 }
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.text.is_none() || self.span.is_none() {
-            match &self.key {
-                Some(k) => write!(f, "{}: `{k}`: {}", self.file, self.message)?,
-                None => write!(f, "{}: {}", self.file, self.message)?,
-            }
-            for h in &self.help {
-                write!(f, "\n  = help: {h}")?;
-            }
-            return Ok(());
+/// Whether revsim's own messages on stderr are coloured: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org). Snapshots, pipes and
+/// files get plain text.
+pub fn colour_stderr() -> bool {
+    use std::io::IsTerminal;
+    wants_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+/// [`colour_stderr`] for a given terminal and `NO_COLOR`.
+fn wants_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// The bold red `error` label of a terminal, as clap and cargo print it.
+pub const ERROR_LABEL_COLOURED: &str = "\x1b[1m\x1b[91merror\x1b[0m\x1b[1m:\x1b[0m";
+
+impl InputError {
+    /// The whole message with its `error:` label, coloured for a terminal when `styled`.
+    pub fn report(&self, styled: bool) -> String {
+        if !styled {
+            return format!("error: {self}");
         }
+        if self.text.is_none() || self.span.is_none() {
+            return format!("{ERROR_LABEL_COLOURED} {self}");
+        }
+        self.render(Renderer::styled())
+    }
+
+    /// The message rendered by `renderer`, with annotate-snippets' own `error: ` label.
+    fn render(&self, renderer: Renderer) -> String {
         let title = match &self.key {
             Some(k) => format!("{}: `{k}`: {}", self.file, self.message),
             None => format!("{}: {}", self.file, self.message),
         };
         let shown = shown_source(self.text.as_deref().unwrap_or_default());
-        let mut groups: Vec<Group<'_>> = Vec::new();
         let mut main = Group::with_title(Level::ERROR.primary_title(title.as_str()));
         if let (Some(text), Some(span)) = (&self.text, &self.span) {
             let label = match &self.key {
@@ -267,8 +357,23 @@ impl fmt::Display for InputError {
         for h in &self.help {
             main = main.element(Level::HELP.message(h.as_str()));
         }
-        groups.push(main);
-        let rendered = Renderer::plain().render(&groups);
+        renderer.render(&[main])
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.text.is_none() || self.span.is_none() {
+            match &self.key {
+                Some(k) => write!(f, "{}: `{k}`: {}", self.file, self.message)?,
+                None => write!(f, "{}: {}", self.file, self.message)?,
+            }
+            for h in &self.help {
+                write!(f, "\n  = help: {h}")?;
+            }
+            return Ok(());
+        }
+        let rendered = self.render(Renderer::plain());
         // annotate-snippets prints "error: ..."; callers add their own prefix, so drop it.
         let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
         f.write_str(rendered)
@@ -362,6 +467,34 @@ pub const SET_LABEL: &str = "--set";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(super::wants_colour(true, None));
+        assert!(super::wants_colour(true, Some(OsStr::new(""))));
+        assert!(!super::wants_colour(true, Some(OsStr::new("1"))));
+        assert!(!super::wants_colour(false, None));
+    }
+
+    #[test]
+    fn a_report_is_plain_unless_styled() {
+        let text: std::sync::Arc<str> = std::sync::Arc::from("a = 3\n");
+        let e = super::InputError::at("f.toml", &text, Some(4..5), "bad");
+        assert!(!e.report(false).contains('\x1b'));
+        assert!(e.report(false).starts_with("error: f.toml"));
+        assert!(e.report(true).contains('\x1b'));
+    }
+
+    #[test]
+    fn bare_dotted_keys_are_quoted() {
+        assert_eq!(
+            super::quote_dotted_keys(
+                "set = { pipeline.cycle_months = 4, \"a.b\" = 1, x = 2.5 }".into()
+            ),
+            "set = { \"pipeline.cycle_months\" = 4, \"a.b\" = 1, x = 2.5 }"
+        );
+    }
+
     use super::*;
 
     #[test]

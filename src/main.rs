@@ -9,8 +9,18 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if revsim::cli::is_broken_pipe(&e) => ExitCode::SUCCESS, // e.g. `revsim schema | head`
         Err(e) => {
+            // Coloured on a terminal (unless NO_COLOR), plain in a pipe or a file.
+            let colour = revsim::diagnostic::colour_stderr();
+            // An input error on its own renders itself; one inside context (a batch's variant)
+            // keeps the whole chain.
+            let alone = e.chain().count() == 1;
+            let text = match e.downcast_ref::<revsim::diagnostic::InputError>() {
+                Some(input) if alone => input.report(colour),
+                _ if colour => format!("{} {e:#}", revsim::diagnostic::ERROR_LABEL_COLOURED),
+                _ => format!("error: {e:#}"),
+            };
             // A closed stderr loses the message, not the exit code (`eprintln!` would panic).
-            let _ = writeln!(std::io::stderr().lock(), "error: {e:#}");
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
             ExitCode::from(revsim::cli::exit_code(&e))
         }
     }

@@ -167,8 +167,32 @@ fn init_writes_a_starter_that_runs() {
     let file = tmp.path().join("mine.toml");
     revsim().arg("init").arg(&file).assert().success();
     let text = fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with("#:schema "));
+    // The `#:schema` line names a file that is there: the schema `revsim schema` prints.
+    let named = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("#:schema "))
+        .unwrap();
+    let beside = fs::read_to_string(tmp.path().join(named)).unwrap();
+    let printed = revsim().arg("schema").assert().success();
+    assert_eq!(beside.as_bytes(), &printed.get_output().stdout[..]);
     revsim().arg("check").arg(&file).assert().success();
+    // A schema file already there is the user's: left alone.
+    fs::write(tmp.path().join(named), "{}").unwrap();
+    revsim()
+        .arg("init")
+        .arg(tmp.path().join("other.toml"))
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(tmp.path().join(named)).unwrap(), "{}");
+    // `-` prints the template, and writes nothing.
+    let out = revsim()
+        .current_dir(tmp.path())
+        .args(["init", "-"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, text.as_bytes());
+    assert!(!tmp.path().join("-").exists());
     revsim().arg("init").arg(&file).assert().code(2);
     revsim()
         .args(["init", "--force"])
@@ -326,4 +350,64 @@ fn synth_crm_splits_open_deals_and_checks_the_export_date() {
         .assert()
         .code(2);
     assert!(!tmp.path().join("late.csv").exists());
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = revsim().args(["completions", shell]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        // Every command completes, with its flags.
+        assert!(
+            text.contains("revsim") && text.contains("sensitivity") && text.contains("--trials"),
+            "{shell}"
+        );
+    }
+    revsim().args(["completions", "tcsh"]).assert().code(2);
+    let out = revsim().arg("man").assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH revsim"),
+        "{page}"
+    );
+    assert!(page.contains("calibrate"), "{page}");
+    let out = revsim().args(["man", "run"]).assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        page.contains(".TH revsim-run") && page.contains("\\-\\-trials"),
+        "{page}"
+    );
+    let out = revsim().args(["man", "runn"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("not a revsim command"), "{err}");
+}
+
+#[test]
+fn errors_are_plain_in_a_pipe_even_without_no_color() {
+    let out = revsim()
+        .env_remove("NO_COLOR")
+        .args(["run", "no-such-file.toml"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.starts_with("error: ") && !err.contains('\x1b'),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn run_reads_a_scenario_from_standard_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-r1.toml"),
+    )
+    .unwrap();
+    revsim()
+        .current_dir(tmp.path())
+        .args(["run", "-", "--trials", "20", "--quiet", "--out", "o"])
+        .write_stdin(text)
+        .assert()
+        .success();
+    assert!(tmp.path().join("o/run.json").is_file());
 }

@@ -2,7 +2,8 @@
 //! docs/scenario-reference.md and README.md is merged over the starter scenario (tables merge,
 //! other values replace) and must load; a block with both [simulation] and [pipeline] is a
 //! complete scenario and must load on its own. A block fenced as ```toml,error must instead fail to
-//! load, so the documented error cases stay true.
+//! load, so the documented error cases stay true. Each example that loads also validates against
+//! the JSON Schema (tests/schema.rs): a ```toml,extends block as the fragment it is.
 
 use std::path::Path;
 
@@ -115,6 +116,10 @@ fn check_file(rel: &str) -> (usize, usize) {
             drop_replaced_beliefs(&mut base, &replaced);
         }
         let merged = toml::to_string(&base).expect("serializes");
+        if !must_fail {
+            // What loads must also satisfy the editors' JSON Schema.
+            super::schema::assert_valid(&merged, &format!("{rel}:{line}"));
+        }
         let result = Scenario::from_toml(&merged, &format!("{rel}:{line}"), "example");
         match (result, must_fail) {
             (Ok(_), false) | (Err(_), true) => {}
@@ -156,6 +161,8 @@ fn check_extends(rel: &str) -> usize {
             Some((start, body)) if t.starts_with("```") => {
                 let file = tmp.path().join(format!("example-{start}.toml"));
                 std::fs::write(&file, &body).unwrap();
+                // A what-if over the baseline is a fragment: the schema accepts it as it is.
+                super::schema::assert_valid(body, &format!("{rel}:{start}"));
                 if let Err(e) = Scenario::load(&file) {
                     panic!("{rel}:{start}: example does not load over the baseline:\n{e}");
                 }

@@ -1,11 +1,13 @@
 //! One snapshot per class of bad input: the message a planner sees must name the file, line and
-//! column, the key path, the bad value and the fix. Each case edits the starter scenario.
+//! column, the key path, the bad value and the fix. Each case edits `tests/fixtures/my-org.toml`,
+//! the starter scenario as `revsim init` wrote it before it held every optional table (kept
+//! as it was so that the snapshots' line numbers, quoted in the docs, stay put).
 
 use revsim::Scenario;
 
 use crate::common::edit;
 
-const STARTER: &str = include_str!("../src/scenario/starter.toml");
+const STARTER: &str = include_str!("fixtures/my-org.toml");
 
 fn error_for(name: &str, from: &str, to: &str) -> String {
     let text = edit(STARTER, from, to);

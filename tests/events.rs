@@ -170,6 +170,21 @@ fn events_are_checked_at_their_line() {
     );
     let e = bad("[[events]]\nmonth = \"2029-07\"\nhiring_freeze_months = 2\n");
     assert!(e.contains("outside the horizon"), "{e}");
+    // At the month's line, not the `[[events]]` header.
+    assert!(
+        e.contains("month = \"2029-07\"\n") || e.contains("| month = "),
+        "{e}"
+    );
+    assert!(!e.contains("| [[events]]"), "{e}");
+    // A key path left unquoted is a nested table: the help says to quote it.
+    let e = bad(
+        "[[events]]\nmonth = \"2027-07\"\nset = { pipeline.opportunities_per_rep_month = 4 }\n",
+    );
+    assert!(
+        e.contains("expected a number")
+            && e.contains("set = { \"pipeline.opportunities_per_rep_month\" = 4 }"),
+        "{e}"
+    );
     let e = bad("[[events]]\nmonth = \"2027-07\"\nset = { \"attrition.annual_rate\" = 3 }\n");
     assert!(e.contains("outside the allowed range 0 to 1"), "{e}");
     let e = bad("[[events]]\nmonth = \"2027-07\"\nforce_vp_change = true\n");

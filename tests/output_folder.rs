@@ -442,6 +442,97 @@ fn force_removes_the_previous_runs_files_and_only_those() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The edit-run loop: a rerun of the same file replaces its run
+
+#[test]
+fn a_rerun_of_the_same_file_replaces_its_run_without_force() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let run = |file: &str, extra: &[&str]| {
+        revsim(dir.path())
+            .args(["run", file, "--quiet", "--out", "out"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run("s.toml", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = json(&out.join("run.json"))["scenario_sha256"].clone();
+    // Edited, then run again: the folder is the previous run of the same file.
+    fs::write(
+        dir.path().join("s.toml"),
+        SMALL.replace("seed = 3", "seed = 4"),
+    )
+    .unwrap();
+    let o = run("s.toml", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(json(&out.join("run.json"))["scenario_sha256"], first);
+    // The same file by another path.
+    let o = run("./s.toml", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Another scenario file into that folder: refused, naming the one it holds.
+    fs::write(dir.path().join("t.toml"), SMALL).unwrap();
+    let o = run("t.toml", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("another scenario file") && e.contains("s.toml"),
+        "{e}"
+    );
+    assert!(e.contains("--force"), "{e}");
+    assert!(
+        out.join("run.json").is_file(),
+        "the refused run removed nothing"
+    );
+    let o = run("t.toml", &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A file revsim did not write: refused, even for the same scenario, and kept.
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = run("t.toml", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    // Standard input is never the same file.
+    let mut child = revsim(dir.path())
+        .args(["run", "-", "--quiet", "--out", "out"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(SMALL.as_bytes())
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // Another command's files are not a run: a run into them needs --force.
+    let o = revsim(dir.path())
+        .args([
+            "sweep",
+            "t.toml",
+            "--vary",
+            "org.seats=5,6",
+            "--trials",
+            "10",
+        ])
+        .args(["--quiet", "--force", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run("t.toml", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
 // calibrate and backtest: a manifest written last
 
 /// Makes `charts` under `out` a file, so that a command fails when it comes to its charts,

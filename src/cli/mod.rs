@@ -15,6 +15,7 @@ mod merge;
 mod run;
 mod schema;
 mod sensitivity;
+mod shell;
 mod solve;
 mod sweep;
 mod synth;
@@ -100,6 +101,16 @@ pub enum Command {
         after_help = "Reads the exports `revsim calibrate` reads; see docs/backtest.md.\n\nExamples:\n  revsim backtest history.csv --as-of 2024-07\n  revsim backtest history.csv --as-of 2024-01..2024-06 --months 6 --extends scenarios/baseline.toml\n  revsim backtest sfdc-report.csv --as-of 2024-04 --as-of 2024-10 --skip-bad-rows --trials 5000"
     )]
     Backtest(backtest::BacktestArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  revsim completions bash > ~/.local/share/bash-completion/completions/revsim\n  revsim completions zsh > ~/.zfunc/_revsim\n  revsim completions fish > ~/.config/fish/completions/revsim.fish"
+    )]
+    Completions(shell::CompletionsArgs),
+    /// Print the man page of revsim, or of one of its commands.
+    #[command(
+        after_help = "Examples:\n  revsim man > revsim.1 && man ./revsim.1\n  revsim man run | man -l -"
+    )]
+    Man(shell::ManArgs),
 }
 
 impl Command {
@@ -114,7 +125,12 @@ impl Command {
             Command::Merge(a) => &a.output,
             Command::Backtest(a) => &a.output,
             Command::Calibrate(a) => return (a.wait, a.quiet),
-            Command::Check(_) | Command::Init(_) | Command::Schema | Command::SynthCrm(_) => {
+            Command::Check(_)
+            | Command::Init(_)
+            | Command::Schema
+            | Command::SynthCrm(_)
+            | Command::Completions(_)
+            | Command::Man(_) => {
                 return (false, false);
             }
         };
@@ -174,6 +190,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::Calibrate(a) => calibrate::calibrate(&a),
         Command::SynthCrm(a) => synth::synth_crm(&a),
         Command::Backtest(a) => backtest::backtest(&a),
+        Command::Completions(a) => shell::completions(&a),
+        Command::Man(a) => shell::man(&a),
     }
 }
 
@@ -242,12 +260,28 @@ pub(crate) fn progress_bar(quiet: bool, total: usize) -> indicatif::ProgressBar 
     let b = indicatif::ProgressBar::new(total as u64);
     b.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} trials [{bar:30}] {per_sec} eta {eta}",
+            "{spinner} {pos}/{len} trials [{bar:30}] {rate} eta {eta}",
         )
         .expect("valid template")
+        .with_key("rate", trials_per_second)
         .progress_chars("=> "),
     );
     b
+}
+
+/// The progress rate in whole trials per second (`2,293/s`; indicatif's own `{per_sec}` prints
+/// four decimals).
+fn trials_per_second(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{}/s", rate_words(state.per_sec()));
+}
+
+/// A rate as the progress bar prints it: whole, with thousands separators.
+fn rate_words(per_sec: f64) -> String {
+    if per_sec.is_finite() && per_sec >= 0.0 {
+        crate::words::thousands(per_sec.round() as usize)
+    } else {
+        "-".to_string()
+    }
 }
 
 /// A batch's progress on a terminal's stderr: a bar for each round of variants, and the values
@@ -344,6 +378,13 @@ pub(crate) fn seconds(started: Instant) -> f64 {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    #[test]
+    fn the_progress_rate_is_whole() {
+        assert_eq!(super::rate_words(2_293.193_4), "2,293");
+        assert_eq!(super::rate_words(0.4), "0");
+        assert_eq!(super::rate_words(f64::NAN), "-");
+    }
 
     #[test]
     fn cli_is_well_formed() {

@@ -64,7 +64,9 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
     if let Some((shard, from)) = shard {
         return run_shard(a, s, &out, trials, seed, shard, &from);
     }
-    let dir = OutputDir::prepare(&out, a.sim.output.force)?;
+    // A rerun of the same file replaces revsim's previous run in its folder without --force.
+    let from_file = (!crate::diagnostic::input::is_stdin(&a.file)).then_some(a.file.as_path());
+    let dir = OutputDir::prepare_run(&out, a.sim.output.force, from_file)?;
     let quiet = a.sim.output.quiet;
     if let (Some(o), false) = (&s.open_deals, quiet) {
         super::note(format_args!("Starting pipeline: {}.", o.describe()));

@@ -4,7 +4,7 @@ use std::io::Write;
 
 /// Runs `revsim schema`.
 pub fn schema() -> anyhow::Result<()> {
-    let schema = schemars::schema_for!(crate::scenario::raw::RawScenario);
+    let schema = crate::scenario::schema::json_schema();
     writeln!(
         std::io::stdout().lock(),
         "{}",

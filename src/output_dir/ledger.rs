@@ -9,6 +9,10 @@
 //! batch keeps from one command to the next (its plan, its store of variants, the shards'
 //! parts). A folder written before the list existed is read from its manifest (`run.json`,
 //! `backtest.json`), which lists its files.
+//!
+//! A `run` also lists the scenario it ran, as a first line `#scenario PATH` (the file's
+//! canonical path): the next `run` of the same file may replace the folder's files without
+//! `--force` (see [`super::OutputDir::prepare_run`]). Any other command's list has no such line.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -20,6 +24,9 @@ use crate::diagnostic::InputError;
 
 /// The name of the list in revsim's folder (`.revsim/`).
 const LEDGER_FILE: &str = "files";
+
+/// The start of the line that names the scenario a run's files are of.
+const SCENARIO_LINE: &str = "#scenario ";
 
 /// The manifests that list a folder's files, read when the folder has no list yet.
 const MANIFESTS: [&str; 2] = ["run.json", "backtest.json"];
@@ -33,6 +40,10 @@ pub(super) struct Ledger {
     previous: Option<Vec<String>>,
     /// What this command has listed.
     listed: HashSet<String>,
+    /// The scenario the previous command's files are of (a `run`'s), if it said.
+    previous_scenario: Option<String>,
+    /// The scenario this command's files are of, written first in the new list.
+    scenario: Option<String>,
 }
 
 impl Ledger {
@@ -47,8 +58,15 @@ impl Ledger {
             .take(16 << 20)
             .read_to_end(&mut bytes)
             .map_err(|e| trouble(&path, e))?;
-        let mut previous: Vec<String> = String::from_utf8_lossy(&bytes)
+        let text = String::from_utf8_lossy(&bytes);
+        let previous_scenario = text
             .lines()
+            .next()
+            .and_then(|l| l.strip_prefix(SCENARIO_LINE))
+            .map(str::to_string);
+        let mut previous: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
             .map(str::to_string)
             .collect();
         if previous.is_empty() {
@@ -59,7 +77,26 @@ impl Ledger {
             file,
             previous: Some(previous),
             listed: HashSet::new(),
+            previous_scenario,
+            scenario: None,
         })
+    }
+
+    /// The previous command's files, until this command writes its first output.
+    pub(super) fn previous(&self) -> &[String] {
+        self.previous.as_deref().unwrap_or_default()
+    }
+
+    /// The scenario the previous command's files are of (a `run`'s), if it said.
+    pub(super) fn previous_scenario(&self) -> Option<&str> {
+        self.previous_scenario.as_deref()
+    }
+
+    /// Names the scenario this command's files are of (a key without a line break).
+    pub(super) fn set_scenario(&mut self, key: String) {
+        if !key.contains(['\n', '\r']) {
+            self.scenario = Some(key);
+        }
     }
 
     /// Lists `rel` (a file's path in the folder, with `/` between folders) before it is
@@ -69,6 +106,12 @@ impl Ledger {
         if let Some(previous) = self.previous.take() {
             self.remove(&previous)?;
             self.file.set_len(0).map_err(|e| trouble(&path, e))?;
+            if let Some(key) = &self.scenario {
+                let mut file = &self.file;
+                file.seek(SeekFrom::Start(0))
+                    .and_then(|_| file.write_all(format!("{SCENARIO_LINE}{key}\n").as_bytes()))
+                    .map_err(|e| trouble(&path, e))?;
+            }
         }
         if self.listed.insert(rel.to_string()) {
             let mut file = &self.file;

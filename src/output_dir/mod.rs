@@ -128,6 +128,72 @@ impl OutputDir {
         Ok(dir)
     }
 
+    /// Opens `path` for a `run` of the scenario file `scenario` ([`OutputDir::prepare`]), with
+    /// one exception to the refusal of a folder that holds files: when everything in it is
+    /// revsim's own, listed as the files of a run of the same scenario file (the same canonical
+    /// path), the rerun replaces them without `force`, as any command replaces its previous
+    /// files. A folder with a file revsim did not write, or a run of another scenario, is
+    /// refused as before. `scenario` is none for standard input, which is never the same file.
+    pub fn prepare_run(
+        path: &Path,
+        force: bool,
+        scenario: Option<&Path>,
+    ) -> Result<OutputDir, InputError> {
+        let dir = OutputDir::open(path, Access::Exclusive)?;
+        let key = scenario
+            .and_then(|s| fs::canonicalize(s).ok())
+            .map(|p| p.display().to_string());
+        let folder = dir.folder.clone().expect("a folder held by this command");
+        let mut ledger = folder
+            .ledger
+            .as_ref()
+            .expect("held alone")
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !force {
+            let entries = dir.entries()?;
+            let previous = ledger.previous();
+            let all_revsims = entries.iter().all(|e| {
+                previous
+                    .iter()
+                    .any(|p| p.split('/').next() == Some(e.as_str()))
+            });
+            let same = key.is_some() && ledger.previous_scenario() == key.as_deref();
+            match (entries.is_empty(), all_revsims, same) {
+                (true, _, _) | (false, true, true) => {}
+                (false, true, false) if ledger.previous_scenario().is_some() => {
+                    return Err(InputError::file(
+                        path.display().to_string(),
+                        format!(
+                            "the output directory holds revsim's run of another scenario file ({}); refusing to replace it",
+                            ledger.previous_scenario().unwrap_or_default()
+                        ),
+                    )
+                    .help("pass --force to replace it, or choose another directory with --out"));
+                }
+                _ => dir.ensure_empty(false)?,
+            }
+        }
+        if let Some(key) = key {
+            ledger.set_scenario(key);
+        }
+        drop(ledger);
+        Ok(dir)
+    }
+
+    /// The names in the directory, other than revsim's own `.revsim/` and temporary files.
+    fn entries(&self) -> Result<Vec<String>, InputError> {
+        let shown = self.path.display().to_string();
+        Ok(fs::read_dir(&self.path)
+            .map_err(|e| {
+                InputError::file(&shown, format!("cannot read the output directory: {e}"))
+            })?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name != BOOKKEEPING && !paths::is_temporary(name))
+            .collect())
+    }
+
     /// An existing directory, used as it is, without a lock (for single-file writes such as
     /// `revsim init`, and for reading the folders a merge combines).
     pub fn existing(path: &Path) -> OutputDir {

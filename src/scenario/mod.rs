@@ -15,6 +15,7 @@ pub mod params;
 pub mod plausibility;
 pub mod raw;
 pub mod resolve;
+pub mod schema;
 pub mod template;
 pub mod uncertainty;
 mod validate;

@@ -15,7 +15,20 @@
 //! | no decision | `pipeline.outcomes.no_decision` above 60% | 40-60% of qualified deals lost to indecision (Dixon & McKenna, HBR 2022) |
 //! | coverage | a global target below 2X or above 7.5X (also by an event) | SMB 2.5-3x, mid-market 3-4x, enterprise 4-5x (vendor survey) |
 //! | VP tenure | median tenure below 9.5 or above 52 months (half of 19, twice 26) | VP of Sales tenure 26 -> 19 months (Gong, 2018) |
-//! | sales cycle | mean cycle of won deals under 1 month or over 24 months | SaaS median 60-72 days (Bridge Group 2017); CRM data just over 6 months |
+//! | sales cycle | mean cycle of won deals under 1 month or over 24 months (over 24: what it is if written in days) | SaaS median 60-72 days (Bridge Group 2017); CRM data just over 6 months |
+//!
+//! Unit slips: valid values that read as if written in another unit, each with the value
+//! likely meant (the arithmetic is the benchmark):
+//!
+//! | check | warns when | likely meant |
+//! | --- | --- | --- |
+//! | monthly churn | `customers.monthly_logo_churn_rate` loses over 50% of customers a year | the annual rate: its monthly equivalent |
+//! | monthly expansion | `customers.monthly_expansion_rate` grows ARR over 50% a year | the annual rate: its monthly equivalent |
+//! | deal size | median `pipeline.deal_size_usd` under $1,000 | thousands of dollars (`120` for $120,000) |
+//! | share of quota | `performance_management.min_share_of_quota` over 1.5 (and at most 100) | a percentage: the fraction |
+//!
+//! A share given as a percentage (`won = 25`) is an error already: the message gives the
+//! fraction (`values::Probability`).
 
 use std::ops::Range;
 use std::path::Path;
@@ -101,7 +114,7 @@ fn pct(x: f64) -> String {
 pub fn check(s: &Scenario) -> Vec<Warning> {
     let mut out = Vec::new();
     for check in [
-        ramp, attrition, outcomes, cycle, vp_tenure, coverage, events,
+        ramp, attrition, outcomes, cycle, vp_tenure, coverage, events, unit_slips,
     ] {
         check(s, &mut out);
     }
@@ -197,11 +210,20 @@ fn cycle(s: &Scenario, out: &mut Vec<Warning>) {
     let cycle = s.pipeline.cycle_months[0].mean();
     let cycles = band("pipeline.cycle_months");
     if !(cycles.lo..=cycles.hi).contains(&cycle) {
+        // Over two years reads as days (or weeks) written as months.
+        let slip = if cycle > cycles.hi {
+            format!(
+                "; if that is in days, it is {} months: write the cycle in months",
+                fmt_num((cycle / DAYS_PER_MONTH * 10.0).round() / 10.0)
+            )
+        } else {
+            String::new()
+        };
         warn(
             out,
             &["pipeline", "cycle_months"],
             format!(
-                "won deals take {} months on average to decide, outside {} to {} months",
+                "won deals take {} months on average to decide, outside {} to {} months{slip}",
                 fmt_num((cycle * 100.0).round() / 100.0),
                 fmt_num(cycles.lo),
                 fmt_num(cycles.hi)
@@ -285,14 +307,18 @@ fn events(s: &Scenario, out: &mut Vec<Warning>) {
                 "attrition.annual_rate" if *value > attrition.hi => (
                     format!(
                         "from {} annual attrition of {} is over {}",
-                        e.get_ref().month,
+                        e.get_ref().month.get_ref(),
                         pct(*value),
                         pct(attrition.hi)
                     ),
                     source(attrition),
                 ),
                 "coverage.target_multiple" if outside_coverage(*value) => (
-                    format!("from {} {}", e.get_ref().month, coverage_message(*value)),
+                    format!(
+                        "from {} {}",
+                        e.get_ref().month.get_ref(),
+                        coverage_message(*value)
+                    ),
                     source(coverage),
                 ),
                 _ => continue,
@@ -308,6 +334,103 @@ fn events(s: &Scenario, out: &mut Vec<Warning>) {
                 benchmark: benchmark.0,
                 origin: benchmark.1,
             });
+        }
+    }
+}
+
+/// Days in an average month (365.25 / 12).
+const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A monthly rate over this share a year is taken as an annual rate written as a monthly one.
+const MAX_YEARLY_FROM_MONTHLY: f64 = 0.5;
+
+/// Deal sizes under this median (USD) are taken as written in thousands.
+const MIN_DEAL_USD: f64 = 1_000.0;
+
+/// The benchmark of the unit checks: arithmetic, not a published figure.
+const UNIT_CHECK: (&str, &str) = (
+    "unit check: a value this size usually means another unit",
+    "arithmetic",
+);
+
+/// A rate to three significant figures, as a planner would write it: 0.08, 0.00692.
+fn rate_text(x: f64) -> String {
+    if x <= 0.0 || !x.is_finite() {
+        return fmt_num(x);
+    }
+    let decimals = (2 - x.log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Valid values that read as written in another unit, each with the value likely meant.
+fn unit_slips(s: &Scenario, out: &mut Vec<Warning>) {
+    let raw = &s.raw;
+    if let Some(m) = raw.customers.monthly_logo_churn_rate {
+        let yearly = 1.0 - (1.0 - m.0).powi(12);
+        if yearly > MAX_YEARLY_FROM_MONTHLY {
+            warn(
+                out,
+                &["customers", "monthly_logo_churn_rate"],
+                format!(
+                    "a monthly logo churn of {} loses {} of customers a year; if {} is the annual churn, the monthly rate is {}",
+                    rate_text(m.0),
+                    pct(yearly),
+                    rate_text(m.0),
+                    rate_text(1.0 - (1.0 - m.0).powf(1.0 / 12.0))
+                ),
+                UNIT_CHECK,
+            );
+        }
+    }
+    if let Some(g) = raw.customers.monthly_expansion_rate {
+        let yearly = (1.0 + g.0).powi(12) - 1.0;
+        if yearly > MAX_YEARLY_FROM_MONTHLY {
+            warn(
+                out,
+                &["customers", "monthly_expansion_rate"],
+                format!(
+                    "a monthly expansion of {} grows ARR {} a year; if {} is the annual expansion, the monthly rate is {}",
+                    rate_text(g.0),
+                    pct(yearly),
+                    rate_text(g.0),
+                    rate_text((1.0 + g.0).powf(1.0 / 12.0) - 1.0)
+                ),
+                UNIT_CHECK,
+            );
+        }
+    }
+    let median = s.pipeline.deal_size_usd.quantile(0.5);
+    if median > 0.0 && median < MIN_DEAL_USD {
+        warn(
+            out,
+            &["pipeline", "deal_size_usd"],
+            format!(
+                "a median deal of ${} is under ${}; if sizes are in thousands, that is ${}: write deal_size_usd in dollars",
+                fmt_num(crate::words::sig(median, 3)),
+                fmt_num(MIN_DEAL_USD),
+                crate::words::thousands((median * 1000.0).round() as usize)
+            ),
+            UNIT_CHECK,
+        );
+    }
+    if let Some(pm) = &raw.performance_management {
+        let share = pm.get_ref().min_share_of_quota.0;
+        if share > 1.5 && share <= 100.0 {
+            warn(
+                out,
+                &["performance_management", "min_share_of_quota"],
+                format!(
+                    "a minimum of {} times quota exits nearly every rep; if {share} is a percentage, write {}",
+                    fmt_num(share),
+                    fmt_num(share / 100.0)
+                ),
+                UNIT_CHECK,
+            );
         }
     }
 }
@@ -431,8 +554,13 @@ mod tests {
     use super::*;
 
     fn scenario(extra: &str) -> Scenario {
+        scenario_with("deal_size_usd = 1000\ncycle_months = 2", extra)
+    }
+
+    /// The scenario with `pipeline` keys `deal_and_cycle` in place of the plain ones.
+    fn scenario_with(deal_and_cycle: &str, extra: &str) -> Scenario {
         let text = format!(
-            "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 24\n[org]\nseats = 5\n[pipeline]\nopportunities_per_rep_month = 2\ndeal_size_usd = 1000\ncycle_months = 2\n[pipeline.outcomes]\nwon = 0.25\nlost = 0.35\nno_decision = 0.4\n{extra}"
+            "[simulation]\nstart_month = \"2027-01\"\nhorizon_months = 24\n[org]\nseats = 5\n[pipeline]\nopportunities_per_rep_month = 2\n{deal_and_cycle}\n[pipeline.outcomes]\nwon = 0.25\nlost = 0.35\nno_decision = 0.4\n{extra}"
         );
         Scenario::from_toml(&text, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"))
     }
@@ -469,6 +597,58 @@ mod tests {
         assert_eq!(
             keys("[[events]]\nmonth = \"2027-06\"\nset = { \"attrition.annual_rate\" = 0.9 }"),
             ["events[0].set.\"attrition.annual_rate\""]
+        );
+    }
+
+    #[test]
+    fn unit_slips_say_the_value_likely_meant() {
+        let warned = |extra: &str| -> Vec<(String, String)> {
+            check(&scenario(extra))
+                .into_iter()
+                .map(|w| (w.key(), w.message))
+                .collect()
+        };
+        // The base scenario's $1,000 deals are the edge: no warning.
+        let w = warned("[customers]\nmonthly_logo_churn_rate = 0.08");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].0, "customers.monthly_logo_churn_rate");
+        assert!(
+            w[0].1.contains("63.2% of customers a year") && w[0].1.contains("0.00692"),
+            "{w:?}"
+        );
+        // 1 - 0.95^12 = 46%: under half a year, no warning.
+        assert_eq!(
+            warned("[customers]\nmonthly_logo_churn_rate = 0.05"),
+            vec![]
+        );
+        let w = warned("[customers]\nmonthly_expansion_rate = 0.04");
+        assert!(
+            w[0].1.contains("60.1%") && w[0].1.contains("0.00327"),
+            "{w:?}"
+        );
+        let slips = |pipeline: &str| -> Vec<(String, String)> {
+            check(&scenario_with(pipeline, ""))
+                .into_iter()
+                .map(|w| (w.key(), w.message))
+                .collect()
+        };
+        let w = slips("deal_size_usd = 120\ncycle_months = 2");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].0, "pipeline.deal_size_usd");
+        assert!(w[0].1.contains("$120,000"), "{w:?}");
+        let w = slips("deal_size_usd = 1000\ncycle_months = 270");
+        assert_eq!(w[0].0, "pipeline.cycle_months");
+        assert!(w[0].1.contains("in days, it is 8.9 months"), "{w:?}");
+        let quota = "[quota]\nannual_quota_usd = 100000\n";
+        let w = warned(&format!(
+            "{quota}[performance_management]\nmin_share_of_quota = 50"
+        ));
+        assert!(w[0].1.contains("write 0.5"), "{w:?}");
+        assert_eq!(
+            warned(&format!(
+                "{quota}[performance_management]\nmin_share_of_quota = 0.5"
+            )),
+            vec![]
         );
     }
 

@@ -879,7 +879,8 @@ fn default_lift() -> Spanned<DistSpec> {
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// The month the change takes effect, "YYYY-MM" (inside the horizon).
-    pub month: YearMonth,
+    #[schemars(with = "YearMonth")]
+    pub month: Spanned<YearMonth>,
     /// What the event is, for people reading the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

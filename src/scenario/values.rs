@@ -23,6 +23,12 @@ impl TryFrom<f64> for Probability {
     fn try_from(v: f64) -> Result<Self, String> {
         if (0.0..=1.0).contains(&v) {
             Ok(Probability(v))
+        } else if v > 1.0 && v <= 100.0 {
+            // A percentage written for a share: say the fraction it likely means.
+            Err(format!(
+                "{v} is outside the allowed range 0 to 1; write a share as a fraction: {} for {v}%",
+                crate::words::fmt_num(v / 100.0)
+            ))
         } else {
             Err(format!(
                 "{v} is outside the allowed range 0 to 1; write a share as a fraction, e.g. 0.25 for 25%"

@@ -87,14 +87,17 @@ impl Validator<'_> {
         let e = ev.get_ref();
         let h = clock.horizon;
         let last = clock.start.plus(h as i32 - 1);
-        let t = e.month.months_since(clock.start);
+        let t = e.month.get_ref().months_since(clock.start);
         if t < 0 || t >= h as i32 {
+            // At the month's line, not the `[[events]]` header.
             return Err(self
                 .err(
-                    ev.span(),
+                    e.month.span(),
                     format!(
                         "event month {} is outside the horizon {} to {}",
-                        e.month, clock.start, last
+                        e.month.get_ref(),
+                        clock.start,
+                        last
                     ),
                 )
                 .help("use a month inside the horizon, or lengthen simulation.horizon_months"));
