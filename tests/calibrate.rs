@@ -182,6 +182,11 @@ fn an_unknown_layout_is_a_clear_error() {
 /// The error for the revsim fixture with `from` replaced by `to` (once), run as
 /// `revsim calibrate history.csv` in a temporary folder.
 fn bad_row_error(from: &[u8], to: &[u8]) -> String {
+    bad_row_error_with(from, to, &[])
+}
+
+/// As [`bad_row_error`], with more arguments.
+fn bad_row_error_with(from: &[u8], to: &[u8], args: &[&str]) -> String {
     let base = fs::read(fixture("revsim.csv")).unwrap();
     let at = base
         .windows(from.len())
@@ -195,6 +200,7 @@ fn bad_row_error(from: &[u8], to: &[u8]) -> String {
     let a = revsim()
         .current_dir(tmp.path())
         .args(["calibrate", "history.csv"])
+        .args(args)
         .assert()
         .code(2);
     stderr(&a)
@@ -214,11 +220,41 @@ bad_row!(
     b"OPP-03,Ann Lee,2024-02-03",
     b"OPP-03,Ann Lee,2024-02-30"
 );
+/// A day-first date in an export read month first: the fix names the order that reads it.
+/// (Without `--date-order` this export reads day first: its one slash date decides it.)
+#[test]
+fn bad_row_day_first_date() {
+    insta::assert_snapshot!(bad_row_error_with(
+        b"OPP-03,Ann Lee,2024-02-03",
+        b"OPP-03,Ann Lee,15/02/2024",
+        &["--date-order", "mdy"]
+    ));
+}
+// One slash date with a day of 12 or less: month first and day first read it differently.
 bad_row!(
-    bad_row_day_first_date,
+    date_order_ambiguous,
     b"OPP-03,Ann Lee,2024-02-03",
-    b"OPP-03,Ann Lee,15/02/2024"
+    b"OPP-03,Ann Lee,2/3/2024"
 );
+
+/// A saved mapping with a misspelt field: located at its line and column.
+#[test]
+fn map_file_unknown_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(fixture("revsim.csv"), tmp.path().join("history.csv")).unwrap();
+    fs::write(
+        tmp.path().join("team.toml"),
+        "date_order = \"dmy\"\n\n[map]\nownr = \"Account Executive\"\n",
+    )
+    .unwrap();
+    let a = revsim()
+        .current_dir(tmp.path())
+        .args(["calibrate", "history.csv", "--map", "team.toml"])
+        .assert()
+        .code(2);
+    insta::assert_snapshot!(stderr(&a));
+}
+
 bad_row!(
     bad_row_close_before_created,
     b"2024-03-11,2024-05-30",

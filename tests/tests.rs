@@ -18,6 +18,7 @@ mod calibration_proof;
 mod charts;
 mod cli;
 mod compare;
+mod crm_exports;
 mod crm_round_trip;
 mod deal_log;
 mod detail;

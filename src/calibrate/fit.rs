@@ -55,11 +55,29 @@ pub enum SizeModel {
     Empirical,
 }
 
+/// How cycle times are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleModel {
+    /// A gamma by maximum likelihood, written by its mean and standard deviation.
+    #[default]
+    Gamma,
+    /// A discrete table of the cycle times in months (at most 50 values).
+    Empirical,
+}
+
+/// A fitted family fails its KS test when the p-value of D is below this. The p-value assumes
+/// the parameters were fixed in advance, so with fitted ones it is too high (conservative): a
+/// family that fails at this level fails by more.
+pub const KS_FAIL_P: f64 = 0.05;
+
 /// Options of the fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FitOptions {
     /// How deal sizes are written.
     pub size: SizeModel,
+    /// How cycle times are written.
+    pub cycle: CycleModel,
     /// Most values in an empirical size table (50 by default: enough for the body and the
     /// tail, and short enough to read in the scenario file).
     pub max_table_points: usize,
@@ -69,6 +87,7 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             size: SizeModel::Lognormal,
+            cycle: CycleModel::Gamma,
             max_table_points: 50,
         }
     }
@@ -164,6 +183,9 @@ pub struct DealSize {
     pub fixed: Option<f64>,
     /// Distance between the amounts and the distribution written.
     pub ks: Option<Ks>,
+    /// When the lognormal fails its KS test ([`KS_FAIL_P`]): the distance of the empirical
+    /// table `--size empirical` would write.
+    pub empirical_ks: Option<Ks>,
     /// Median amount of the sample.
     pub sample_median_usd: f64,
     /// Mean amount of the sample.
@@ -186,10 +208,12 @@ pub struct SizeComparison {
 }
 
 /// The fitted cycle time of one outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cycle {
     /// The outcome.
     pub outcome: Outcome,
+    /// The model written (empirical only when asked for and there is a spread).
+    pub model: CycleModel,
     /// Deals.
     pub n: usize,
     /// Deals closed the day they were created (given a third of a day).
@@ -198,8 +222,13 @@ pub struct Cycle {
     pub gamma: Option<GammaFit>,
     /// The one value every deal had, when there is no spread to fit, in months.
     pub fixed_months: Option<f64>,
-    /// Distance between the cycle times and the gamma.
+    /// The table written with `--cycle empirical`, in months.
+    pub table: Option<Table>,
+    /// Distance between the cycle times and the distribution written.
     pub ks: Option<Ks>,
+    /// When the gamma fails its KS test ([`KS_FAIL_P`]): the distance of the empirical table
+    /// `--cycle empirical` would write.
+    pub empirical_ks: Option<Ks>,
     /// Mean of the sample, months.
     pub sample_mean_months: f64,
     /// Median of the sample, months.
@@ -463,7 +492,7 @@ pub fn fit(opps: &[&Opportunity], scope: &str, opts: &FitOptions) -> Fit {
 
     let cycles = Outcome::CLOSED
         .into_iter()
-        .filter_map(|o| cycle(&closed, o, &mut notes))
+        .filter_map(|o| cycle(&closed, o, opts, &mut notes))
         .collect();
 
     if let Some(n) = censoring_note(opps, &closed) {
@@ -608,6 +637,7 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
         table: None,
         fixed: None,
         ks: None,
+        empirical_ks: None,
         sample_median_usd: quantile_sorted(won, 0.5),
         sample_mean_usd: won.iter().sum::<f64>() / won.len() as f64,
         sample_p90_usd: quantile_sorted(won, 0.9),
@@ -631,6 +661,16 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
                 }
                 out.ks =
                     sampler(&lognormal_spec(f)).map(|d| ks_continuous(&positive, |x| d.cdf(x)));
+                if let Some(ks) = out.ks.filter(|k| k.p_value < KS_FAIL_P) {
+                    let (values, probabilities, _) = empirical_table(won, opts.max_table_points);
+                    let alt = ks_discrete(won, &values, &probabilities);
+                    out.empirical_ks = Some(alt);
+                    notes.push(format!(
+                        "the lognormal fails the KS test on the won deals' amounts ({}): their spread has a shape it cannot take (several price points or products?); --size empirical writes the amounts' own table ({})",
+                        ks_words(&ks),
+                        format!("KS D = {:.3}", alt.d)
+                    ));
+                }
             }
             None => {
                 // Only $0 deals and one positive amount: nothing for a lognormal to fit.
@@ -652,7 +692,17 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
     Some(out)
 }
 
-fn cycle(closed: &[&Opportunity], outcome: Outcome, notes: &mut Vec<String>) -> Option<Cycle> {
+/// "KS D = 0.175, p < 0.001".
+fn ks_words(k: &Ks) -> String {
+    format!("KS D = {:.3}, {}", k.d, crate::words::p_text(k.p_value))
+}
+
+fn cycle(
+    closed: &[&Opportunity],
+    outcome: Outcome,
+    opts: &FitOptions,
+    notes: &mut Vec<String>,
+) -> Option<Cycle> {
     let days: Vec<i32> = closed
         .iter()
         .filter(|o| o.outcome == outcome)
@@ -687,13 +737,45 @@ fn cycle(closed: &[&Opportunity], outcome: Outcome, notes: &mut Vec<String>) -> 
         .and_then(|g| sampler(&gamma_spec(g)))
         .map(|d| ks_continuous(&months, |x| d.cdf(x)));
     let fixed_months = gamma.is_none().then(|| months[0]);
+    let table = |m: &[f64]| {
+        let (values, probabilities, capped) = empirical_table(m, opts.max_table_points);
+        let ks = ks_discrete(m, &values, &probabilities);
+        (
+            Table {
+                values,
+                probabilities,
+                capped,
+            },
+            ks,
+        )
+    };
+    let mut model = CycleModel::Gamma;
+    let (mut written, mut ks, mut empirical_ks) = (None, ks, None);
+    if fixed_months.is_none() {
+        if opts.cycle == CycleModel::Empirical {
+            let (t, k) = table(&months);
+            (model, written, ks) = (CycleModel::Empirical, Some(t), Some(k));
+        } else if let Some(g) = ks.filter(|k| k.p_value < KS_FAIL_P) {
+            let (_, alt) = table(&months);
+            empirical_ks = Some(alt);
+            notes.push(format!(
+                "the gamma fails the KS test on {} deals' cycle times ({}): --cycle empirical writes their own table ({})",
+                outcome.label(),
+                ks_words(&g),
+                format!("KS D = {:.3}", alt.d)
+            ));
+        }
+    }
     Some(Cycle {
         outcome,
+        model,
         n: months.len(),
         same_day,
         gamma,
         fixed_months,
+        table: written,
         ks,
+        empirical_ks,
         sample_mean_months: months.iter().sum::<f64>() / months.len() as f64,
         sample_median_months: quantile_sorted(&months, 0.5),
     })
@@ -896,7 +978,7 @@ mod tests {
             "org",
             &FitOptions {
                 size: SizeModel::Empirical,
-                max_table_points: 50,
+                ..FitOptions::default()
             },
         );
         let t = e.deal_size.unwrap().table.unwrap();

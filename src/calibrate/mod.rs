@@ -30,4 +30,4 @@ pub mod outputs;
 pub mod posterior;
 pub mod report;
 
-pub use fit::{Calibration, Fit, FitOptions, SizeModel, calibrate, fit};
+pub use fit::{Calibration, CycleModel, Fit, FitOptions, SizeModel, calibrate, fit};

@@ -15,10 +15,11 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::fit::{Calibration, FitOptions, SizeModel};
+use super::fit::{Calibration, CycleModel, FitOptions, SizeModel};
 use super::fragment::{self, FragmentOptions};
 use super::report::{self, ReportInput, Samples};
-use crate::crm::{BadRow, History};
+use crate::crm::dates::DateCell;
+use crate::crm::{BadRow, DateOrder, History};
 use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
 
@@ -31,6 +32,8 @@ pub struct FitJson<'a> {
     pub source: Source<'a>,
     /// How deal sizes were written.
     pub size_model: SizeModel,
+    /// How cycle times are written (`--cycle`).
+    pub cycle_model: CycleModel,
     /// The org's fit.
     pub org: &'a super::fit::Fit,
     /// Each segment's fit, with its raw and shrunk win rate.
@@ -63,6 +66,10 @@ pub struct Source<'a> {
     pub delimiter: char,
     /// Field -> header of the column read for it.
     pub columns: BTreeMap<&'static str, &'a str>,
+    /// The order of day, month and year the dates were read in (`--date-order`, or found).
+    pub date_order: DateOrder,
+    /// When the order was found from the file and mattered: the first cell only it reads.
+    pub date_order_decided_by: Option<&'a DateCell>,
     /// Opportunities used (open ones included).
     pub opportunities: usize,
     /// Rows ignored by a stage mapped to `ignore`.
@@ -220,6 +227,8 @@ fn fit_json<'a>(
                 .iter()
                 .map(|(f, _, h)| (f.key(), h.as_str()))
                 .collect(),
+            date_order: history.date_order,
+            date_order_decided_by: history.date_order_decided_by.as_ref(),
             opportunities: history.opportunities.len(),
             ignored_rows: history.ignored_rows,
             outside_window: history.outside_window,
@@ -232,6 +241,7 @@ fn fit_json<'a>(
             bad_rows: &history.bad_rows,
         },
         size_model: opts.size,
+        cycle_model: opts.cycle,
         org: &cal.org,
         segments: &cal.segments,
         segment_win_rates: cal.segment_win_rates.as_ref(),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::crm::{Date, DateOrder, Layout, OutcomeRules, ReadOptions, columns, outcomes};
+use crate::crm::{Date, DateOrder, Layout, OutcomeRules, ReadOptions, columns, mapping, outcomes};
 use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
 use crate::scenario::Scenario;
@@ -104,9 +104,10 @@ pub struct ReadArgs {
     /// The export's column layout (default: detected from the header row).
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub columns: Option<Layout>,
-    /// Read a field from a named column, e.g. `--map owner="Account Executive"` (repeatable).
+    /// Read a field from a named column, e.g. `--map owner="Account Executive"` (repeatable),
+    /// or read a saved mapping file, `--map team.toml` (options given here win over it).
     /// Fields: id, owner, created, closed, amount, outcome, stage, won, is_closed, reason, segment.
-    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    #[arg(long = "map", value_name = "FIELD=HEADER|FILE")]
     pub map: Vec<String>,
     /// What a stage (or outcome) name means, e.g. `--stage "Closed - Stalled=no-decision"`:
     /// won, lost, no-decision, open or ignore (repeatable).
@@ -116,9 +117,10 @@ pub struct ReadArgs {
     /// `--no-decision "Budget frozen"` (repeatable; added to the built-in ones).
     #[arg(long = "no-decision", value_name = "NAME")]
     pub no_decision: Vec<String>,
-    /// How to read dates written N/N/YYYY: mdy (month first, US) or dmy (day first).
-    #[arg(long, value_enum, default_value_t = DateOrder::Mdy)]
-    pub date_order: DateOrder,
+    /// The order of dates written as three numbers: mdy (1/15/2024, US), dmy (15.01.2024) or
+    /// ymd (24-01-15) (default: the one order that reads every date of the file).
+    #[arg(long, value_enum)]
+    pub date_order: Option<DateOrder>,
     /// Leave out rows that cannot be used and count them by reason, instead of stopping at the
     /// first.
     #[arg(long)]
@@ -133,6 +135,24 @@ impl ReadArgs {
         created_until: Option<Date>,
     ) -> Result<ReadOptions, InputError> {
         let mut rules = OutcomeRules::default();
+        let mut saved = crate::crm::mapping::MapFile::default();
+        for m in self.map.iter().filter(|m| mapping::is_map_file(m)) {
+            let f = mapping::read_map_file(m.as_ref())?;
+            saved.columns = f.columns.or(saved.columns);
+            saved.date_order = f.date_order.or(saved.date_order);
+            saved = crate::crm::mapping::MapFile {
+                map: saved.under(None, None, &f.map).2,
+                ..saved
+            };
+            saved.stages.extend(f.stages);
+            saved.no_decision.extend(f.no_decision);
+        }
+        for (name, meaning) in &saved.stages {
+            rules.set_stage(name, *meaning);
+        }
+        for n in &saved.no_decision {
+            rules.add_no_decision(n);
+        }
         for s in &self.stage {
             let (name, meaning) =
                 outcomes::parse_stage_flag(s).map_err(|m| InputError::file("--stage", m))?;
@@ -144,12 +164,14 @@ impl ReadArgs {
         let map = self
             .map
             .iter()
+            .filter(|m| !mapping::is_map_file(m))
             .map(|m| columns::parse_map(m))
             .collect::<Result<Vec<_>, _>>()?;
+        let (layout, date_order, map) = saved.under(self.columns, self.date_order, &map);
         Ok(ReadOptions {
-            layout: self.columns,
+            layout,
             map,
-            date_order: self.date_order,
+            date_order,
             outcomes: rules,
             skip_bad_rows: self.skip_bad_rows,
             created_from,
@@ -173,8 +195,8 @@ impl ReadArgs {
         for n in &self.no_decision {
             parts.push(format!("--no-decision {}", shell_word(n)));
         }
-        if self.date_order == DateOrder::Dmy {
-            parts.push("--date-order dmy".into());
+        if let Some(o) = self.date_order {
+            parts.push(format!("--date-order {o}"));
         }
         if self.skip_bad_rows {
             parts.push("--skip-bad-rows".into());
@@ -214,10 +236,8 @@ impl ReadArgs {
 
 /// Parses a `YYYY-MM-DD` flag (`--created-from`, `--as-of`, ...).
 pub(crate) fn iso_date(s: &str) -> Result<Date, String> {
-    if !s.trim().starts_with(|c: char| c.is_ascii_digit())
-        || s.trim().len() < 10
-        || !s.contains('-')
-    {
+    let t = s.trim().as_bytes();
+    if t.len() < 10 || !t[..4].iter().all(u8::is_ascii_digit) || t[4] != b'-' {
         return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD"));
     }
     crate::crm::dates::parse_date(s, DateOrder::Mdy)

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::args::{ReadArgs, iso_date};
 use crate::calibrate::fragment::FragmentOptions;
-use crate::calibrate::{FitOptions, SizeModel, outputs, report};
+use crate::calibrate::{CycleModel, FitOptions, SizeModel, outputs, report};
 use crate::crm::Date;
 use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
@@ -38,6 +38,10 @@ pub struct CalibrateArgs {
     /// values).
     #[arg(long, value_enum, default_value_t = SizeModel::Lognormal)]
     pub size: SizeModel,
+    /// Cycle-time model: gamma (maximum likelihood) or empirical (a table of at most 50
+    /// values, for cycles a gamma does not fit).
+    #[arg(long, value_enum, default_value_t = CycleModel::Gamma)]
+    pub cycle: CycleModel,
     /// Fit only opportunities created on or after this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = iso_date)]
     pub created_from: Option<Date>,
@@ -96,6 +100,7 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
 
     let fit_opts = FitOptions {
         size: a.size,
+        cycle: a.cycle,
         ..FitOptions::default()
     };
     let cal = crate::calibrate::calibrate(&history, &fit_opts);
@@ -221,6 +226,9 @@ fn command(a: &CalibrateArgs) -> String {
     }
     if a.size == SizeModel::Empirical {
         parts.push("--size empirical".into());
+    }
+    if a.cycle == CycleModel::Empirical {
+        parts.push("--cycle empirical".into());
     }
     if let Some(e) = &a.extends {
         parts.push(format!(

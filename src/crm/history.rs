@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::columns::{self, Columns, Field};
+use super::dates::{DateCell, DateOrder, OrderEvidence, OrderProblem};
 
 use super::outcomes::Outcome;
 use super::record::{BadRow, BadRowKind, Opportunity, ReadOptions};
@@ -38,6 +39,10 @@ pub struct History {
     pub columns: Columns,
     /// The field separator found in the header row (`,`, `;` or a tab).
     pub delimiter: char,
+    /// The order of day, month and year its dates were read in (given, or found).
+    pub date_order: DateOrder,
+    /// When the order was found from the file and mattered: the first cell only it reads.
+    pub date_order_decided_by: Option<DateCell>,
     /// The usable rows, in file order.
     pub opportunities: Vec<Opportunity>,
     /// Rows left out as bad (only with `skip_bad_rows`; otherwise the first is an error).
@@ -108,11 +113,7 @@ pub fn parse_history(
         .map_err(|e| InputError::file(file, format!("cannot read the export: {e}")))?;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let delimiter = sniff_delimiter(bytes);
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(bytes);
+    let mut csv = reader_of(bytes, delimiter);
     let mut records = csv.byte_records();
     let header = match records.next() {
         None => {
@@ -136,10 +137,24 @@ pub fn parse_history(
             e
         }
     })?;
+    let (date_order, date_order_decided_by) = match opts.date_order {
+        Some(o) => (o, None),
+        None => {
+            let found = find_date_order(bytes, delimiter, &header, &columns)
+                .map_err(|p| order_error(file, &p))?;
+            (found.order, found.decided_by)
+        }
+    };
+    let opts = &ReadOptions {
+        date_order: Some(date_order),
+        ..opts.clone()
+    };
     let mut history = History {
         file: file.to_string(),
         columns,
         delimiter: char::from(delimiter),
+        date_order,
+        date_order_decided_by,
         opportunities: Vec::new(),
         bad_rows: Vec::new(),
         ignored_rows: 0,
@@ -158,6 +173,91 @@ pub fn parse_history(
         }
     }
     Ok(history)
+}
+
+fn reader_of(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes)
+}
+
+/// The order of day, month and year that reads every created and close date of the export
+/// (a first pass over its rows; rows that are not data or not text are left to the second).
+fn find_date_order(
+    bytes: &[u8],
+    delimiter: u8,
+    header: &csv::ByteRecord,
+    columns: &Columns,
+) -> Result<super::dates::FoundOrder, OrderProblem> {
+    let mut evidence = OrderEvidence::default();
+    let mut csv = reader_of(bytes, delimiter);
+    let mut rows = RowNumbers::after(header);
+    let date_columns: Vec<(usize, &str)> = [Field::Created, Field::Closed]
+        .into_iter()
+        .filter_map(|f| Some((columns.index(f)?, columns.header(f)?)))
+        .collect();
+    // A record the CSV reader refuses is the second pass's error.
+    for record in csv.byte_records().skip(1).map_while(Result::ok) {
+        let row = rows.of(bytes, &record);
+        if record.len() != columns.headers.len() {
+            continue;
+        }
+        for (i, name) in &date_columns {
+            if let Some(cell) = record.get(*i).and_then(|c| std::str::from_utf8(c).ok())
+                && !cell.trim().is_empty()
+            {
+                evidence.add(row, name, cell);
+            }
+        }
+    }
+    evidence.resolve()
+}
+
+/// The error for an export whose dates have no one order.
+fn order_error(file: &str, p: &OrderProblem) -> InputError {
+    let named = |o: &DateOrder| format!("{} ({o})", o.words());
+    match p {
+        OrderProblem::Ambiguous(cell, read) => {
+            let readings: Vec<String> = read
+                .iter()
+                .map(|(o, d)| format!("{d} {}", named(o)))
+                .collect();
+            let flags: Vec<String> = read
+                .iter()
+                .map(|(o, _)| format!("--date-order {o}"))
+                .collect();
+            InputError::file(
+                file,
+                format!(
+                    "the dates read in more than one order, and no date in the file tells which: {cell} is {}",
+                    readings.join(" or ")
+                ),
+            )
+            .help(format!(
+                "say how the export writes dates: {} (the order of the export's locale)",
+                flags.join(" or ")
+            ))
+            .help("a date only one order reads would decide it, e.g. 13/1/2024 is day first and 1/13/2024 month first; 45-01-02 has its year first")
+        }
+        OrderProblem::Conflict((a, ao), (b, bo)) => {
+            let only = |os: &[DateOrder]| os.iter().map(named).collect::<Vec<_>>().join(" or ");
+            InputError::file(
+                file,
+                format!(
+                    "the dates are written in more than one order: {a} reads only {}, but {b} only {}",
+                    only(ao),
+                    only(bo)
+                ),
+            )
+            .help("correct the dates written the other way in the CRM and export again")
+            .help(format!(
+                "or pass --date-order {} with --skip-bad-rows to leave out the rows written otherwise",
+                ao[0]
+            ))
+        }
+    }
 }
 
 /// Spreadsheet rows: 1 + the line breaks before the record's first byte, less those inside
@@ -344,6 +444,7 @@ mod tests {
             "t.csv",
             &ReadOptions {
                 skip_bad_rows: skip,
+                date_order: Some(crate::crm::DateOrder::Mdy),
                 ..ReadOptions::default()
             },
         )

@@ -7,6 +7,7 @@ pub mod amount;
 pub mod columns;
 pub mod dates;
 pub mod history;
+pub mod mapping;
 pub mod outcomes;
 pub mod record;
 mod row;

@@ -18,8 +18,9 @@ pub struct ReadOptions {
     pub layout: Option<Layout>,
     /// Explicit column mappings (`--map FIELD=HEADER`), applied over the layout.
     pub map: Vec<(Field, String)>,
-    /// How to read dates written `N/N/YYYY`.
-    pub date_order: DateOrder,
+    /// The order of day, month and year in dates written as three numbers; `None` finds it
+    /// from the file's dates ([`super::dates::OrderEvidence`]).
+    pub date_order: Option<DateOrder>,
     /// Stage and reason names.
     pub outcomes: OutcomeRules,
     /// Leave out bad rows and count them, instead of stopping at the first.

@@ -154,13 +154,13 @@ impl<'a> Row<'a> {
                 Ok(None)
             };
         }
-        parse_date(v, opts.date_order).map(Some).map_err(|why| {
+        parse_date(v, opts.date_order.unwrap_or_default()).map(Some).map_err(|why| {
             self.bad(
                 f,
                 BadRowKind::UnparseableDate,
                 v,
                 format!("\"{v}\" is not a date: {why}"),
-                "write dates as YYYY-MM-DD or M/D/YYYY (D/M/YYYY with --date-order dmy)",
+                "write dates as YYYY-MM-DD, or in a form docs/calibrate.md lists; --date-order mdy, dmy or ymd gives the order of day, month and year",
             )
         })
     }

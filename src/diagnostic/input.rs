@@ -74,6 +74,15 @@ pub const RUN_PART: Kind = Kind {
     utf8_help: "rerun that shard",
 };
 
+/// A saved column mapping for CRM exports (`--map FILE`): a few lines of TOML.
+pub const COLUMN_MAP: Kind = Kind {
+    what: "column-mapping file",
+    max_bytes: MIB,
+    missing_help: "check the path; a mapping file is TOML with a [map] table of field = \"Header\" (docs/calibrate.md, \"A saved mapping\"); --map FIELD=HEADER names one column",
+    large_help: "a mapping file is a few lines of TOML: check that this is the file you meant",
+    utf8_help: "save the mapping file as UTF-8",
+};
+
 /// How messages name standard input.
 pub const STDIN_LABEL: &str = "<stdin>";
 

@@ -299,11 +299,13 @@ fn size_beliefs(lines: &mut Vec<(String, String)>, fit: &Fit) {
     ));
 }
 
-/// Each gamma cycle's mean: a lognormal level from its relative standard error.
+/// Each gamma cycle's mean: a lognormal level from its relative standard error (an empirical
+/// table is left exact, as an empirical size table is).
 fn cycle_beliefs(lines: &mut Vec<(String, String)>, fit: &Fit) {
     for o in Outcome::CLOSED {
         let Some(g) = fit
             .cycle(o)
+            .filter(|c| c.table.is_none())
             .and_then(|c| c.gamma.as_ref())
             .filter(|g| g.n > 1)
         else {

@@ -397,6 +397,40 @@ fn cycle_line(out: &mut String, c: &Cycle) {
         sig(c.sample_median_months, 3)
     );
     match (&c.gamma, c.fixed_months) {
+        (_, None) if c.table.is_some() => {
+            let t = c.table.as_ref().expect("checked");
+            let how = if t.capped {
+                format!(
+                    "{k} equally likely values at the quantiles (i - 0.5) / {k} of the cycle times (a table holds at most {k} values)",
+                    k = t.values.len()
+                )
+            } else {
+                format!(
+                    "the {} distinct cycle times with their shares",
+                    t.values.len()
+                )
+            };
+            comment(
+                out,
+                &format!(
+                    "{} deals' cycle (close date - created date, in months of 30.4375 days): empirical table, {how}; n = {}{same_day}, {}; {sample}.",
+                    capital(c.outcome.label()),
+                    count(c.n),
+                    c.ks.as_ref().map(ks_text).unwrap_or_default()
+                ),
+            );
+            let values: Vec<String> = t.values.iter().map(|v| toml_number(sig(*v, 4))).collect();
+            let probs: Vec<String> = t.probabilities.iter().map(|p| format!("{p}")).collect();
+            let _ = writeln!(out, "{key} = {{ discrete = {{ values = [");
+            for chunk in values.chunks(10) {
+                let _ = writeln!(out, "  {},", chunk.join(", "));
+            }
+            let _ = writeln!(out, "], probabilities = [");
+            for chunk in probs.chunks(10) {
+                let _ = writeln!(out, "  {},", chunk.join(", "));
+            }
+            let _ = writeln!(out, "] }} }}");
+        }
         (Some(g), _) => {
             comment(
                 out,

@@ -11,7 +11,7 @@ use crate::charts::{
 };
 use crate::crm::history::History;
 use crate::crm::outcomes::Outcome;
-use crate::scenario::dist::Dist;
+use crate::scenario::dist::{Dist, DistSpec, Family};
 use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
 
 /// Most points drawn in a QQ plot (evenly spread ranks; the extremes are always drawn).
@@ -188,11 +188,21 @@ fn size_chart(d: &DealSize, sorted: &[f64]) -> Chart {
 }
 
 fn cycle_chart(c: &Cycle, sorted: &[f64]) -> Chart {
-    let dist = c.gamma.as_ref().and_then(|g| sampler(&gamma_spec(g)));
+    let dist = match &c.table {
+        Some(t) => sampler(&DistSpec::Family(Family::Discrete {
+            values: t.values.clone(),
+            probabilities: t.probabilities.clone(),
+        })),
+        None => c.gamma.as_ref().and_then(|g| sampler(&gamma_spec(g))),
+    };
     let q: Option<Box<dyn Fn(f64) -> f64>> = dist
         .clone()
         .map(|d| Box::new(move |p| d.quantile(p)) as Box<dyn Fn(f64) -> f64>);
     let what = match (&c.gamma, c.fixed_months) {
+        (_, None) if c.table.is_some() => format!(
+            "empirical table of {} values",
+            c.table.as_ref().map_or(0, |t| t.values.len())
+        ),
         (Some(g), _) => format!("gamma, mean {} months, sd {}", sig(g.mean, 3), sig(g.sd, 3)),
         (None, Some(v)) => format!("every deal {} months", sig(v, 3)),
         _ => "not fitted".into(),

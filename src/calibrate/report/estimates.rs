@@ -100,8 +100,20 @@ fn deal_size_row(b: &mut String, d: &DealSize) {
 }
 
 fn cycle_row(b: &mut String, cy: &Cycle) {
-    let (what, se) = match (&cy.gamma, cy.fixed_months) {
-        (Some(g), _) => (
+    let (what, se) = match (&cy.gamma, cy.fixed_months, &cy.table) {
+        (_, None, Some(t)) => (
+            format!(
+                "empirical table of {} values{}",
+                t.values.len(),
+                if t.capped {
+                    " (equally likely quantiles)"
+                } else {
+                    ""
+                }
+            ),
+            String::new(),
+        ),
+        (Some(g), _, _) => (
             format!(
                 "gamma: mean {} months, sd {} (shape {:.3}, scale {:.3})",
                 sig(g.mean, 3),
@@ -111,7 +123,7 @@ fn cycle_row(b: &mut String, cy: &Cycle) {
             ),
             format!("mean {:.3}, sd {:.3}", g.se_mean, g.se_sd),
         ),
-        (None, Some(v)) => (format!("every deal {} months", sig(v, 3)), String::new()),
+        (None, Some(v), _) => (format!("every deal {} months", sig(v, 3)), String::new()),
         _ => ("–".into(), String::new()),
     };
     let [kd, kp] = ks_cells(cy.ks.as_ref());

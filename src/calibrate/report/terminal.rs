@@ -43,6 +43,16 @@ fn what_was_read(history: &History, fit: &Fit) -> String {
         count(c.open),
         count(fit.reps.len())
     );
+    if let Some(cell) = &history.date_order_decided_by {
+        out.insert_str(
+            out.len() - 2,
+            &format!(
+                " Dates read {} ({}): {cell} reads only so.",
+                history.date_order.words(),
+                history.date_order
+            ),
+        );
+    }
     if history.outside_window > 0 {
         out.insert_str(
             out.len() - 2,
@@ -153,6 +163,10 @@ fn size_line(d: &DealSize) -> Line {
 
 fn cycle_line(cy: &Cycle) -> Line {
     let v = match (&cy.gamma, cy.fixed_months) {
+        (_, None) if cy.table.is_some() => format!(
+            "empirical table of {} values",
+            cy.table.as_ref().map_or(0, |t| t.values.len())
+        ),
         (Some(g), _) => format!("gamma: mean {}, sd {} months", sig(g.mean, 3), sig(g.sd, 3)),
         (None, Some(v)) => format!("every deal {} months", sig(v, 3)),
         _ => "-".into(),

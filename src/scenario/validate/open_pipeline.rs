@@ -121,7 +121,7 @@ impl Validator<'_> {
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
         let mut read = ReadOptions {
             layout: op.columns,
-            date_order: op.date_order.unwrap_or_default(),
+            date_order: Some(op.date_order.unwrap_or_default()),
             skip_bad_rows: op.skip_bad_rows,
             nested: true,
             ..ReadOptions::default()
