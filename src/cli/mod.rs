@@ -122,9 +122,12 @@ impl Command {
     }
 }
 
-/// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
+/// Exit code for an error: 3 for a goal seek with no answer in its range, 2 for bad input (the
+/// user can fix it), 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.chain().any(|c| c.is::<InputError>()) {
+    if e.chain().any(|c| c.is::<crate::batch::solve::NoAnswer>()) {
+        crate::batch::solve::NO_ANSWER_EXIT
+    } else if e.chain().any(|c| c.is::<InputError>()) {
         2
     } else {
         1
