@@ -919,12 +919,30 @@ impl Solution {
             return String::new();
         };
         let when = if seek.target.period == "horizon" {
-            "over the horizon".to_string()
+            "the horizon".to_string()
         } else {
-            format!("in {}", seek.target.period)
+            seek.target.period.clone()
+        };
+        let plan = match &seek.setting {
+            Setting::Key => String::new(),
+            Setting::PlanShift(points) | Setting::PlanScale(points) => {
+                let scale = matches!(seek.setting, Setting::PlanScale(_));
+                let x = seek.value(i);
+                let moved: Vec<String> = points
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (month, seats))| {
+                        let s = f64::from(*seats);
+                        let v = if scale { s * x } else { s + x };
+                        let unit = if k == 0 { " seats" } else { "" };
+                        format!("{}{unit} from {month}", v.round().max(0.0))
+                    })
+                    .collect();
+                format!(" (the plan: {})", moved.join(", "))
+            }
         };
         format!(
-            "\nAt {} = {}, that is {:.1} reps in seat and {:.1} of ramped capacity (ramp-weighted reps) {when}, averaged over its months.",
+            "\nAt {} = {}{plan}, {when} averages {:.1} reps in seat and {:.1} of ramped capacity (ramp-weighted reps) a month.",
             seek.key,
             seek.shown(i),
             st.reps_in_seat,
@@ -1307,7 +1325,7 @@ no_decision = 0
         assert!(text.contains("fy2028.bookings_usd.p50 ≥ $2.52M"), "{text}");
         assert!(
             text.contains(
-                "11.0 reps in seat and 11.0 of ramped capacity (ramp-weighted reps) in FY2028"
+                "At org.seats = 11, FY2028 averages 11.0 reps in seat and 11.0 of ramped capacity"
             ),
             "{text}"
         );
@@ -1374,6 +1392,10 @@ headcount_plan = [{ month = "2027-04", seats = 14 }, { month = "2027-10", seats 
             "{text}"
         );
         assert!(text.contains(": +3 ("), "{text}");
+        assert!(
+            text.contains("(the plan: 17 seats from 2027-04, 23 from 2027-10)"),
+            "{text}"
+        );
         // Scaling: ×1.2 gives 17 and 24 seats, (30 + 102 + 72) / 12 = 17 reps ($4.08M); ×1.1
         // gives 15 and 22, 15.5 reps ($3.72M).
         let dir = tempfile::tempdir().unwrap();

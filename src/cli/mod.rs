@@ -64,7 +64,7 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Goal seek: the smallest (or largest) value of a setting that meets a target.
     #[command(
-        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
+        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --target 'fy2028.p_hit_plan >= 80%' --vary hiring.headcount_plan=0..60\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
     )]
     Solve(solve::SolveArgs),
     /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
