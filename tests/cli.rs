@@ -12,7 +12,7 @@ fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
 }
 
-/// The bundled scenarios, checked to be the nine expected (tests/common/mod.rs).
+/// The bundled scenarios, checked to be the ten expected (tests/common/mod.rs).
 fn shipped_scenarios() -> Vec<PathBuf> {
     common::bundled_scenarios()
 }
