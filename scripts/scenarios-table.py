@@ -13,7 +13,8 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target/release/revsim")
 ORDER = ["baseline", "vp-churn", "vp-stable", "scale-100-to-200", "coverage-3x-vs-5x",
-         "pareto-enablement", "cycle-4-vs-6-months", "open-pipeline", "reference-r1"]
+         "pareto-enablement", "cycle-4-months", "cycle-4-vs-6-months", "open-pipeline",
+         "reference-r1"]
 
 
 def money(x):
@@ -25,8 +26,9 @@ def band(d):
 
 
 def main():
-    print("| scenario | year-1 bookings | year-2 bookings | P(hit plan) y1 / y2 | VP changes per trial |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| scenario | year-1 bookings | year-2 bookings | P(hit plan) y1 / y2 | % of plan y1 / y2 "
+          "| VP changes per trial |")
+    print("| --- | --- | --- | --- | --- | --- |")
     layers = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in ORDER:
@@ -35,9 +37,11 @@ def main():
                             "--out", str(out)], check=True)
             s = json.loads((out / "summary.json").read_text())
             y1, y2 = s["fiscal_years"][0], s["fiscal_years"][1]
-            hit = "no plan"
+            hit = share = "no plan"
             if y1.get("p_hit_plan"):
                 hit = f"{y1['p_hit_plan']['p']:.0%} / {y2['p_hit_plan']['p']:.0%}"
+                share = " / ".join(f"{y['bookings_usd']['p50'] / y['plan_bookings_usd']:.0%}"
+                                   for y in (y1, y2))
             vp = "-"
             if s.get("vp_of_sales"):
                 v = s["vp_of_sales"]
@@ -45,7 +49,8 @@ def main():
                       f"{v['completed_tenure_months']['p50']:.0f} months; "
                       f"{money(v['bookings_lost_to_turnover_usd']['mean'])} lost to turnover "
                       "over 3 years)")
-            print(f"| `{name}` | {band(y1['bookings_usd'])} | {band(y2['bookings_usd'])} | {hit} | {vp} |")
+            print(f"| `{name}` | {band(y1['bookings_usd'])} | {band(y2['bookings_usd'])} | {hit} "
+                  f"| {share} | {vp} |")
             h = s["horizon"]["bookings_usd"]
             spread = s.get("spread_by_layer")
             shares = "-"

@@ -640,11 +640,109 @@ fn solve_finds_the_boundary_with_its_uncertainty() {
         ])
         .arg(tmp.path().join("none"))
         .assert()
-        .success();
+        .code(3);
     let stdout = String::from_utf8_lossy(&none.get_output().stdout).to_string();
     assert!(
         stdout.contains("No attrition.annual_rate in 0.1..0.5 (step 0.1) meets"),
         "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&none.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("(exit code 3: no answer in the range)"),
+        "{stderr}"
+    );
+    // The search's files are written all the same.
+    assert!(tmp.path().join("none/solve.json").is_file());
+}
+
+/// "How many reps do we need to hit the FY2028 plan with 80% confidence?" is one command, whose
+/// answer names FY2028 and reps in seat; searching the seats the headcount plan overrides is
+/// refused, naming the plan and the fix.
+#[test]
+fn solve_answers_the_finance_question_in_reps_for_the_year_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("fy2028");
+    let run = revsim()
+        .arg("solve")
+        .arg(baseline())
+        .args([
+            "--target",
+            "fy2028.p_hit_plan >= 80%",
+            "--vary",
+            "hiring.headcount_plan=0..40",
+            "--set",
+            "hiring.recruiting_capacity_per_month=8",
+            "--trials",
+            "500",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        stdout.starts_with("Smallest hiring.headcount_plan (seats added to every point) in 0..40"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("fy2028.p_hit_plan ≥ 80%"), "{stdout}");
+    assert!(stdout.contains(", FY2028 averages "), "{stdout}");
+    assert!(stdout.contains(" reps in seat and "), "{stdout}");
+    let s = json(&out.join("solve.json"));
+    assert_eq!(s["target"]["period"], "FY2028");
+    assert_eq!(s["target"]["metric"], "p_hit_plan");
+    let answer = s["answer"].as_f64().unwrap();
+    let evals = s["evaluations"].as_array().unwrap();
+    let at = |x: f64| {
+        evals
+            .iter()
+            .find(|e| e["value"].as_f64() == Some(x))
+            .unwrap()
+    };
+    assert!(at(answer)["estimate"].as_f64().unwrap() >= 0.8);
+    // More seats in the plan put more reps in seat.
+    let reps = |x: f64| at(x)["reps_in_seat"].as_f64().unwrap();
+    assert!(reps(40.0) > reps(answer) && reps(answer) > reps(0.0), "{s}");
+
+    let err = revsim()
+        .arg("solve")
+        .arg(baseline())
+        .args([
+            "--target",
+            "fy2028.p_hit_plan >= 80%",
+            "--vary",
+            "org.seats=46..120",
+            "--out",
+        ])
+        .arg(tmp.path().join("seats"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    for expect in [
+        "hiring.headcount_plan overrides org.seats",
+        "from 2027-04",
+        "--vary hiring.headcount_plan=0..40",
+        "--set 'hiring.headcount_plan=[]'",
+    ] {
+        assert!(stderr.contains(expect), "{expect}: {stderr}");
+    }
+    // A wrong name lists the valid ones.
+    let err = revsim()
+        .arg("solve")
+        .arg(baseline())
+        .args([
+            "--target",
+            "fy2031.p_hit_plan >= 80%",
+            "--vary",
+            "hiring.headcount_plan=0..40",
+            "--out",
+        ])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("periods: horizon, fy2027, fy2028, fy2029"),
+        "{stderr}"
     );
 }
 
@@ -791,7 +889,8 @@ fn edge_cases_a_reviewer_found() {
         .args(["--trials", "1", "-q", "--out"])
         .arg(tmp.path().join("solve1"))
         .assert()
-        .success();
+        // Its one trial misses the plan at both ends: no answer (exit 3), the folder written.
+        .code(3);
     // A variant may override a key the batch's --set also sets: the variant wins.
     let both = tmp.path().join("both");
     revsim()
@@ -851,7 +950,7 @@ fn edge_cases_a_reviewer_found() {
         .args(["--trials", "64", "--out"])
         .arg(tmp.path().join("closest"))
         .assert()
-        .success();
+        .code(3);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         stdout.contains("at attrition.annual_rate = 0.1."),

@@ -12,7 +12,7 @@ fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
 }
 
-/// The bundled scenarios, checked to be the nine expected (tests/common/mod.rs).
+/// The bundled scenarios, checked to be the ten expected (tests/common/mod.rs).
 fn shipped_scenarios() -> Vec<PathBuf> {
     common::bundled_scenarios()
 }
@@ -410,4 +410,51 @@ fn run_reads_a_scenario_from_standard_input() {
         .assert()
         .success();
     assert!(tmp.path().join("o/run.json").is_file());
+}
+
+/// The summary and the report show "% of plan" (P50 bookings / plan) beside P(hit plan): the
+/// figure that still says something where P(hit plan) is 0% or 100%.
+#[test]
+fn the_summary_shows_p50_bookings_as_a_share_of_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    // A plan 100 times the baseline's: P(hit plan) is 0% in every period, yet % of plan says
+    // how far off the likely outcome is.
+    let run = revsim()
+        .args(["run", "--trials", "200", "--set"])
+        .arg("plan.fiscal_year_bookings_usd=[2.7e9, 3.0e9, 3.3e9]")
+        .arg("--out")
+        .arg(&out)
+        .arg(&baseline)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("New bookings"))
+        .unwrap();
+    assert!(header.ends_with("plan  % of plan  P(hit plan)"), "{stdout}");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<th>% of plan (P50)</th>"));
+    for fy in summary["fiscal_years"].as_array().unwrap() {
+        let label = fy["label"].as_str().unwrap();
+        let share =
+            fy["bookings_usd"]["p50"].as_f64().unwrap() / fy["plan_bookings_usd"].as_f64().unwrap();
+        let shown = revsim::words::pct(share);
+        let row = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // FY, mean, P10, P50, P90, plan, % of plan, P(hit plan).
+        assert_eq!(cells[6], shown, "{row}");
+        assert_eq!(cells[7], "0%", "{row}");
+        assert!(
+            html.contains(&format!("<td>{shown}</td>")),
+            "{label} {shown}"
+        );
+    }
 }

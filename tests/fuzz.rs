@@ -67,7 +67,7 @@ fn from_text(text: &str) -> Result<(), String> {
     }
 }
 
-/// The bundled scenarios, checked to be the nine expected (tests/common/mod.rs).
+/// The bundled scenarios, checked to be the ten expected (tests/common/mod.rs).
 fn shipped() -> Vec<PathBuf> {
     crate::common::bundled_scenarios()
 }

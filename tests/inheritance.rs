@@ -291,7 +291,7 @@ fn the_command_line_follows_extends_and_records_overrides() {
 fn every_bundled_scenario_resolves_to_text_that_reloads() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let tmp = tempfile::tempdir().unwrap();
-    // The nine bundled scenarios (the list is checked in tests/common/mod.rs).
+    // The ten bundled scenarios (the list is checked in tests/common/mod.rs).
     for path in bundled_scenarios() {
         let s = load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
         let again = tmp.path().join(path.file_name().unwrap());

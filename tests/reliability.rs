@@ -62,7 +62,7 @@ fn in_dir(dir: &Path, args: &[&str]) -> Output {
 
 #[test]
 fn no_shipped_scenario_or_template_raises_a_warning() {
-    // The nine bundled scenarios (the list is checked in tests/common/mod.rs).
+    // The ten bundled scenarios (the list is checked in tests/common/mod.rs).
     let mut files = crate::common::bundled_scenarios();
     let dir = tempfile::tempdir().unwrap();
     let starter = dir.path().join("starter.toml");

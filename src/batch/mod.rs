@@ -522,6 +522,21 @@ pub struct PeriodMetrics {
     pub plan_bookings_usd: Option<f64>,
     /// Named statistics in table order; `p_hit_plan` only with a plan.
     pub values: Vec<(String, Estimate)>,
+    /// Reps in seat and ramped capacity over the period's months (absent from results stored
+    /// by revsim 0.1 before goal seek reported them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staffing: Option<Staffing>,
+}
+
+/// Reps over a period's months, from the run's monthly figures: what an answer in seats
+/// means in people.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Staffing {
+    /// Reps in seat at month end, averaged over the period's months (mean over trials).
+    pub reps_in_seat: f64,
+    /// Ramped capacity: ramp-weighted reps (a rep at 40% of ramp counts 0.4), averaged over
+    /// the period's months (mean over trials).
+    pub ramped_reps: f64,
 }
 
 impl PeriodMetrics {
@@ -540,8 +555,24 @@ pub const QUANTITIES: [(&str, crate::tables::Format); 5] = [
     ("departures", crate::tables::Format::Count),
 ];
 
-/// Statistics of each quantity: mean, P10, P50, P90.
+/// Statistics of each quantity in the sweep table: mean, P10, P50, P90.
 pub const STATS: [&str; 4] = ["mean", "p10", "p50", "p90"];
+
+/// Statistics of each quantity a goal may aim at (and a variant's result keeps): the mean and
+/// the quantiles of `summary.json`. Its `sd`, `min` and `max` are left out: an extreme of a
+/// sample has no useful confidence interval to search on.
+pub const TARGET_STATS: [&str; 8] = ["mean", "p5", "p10", "p25", "p50", "p75", "p90", "p95"];
+
+/// The quantile of each statistic of [`TARGET_STATS`] after the mean.
+const QUANTILE_STATS: [(&str, f64); 7] = [
+    ("p5", 0.05),
+    ("p10", 0.1),
+    ("p25", 0.25),
+    ("p50", 0.5),
+    ("p75", 0.75),
+    ("p90", 0.9),
+    ("p95", 0.95),
+];
 
 /// Every metric name a table row can hold, e.g. `bookings_usd_p50`, then `p_hit_plan`.
 pub fn metric_names() -> Vec<String> {
@@ -600,7 +631,7 @@ fn estimates(name: &str, mut values: Vec<f64>, out: &mut Vec<(String, Estimate)>
             ci95_high: mean + half,
         },
     ));
-    for (stat, p) in [("p10", 0.1), ("p50", 0.5), ("p90", 0.9)] {
+    for (stat, p) in QUANTILE_STATS {
         let (lo, hi) = quantile_ci(&values, p, Z95);
         out.push((
             format!("{name}_{stat}"),
@@ -619,6 +650,7 @@ fn period(
     months: usize,
     plan: Option<f64>,
     columns: [Vec<f64>; 5],
+    staffing: Staffing,
 ) -> PeriodMetrics {
     let mut values = Vec::new();
     let bookings = columns[0].clone();
@@ -643,6 +675,38 @@ fn period(
         months,
         plan_bookings_usd: plan,
         values,
+        staffing: Some(staffing),
+    }
+}
+
+/// The mean over trials of `metric` in each month.
+fn monthly_means(r: &Results, metric: crate::model::Metric) -> Vec<f64> {
+    use crate::engine::Monthly;
+    match &r.monthly {
+        Monthly::Exact(_) => (0..r.horizon)
+            .map(|m| {
+                (0..r.trials)
+                    .map(|t| f64::from(r.monthly_value(t, metric, m)))
+                    .sum::<f64>()
+                    / r.trials as f64
+            })
+            .collect(),
+        Monthly::Sketch(sketch) => (0..r.horizon)
+            .map(|m| {
+                sketch.cells[metric.index() * r.horizon + m]
+                    .distribution()
+                    .map_or(f64::NAN, |d| d.mean)
+            })
+            .collect(),
+    }
+}
+
+/// Reps in seat and ramped capacity averaged over months `first..first + months`.
+fn staffing(seats: &[f64], ramped: &[f64], first: usize, months: usize) -> Staffing {
+    let avg = |v: &[f64]| v[first..first + months].iter().sum::<f64>() / months.max(1) as f64;
+    Staffing {
+        reps_in_seat: avg(seats),
+        ramped_reps: avg(ramped),
     }
 }
 
@@ -653,6 +717,8 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
         .plan_by_fiscal_year
         .as_ref()
         .map(|p| p.iter().sum::<f64>());
+    let seats = monthly_means(r, crate::model::Metric::Headcount);
+    let ramped = monthly_means(r, crate::model::Metric::RampedEquivalentReps);
     let mut out = vec![period(
         "horizon",
         s.clock.start.to_string(),
@@ -665,6 +731,7 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
             t.iter().map(|t| t.hires as f64).collect(),
             t.iter().map(|t| t.departures as f64).collect(),
         ],
+        staffing(&seats, &ramped, 0, s.horizon()),
     )];
     for (i, fy) in s.clock.fiscal_years.iter().enumerate() {
         let col = |f: &dyn Fn(&crate::model::FiscalYearOutcome) -> f64| -> Vec<f64> {
@@ -684,6 +751,7 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
                 col(&|o| o.hires as f64),
                 col(&|o| o.departures as f64),
             ],
+            staffing(&seats, &ramped, fy.first_month, fy.months),
         ));
     }
     out

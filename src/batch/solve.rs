@@ -16,7 +16,10 @@ use serde::Serialize;
 
 use super::runner::{Progress, Step, run_variants};
 use super::sweep::BatchPlan;
-use super::{Estimate, Param, Range, Store, Variant, metric_label, op_symbol, short_key};
+use super::{
+    Estimate, Param, QUANTITIES, Range, Staffing, Store, TARGET_STATS, Variant, metric_label,
+    op_symbol, short_key,
+};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
 use crate::diagnostic::InputError;
@@ -26,10 +29,14 @@ use crate::scenario::Scenario;
 use crate::tables::{Column, Format, Table, Values};
 use crate::words::{pct, usd};
 
-/// A goal: `metric op threshold`.
+/// A goal: `[PERIOD.]METRIC[.STAT] OP THRESHOLD`, on one period of the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
-    /// Metric name (a column of the sweep table, over the horizon).
+    /// The goal's left side as written (without spaces, in lower case): `fy2028.p_hit_plan`.
+    pub name: String,
+    /// The period: `horizon` or a fiscal-year label such as `FY2028`.
+    pub period: String,
+    /// The metric as a variant's result names it: `bookings_usd_p50`, `p_hit_plan`.
     pub metric: String,
     /// ">=", ">", "<=" or "<".
     pub op: String,
@@ -78,15 +85,45 @@ impl Target {
         }
     }
 
-    /// The goal as printed: `bookings_usd_p50 ≥ $95.0M`.
+    /// The goal as printed: `fy2028.p_hit_plan ≥ 80%`.
     pub fn goal(&self) -> String {
         format!(
             "{} {} {}",
-            self.metric,
+            self.name,
             op_symbol(&self.op),
             self.show(self.threshold)
         )
     }
+
+    /// The period as people read it: `FY2028`, or `the horizon`.
+    pub fn period_words(&self) -> String {
+        if self.period == "horizon" {
+            "the horizon".into()
+        } else {
+            self.period.clone()
+        }
+    }
+}
+
+/// The periods a goal may name in a scenario: `horizon`, then each fiscal year (`fy2027`, ...).
+pub fn periods_of(s: &Scenario) -> Vec<String> {
+    std::iter::once("horizon".to_string())
+        .chain(
+            s.clock
+                .fiscal_years
+                .iter()
+                .map(|f| f.label.to_ascii_lowercase()),
+        )
+        .collect()
+}
+
+/// The metrics a goal may name: every quantity of the batch results, and `p_hit_plan`.
+fn target_metrics() -> Vec<&'static str> {
+    QUANTITIES
+        .iter()
+        .map(|(q, _)| *q)
+        .chain(["p_hit_plan"])
+        .collect()
 }
 
 /// A number as people write it: `0.8`, `80%`, `95M`, `$1,200,000`, `250K`.
@@ -109,29 +146,104 @@ fn amount(text: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
-/// Parses `--target 'p_hit_plan >= 0.8'`.
-pub fn parse_target(spec: &str) -> Result<Target, InputError> {
-    let names = super::metric_names();
-    let bad = |msg: String| {
-        InputError::file("--target", msg).help(format!(
-            "write METRIC OP VALUE, e.g. 'p_hit_plan >= 0.8' or 'bookings_usd_p50 >= 95M'; metrics: {}",
-            names.join(", ")
-        ))
-    };
+/// Parses `--target`: `[PERIOD.]METRIC[.STAT] OP VALUE`, where PERIOD is one of `periods`
+/// (`horizon`, `fy2028`, ...; the horizon when left out), METRIC one of the quantities of
+/// `summary.json` or `p_hit_plan`, STAT one of [`TARGET_STATS`] (none for `p_hit_plan`). The
+/// sweep table's names (`bookings_usd_p50`) are read as the horizon's.
+pub fn parse_target(spec: &str, periods: &[String]) -> Result<Target, InputError> {
+    let metrics = target_metrics();
+    let grammar = format!(
+        "write [PERIOD.]METRIC[.STAT] OP VALUE, e.g. 'fy2028.p_hit_plan >= 80%' or 'fy2027.bookings_usd.p50 >= 30M'; periods: {}; metrics: {}; statistics: {} (none for p_hit_plan)",
+        periods.join(", "),
+        metrics.join(", "),
+        TARGET_STATS.join(", ")
+    );
+    let bad = |msg: String| InputError::file("--target", msg).help(grammar.clone());
     let op = [">=", "<=", ">", "<"]
         .into_iter()
         .find(|op| spec.contains(op))
         .ok_or_else(|| bad(format!("`{spec}` has no comparison (>=, >, <=, <)")))?;
-    let (metric, value) = spec.split_once(op).expect("found above");
-    let metric = metric.trim();
-    if !names.iter().any(|n| n == metric) {
-        let options: Vec<&str> = names.iter().map(String::as_str).collect();
-        let mut e = bad(format!("`{metric}` is not a metric"));
-        if let Some(s) = crate::diagnostic::did_you_mean(metric, &options) {
-            e = e.help(format!("did you mean `{s}`?"));
+    let (lhs, value) = spec.split_once(op).expect("found above");
+    let name: String = lhs
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let parts: Vec<&str> = name.split('.').collect();
+    let is_quantity = |q: &str| QUANTITIES.iter().any(|(n, _)| *n == q);
+    // The period comes first when the first part is not a metric.
+    let (period, rest) = if parts.len() > 1 && !is_quantity(parts[0]) && parts[0] != "p_hit_plan" {
+        if !periods.iter().any(|p| p == parts[0]) {
+            let options: Vec<&str> = periods.iter().map(String::as_str).collect();
+            let mut e = bad(format!(
+                "`{}` is not a period of this scenario (periods: {})",
+                parts[0],
+                periods.join(", ")
+            ));
+            if let Some(s) = crate::diagnostic::did_you_mean(parts[0], &options) {
+                e = e.help(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
         }
-        return Err(e);
+        (parts[0].to_string(), &parts[1..])
+    } else {
+        ("horizon".to_string(), &parts[..])
+    };
+    let legacy = |m: &str| {
+        m.rsplit_once('_')
+            .is_some_and(|(q, st)| is_quantity(q) && TARGET_STATS.contains(&st))
+    };
+    if rest.len() > 2 {
+        return Err(bad(format!("`{name}` has too many parts")));
     }
+    let metric = match rest {
+        ["p_hit_plan"] => "p_hit_plan".to_string(),
+        ["p_hit_plan", stat] => {
+            return Err(bad(format!(
+                "p_hit_plan is a probability, with no statistic (`.{stat}`)"
+            )));
+        }
+        [m] if legacy(m) => m.to_string(),
+        [q] if is_quantity(q) => {
+            return Err(bad(format!(
+                "`{q}` needs a statistic (statistics: {})",
+                TARGET_STATS.join(", ")
+            ))
+            .help(format!("for example {name}.p50")));
+        }
+        [q, stat] if is_quantity(q) => {
+            if !TARGET_STATS.contains(stat) {
+                let why = if matches!(*stat, "sd" | "min" | "max") {
+                    " (goal seek searches on a statistic's 95% interval, which an extreme or a spread does not have here: aim at p5 or p95)"
+                } else {
+                    ""
+                };
+                let mut e = bad(format!(
+                    "`{stat}` is not a statistic{why}; statistics: {}",
+                    TARGET_STATS.join(", ")
+                ));
+                if let Some(s) = crate::diagnostic::did_you_mean(stat, &TARGET_STATS) {
+                    e = e.help(format!("did you mean `{s}`?"));
+                }
+                return Err(e);
+            }
+            format!("{q}_{stat}")
+        }
+        [m, ..] => {
+            let mut options = metrics.clone();
+            let names = super::metric_names();
+            options.extend(names.iter().map(String::as_str));
+            let mut e = bad(format!(
+                "`{m}` is not a metric (metrics: {})",
+                metrics.join(", ")
+            ));
+            if let Some(s) = crate::diagnostic::did_you_mean(m, &options) {
+                e = e.help(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
+        }
+        [] => return Err(bad(format!("`{spec}` names no metric"))),
+    };
     let threshold =
         amount(value).ok_or_else(|| bad(format!("`{}` is not a number", value.trim())))?;
     if metric == "p_hit_plan" && !(0.0..=1.0).contains(&threshold) {
@@ -144,11 +256,54 @@ pub fn parse_target(spec: &str) -> Result<Target, InputError> {
             value.trim()
         )));
     }
+    let period = if period == "horizon" {
+        period
+    } else {
+        period.to_ascii_uppercase()
+    };
     Ok(Target {
-        metric: metric.to_string(),
+        name,
+        period,
+        metric,
         op: op.to_string(),
         threshold,
     })
+}
+
+/// The searched key that shifts the headcount plan: every point's seats plus the value.
+pub const PLAN_SHIFT: &str = "hiring.headcount_plan";
+
+/// The searched key that scales the headcount plan: every point's seats times the value,
+/// rounded to whole seats.
+pub const PLAN_SCALE: &str = "hiring.headcount_plan.scale";
+
+/// What a searched value sets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Setting {
+    /// The key itself, to the value.
+    Key,
+    /// The headcount plan, with the value added to each point's seats ([`PLAN_SHIFT`]).
+    PlanShift(Vec<(String, u32)>),
+    /// The headcount plan, with each point's seats multiplied by the value ([`PLAN_SCALE`]).
+    PlanScale(Vec<(String, u32)>),
+}
+
+/// The headcount plan `points` (month, seats) with each point's seats moved: `x` added
+/// (`scale` false) or multiplied by `x` and rounded (`scale` true), never below 0; as the
+/// TOML literal `--set hiring.headcount_plan=...` takes.
+pub fn moved_plan(points: &[(String, u32)], x: f64, scale: bool) -> String {
+    let moved: Vec<String> = points
+        .iter()
+        .map(|(month, seats)| {
+            let s = f64::from(*seats);
+            let v = if scale { s * x } else { s + x };
+            format!(
+                "{{ month = \"{month}\", seats = {} }}",
+                v.round().max(0.0) as u64
+            )
+        })
+        .collect();
+    format!("[{}]", moved.join(", "))
 }
 
 /// A goal seek, checked and ready to run: the values it may try are `lo + i * step` for `i` in
@@ -161,8 +316,10 @@ pub struct GoalSeek {
     pub sets: Vec<String>,
     /// The goal.
     pub target: Target,
-    /// The setting searched (dotted key).
+    /// The setting searched (dotted key, as given).
     pub key: String,
+    /// What a value of it sets.
+    pub setting: Setting,
     /// Its range, with the decimals its values are written with.
     pub range: Range,
     /// The grid step (the range's, or one unit of its last decimal).
@@ -173,12 +330,101 @@ pub struct GoalSeek {
     pub seed: u64,
     /// Trials per run.
     pub trials: usize,
+    /// Settings of the scenario that override the searched key over part of the target's
+    /// period, in words (the search still runs).
+    pub warnings: Vec<String>,
+}
+
+/// The month index of the last month of `period` in `s`.
+fn last_month(s: &Scenario, period: &str) -> Option<usize> {
+    if period == "horizon" {
+        return Some(s.horizon() - 1);
+    }
+    s.clock
+        .fiscal_years
+        .iter()
+        .find(|f| f.label == period)
+        .map(|f| f.first_month + f.months - 1)
+}
+
+/// Settings of `base` that override the searched `key` before the end of the target period
+/// (month `period_end`): an error when the search cannot move the period at all, warnings
+/// when it moves only part of it.
+fn overrides(
+    base: &Scenario,
+    key: &str,
+    target: &Target,
+    period_end: usize,
+    plan: &[(String, u32)],
+) -> Result<Vec<String>, InputError> {
+    let start = base.clock.start;
+    let month_of = |m: &crate::calendar::YearMonth| m.months_since(start);
+    if key == "org.seats"
+        && let Some(first) = base.raw.hiring.headcount_plan.first()
+        && month_of(&first.get_ref().month) <= period_end as i32
+    {
+        let when = &plan[0].0;
+        let period_start = if target.period == "horizon" {
+            0
+        } else {
+            base.clock
+                .fiscal_years
+                .iter()
+                .find(|f| f.label == target.period)
+                .map_or(0, |f| f.first_month as i32)
+        };
+        let reach = if month_of(&first.get_ref().month) <= period_start {
+            format!(
+                "so org.seats sets none of the seats of {}",
+                target.period_words()
+            )
+        } else {
+            format!(
+                "so org.seats sets only the months of {} before then",
+                target.period_words()
+            )
+        };
+        return Err(InputError::file(
+            "--vary",
+            format!(
+                "hiring.headcount_plan overrides org.seats: it sets the seats from {when} on ({} points), {reach}",
+                plan.len()
+            ),
+        )
+        .help(format!(
+            "search the plan instead: --vary {PLAN_SHIFT}=0..40 adds that many seats to every point of the plan ({PLAN_SCALE}=1.0..1.5 multiplies them); or drop the plan so that org.seats holds all along: --set '{PLAN_SHIFT}=[]'"
+        )));
+    }
+    let mut warnings = Vec::new();
+    let seats_keys = ["org.seats", PLAN_SHIFT, PLAN_SCALE];
+    for e in &base.raw.events {
+        let e = e.get_ref();
+        let t = month_of(&e.month);
+        if t > period_end as i32 {
+            continue;
+        }
+        let Some(set) = &e.set else { continue };
+        for k in set.get_ref().keys() {
+            let overrides = k == key || (k == "hiring.seats" && seats_keys.contains(&key));
+            if overrides {
+                warnings.push(format!(
+                    "the [[events]] entry of {} sets {k} from that month on, overriding the searched {key} from then; the target's period, {}, ends in {}: the search moves only what happens before {}. To search {key} all along, remove that event",
+                    e.month,
+                    target.period_words(),
+                    start.plus(period_end as i32),
+                    e.month
+                ));
+            }
+        }
+    }
+    Ok(warnings)
 }
 
 impl GoalSeek {
     /// Checks the goal against `base` (loaded from `file` with the overrides `sets`) and the
     /// range `vary` (`key=lo..hi[:step]`), and resolves both ends of the range, so that a
-    /// mistake fails before anything runs.
+    /// mistake fails before anything runs. A searched key that another setting overrides over
+    /// the whole target period is refused; over part of it, it is a warning.
     pub fn new(
         base: &Scenario,
         file: &Path,
@@ -188,6 +434,14 @@ impl GoalSeek {
         seed: u64,
         trials: usize,
     ) -> anyhow::Result<GoalSeek> {
+        let Some(period_end) = last_month(base, &target.period) else {
+            return Err(InputError::file(
+                "--target",
+                format!("the scenario has no period {}", target.period),
+            )
+            .help(format!("periods: {}", periods_of(base).join(", ")))
+            .into());
+        };
         if target.metric == "p_hit_plan" && base.plan_by_fiscal_year.is_none() {
             return Err(InputError::file(
                 &base.source,
@@ -217,16 +471,53 @@ impl GoalSeek {
             ))
             .into());
         }
+        let plan: Vec<(String, u32)> = base
+            .raw
+            .hiring
+            .headcount_plan
+            .iter()
+            .map(|p| (p.get_ref().month.to_string(), p.get_ref().seats))
+            .collect();
+        let setting = match key.as_str() {
+            PLAN_SHIFT | PLAN_SCALE if plan.is_empty() => {
+                return Err(InputError::file(
+                    "--vary",
+                    format!("{key} moves the headcount plan, but the scenario has none"),
+                )
+                .help("search the seats instead: --vary org.seats=LO..HI")
+                .into());
+            }
+            PLAN_SHIFT if range.decimals > 0 => {
+                return Err(InputError::file(
+                    "--vary",
+                    format!(
+                        "{PLAN_SHIFT} adds whole seats to every point of the plan, not {}..{}",
+                        range.literal(range.lo),
+                        range.literal(range.hi)
+                    ),
+                )
+                .help(format!(
+                    "write whole seats, e.g. {PLAN_SHIFT}=0..40, or scale the plan: {PLAN_SCALE}=1.0..1.5"
+                ))
+                .into());
+            }
+            PLAN_SHIFT => Setting::PlanShift(plan.clone()),
+            PLAN_SCALE => Setting::PlanScale(plan.clone()),
+            _ => Setting::Key,
+        };
+        let warnings = overrides(base, &key, &target, period_end, &plan)?;
         let seek = GoalSeek {
             file: file.to_path_buf(),
             sets: sets.to_vec(),
             target,
             key,
+            setting,
             range,
             step,
             n,
             seed,
             trials,
+            warnings,
         };
         for i in [0, n] {
             super::plan(
@@ -234,13 +525,38 @@ impl GoalSeek {
                 sets,
                 vec![Variant {
                     name: seek.literal(i),
-                    sets: vec![(seek.key.clone(), seek.literal(i))],
+                    sets: seek.variant_sets(i),
                 }],
                 seed,
                 trials,
             )?;
         }
         Ok(seek)
+    }
+
+    /// The overrides of grid value `i`, as (dotted key, TOML literal).
+    pub fn variant_sets(&self, i: usize) -> Vec<(String, String)> {
+        match &self.setting {
+            Setting::Key => vec![(self.key.clone(), self.literal(i))],
+            Setting::PlanShift(points) => vec![(
+                PLAN_SHIFT.to_string(),
+                moved_plan(points, self.value(i), false),
+            )],
+            Setting::PlanScale(points) => vec![(
+                PLAN_SHIFT.to_string(),
+                moved_plan(points, self.value(i), true),
+            )],
+        }
+    }
+
+    /// The grid's value `i` as the answer reads: `+12` seats at every point of the plan,
+    /// `×1.20` the plan, or the value.
+    pub fn shown(&self, i: usize) -> String {
+        match self.setting {
+            Setting::Key => self.literal(i),
+            Setting::PlanShift(_) => format!("{:+}", self.value(i)),
+            Setting::PlanScale(_) => format!("×{}", self.literal(i)),
+        }
     }
 
     /// The grid's value `i`.
@@ -311,11 +627,12 @@ impl GoalSeek {
         let evaluations = search
             .cache
             .iter()
-            .map(|(&index, &estimate)| Evaluation {
+            .map(|(&index, &(estimate, staffing))| Evaluation {
                 index,
                 value: self.value(index),
                 estimate,
                 met: self.target.met(estimate.value),
+                staffing,
             })
             .collect();
         Ok(Solution {
@@ -361,6 +678,8 @@ pub struct Evaluation {
     pub estimate: Estimate,
     /// Whether the estimate meets the target.
     pub met: bool,
+    /// Reps in seat and ramped capacity over the target's period there.
+    pub staffing: Option<Staffing>,
 }
 
 /// What a goal seek found. Answers are places in the grid ([`GoalSeek::value`] gives the
@@ -384,13 +703,13 @@ struct Search<'a> {
     seek: &'a GoalSeek,
     store: &'a Store,
     progress: Progress<'a>,
-    cache: BTreeMap<usize, Estimate>,
+    cache: BTreeMap<usize, (Estimate, Option<Staffing>)>,
 }
 
 impl Search<'_> {
     /// The metric at grid place `i`, running the variant unless it ran before.
     fn eval(&mut self, i: usize) -> anyhow::Result<Estimate> {
-        if let Some(e) = self.cache.get(&i) {
+        if let Some((e, _)) = self.cache.get(&i) {
             return Ok(*e);
         }
         let seek = self.seek;
@@ -400,7 +719,7 @@ impl Search<'_> {
             &seek.sets,
             vec![Variant {
                 name: format!("{}={literal}", short_key(&seek.key)),
-                sets: vec![(seek.key.clone(), literal.clone())],
+                sets: seek.variant_sets(i),
             }],
             seek.seed,
             seek.trials,
@@ -418,10 +737,24 @@ impl Search<'_> {
             self.progress,
         )?;
         let r = self.store.get(&planned[0].key).expect("just written");
-        let e = r.periods[0]
-            .get(&seek.target.metric)
-            .expect("metric checked");
-        self.cache.insert(i, e);
+        let target = &seek.target;
+        let period = r.periods.iter().find(|p| p.period == target.period);
+        let Some((e, staffing)) =
+            period.and_then(|p| p.get(&target.metric).map(|e| (e, p.staffing)))
+        else {
+            return Err(InputError::file(
+                "--target",
+                format!(
+                    "at {}={literal} the scenario has no {} for {}",
+                    seek.key,
+                    target.metric,
+                    target.period_words()
+                ),
+            )
+            .help("search a range over which the scenario keeps that period (and its [plan])")
+            .into());
+        };
+        self.cache.insert(i, (e, staffing));
         Ok(e)
     }
 
@@ -469,7 +802,50 @@ fn boundary(
     Ok(ok)
 }
 
+/// A goal seek that found no value in its range meeting the goal: the command fails with
+/// [`NO_ANSWER_EXIT`] after writing its outputs and printing the closest value.
+#[derive(Debug)]
+pub struct NoAnswer(pub String);
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (exit code {NO_ANSWER_EXIT}: no answer in the range)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+/// Exit code of a goal seek with no answer in its range.
+pub const NO_ANSWER_EXIT: u8 = 3;
+
+impl GoalSeek {
+    /// The searched setting as the answer names it.
+    fn what(&self) -> String {
+        match self.setting {
+            Setting::Key => self.key.clone(),
+            Setting::PlanShift(_) => format!("{} (seats added to every point)", self.key),
+            Setting::PlanScale(_) => format!("{} (every point's seats times it)", self.key),
+        }
+    }
+}
+
 impl Solution {
+    /// The error a command returns when the search found no answer, `None` when it did.
+    pub fn no_answer(&self, seek: &GoalSeek) -> Option<NoAnswer> {
+        self.answer.is_none().then(|| {
+            NoAnswer(format!(
+                "no {} in {} meets {}",
+                seek.key,
+                seek.grid(),
+                seek.target.goal()
+            ))
+        })
+    }
+
     /// The answer in words: where the goal is met (and the range allowing for sampling error),
     /// that it holds everywhere, or the closest the range comes.
     pub fn describe(&self, seek: &GoalSeek) -> String {
@@ -478,13 +854,14 @@ impl Solution {
         let lo = self.evaluations.first().expect("both ends ran");
         let hi = self.evaluations.last().expect("both ends ran");
         match (self.direction, self.answer) {
-            (Some(Direction::MetEverywhere), _) => format!(
-                "{goal} holds across the whole range {grid}, even at {key} = {} ({} = {}) and {} ({}): the boundary lies outside the range. Widen it to find where the goal stops being met.",
-                seek.literal(0),
-                target.metric,
+            (Some(Direction::MetEverywhere), Some(i)) => format!(
+                "{goal} holds across the whole range {grid}, even at {key} = {} ({} = {}) and {} ({}): the boundary lies outside the range. Widen it to find where the goal stops being met.{}",
+                seek.shown(0),
+                target.name,
                 target.show(lo.estimate.value),
-                seek.literal(seek.n),
-                target.show(hi.estimate.value)
+                seek.shown(seek.n),
+                target.show(hi.estimate.value),
+                self.staffing_line(seek, i)
             ),
             (Some(d), Some(i)) => self.describe_answer(seek, d, i),
             _ => {
@@ -495,20 +872,89 @@ impl Solution {
                     hi
                 };
                 format!(
-                    "No {key} in {grid} meets {goal}: the closest is {} = {} at {key} = {}. Widen the range or change another setting.",
-                    target.metric,
+                    "No {} in {grid} meets {goal}: the closest is {} = {} at {key} = {}. Widen the range or change another setting.{}{}",
+                    seek.what(),
+                    target.name,
                     target.show(best.estimate.value),
-                    seek.literal(best.index)
+                    seek.shown(best.index),
+                    self.staffing_line(seek, best.index),
+                    self.hiring_limit(seek, lo, hi)
                 )
             }
         }
     }
 
+    /// When more seats barely add reps (seats searched from `lo` to `hi`), the sentence that
+    /// says hiring limits the team; empty otherwise.
+    fn hiring_limit(&self, seek: &GoalSeek, lo: &Evaluation, hi: &Evaluation) -> String {
+        let seats = match seek.setting {
+            Setting::PlanShift(_) => hi.value - lo.value,
+            Setting::Key if seek.key == "org.seats" => hi.value - lo.value,
+            _ => return String::new(),
+        };
+        let (Some(a), Some(b)) = (lo.staffing, hi.staffing) else {
+            return String::new();
+        };
+        let reps = b.reps_in_seat - a.reps_in_seat;
+        if seats <= 0.0 || reps >= 0.5 * seats {
+            return String::new();
+        }
+        format!(
+            "\n{} more seats add only {:.1} reps in seat in {}: hiring limits the team, not the seats (see hiring.recruiting_capacity_per_month and hiring.time_to_fill_months).",
+            crate::words::count(seats),
+            reps,
+            seek.target.period_words()
+        )
+    }
+
+    /// The answer `i` in people: reps in seat and ramped capacity over the target's period,
+    /// as a line to append (empty when the stored result does not hold them).
+    fn staffing_line(&self, seek: &GoalSeek, i: usize) -> String {
+        let Some(st) = self
+            .evaluations
+            .iter()
+            .find(|e| e.index == i)
+            .and_then(|e| e.staffing)
+        else {
+            return String::new();
+        };
+        let when = if seek.target.period == "horizon" {
+            "the horizon".to_string()
+        } else {
+            seek.target.period.clone()
+        };
+        let plan = match &seek.setting {
+            Setting::Key => String::new(),
+            Setting::PlanShift(points) | Setting::PlanScale(points) => {
+                let scale = matches!(seek.setting, Setting::PlanScale(_));
+                let x = seek.value(i);
+                let moved: Vec<String> = points
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (month, seats))| {
+                        let s = f64::from(*seats);
+                        let v = if scale { s * x } else { s + x };
+                        let unit = if k == 0 { " seats" } else { "" };
+                        format!("{}{unit} from {month}", v.round().max(0.0))
+                    })
+                    .collect();
+                format!(" (the plan: {})", moved.join(", "))
+            }
+        };
+        format!(
+            "\nAt {} = {}{plan}, {when} averages {:.1} reps in seat and {:.1} of ramped capacity (ramp-weighted reps) a month.",
+            seek.key,
+            seek.shown(i),
+            st.reps_in_seat,
+            st.ramped_reps
+        )
+    }
+
     /// The boundary `i` found going direction `d`, and where it lies allowing for sampling
     /// error.
     fn describe_answer(&self, seek: &GoalSeek, d: Direction, i: usize) -> String {
-        let (key, target) = (&seek.key, &seek.target);
-        let fmt = |i: usize| seek.literal(i);
+        let target = &seek.target;
+        let fmt = |i: usize| seek.shown(i);
         let which = if d == Direction::Decreasing {
             "Largest"
         } else {
@@ -540,15 +986,17 @@ impl Solution {
             _ => "uncertain".into(),
         };
         format!(
-            "{which} {key} in {} that meets {}: {} ({} = {}, 95% CI {} to {}).\nAllowing for sampling error ({} trials): {range}.",
+            "{which} {} in {} that meets {}: {} ({} = {}, 95% CI {} to {}).\nAllowing for sampling error ({} trials): {range}.{}",
+            seek.what(),
             seek.grid(),
             target.goal(),
             fmt(i),
-            target.metric,
+            target.name,
             target.show(e.value),
             target.show(e.ci95_low),
             target.show(e.ci95_high),
-            seek.trials
+            seek.trials,
+            self.staffing_line(seek, i)
         )
     }
 }
@@ -581,6 +1029,10 @@ struct EvaluationRow {
     ci95_low: f64,
     ci95_high: f64,
     met: bool,
+    /// Reps in seat over the target's period, averaged over its months.
+    reps_in_seat: Option<f64>,
+    /// Ramped capacity (ramp-weighted reps) over the target's period, averaged over its months.
+    ramped_reps: Option<f64>,
 }
 
 impl<'a> SolutionFile<'a> {
@@ -609,6 +1061,8 @@ impl<'a> SolutionFile<'a> {
                     ci95_low: e.estimate.ci95_low,
                     ci95_high: e.estimate.ci95_high,
                     met: e.met,
+                    reps_in_seat: e.staffing.map(|s| s.reps_in_seat),
+                    ramped_reps: e.staffing.map(|s| s.ramped_reps),
                 })
                 .collect(),
         }
@@ -660,8 +1114,8 @@ fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
         columns: vec![
             col(&seek.key, "Value tried", num(|e| e.value)),
             col(
-                &seek.target.metric,
-                "Estimate over the horizon",
+                &seek.target.name,
+                "Estimate over the target's period",
                 num(|e| e.estimate.value),
             ),
             col(
@@ -679,6 +1133,16 @@ fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
                 "Whether the estimate meets the target",
                 Values::Text(evaluations.iter().map(|e| e.met.to_string()).collect()),
             ),
+            col(
+                "reps_in_seat",
+                "Reps in seat over the target's period, averaged over its months",
+                num(|e| e.staffing.map_or(f64::NAN, |s| s.reps_in_seat)),
+            ),
+            col(
+                "ramped_reps",
+                "Ramped capacity (ramp-weighted reps) over the target's period, averaged over its months",
+                num(|e| e.staffing.map_or(f64::NAN, |s| s.ramped_reps)),
+            ),
         ],
     }
 }
@@ -687,6 +1151,15 @@ fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
 fn chart(seek: &GoalSeek, evaluations: &[Evaluation]) -> crate::charts::Chart {
     let (key, target) = (&seek.key, &seek.target);
     let mut title = metric_label(&target.metric);
+    if target.period != "horizon" {
+        title = format!(
+            "{} in {}",
+            title
+                .trim_end_matches(" over the horizon")
+                .trim_end_matches(" at the end"),
+            target.period
+        );
+    }
     title[..1].make_ascii_uppercase();
     let pick = |f: fn(&Evaluation) -> f64| evaluations.iter().map(f).collect::<Vec<f64>>();
     let mut c = sweep_chart(
@@ -697,7 +1170,7 @@ fn chart(seek: &GoalSeek, evaluations: &[Evaluation]) -> crate::charts::Chart {
             target.show(target.threshold)
         ),
         (key, Scale::Count),
-        (&target.metric, target.scale()),
+        (&target.name, target.scale()),
         "95% interval",
         &[Band {
             label: String::new(),
@@ -744,7 +1217,7 @@ no_decision = 0
         let file = dir.join("org.toml");
         std::fs::write(&file, ORG).unwrap();
         let base = Scenario::load(&file).unwrap();
-        let target = parse_target(target).unwrap();
+        let target = parse_target(target, &periods_of(&base)).unwrap();
         let seek = GoalSeek::new(&base, &file, &[], target, vary, 7, TRIALS).unwrap();
         let out = OutputDir::prepare(&dir.join("out"), false).unwrap();
         let store = Store::open(&out).unwrap();
@@ -811,18 +1284,289 @@ no_decision = 0
         );
     }
 
+    /// Like [`seek`], over `text` with `--set` overrides.
+    fn seek_in(
+        dir: &Path,
+        text: &str,
+        sets: &[&str],
+        target: &str,
+        vary: &str,
+    ) -> anyhow::Result<(GoalSeek, Solution)> {
+        let file = dir.join("org.toml");
+        std::fs::write(&file, text).unwrap();
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let base = Scenario::load_with(&file, &sets).unwrap();
+        let target = parse_target(target, &periods_of(&base))?;
+        let seek = GoalSeek::new(&base, &file, &sets, target, vary, 7, TRIALS)?;
+        let out = OutputDir::prepare(&dir.join("out"), false).unwrap();
+        let store = Store::open(&out).unwrap();
+        let solution = seek.run(&store, Progress::SILENT)?;
+        Ok((seek, solution))
+    }
+
+    #[test]
+    fn a_goal_aims_at_the_period_it_names() {
+        // Two years of the stationary org: each fiscal year's P50 grows by $240,000 a seat (as
+        // in MIDWAY's reasoning), the 24-month horizon's by $480,000 a seat.
+        let two_years = ORG.replace("horizon_months = 12", "horizon_months = 24");
+        let dir = tempfile::tempdir().unwrap();
+        let (seek, s) = seek_in(
+            dir.path(),
+            &two_years,
+            &[],
+            &format!("fy2028.bookings_usd.p50 >= {MIDWAY}"),
+            "org.seats=1..40",
+        )
+        .unwrap();
+        assert_eq!(seek.target.period, "FY2028");
+        assert_eq!(s.answer.map(|i| seek.value(i)), Some(11.0));
+        // Every reading of the answer is FY2028's: 11 reps in seat all year, all ramped.
+        let text = s.describe(&seek);
+        assert!(text.contains("fy2028.bookings_usd.p50 ≥ $2.52M"), "{text}");
+        assert!(
+            text.contains(
+                "At org.seats = 11, FY2028 averages 11.0 reps in seat and 11.0 of ramped capacity"
+            ),
+            "{text}"
+        );
+        // The horizon's P50 at 6 seats is $2.88M (288, sd 17), at 5 seats $2.40M: the same
+        // threshold over the horizon needs 6 seats.
+        let dir = tempfile::tempdir().unwrap();
+        let (seek, s) = seek_in(
+            dir.path(),
+            &two_years,
+            &[],
+            &format!("horizon.bookings_usd.p50 >= {MIDWAY}"),
+            "org.seats=1..40",
+        )
+        .unwrap();
+        assert_eq!(s.answer.map(|i| seek.value(i)), Some(6.0));
+    }
+
+    /// The ORG with a plan that grows from 10 seats to 14 in April and 20 in October, every
+    /// seat filled at once (no time to fill, no ramp).
+    fn planned() -> String {
+        ORG.replace("seats = 20", "seats = 10")
+            + r#"
+[hiring]
+headcount_plan = [{ month = "2027-04", seats = 14 }, { month = "2027-10", seats = 20 }]
+"#
+    }
+
+    #[test]
+    fn a_searched_headcount_plan_moves_every_point() {
+        let points = vec![("2027-04".to_string(), 14), ("2027-10".to_string(), 20)];
+        assert_eq!(
+            moved_plan(&points, 3.0, false),
+            r#"[{ month = "2027-04", seats = 17 }, { month = "2027-10", seats = 23 }]"#
+        );
+        assert_eq!(
+            moved_plan(&points, 1.5, true),
+            r#"[{ month = "2027-04", seats = 21 }, { month = "2027-10", seats = 30 }]"#
+        );
+        assert_eq!(
+            moved_plan(&points, -15.0, false),
+            r#"[{ month = "2027-04", seats = 0 }, { month = "2027-10", seats = 5 }]"#
+        );
+        // Searching the plan: FY2027 has 10 seats for 3 months, 14 + k for 6 and 20 + k for 3,
+        // so (30 + 84 + 60 + 9k) / 12 = 14.5 + 0.75k reps in seat on average, and its P50
+        // grows by about $180,000 for each seat added to the plan. $3.96M needs 16.5 reps on
+        // average: k = 3 (16.75 reps: $4.02M, against $3.84M at k = 2; a median of 400 trials
+        // has a standard error of about 1.3 counts, so both are over 4 from the threshold).
+        let dir = tempfile::tempdir().unwrap();
+        let (seek, s) = seek_in(
+            dir.path(),
+            &planned(),
+            &[],
+            "fy2027.bookings_usd.p50 >= 3.96M",
+            "hiring.headcount_plan=0..20",
+        )
+        .unwrap();
+        assert_eq!(s.answer.map(|i| seek.value(i)), Some(3.0));
+        let st = s.evaluations.iter().find(|e| e.value == 3.0).unwrap();
+        let reps = st.staffing.unwrap().reps_in_seat;
+        assert!((reps - 16.75).abs() < 1e-9, "{reps}");
+        let text = s.describe(&seek);
+        assert!(
+            text.starts_with("Smallest hiring.headcount_plan (seats added to every point)"),
+            "{text}"
+        );
+        assert!(text.contains(": +3 ("), "{text}");
+        assert!(
+            text.contains("(the plan: 17 seats from 2027-04, 23 from 2027-10)"),
+            "{text}"
+        );
+        // Scaling: ×1.2 gives 17 and 24 seats, (30 + 102 + 72) / 12 = 17 reps ($4.08M); ×1.1
+        // gives 15 and 22, 15.5 reps ($3.72M).
+        let dir = tempfile::tempdir().unwrap();
+        let (seek, s) = seek_in(
+            dir.path(),
+            &planned(),
+            &[],
+            "fy2027.bookings_usd.p50 >= 3.96M",
+            "hiring.headcount_plan.scale=1.0..2.0:0.1",
+        )
+        .unwrap();
+        assert_eq!(s.answer.map(|i| seek.value(i)), Some(1.2));
+        // A shift must be whole seats; a scenario without a plan has nothing to move.
+        let dir = tempfile::tempdir().unwrap();
+        let e = seek_in(
+            dir.path(),
+            &planned(),
+            &[],
+            "bookings_usd_p50 >= 1M",
+            "hiring.headcount_plan=0.5..2.5",
+        );
+        assert!(e.is_err());
+        let e = seek_in(
+            dir.path(),
+            ORG,
+            &[],
+            "bookings_usd_p50 >= 1M",
+            "hiring.headcount_plan=0..20",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("has none"), "{e}");
+    }
+
+    #[test]
+    fn a_searched_key_that_another_setting_overrides_is_refused_or_warned() {
+        let dir = tempfile::tempdir().unwrap();
+        // The plan sets the seats from April 2027: org.seats cannot move FY2027's last 9
+        // months, and is refused, naming the overriding key and both fixes.
+        let e = seek_in(
+            dir.path(),
+            &planned(),
+            &[],
+            "fy2027.bookings_usd.p50 >= 3M",
+            "org.seats=1..40",
+        )
+        .unwrap_err();
+        let e = e.downcast::<InputError>().unwrap();
+        let text = format!("{} {:?}", e.message, e.help);
+        assert!(
+            text.contains("hiring.headcount_plan overrides org.seats"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--vary hiring.headcount_plan=0..40"),
+            "{text}"
+        );
+        assert!(text.contains("--set 'hiring.headcount_plan=[]'"), "{text}");
+        // Without the plan the same search runs.
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            seek_in(
+                dir.path(),
+                &planned(),
+                &["hiring.headcount_plan=[]"],
+                "fy2027.bookings_usd.p50 >= 3M",
+                "org.seats=1..40",
+            )
+            .is_ok()
+        );
+        // An event that sets the searched key inside the period is a warning that names it.
+        let dir = tempfile::tempdir().unwrap();
+        let with_event = ORG.to_string()
+            + r#"
+[[events]]
+month = "2027-07"
+set = { "pipeline.opportunities_per_rep_month" = 3.0 }
+"#;
+        let (seek, _) = seek_in(
+            dir.path(),
+            &with_event,
+            &[],
+            "bookings_usd_p50 >= 1M",
+            "pipeline.opportunities_per_rep_month=1..4",
+        )
+        .unwrap();
+        assert_eq!(seek.warnings.len(), 1, "{:?}", seek.warnings);
+        assert!(
+            seek.warnings[0]
+                .contains("[[events]] entry of 2027-07 sets pipeline.opportunities_per_rep_month"),
+            "{:?}",
+            seek.warnings
+        );
+        // No warning for a key the event leaves alone.
+        let dir = tempfile::tempdir().unwrap();
+        let (seek, _) = seek_in(
+            dir.path(),
+            &with_event,
+            &[],
+            "bookings_usd_p50 >= 1M",
+            "org.seats=1..40",
+        )
+        .unwrap();
+        assert!(seek.warnings.is_empty(), "{:?}", seek.warnings);
+    }
+
+    #[test]
+    fn targets_name_a_period_a_metric_and_a_statistic() {
+        let periods: Vec<String> = ["horizon", "fy2027", "fy2028"].map(String::from).to_vec();
+        let t = parse_target("fy2028.p_hit_plan >= 80%", &periods).unwrap();
+        assert_eq!(
+            (t.period.as_str(), t.metric.as_str(), t.threshold),
+            ("FY2028", "p_hit_plan", 0.8)
+        );
+        let t = parse_target("FY2027.bookings_usd.p50 >= 30M", &periods).unwrap();
+        assert_eq!(
+            (t.period.as_str(), t.metric.as_str()),
+            ("FY2027", "bookings_usd_p50")
+        );
+        assert_eq!(t.name, "fy2027.bookings_usd.p50");
+        let t = parse_target("horizon.ending_arr_usd.p10 >= 150M", &periods).unwrap();
+        assert_eq!(
+            (t.period.as_str(), t.metric.as_str()),
+            ("horizon", "ending_arr_usd_p10")
+        );
+        let t = parse_target("hires.p95 <= 40", &periods).unwrap();
+        assert_eq!(
+            (t.period.as_str(), t.metric.as_str()),
+            ("horizon", "hires_p95")
+        );
+        let t = parse_target("fy2027.ending_headcount_p25 >= 40", &periods).unwrap();
+        assert_eq!(t.metric, "ending_headcount_p25");
+        // A wrong name lists what is valid.
+        let err = |spec: &str| {
+            let e = parse_target(spec, &periods).unwrap_err();
+            format!("{} {:?}", e.message, e.help)
+        };
+        let e = err("fy2030.p_hit_plan >= 80%");
+        assert!(
+            e.contains("`fy2030` is not a period") && e.contains("horizon, fy2027, fy2028"),
+            "{e}"
+        );
+        let e = err("fy2028.bookings.p50 >= 1M");
+        assert!(
+            e.contains("`bookings` is not a metric")
+                && e.contains(
+                    "bookings_usd, ending_arr_usd, ending_headcount, hires, departures, p_hit_plan"
+                ),
+            "{e}"
+        );
+        let e = err("fy2028.bookings_usd.p49 >= 1M");
+        assert!(
+            e.contains("`p49` is not a statistic")
+                && e.contains("mean, p5, p10, p25, p50, p75, p90, p95"),
+            "{e}"
+        );
+        assert!(err("bookings_usd.max >= 1M").contains("aim at p5 or p95"));
+        assert!(err("fy2028.bookings_usd >= 1M").contains("needs a statistic"));
+        assert!(err("fy2028.p_hit_plan.p50 >= 0.5").contains("no statistic"));
+        assert!(err("fy2028.bookings_usd.p50.x >= 1").contains("too many parts"));
+    }
+
     #[test]
     fn targets_parse_as_people_write_them() {
-        let t = parse_target("bookings_usd_p50 >= 95M").unwrap();
+        let parse = |spec: &str| parse_target(spec, &["horizon".to_string()]);
+        let t = parse("bookings_usd_p50 >= 95M").unwrap();
         assert_eq!((t.op.as_str(), t.threshold), (">=", 95e6));
-        assert_eq!(parse_target("p_hit_plan>80%").unwrap().threshold, 0.8);
-        assert_eq!(
-            parse_target("hires_p50 <= $1,200").unwrap().threshold,
-            1200.0
-        );
-        assert!(parse_target("p_hit_plan >= 80").is_err());
-        assert!(parse_target("bookings_p50 >= 1").is_err());
-        assert!(parse_target("bookings_usd_p50 = 1").is_err());
+        assert_eq!(parse("p_hit_plan>80%").unwrap().threshold, 0.8);
+        assert_eq!(parse("hires_p50 <= $1,200").unwrap().threshold, 1200.0);
+        assert!(parse("p_hit_plan >= 80").is_err());
+        assert!(parse("bookings_p50 >= 1").is_err());
+        assert!(parse("bookings_usd_p50 = 1").is_err());
         assert!(t.met(95e6) && !t.met(94e6));
     }
 }

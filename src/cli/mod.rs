@@ -65,7 +65,7 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Goal seek: the smallest (or largest) value of a setting that meets a target.
     #[command(
-        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
+        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --target 'fy2028.p_hit_plan >= 80%' --vary hiring.headcount_plan=0..60\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
     )]
     Solve(solve::SolveArgs),
     /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
@@ -138,9 +138,12 @@ impl Command {
     }
 }
 
-/// Exit code for an error: 2 for bad input (the user can fix it), 1 otherwise.
+/// Exit code for an error: 3 for a goal seek with no answer in its range, 2 for bad input (the
+/// user can fix it), 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.chain().any(|c| c.is::<InputError>()) {
+    if e.chain().any(|c| c.is::<crate::batch::solve::NoAnswer>()) {
+        crate::batch::solve::NO_ANSWER_EXIT
+    } else if e.chain().any(|c| c.is::<InputError>()) {
         2
     } else {
         1

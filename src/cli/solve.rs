@@ -17,10 +17,13 @@ use crate::report::safe_dir_name;
 pub struct SolveArgs {
     /// Scenario file.
     pub file: PathBuf,
-    /// The goal: `METRIC OP VALUE`, e.g. `p_hit_plan >= 0.8`, `bookings_usd_p50 >= 95M`.
+    /// The goal: `[PERIOD.]METRIC[.STAT] OP VALUE`, e.g. `fy2028.p_hit_plan >= 80%`,
+    /// `fy2027.bookings_usd.p50 >= 30M`, `horizon.ending_arr_usd.p10 >= 150M`.
     #[arg(long)]
     pub target: String,
-    /// The setting to search and its range: `key=lo..hi` or `key=lo..hi:step`.
+    /// The setting to search and its range: `key=lo..hi` or `key=lo..hi:step`;
+    /// `hiring.headcount_plan=0..40` adds seats to every point of the headcount plan,
+    /// `hiring.headcount_plan.scale=1..1.5:0.05` multiplies them.
     #[arg(long, value_name = "KEY=LO..HI[:STEP]")]
     pub vary: String,
     /// Trials, seed, output and overrides.
@@ -33,7 +36,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let loaded = a.sim.load(&a.file)?;
     let base = &loaded.scenario;
-    let target = solve::parse_target(&a.target)?;
+    let target = solve::parse_target(&a.target, &solve::periods_of(base))?;
     let seek = GoalSeek::new(
         base,
         &a.file,
@@ -43,6 +46,9 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
         loaded.seed,
         loaded.trials,
     )?;
+    for w in &seek.warnings {
+        super::warn(w);
+    }
     let out = a.sim.output.out_or(|| {
         format!(
             "solve-{}-{}",
@@ -71,5 +77,8 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         )?;
     }
-    Ok(())
+    match solution.no_answer(&seek) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

@@ -135,6 +135,7 @@ fn period_row(out: &mut String, p: &PeriodSummary) {
         format!("{}{partial}", p.label),
         p.plan_bookings_usd.map_or("–".into(), usd),
         p.p_hit_plan.as_ref().map_or("–".into(), prob),
+        crate::report::table::share_of_plan(p).map_or("–".into(), pct),
         usd(p.bookings_usd.p10),
         usd(p.bookings_usd.p50),
         usd(p.bookings_usd.p90),
@@ -155,7 +156,7 @@ fn period_row(out: &mut String, p: &PeriodSummary) {
 /// The table of fiscal years and the horizon.
 pub fn period_table(summary: &Summary) -> String {
     let mut out = String::from(
-        "<div class=\"scroll\"><table>\n<thead><tr><th>Period</th><th>Plan</th><th>P(hit plan) (95% CI)</th><th>Bookings P10</th><th>P50</th><th>P90</th><th>Mean</th><th>Ending ARR P50</th><th>Reps at end P50</th><th>Reps at quota</th></tr></thead>\n<tbody>\n",
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Period</th><th>Plan</th><th>P(hit plan) (95% CI)</th><th>% of plan (P50)</th><th>Bookings P10</th><th>P50</th><th>P90</th><th>Mean</th><th>Ending ARR P50</th><th>Reps at end P50</th><th>Reps at quota</th></tr></thead>\n<tbody>\n",
     );
     for p in &summary.fiscal_years {
         period_row(&mut out, p);
@@ -303,7 +304,7 @@ pub fn run_report(
 
     b.push_str("<h2>By fiscal year</h2>\n");
     b.push_str(&period_table(summary));
-    b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
+    b.push_str("<p class=\"note\">P(hit plan) is the share of trials whose bookings reach the plan, with its 95% Wilson interval. % of plan is P50 bookings divided by the plan: how close the likely outcome comes, even where P(hit plan) is 0% or 100%. Partial fiscal years carry a pro-rated plan. Reps at quota: mean share of reps in seat at year end at or above quota.</p>\n");
 
     if let Some(layers) = &summary.spread_by_layer {
         b.push_str(&layer_table(layers));

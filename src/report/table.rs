@@ -35,7 +35,20 @@ pub fn render(s: &Summary) -> String {
         t.0,
         "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."
     );
+    if s.horizon.plan_bookings_usd.is_some() {
+        let _ = writeln!(
+            t.0,
+            "% of plan = P50 bookings / plan: how close the likely outcome comes, even where\nP(hit plan) is 0% or 100%."
+        );
+    }
     t.0
+}
+
+/// P50 bookings of `p` as a share of its plan: `None` without a plan (or with a plan of 0).
+pub fn share_of_plan(p: &PeriodSummary) -> Option<f64> {
+    p.plan_bookings_usd
+        .filter(|plan| *plan > 0.0)
+        .map(|plan| p.bookings_usd.p50 / plan)
 }
 
 /// A period as a row name: "FY2027", "FY2029 (6 mo)", "36 months" for the horizon.
@@ -81,14 +94,19 @@ impl Table {
         self.header(
             "New bookings",
             if has_plan {
-                "      plan  P(hit plan)"
+                "      plan  % of plan  P(hit plan)"
             } else {
                 ""
             },
         );
         for p in periods {
             let tail = match (p.plan_bookings_usd, p.p_hit_plan) {
-                (Some(plan), Some(hit)) => format!(" {:>9}  {:>6}", usd(plan), pct(hit.p)),
+                (Some(plan), Some(hit)) => format!(
+                    " {:>9} {:>10}  {:>6}",
+                    usd(plan),
+                    share_of_plan(p).map_or("-".into(), pct),
+                    pct(hit.p)
+                ),
                 _ => String::new(),
             };
             self.row(&period_label(p), &p.bookings_usd, &usd, &tail);

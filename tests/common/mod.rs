@@ -138,7 +138,7 @@ pub fn edit(text: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-/// The bundled scenarios (`scenarios/*.toml`), sorted. Checks that they are the nine the tests
+/// The bundled scenarios (`scenarios/*.toml`), sorted. Checks that they are the ten the tests
 /// were written for, so that a loop over them cannot pass by running over nothing, and a new or
 /// renamed scenario is added here on purpose.
 pub fn bundled_scenarios() -> Vec<PathBuf> {
@@ -158,6 +158,7 @@ pub fn bundled_scenarios() -> Vec<PathBuf> {
         [
             "baseline.toml",
             "coverage-3x-vs-5x.toml",
+            "cycle-4-months.toml",
             "cycle-4-vs-6-months.toml",
             "open-pipeline.toml",
             "pareto-enablement.toml",
