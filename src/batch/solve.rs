@@ -399,7 +399,7 @@ fn overrides(
     let seats_keys = ["org.seats", PLAN_SHIFT, PLAN_SCALE];
     for e in &base.raw.events {
         let e = e.get_ref();
-        let t = month_of(&e.month);
+        let t = month_of(e.month.get_ref());
         if t > period_end as i32 {
             continue;
         }
