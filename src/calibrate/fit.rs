@@ -666,9 +666,9 @@ fn deal_size(won: &[f64], opts: &FitOptions, notes: &mut Vec<String>) -> Option<
                     let alt = ks_discrete(won, &values, &probabilities);
                     out.empirical_ks = Some(alt);
                     notes.push(format!(
-                        "the lognormal fails the KS test on the won deals' amounts ({}): their spread has a shape it cannot take (several price points or products?); --size empirical writes the amounts' own table ({})",
+                        "the lognormal fails the KS test on the won deals' amounts ({}): their spread has a shape it cannot take (several price points or products?); --size empirical writes the amounts' own table (KS D = {:.3})",
                         ks_words(&ks),
-                        format!("KS D = {:.3}", alt.d)
+                        alt.d
                     ));
                 }
             }
@@ -759,10 +759,10 @@ fn cycle(
             let (_, alt) = table(&months);
             empirical_ks = Some(alt);
             notes.push(format!(
-                "the gamma fails the KS test on {} deals' cycle times ({}): --cycle empirical writes their own table ({})",
+                "the gamma fails the KS test on {} deals' cycle times ({}): --cycle empirical writes their own table (KS D = {:.3})",
                 outcome.label(),
                 ks_words(&g),
-                format!("KS D = {:.3}", alt.d)
+                alt.d
             ));
         }
     }
