@@ -40,4 +40,5 @@ mod output_folder;
 mod params;
 mod properties;
 mod reliability;
+mod typed_outputs;
 mod uncertainty;
