@@ -155,6 +155,8 @@ fn a_plan_change_leaves_every_trial_unchanged() {
     let inputs = read_csv(&out.join("input-differences.csv"));
     let keys: Vec<&str> = inputs.iter().map(|r| &r[0]).collect();
     assert_eq!(keys, ["name", "plan.fiscal_year_bookings_usd"]);
+    // Text as a spreadsheet shows it, without the TOML quotes.
+    assert_eq!((&inputs[0][1], &inputs[0][2]), ("baseline", "stretch"));
 }
 
 #[test]

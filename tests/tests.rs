@@ -42,4 +42,5 @@ mod params;
 mod properties;
 mod reliability;
 mod schema;
+mod typed_outputs;
 mod uncertainty;

@@ -494,14 +494,14 @@ fn table(swings: &[Swing]) -> Table {
         values,
     };
     let mut ranks = Vec::new();
-    let (mut last, mut k) = ("", 0.0);
+    let (mut last, mut k) = ("", 0);
     for s in swings {
         if s.metric != last {
-            k = 0.0;
+            k = 0;
             last = s.metric;
         }
-        k += 1.0;
-        ranks.push(k);
+        k += 1;
+        ranks.push(Some(k));
     }
     Table {
         columns: vec![
@@ -515,7 +515,7 @@ fn table(swings: &[Swing]) -> Table {
                 "rank",
                 Format::Count,
                 "Rank by swing within the metric (1 = moves it most)",
-                Values::Number(ranks),
+                Values::Integer(ranks),
             ),
             col(
                 "parameter",

@@ -192,6 +192,11 @@ fn number(literal: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// A TOML integer literal (`40`, `1_000`, `-3`; not `40.0` or `4e1`).
+fn integer(literal: &str) -> Option<i64> {
+    literal.trim().replace('_', "").parse::<i64>().ok()
+}
+
 /// One row of the tidy table: a variant and one of its periods.
 type Row<'a> = (&'a VariantResult, &'a PeriodMetrics);
 
@@ -203,6 +208,15 @@ fn text(rows: &[Row], f: impl Fn(&VariantResult, &PeriodMetrics) -> String) -> V
 /// A column of numbers, one value per row.
 fn num(rows: &[Row], f: impl Fn(&VariantResult, &PeriodMetrics) -> f64) -> Values {
     Values::Number(rows.iter().map(|(r, p)| f(r, p)).collect())
+}
+
+/// A column of whole numbers, one value per row.
+fn whole(rows: &[Row], f: impl Fn(&VariantResult, &PeriodMetrics) -> usize) -> Values {
+    Values::Integer(
+        rows.iter()
+            .map(|(r, p)| i64::try_from(f(r, p)).ok())
+            .collect(),
+    )
 }
 
 fn col(name: &str, format: Format, description: &str, values: Values) -> Column {
@@ -241,7 +255,8 @@ pub fn table(plan: &BatchPlan, results: &[VariantResult]) -> Table {
     Table { columns }
 }
 
-/// The column of a varied setting: numbers when every value set is one, otherwise text; empty
+/// The column of a varied setting: whole numbers when every value set is a TOML integer,
+/// decimals when every value is a number, otherwise text; empty
 /// where a variant leaves the setting at the scenario's value.
 fn setting_column(key: &str, rows: &[Row]) -> Column {
     let literals: Vec<Option<&str>> = rows
@@ -254,7 +269,10 @@ fn setting_column(key: &str, rows: &[Row]) -> Column {
         })
         .collect();
     let numeric = literals.iter().flatten().all(|v| number(v).is_some());
-    let values = if numeric {
+    let integral = literals.iter().flatten().all(|v| integer(v).is_some());
+    let values = if integral {
+        Values::Integer(literals.iter().map(|v| v.and_then(integer)).collect())
+    } else if numeric {
         Values::Number(
             literals
                 .iter()
@@ -266,7 +284,7 @@ fn setting_column(key: &str, rows: &[Row]) -> Column {
             literals
                 .iter()
                 .map(|v| {
-                    v.map(|v| v.trim_matches('"').to_string())
+                    v.map(|v| crate::report::plain_value(v).into_owned())
                         .unwrap_or_default()
                 })
                 .collect(),
@@ -293,19 +311,26 @@ fn period_columns(rows: &[Row]) -> Vec<Column> {
             "first_month",
             Format::Plain,
             "First month of the period",
-            text(rows, |_, p| p.first_month.clone()),
+            Values::Month(
+                rows.iter()
+                    .map(|(_, p)| {
+                        let m: crate::calendar::YearMonth = p.first_month.parse().ok()?;
+                        Some((m.year(), m.month()))
+                    })
+                    .collect(),
+            ),
         ),
         col(
             "months",
             Format::Count,
             "Months in the period",
-            num(rows, |_, p| p.months as f64),
+            whole(rows, |_, p| p.months),
         ),
         col(
             "trials",
             Format::Count,
             "Trials run",
-            num(rows, |r, _| r.trials as f64),
+            whole(rows, |r, _| r.trials),
         ),
         col(
             "plan_bookings_usd",

@@ -3,7 +3,10 @@
 //! - `run.json`: the manifest (version, seed, trials, scenario path and SHA-256, wall time);
 //! - `summary.json`: per fiscal year and horizon distributions ([`crate::summary::Summary`]);
 //! - `monthly.csv`: tidy long format, one row per (month, metric, stat);
-//! - `trials.csv`: one row per trial with its headline totals, to recompute anything outside.
+//! - `trials.csv`: one row per trial with its headline totals, to recompute anything outside;
+//! - `monthly.parquet`, `trials.parquet`: the same two tables, typed (whole numbers as
+//!   integers, months as dates);
+//! - `summary.xlsx`: the horizon, the fiscal years and the monthly percentiles as Excel Tables.
 
 pub mod html;
 pub mod table;
@@ -19,7 +22,7 @@ pub use crate::output_dir::{OutputDir, safe_dir_name};
 use crate::scenario::Scenario;
 use crate::stats::Distribution;
 use crate::summary::{Summary, monthly_stats};
-use crate::tables::guard;
+use crate::tables::{Column, Format, Table, Values, guard};
 
 /// The manifest written to `run.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +69,19 @@ pub struct Manifest {
 }
 
 /// The data files a run writes, in order; charts and `report.html` follow them.
-pub const RUN_FILES: [&str; 4] = ["summary.json", "monthly.csv", "trials.csv", "run.json"];
+pub const RUN_FILES: [&str; 7] = [
+    "summary.json",
+    "monthly.csv",
+    "trials.csv",
+    "monthly.parquet",
+    "trials.parquet",
+    "summary.xlsx",
+    "run.json",
+];
+
+/// Trials per row group of `trials.parquet` (and per block of `trials.csv`): a run's
+/// per-trial table is never held whole.
+const TRIALS_PER_GROUP: usize = 65_536;
 
 /// Removes a previous run's `run.json` before any of its files is replaced, so that a
 /// directory holds a manifest only while it holds a complete run: `run.json` is written last.
@@ -118,6 +133,19 @@ pub fn write_run(
     dir.write("trials.csv", |w| write_trials(w, s, r, calm))
         .map_err(|e| incomplete(e, &kept))?;
     kept.push("trials.csv");
+    dir.write("monthly.parquet", |w| {
+        crate::tables::parquet_bytes(&monthly_table(s, monthly)).and_then(|b| w.write_all(&b))
+    })
+    .map_err(|e| incomplete(e, &kept))?;
+    kept.push("monthly.parquet");
+    dir.write("trials.parquet", |w| write_trials_parquet(w, s, r, calm))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("trials.parquet");
+    dir.write("summary.xlsx", |w| {
+        summary_xlsx(s, summary, monthly).and_then(|b| w.write_all(&b))
+    })
+    .map_err(|e| incomplete(e, &kept))?;
+    kept.push("summary.xlsx");
     let charts = crate::charts::run::charts(&crate::charts::run::RunData {
         scenario: s,
         results: r,
@@ -325,7 +353,8 @@ pub fn write_differences(
     out.flush()
 }
 
-/// `input-differences.csv`: key, then one column per scenario (empty = not set).
+/// `input-differences.csv`: key, then one column per scenario (empty = not set); text values
+/// without their TOML quotes.
 pub fn write_input_differences(
     w: &mut dyn Write,
     arms: &[crate::compare::Arm],
@@ -340,11 +369,25 @@ pub fn write_input_differences(
         row.extend(
             d.values
                 .iter()
-                .map(|v| guard(v.as_deref().unwrap_or_default()).into_owned()),
+                .map(|v| guard(&plain_value(v.as_deref().unwrap_or_default())).into_owned()),
         );
         out.write_record(&row).map_err(csv_err)?;
     }
     out.flush()
+}
+
+/// A scenario value as a table cell: a TOML string without its quotes and escapes
+/// (`"baseline"` -> `baseline`); any other value (number, list, table) as written.
+pub fn plain_value(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with(['"', '\'']) {
+        let doc = format!("v = {v}");
+        if let Ok(t) = doc.parse::<toml::Table>()
+            && let Some(toml::Value::String(s)) = t.get("v")
+        {
+            return s.clone().into();
+        }
+    }
+    v.into()
 }
 
 /// Draws `charts` (in parallel) into `dir/charts/` as SVG and PNG; returns each with its SVG.
@@ -380,37 +423,230 @@ fn csv_err(e: csv::Error) -> std::io::Error {
     std::io::Error::other(e)
 }
 
-/// `monthly.csv`: scenario, month, metric, stat, value.
+/// The long monthly table: scenario, month, metric, stat, value (`monthly.csv`,
+/// `monthly.parquet`), month by month, the metrics in their order, a metric the scenario does
+/// not define left out.
 #[allow(clippy::needless_range_loop)] // rows go month by month across the metric-major table
+pub fn monthly_table(s: &Scenario, monthly: &[Vec<Distribution>]) -> Table {
+    let (mut month, mut metric, mut stat, mut value) = (vec![], vec![], vec![], vec![]);
+    for t in 0..s.horizon() {
+        let m = s.clock.start.plus(t as i32);
+        for q in Metric::ALL {
+            let d = &monthly[q.index()][t];
+            if d.n == 0 {
+                continue; // not defined in this scenario (e.g. capacity coverage without a plan)
+            }
+            for st in monthly_stats() {
+                month.push(Some((m.year(), m.month())));
+                metric.push(q.name().to_string());
+                stat.push(st.to_string());
+                value.push(d.stat(st));
+            }
+        }
+    }
+    let n = month.len();
+    Table {
+        columns: vec![
+            column(
+                "scenario",
+                Format::Plain,
+                "Scenario name",
+                Values::Text(vec![s.name.clone(); n]),
+            ),
+            column(
+                "month",
+                Format::Plain,
+                "Calendar month",
+                Values::Month(month),
+            ),
+            column(
+                "metric",
+                Format::Plain,
+                "Monthly metric (see docs/outputs.md)",
+                Values::Text(metric),
+            ),
+            column(
+                "stat",
+                Format::Plain,
+                "mean, or a type-7 percentile p5 ... p95 over trials",
+                Values::Text(stat),
+            ),
+            column(
+                "value",
+                Format::Plain,
+                "The statistic of the metric in the month (empty: undefined)",
+                Values::Number(value),
+            ),
+        ],
+    }
+}
+
+fn column(name: &str, format: Format, description: &str, values: Values) -> Column {
+    Column {
+        name: name.into(),
+        format,
+        description: description.into(),
+        values,
+    }
+}
+
+/// `monthly.csv`: scenario, month, metric, stat, value.
 pub fn write_monthly(
     w: &mut dyn Write,
     s: &Scenario,
     monthly: &[Vec<Distribution>],
 ) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(["scenario", "month", "metric", "stat", "value"])
-        .map_err(csv_err)?;
-    let name = guard(&s.name);
-    for t in 0..s.horizon() {
-        let month = s.clock.start.plus(t as i32).to_string();
-        for m in Metric::ALL {
-            let d = &monthly[m.index()][t];
-            if d.n == 0 {
-                continue; // not defined in this scenario (e.g. capacity coverage without a plan)
-            }
-            for stat in monthly_stats() {
-                let v = d.stat(stat);
-                out.write_record([name.as_ref(), &month, m.name(), stat, &num(v)])
-                    .map_err(csv_err)?;
-            }
-        }
-    }
-    out.flush()
+    crate::tables::write_csv(&monthly_table(s, monthly), w)
 }
 
-/// `trials.csv`: one row per trial. With `calm` (the run without VP turnover), a column of the
-/// bookings each trial lost to turnover; last, a column per uncertain parameter and shock with
-/// the trial's draw, headed by its key path.
+/// The per-trial table of trials `range` (`trials.csv`, `trials.parquet`): the trial's index,
+/// its horizon totals, with `calm` (the run without VP turnover) the bookings it lost to
+/// turnover, per fiscal year bookings, ending ARR, share of reps at quota and top-20% share,
+/// and last a column per uncertain parameter and shock with the trial's draw, headed by its
+/// key path.
+pub fn trials_table(
+    s: &Scenario,
+    r: &Results,
+    calm: Option<&Results>,
+    range: std::ops::Range<usize>,
+) -> Table {
+    let totals = &r.totals[range.clone()];
+    let int = |v: u64| i64::try_from(v).ok();
+    let mut columns = Vec::new();
+    let mut count =
+        |name: &str, what: &str, f: &dyn Fn(&crate::model::trial::TrialTotals) -> u64| {
+            columns.push(column(
+                name,
+                Format::Count,
+                what,
+                Values::Integer(totals.iter().map(|t| int(f(t))).collect()),
+            ));
+        };
+    count(
+        "trial",
+        "Trial index (0-based; the same trial on any thread count)",
+        &|_| 0,
+    );
+    count(
+        "ending_headcount",
+        "Reps in seat at the end of the horizon",
+        &|t| t.ending_headcount.into(),
+    );
+    count("hires", "Reps hired over the horizon", &|t| t.hires.into());
+    count("departures", "Reps who left over the horizon", &|t| {
+        t.departures.into()
+    });
+    count("opportunities_created", "Opportunities created", &|t| {
+        t.opportunities_created
+    });
+    count("deals_won", "Deals won", &|t| t.deals_won);
+    count("deals_lost", "Deals lost", &|t| t.deals_lost);
+    count("deals_no_decision", "Deals closed with no decision", &|t| {
+        t.deals_no_decision
+    });
+    count(
+        "deals_orphaned",
+        "Deals whose rep left before they closed",
+        &|t| t.deals_orphaned,
+    );
+    count("deals_open_at_start", "Open deals at the start", &|t| {
+        t.deals_open_at_start
+    });
+    count("deals_open_at_end", "Open deals at the end", &|t| {
+        t.deals_open_at_end
+    });
+    if s.leadership.is_some() {
+        count("vp_changes", "Changes of VP of Sales", &|t| {
+            t.vp_changes.into()
+        });
+        count("vp_transition_months", "Months in a VP transition", &|t| {
+            t.vp_transition_months.into()
+        });
+    }
+    columns[0].values = Values::Integer(range.clone().map(|i| i64::try_from(i).ok()).collect());
+    let usd =
+        |name: &str, what: &str, v: Vec<f64>| column(name, Format::Usd, what, Values::Number(v));
+    // Horizon money after the trial index, as in the CSV since its first version.
+    columns.insert(
+        1,
+        usd(
+            "bookings_usd",
+            "Bookings over the horizon",
+            totals.iter().map(|t| t.bookings_usd).collect(),
+        ),
+    );
+    columns.insert(
+        2,
+        usd(
+            "ending_arr_usd",
+            "ARR at the end of the horizon",
+            totals.iter().map(|t| t.ending_arr_usd).collect(),
+        ),
+    );
+    if let Some(c) = calm {
+        columns.push(usd(
+            "bookings_lost_to_vp_turnover_usd",
+            "Bookings the trial lost to VP turnover (the same trial without it, less this one)",
+            range
+                .clone()
+                .map(|i| c.totals[i].bookings_usd - r.totals[i].bookings_usd)
+                .collect(),
+        ));
+    }
+    for (k, fy) in s.clock.fiscal_years.iter().enumerate() {
+        let label = fy.label.to_lowercase();
+        let pick = |f: fn(&crate::model::trial::FiscalYearOutcome) -> f64| -> Vec<f64> {
+            range
+                .clone()
+                .map(|i| f(&r.trial_fiscal_years(i)[k]))
+                .collect()
+        };
+        columns.push(usd(
+            &format!("{label}_bookings_usd"),
+            &format!("Bookings in {}", fy.label),
+            pick(|f| f.bookings_usd),
+        ));
+        columns.push(usd(
+            &format!("{label}_ending_arr_usd"),
+            &format!("ARR at the end of {}", fy.label),
+            pick(|f| f.ending_arr_usd),
+        ));
+        columns.push(column(
+            &format!("{label}_share_of_reps_at_quota"),
+            Format::Share,
+            &format!("Share of reps at quota in {}", fy.label),
+            Values::Number(pick(|f| f.share_of_reps_at_quota)),
+        ));
+        columns.push(column(
+            &format!("{label}_top_20pct_share_of_bookings"),
+            Format::Share,
+            &format!("Share of {} bookings by the top 20% of reps", fy.label),
+            Values::Number(pick(|f| f.top_20pct_share_of_bookings)),
+        ));
+    }
+    // Each trial's draw of every uncertain parameter and shock, by key path, so that
+    // sensitivity can be recomputed outside revsim.
+    let draws = crate::model::trial::draw_columns(s);
+    let n = draws.len();
+    for (j, name) in draws.iter().enumerate() {
+        columns.push(column(
+            name,
+            Format::Plain,
+            "The trial's draw of this uncertain input",
+            Values::Number(range.clone().map(|i| r.draws[i * n + j]).collect()),
+        ));
+    }
+    Table { columns }
+}
+
+/// The trials in blocks of [`TRIALS_PER_GROUP`].
+fn trial_blocks(trials: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..trials.max(1))
+        .step_by(TRIALS_PER_GROUP)
+        .map(move |a| a..(a + TRIALS_PER_GROUP).min(trials))
+}
+
+/// `trials.csv`: one row per trial ([`trials_table`]).
 pub fn write_trials(
     w: &mut dyn Write,
     s: &Scenario,
@@ -418,84 +654,238 @@ pub fn write_trials(
     calm: Option<&Results>,
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    let mut header: Vec<String> = [
-        "trial",
-        "bookings_usd",
-        "ending_arr_usd",
-        "ending_headcount",
-        "hires",
-        "departures",
-        "opportunities_created",
-        "deals_won",
-        "deals_lost",
-        "deals_no_decision",
-        "deals_orphaned",
-        "deals_open_at_start",
-        "deals_open_at_end",
-    ]
-    .map(String::from)
-    .to_vec();
-    if s.leadership.is_some() {
-        header.extend(["vp_changes", "vp_transition_months"].map(String::from));
-    }
-    if calm.is_some() {
-        header.push("bookings_lost_to_vp_turnover_usd".into());
-    }
-    for fy in &s.clock.fiscal_years {
-        for col in [
-            "bookings_usd",
-            "ending_arr_usd",
-            "share_of_reps_at_quota",
-            "top_20pct_share_of_bookings",
-        ] {
-            header.push(format!("{}_{col}", fy.label.to_lowercase()));
+    for (k, range) in trial_blocks(r.totals.len()).enumerate() {
+        let t = trials_table(s, r, calm, range);
+        if k == 0 {
+            out.write_record(t.columns.iter().map(|c| c.name.as_str()))?;
         }
-    }
-    // Each trial's draw of every uncertain parameter and shock, by key path, so that
-    // sensitivity can be recomputed outside revsim.
-    let draws = crate::model::trial::draw_columns(s);
-    header.extend(draws.iter().cloned());
-    out.write_record(&header).map_err(csv_err)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for (i, t) in r.totals.iter().enumerate() {
-        row.clear();
-        row.push(i.to_string());
-        row.push(num(t.bookings_usd));
-        row.push(num(t.ending_arr_usd));
-        for v in [t.ending_headcount, t.hires, t.departures] {
-            row.push(v.to_string());
-        }
-        for v in [
-            t.opportunities_created,
-            t.deals_won,
-            t.deals_lost,
-            t.deals_no_decision,
-            t.deals_orphaned,
-            t.deals_open_at_start,
-            t.deals_open_at_end,
-        ] {
-            row.push(v.to_string());
-        }
-        if s.leadership.is_some() {
-            row.push(t.vp_changes.to_string());
-            row.push(t.vp_transition_months.to_string());
-        }
-        if let Some(c) = calm {
-            row.push(num(c.totals[i].bookings_usd - t.bookings_usd));
-        }
-        for fy in r.trial_fiscal_years(i) {
-            row.push(num(fy.bookings_usd));
-            row.push(num(fy.ending_arr_usd));
-            row.push(num(fy.share_of_reps_at_quota));
-            row.push(num(fy.top_20pct_share_of_bookings));
-        }
-        let n = draws.len();
-        if n > 0 {
-            row.extend(r.draws[i * n..(i + 1) * n].iter().map(|v| num(*v)));
-        }
-        out.write_record(&row).map_err(csv_err)?;
+        crate::tables::write_csv_rows(&t, &mut out)?;
     }
     out.flush()
+}
+
+/// `trials.parquet`: [`trials_table`], one row group per block of trials.
+pub fn write_trials_parquet(
+    w: &mut dyn Write,
+    s: &Scenario,
+    r: &Results,
+    calm: Option<&Results>,
+) -> std::io::Result<()> {
+    let mut blocks = trial_blocks(r.totals.len());
+    let first = blocks
+        .next()
+        .map_or_else(Table::default, |b| trials_table(s, r, calm, b));
+    let mut file = crate::tables::ParquetStream::new(w, &first)?;
+    file.group(&first)?;
+    drop(first);
+    for range in blocks {
+        file.group(&trials_table(s, r, calm, range))?;
+    }
+    file.finish()
+}
+
+/// One row per period: the horizon or a fiscal year, its plan and P(hit plan), and the
+/// distribution of each headline quantity over trials (as `summary.json`).
+pub fn period_table(periods: &[&crate::summary::PeriodSummary], trials: usize) -> Table {
+    let rows = periods;
+    let nums = |f: &dyn Fn(&crate::summary::PeriodSummary) -> f64| -> Values {
+        Values::Number(rows.iter().map(|p| f(p)).collect())
+    };
+    let mut columns = vec![
+        column(
+            "period",
+            Format::Plain,
+            "\"horizon\" (the whole run) or a fiscal year",
+            Values::Text(rows.iter().map(|p| p.label.clone()).collect()),
+        ),
+        column(
+            "first_month",
+            Format::Plain,
+            "First month of the period",
+            Values::Month(
+                rows.iter()
+                    .map(|p| {
+                        let m: crate::calendar::YearMonth = p.first_month.parse().ok()?;
+                        Some((m.year(), m.month()))
+                    })
+                    .collect(),
+            ),
+        ),
+        column(
+            "months",
+            Format::Count,
+            "Months in the period",
+            Values::Integer(rows.iter().map(|p| i64::try_from(p.months).ok()).collect()),
+        ),
+        column(
+            "trials",
+            Format::Count,
+            "Trials run",
+            Values::Integer(vec![i64::try_from(trials).ok(); rows.len()]),
+        ),
+        column(
+            "plan_bookings_usd",
+            Format::Usd,
+            "Bookings plan of the period (empty: none)",
+            nums(&|p| p.plan_bookings_usd.unwrap_or(f64::NAN)),
+        ),
+        column(
+            "p_hit_plan",
+            Format::Share,
+            "Share of trials whose bookings reach the plan",
+            nums(&|p| p.p_hit_plan.as_ref().map_or(f64::NAN, |h| h.p)),
+        ),
+        column(
+            "p_hit_plan_ci95_low",
+            Format::Share,
+            "Lower end of its 95% interval",
+            nums(&|p| p.p_hit_plan.as_ref().map_or(f64::NAN, |h| h.ci95_low)),
+        ),
+        column(
+            "p_hit_plan_ci95_high",
+            Format::Share,
+            "Upper end of its 95% interval",
+            nums(&|p| p.p_hit_plan.as_ref().map_or(f64::NAN, |h| h.ci95_high)),
+        ),
+    ];
+    type Get = fn(&crate::summary::PeriodSummary) -> Option<&Distribution>;
+    let quantities: [(&str, Format, Get); 6] = [
+        ("bookings_usd", Format::Usd, |p| Some(&p.bookings_usd)),
+        ("ending_arr_usd", Format::Usd, |p| Some(&p.ending_arr_usd)),
+        ("ending_headcount", Format::Count, |p| {
+            Some(&p.ending_headcount)
+        }),
+        ("hires", Format::Count, |p| Some(&p.hires)),
+        ("departures", Format::Count, |p| Some(&p.departures)),
+        ("share_of_reps_at_quota", Format::Share, |p| {
+            p.share_of_reps_at_quota.as_ref()
+        }),
+    ];
+    for (q, format, get) in quantities {
+        if rows.iter().all(|p| get(p).is_none()) {
+            continue;
+        }
+        for st in [
+            "mean", "sd", "min", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "max",
+        ] {
+            let what = match st {
+                "mean" => "Mean".to_string(),
+                "sd" => "Standard deviation".to_string(),
+                "min" => "Minimum".to_string(),
+                "max" => "Maximum".to_string(),
+                other => format!("{} (type-7 percentile)", other.to_uppercase()),
+            };
+            let value = |d: &Distribution| match st {
+                "sd" => d.sd,
+                "min" => d.min,
+                "max" => d.max,
+                other => d.stat(other),
+            };
+            columns.push(column(
+                &format!("{q}_{st}"),
+                format,
+                &format!("{what} of {} over trials", q.replace('_', " ")),
+                nums(&|p| get(p).map_or(f64::NAN, value)),
+            ));
+        }
+    }
+    Table { columns }
+}
+
+/// `summary.xlsx`: sheets "Summary" (the horizon), "Fiscal years" and "Monthly percentiles"
+/// (one row per month and metric, the statistics across; money in dollars, the win rate as a
+/// percentage).
+#[allow(clippy::needless_range_loop)] // rows go month by month across the metric-major table
+pub fn summary_xlsx(
+    s: &Scenario,
+    summary: &Summary,
+    monthly: &[Vec<Distribution>],
+) -> std::io::Result<Vec<u8>> {
+    use crate::tables::Sheet;
+    let horizon = period_table(&[&summary.horizon], summary.trials);
+    let years: Vec<&crate::summary::PeriodSummary> = summary.fiscal_years.iter().collect();
+    let years = period_table(&years, summary.trials);
+    let (mut month, mut metric, mut formats) = (vec![], vec![], vec![]);
+    let stats: Vec<&str> = monthly_stats().collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); stats.len()];
+    for t in 0..s.horizon() {
+        let m = s.clock.start.plus(t as i32);
+        for q in Metric::ALL {
+            let d = &monthly[q.index()][t];
+            if d.n == 0 {
+                continue;
+            }
+            month.push(Some((m.year(), m.month())));
+            metric.push(q.name().to_string());
+            formats.push(if q.name().ends_with("_usd") {
+                Format::Usd
+            } else if q.name() == "realised_win_rate" {
+                Format::Share
+            } else {
+                Format::Plain
+            });
+            for (k, st) in stats.iter().enumerate() {
+                values[k].push(d.stat(st));
+            }
+        }
+    }
+    let mut columns = vec![
+        column(
+            "month",
+            Format::Plain,
+            "Calendar month",
+            Values::Month(month),
+        ),
+        column(
+            "metric",
+            Format::Plain,
+            "Monthly metric (see docs/outputs.md)",
+            Values::Text(metric),
+        ),
+    ];
+    for (st, v) in stats.iter().zip(values) {
+        let what = if *st == "mean" {
+            "Mean".to_string()
+        } else {
+            format!("{} (type-7 percentile)", st.to_uppercase())
+        };
+        columns.push(column(
+            st,
+            Format::Plain,
+            &format!("{what} of the metric over trials"),
+            Values::Number(v),
+        ));
+    }
+    let monthly_t = Table { columns };
+    let notes = vec![
+        format!(
+            "Scenario {} from {}: seed {}, {} trials, {} months from {}.",
+            summary.scenario, s.source, summary.seed, summary.trials, summary.horizon_months, summary.start_month
+        ),
+        "P10 is the 10th percentile (a 90% chance of doing better); percentiles are type 7.".to_string(),
+        "The same figures as summary.json and monthly.csv; every trial in trials.csv and trials.parquet.".to_string(),
+    ];
+    crate::tables::xlsx_book(
+        &[
+            Sheet {
+                name: "Summary",
+                table: &horizon,
+                row_formats: None,
+            },
+            Sheet {
+                name: "Fiscal years",
+                table: &years,
+                row_formats: None,
+            },
+            Sheet {
+                name: "Monthly percentiles",
+                table: &monthly_t,
+                row_formats: Some(&formats),
+            },
+        ],
+        &format!("revsim run of {}", summary.scenario),
+        &notes,
+    )
 }
 
 /// A number for CSV: shortest round-trip form; empty for NaN (undefined).
