@@ -153,6 +153,37 @@ impl Table {
         self.columns.first().map_or(0, |c| c.values.len())
     }
 
+    /// The rows as JSON objects keyed by column name (`--format json`): text as strings,
+    /// numbers as numbers, months as `YYYY-MM`, a missing value as null. Text is not guarded
+    /// as in CSV: JSON is no spreadsheet.
+    pub fn json_records(&self) -> serde_json::Value {
+        use serde_json::Value;
+        let cell = |v: &Values, i: usize| -> Value {
+            match v {
+                Values::Text(v) => Value::String(v[i].clone()),
+                Values::Number(v) => {
+                    serde_json::Number::from_f64(v[i]).map_or(Value::Null, Value::Number)
+                }
+                Values::Integer(v) => v[i].map_or(Value::Null, Value::from),
+                Values::Month(v) => v[i].map_or(Value::Null, |(y, m)| {
+                    Value::String(format!("{y:04}-{m:02}"))
+                }),
+            }
+        };
+        Value::Array(
+            (0..self.rows())
+                .map(|i| {
+                    Value::Object(
+                        self.columns
+                            .iter()
+                            .map(|c| (c.name.clone(), cell(&c.values, i)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     /// Errors unless every column has the same length.
     fn check(&self) -> io::Result<()> {
         match self.columns.iter().find(|c| c.values.len() != self.rows()) {

@@ -976,3 +976,63 @@ fn edge_cases_a_reviewer_found() {
         assert!(stderr.contains(expect), "{stderr}");
     }
 }
+
+/// `--format json` prints each command's answer on stdout as the files hold it, even with
+/// `--quiet`: a run's summary (summary.json), a search (solve.json), and a sensitivity study's
+/// tornado and shares (sensitivity.csv and shares.csv, row for row).
+#[test]
+fn format_json_prints_the_answer_on_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout_json = |args: &[&str], out: &Path| -> serde_json::Value {
+        let run = revsim()
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .args(["--format", "json", "--quiet"])
+            .assert()
+            .success();
+        serde_json::from_slice(&run.get_output().stdout).expect("stdout is one JSON document")
+    };
+    let base = baseline();
+    let base = base.to_str().unwrap();
+    let out = tmp.path().join("run");
+    let printed = stdout_json(&["run", base, "--trials", "200"], &out);
+    assert_eq!(printed, json(&out.join("summary.json")));
+    let out = tmp.path().join("solve");
+    let printed = stdout_json(
+        &[
+            "solve",
+            base,
+            "--target",
+            "fy2028.p_hit_plan >= 50%",
+            "--vary",
+            "pipeline.opportunities_per_rep_month=3.0..6.0:0.5",
+            "--trials",
+            "200",
+        ],
+        &out,
+    );
+    assert_eq!(printed, json(&out.join("solve.json")));
+    let out = tmp.path().join("sens");
+    let printed = stdout_json(
+        &[
+            "sensitivity",
+            base,
+            "--param",
+            "attrition.annual_rate",
+            "--trials",
+            "200",
+            "--shares-trials",
+            "100",
+        ],
+        &out,
+    );
+    let csv_rows = |name: &str| fs::read_to_string(out.join(name)).unwrap().lines().count() - 1;
+    assert_eq!(
+        printed["tornado"].as_array().unwrap().len(),
+        csv_rows("sensitivity.csv")
+    );
+    let shares = printed["shares"].as_array().expect("shares printed");
+    assert_eq!(shares.len(), csv_rows("shares.csv"));
+    assert!(shares[0].is_object(), "{}", shares[0]);
+}

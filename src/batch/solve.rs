@@ -1069,6 +1069,11 @@ impl<'a> SolutionFile<'a> {
     }
 }
 
+/// The search as `solve.json` holds it, for `--format json`.
+pub fn json(seek: &GoalSeek, s: &Solution) -> serde_json::Value {
+    serde_json::to_value(SolutionFile::new(seek, s)).expect("a solution serializes")
+}
+
 /// Writes the search's outputs into `dir`: `solve.json`, `solve.csv`, `charts/solve.svg` (and
 /// its PNG) and `report.html`.
 pub fn write(dir: &OutputDir, seek: &GoalSeek, s: &Solution) -> anyhow::Result<()> {

@@ -29,6 +29,29 @@ pub struct OutputArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// What the command prints on stdout: `text`, its table, or `json`, its answer as JSON (run:
+    /// the summary; solve: the search; sensitivity: the tornado and the shares), printed even
+    /// with --quiet. Progress, warnings and errors stay on stderr.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// What a command prints on stdout (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The table for a person.
+    Text,
+    /// The answer as JSON, for a script.
+    Json,
+}
+
+/// Prints `value` as pretty JSON on stdout, with a final newline.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 impl OutputArgs {

@@ -135,6 +135,9 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
         m.calm,
         manifest,
         started,
-        a.output.quiet,
+        super::run::Shown {
+            quiet: a.output.quiet,
+            json: a.output.format == super::args::Format::Json,
+        },
     )
 }

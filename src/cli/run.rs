@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::args::SimArgs;
+use super::args::{Format, SimArgs};
 use super::{progress_bar, seconds};
 use crate::batch::Shard;
 use crate::batch::shards::{self, RunPart};
@@ -104,7 +104,11 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         shards: None,
         files: Vec::new(),
     };
-    finish_run(&pool, &dir, s, results, calm, manifest, started, quiet)?;
+    let shown = Shown {
+        quiet,
+        json: a.sim.output.format == Format::Json,
+    };
+    finish_run(&pool, &dir, s, results, calm, manifest, started, shown)?;
     if let (Some(r), false) = (reached, quiet) {
         writeln!(
             std::io::stdout().lock(),
@@ -157,6 +161,14 @@ pub(super) fn detail_name(s: &Scenario) -> &'static str {
     }
 }
 
+/// What a finished run prints on stdout: nothing (`--quiet`), its table, or its summary as
+/// JSON (`--format json`, printed even with `--quiet`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shown {
+    pub quiet: bool,
+    pub json: bool,
+}
+
 /// Summarises a finished run, writes its files and prints its table (`run`, and `merge` of a
 /// sharded run).
 #[allow(clippy::too_many_arguments)]
@@ -168,7 +180,7 @@ pub(super) fn finish_run(
     calm: Option<crate::engine::Results>,
     mut manifest: Manifest,
     started: Instant,
-    quiet: bool,
+    shown: Shown,
 ) -> anyhow::Result<()> {
     let (mut summary, monthly) = pool.install(|| {
         (
@@ -191,7 +203,9 @@ pub(super) fn finish_run(
             &manifest,
         )
     })?;
-    if !quiet {
+    if shown.json {
+        super::args::print_json(&summary)?;
+    } else if !shown.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;
         writeln!(

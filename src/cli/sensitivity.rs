@@ -133,7 +133,17 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
         dir.write("shares.csv", |w| crate::tables::write_csv(&table, w))?;
     }
     drop(bar);
-    if !a.sim.output.quiet {
+    if a.sim.output.format == super::args::Format::Json {
+        super::args::print_json(&serde_json::json!({
+            "tornado": tornado.swings,
+            "skipped": study
+                .skipped
+                .iter()
+                .map(|(key, why)| serde_json::json!({ "parameter": key, "reason": why }))
+                .collect::<Vec<_>>(),
+            "shares": found.as_ref().map(|f| f.table().json_records()),
+        }))?;
+    } else if !a.sim.output.quiet {
         let mut stdout = std::io::stdout().lock();
         print(&mut stdout, &tornado, &study.skipped)?;
         match &found {

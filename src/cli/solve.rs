@@ -66,7 +66,9 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     };
     let solution = pool.install(|| seek.run(&store, progress))?;
     pool.install(|| solve::write(&dir, &seek, &solution))?;
-    if !a.sim.output.quiet {
+    if a.sim.output.format == super::args::Format::Json {
+        super::args::print_json(&solve::json(&seek, &solution))?;
+    } else if !a.sim.output.quiet {
         writeln!(
             std::io::stdout().lock(),
             "{}\n{} on common random numbers (seed {}). Wrote {} (report.html, solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
