@@ -6,9 +6,10 @@
 //! by the test hook `REVSIM_TEST_WRITE_DELAY_MS` so that a second command can meet the first
 //! while it writes.
 
+use crate::common::{SMALL, stderr};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn revsim(dir: &Path) -> Command {
@@ -19,35 +20,9 @@ fn revsim(dir: &Path) -> Command {
     c
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
 }
-
-const SMALL: &str = r#"
-[simulation]
-start_month = "2027-01"
-horizon_months = 12
-trials = 40
-seed = 3
-[org]
-seats = 6
-[ramp]
-curve = { linear = { months_to_full = 4 } }
-[attrition]
-annual_rate = 0.3
-[pipeline]
-opportunities_per_rep_month = 3
-deal_size_usd = { lognormal = { median = 20000, p90 = 60000 } }
-cycle_months = { gamma = { mean = 3, sd = 1 } }
-[pipeline.outcomes]
-won = 0.25
-lost = 0.35
-no_decision = 0.40
-"#;
 
 /// A scratch directory holding `s.toml`, as the commands' current directory.
 fn scratch() -> tempfile::TempDir {

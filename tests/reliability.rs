@@ -12,45 +12,11 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
+use crate::common::{SMALL, scratch, stderr};
 use assert_cmd::Command;
 
 fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-const SMALL: &str = r#"
-[simulation]
-start_month = "2027-01"
-horizon_months = 12
-trials = 40
-seed = 3
-[org]
-seats = 6
-[ramp]
-curve = { linear = { months_to_full = 4 } }
-[attrition]
-annual_rate = 0.3
-[pipeline]
-opportunities_per_rep_month = 3
-deal_size_usd = { lognormal = { median = 20000, p90 = 60000 } }
-cycle_months = { gamma = { mean = 3, sd = 1 } }
-[pipeline.outcomes]
-won = 0.25
-lost = 0.35
-no_decision = 0.40
-"#;
-
-/// A scratch directory holding `files`, as the current directory of the commands.
-fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
 }
 
 fn in_dir(dir: &Path, args: &[&str]) -> Output {

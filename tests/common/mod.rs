@@ -295,3 +295,46 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
     }
     names
 }
+
+/// A small org over a year, 40 trials: the scenario the command-line tests of inputs, output
+/// folders and reliability write, break and lock.
+pub const SMALL: &str = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+trials = 40
+seed = 3
+[org]
+seats = 6
+[ramp]
+curve = { linear = { months_to_full = 4 } }
+[attrition]
+annual_rate = 0.3
+[pipeline]
+opportunities_per_rep_month = 3
+deal_size_usd = { lognormal = { median = 20000, p90 = 60000 } }
+cycle_months = { gamma = { mean = 3, sd = 1 } }
+[pipeline.outcomes]
+won = 0.25
+lost = 0.35
+no_decision = 0.40
+"#;
+
+/// A scratch directory holding `files`, as the current directory of the commands.
+pub fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// A command's standard error as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A command's standard output as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
