@@ -453,18 +453,8 @@ pub fn monthly_table(s: &Scenario, monthly: &[Vec<Distribution>]) -> Table {
                 "Scenario name",
                 Values::Text(vec![s.name.clone(); n]),
             ),
-            column(
-                "month",
-                Format::Plain,
-                "Calendar month",
-                Values::Month(month),
-            ),
-            column(
-                "metric",
-                Format::Plain,
-                "Monthly metric (see docs/outputs.md)",
-                Values::Text(metric),
-            ),
+            month_column(month),
+            metric_column(metric),
             column(
                 "stat",
                 Format::Plain,
@@ -829,20 +819,7 @@ pub fn summary_xlsx(
             }
         }
     }
-    let mut columns = vec![
-        column(
-            "month",
-            Format::Plain,
-            "Calendar month",
-            Values::Month(month),
-        ),
-        column(
-            "metric",
-            Format::Plain,
-            "Monthly metric (see docs/outputs.md)",
-            Values::Text(metric),
-        ),
-    ];
+    let mut columns = vec![month_column(month), metric_column(metric)];
     for (st, v) in stats.iter().zip(values) {
         let what = if *st == "mean" {
             "Mean".to_string()
@@ -895,4 +872,24 @@ fn num(v: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// The `month` column of the monthly tables (the long table and the percentiles sheet).
+fn month_column(month: Vec<Option<(i32, u32)>>) -> Column {
+    column(
+        "month",
+        Format::Plain,
+        "Calendar month",
+        Values::Month(month),
+    )
+}
+
+/// The `metric` column of the monthly tables.
+fn metric_column(metric: Vec<String>) -> Column {
+    column(
+        "metric",
+        Format::Plain,
+        "Monthly metric (see docs/outputs.md)",
+        Values::Text(metric),
+    )
 }
