@@ -207,3 +207,41 @@ fn readme_examples_load() {
     let (checked, _) = check_file("README.md");
     assert!(checked >= 1, "{checked} examples in the README");
 }
+
+/// docs/cluster.md shows the Slurm and Kubernetes files whole, and CI runs and validates those
+/// files (scripts/cluster-test.sh, .ci/run): the page must show exactly what is tested.
+#[test]
+fn cluster_page_shows_the_tested_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/cluster.md")).unwrap();
+    // Every fenced block's body, whatever its language.
+    let mut shown = Vec::new();
+    let mut body: Option<String> = None;
+    for line in page.lines() {
+        match (&mut body, line.starts_with("```")) {
+            (None, true) => body = Some(String::new()),
+            (Some(_), true) => shown.push(body.take().expect("inside a block")),
+            (Some(b), false) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            (None, false) => {}
+        }
+    }
+    for file in [
+        "deploy/slurm/revsim-sweep.sbatch",
+        "deploy/slurm/submit.sh",
+        "deploy/kubernetes/revsim-sweep.yaml",
+        "deploy/kubernetes/revsim-merge.yaml",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            shown.iter().any(|b| b.trim_end() == text.trim_end()),
+            "docs/cluster.md should show {file} whole, as a code block, as it is"
+        );
+        assert!(
+            page.contains(&format!("../{}", &file[..file.rfind('/').unwrap() + 1])),
+            "docs/cluster.md should link {file}'s folder"
+        );
+    }
+}
