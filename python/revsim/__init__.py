@@ -16,14 +16,29 @@ from __future__ import annotations
 
 import io
 import json
+import pathlib
+import tempfile
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from ._revsim import RESULTS_VERSION, RevsimError, Scenario as _Scenario, __version__
+from ._revsim import _cli
 from ._revsim import load as _load
 
-__all__ = ["load", "Scenario", "RunResult", "RevsimError", "__version__", "RESULTS_VERSION"]
+__all__ = [
+    "load",
+    "compare",
+    "sweep",
+    "solve",
+    "Scenario",
+    "RunResult",
+    "RevsimError",
+    "__version__",
+    "RESULTS_VERSION",
+]
+
+Path = Union[str, "PathLike[str]"]
 
 
 def _frame(parquet: bytes):
@@ -116,8 +131,107 @@ class Scenario:
         return repr(self._inner)
 
 
-def load(path: Union[str, "PathLike[str]"], set: Optional[Mapping[str, Any]] = None) -> Scenario:
+def load(path: Path, set: Optional[Mapping[str, Any]] = None) -> Scenario:
     """Reads a scenario file. `set` overrides keys as the command line's `--set key=value`
     does: {"org.seats": 60, "hiring.recruiting_capacity_per_month": 8}. A bad file or value raises
     RevsimError with `file`, `line`, `column`, `key`, `message` and `help`."""
     return Scenario(_load(path, set=dict(set) if set is not None else None))
+
+
+def _value(key: str, v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float, str)):
+        return str(v)
+    raise TypeError(
+        f"set[{key!r}] is a {type(v).__name__}; give a number, a bool or a string as you would "
+        f"write it after `--set {key}=`"
+    )
+
+
+def _options(set, trials, seed, threads, out: str) -> list:
+    """The options every command shares, as the command line's flags."""
+    args = []
+    for k, v in (set or {}).items():
+        args += ["--set", f"{k}={_value(k, v)}"]
+    for flag, v in (("--trials", trials), ("--seed", seed), ("--threads", threads)):
+        if v is not None:
+            args += [flag, str(v)]
+    return args + ["--out", out, "--quiet"]
+
+
+class _Folder:
+    """The command's output folder: `out` if given (kept), else a temporary one."""
+
+    def __init__(self, out: Optional[Path]):
+        self._tmp = None if out is not None else tempfile.TemporaryDirectory(prefix="revsim-")
+        self.path = pathlib.Path(out) if out is not None else pathlib.Path(self._tmp.name) / "out"
+
+    def __enter__(self) -> pathlib.Path:
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def compare(
+    *paths: Path,
+    set: Optional[Mapping[str, Any]] = None,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    out: Optional[Path] = None,
+) -> dict:
+    """`revsim compare`: the scenarios on common random numbers. Returns comparison.json as a
+    dict (each scenario's summary, the paired differences with their intervals, the input
+    differences). `out` keeps the folder (report, charts); otherwise it is temporary."""
+    with _Folder(out) as d:
+        _cli(["compare", *map(str, paths), *_options(set, trials, seed, threads, str(d))])
+        return json.loads((d / "comparison.json").read_text())
+
+
+def sweep(
+    path: Path,
+    vary: Mapping[str, Union[str, Sequence[Any]]],
+    set: Optional[Mapping[str, Any]] = None,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    out: Optional[Path] = None,
+):
+    """`revsim sweep`: every combination of the varied keys on common random numbers. `vary`
+    maps a key to a list of values or a range as the command line writes it
+    ({"org.seats": [50, 60, 70], "attrition.annual_rate": "0.2..0.4:0.05"}). Returns the tidy
+    table (sweep.parquet) as a DataFrame: one row per variant and period."""
+    import pandas as pd
+
+    args = ["sweep", str(path)]
+    for k, v in vary.items():
+        values = v if isinstance(v, str) else ",".join(_value(k, x) for x in v)
+        args += ["--vary", f"{k}={values}"]
+    with _Folder(out) as d:
+        _cli(args + _options(set, trials, seed, threads, str(d)))
+        return pd.read_parquet(d / "sweep.parquet")
+
+
+def solve(
+    path: Path,
+    target: str,
+    vary: str,
+    set: Optional[Mapping[str, Any]] = None,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    out: Optional[Path] = None,
+) -> dict:
+    """`revsim solve`: the smallest value of one key in a range that meets `target`
+    ("fy2028.p_hit_plan >= 80%"; vary "hiring.headcount_plan=0..60"). Returns solve.json as a
+    dict (the answer, its 95% range, reps in seat and ramped capacity). No answer in the range
+    raises RevsimError with `no_answer` True."""
+    with _Folder(out) as d:
+        _cli(
+            ["solve", str(path), "--target", target, "--vary", vary]
+            + _options(set, trials, seed, threads, str(d))
+        )
+        return json.loads((d / "solve.json").read_text())

@@ -12,6 +12,7 @@ class RevsimError(Exception):
     key: Optional[str]
     message: str
     help: list[str]
+    no_answer: bool
 
 class Scenario:
     @property
@@ -32,3 +33,4 @@ class Scenario:
     ) -> dict[str, Any]: ...
 
 def load(path: Union[str, PathLike[str]], set: Optional[Mapping[str, Any]] = None) -> Scenario: ...
+def _cli(args: list[str]) -> None: ...

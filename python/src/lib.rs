@@ -257,6 +257,33 @@ fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyRes
     }
 }
 
+/// Runs a revsim command from its arguments (without the program name), as the binary does but
+/// without its signal handler, with the GIL released: `compare`, `sweep` and `solve` from
+/// Python, writing their usual files. Errors raise RevsimError (an input error with its
+/// location); a goal seek with no answer raises it with `no_answer = True`.
+#[pyfunction]
+fn _cli(py: Python<'_>, args: Vec<String>) -> PyResult<()> {
+    use clap::Parser;
+    let parsed =
+        revsim::cli::Cli::try_parse_from(std::iter::once("revsim".to_string()).chain(args))
+            .map_err(|e| {
+                let err = RevsimError::new_err(e.render().to_string());
+                let _ = err.value(py).setattr("no_answer", false);
+                err
+            })?;
+    let result = py.detach(|| revsim::cli::execute(parsed.command));
+    let Err(e) = result else {
+        return Ok(());
+    };
+    let err = match e.downcast_ref::<InputError>() {
+        Some(input) if e.chain().count() == 1 => input_error(py, input),
+        _ => RevsimError::new_err(format!("error: {e:#}")),
+    };
+    let no_answer = revsim::cli::exit_code(&e) == revsim::batch::solve::NO_ANSWER_EXIT;
+    err.value(py).setattr("no_answer", no_answer)?;
+    Err(err)
+}
+
 #[pymodule]
 fn _revsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -264,5 +291,6 @@ fn _revsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RevsimError", m.py().get_type::<RevsimError>())?;
     m.add_class::<Scenario>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(_cli, m)?)?;
     Ok(())
 }

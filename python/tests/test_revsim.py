@@ -120,3 +120,44 @@ def test_the_docs_example_runs(tmp_path, monkeypatch):
     env = {}
     for block in blocks:
         exec(compile(block, "docs/python.md", "exec"), env)
+
+
+def cli_batch(tmp_path, command, *args):
+    out = tmp_path / f"cli-{command}"
+    subprocess.run([cli(), command, *map(str, args), "--out", str(out), "--quiet"], check=True)
+    return out
+
+
+def test_sweep_equals_the_command_line(tmp_path):
+    frame = revsim.sweep(
+        BASELINE,
+        vary={"org.seats": [50, 60], "attrition.annual_rate": "0.2..0.3:0.1"},
+        trials=100,
+        seed=5,
+    )
+    out = cli_batch(
+        tmp_path, "sweep", BASELINE, "--vary", "org.seats=50,60",
+        "--vary", "attrition.annual_rate=0.2..0.3:0.1", "--trials", 100, "--seed", 5,
+    )
+    pd.testing.assert_frame_equal(frame, pd.read_parquet(out / "sweep.parquet"), check_exact=True)
+    assert len(frame) == 4 * (1 + len(revsim.load(BASELINE).run(trials=1).summary["fiscal_years"]))
+
+
+def test_compare_and_solve_equal_the_command_line(tmp_path):
+    churn = ROOT / "scenarios" / "vp-churn.toml"
+    got = revsim.compare(BASELINE, churn, trials=100, seed=5, out=tmp_path / "kept")
+    out = cli_batch(tmp_path, "compare", BASELINE, churn, "--trials", 100, "--seed", 5)
+    assert got == json.loads((out / "comparison.json").read_text())
+    assert (tmp_path / "kept" / "report.html").is_file()  # out= keeps the folder
+
+    target, vary = "fy2028.p_hit_plan >= 50%", "hiring.headcount_plan=0..20"
+    got = revsim.solve(BASELINE, target, vary, trials=200, seed=5)
+    out = cli_batch(tmp_path, "solve", BASELINE, "--target", target, "--vary", vary,
+                    "--trials", 200, "--seed", 5)
+    assert got == json.loads((out / "solve.json").read_text())
+    with pytest.raises(revsim.RevsimError) as caught:
+        revsim.solve(BASELINE, "fy2028.p_hit_plan >= 99.9%", "hiring.headcount_plan=0..1", trials=50)
+    assert caught.value.no_answer
+    with pytest.raises(revsim.RevsimError) as caught:
+        revsim.sweep(BASELINE, vary={"org.seets": [1, 2]}, trials=10)
+    assert not caught.value.no_answer

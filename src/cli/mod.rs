@@ -180,7 +180,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         }
         _ => "The command did not finish: rerun it",
     });
-    match cli.command {
+    execute(cli.command)
+}
+
+/// Runs a parsed command, without [`main`]'s signal handler (which exits the process) or its
+/// wait for locked output folders: for a program that embeds revsim, such as the Python package.
+pub fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Run(a) => run::run(&a),
         Command::Compare(a) => compare::compare(&a),
         Command::Sweep(a) => sweep::sweep(&a),
