@@ -14,6 +14,12 @@ export PATH="$work/bin:$PATH"
 cp -r "$repo/scenarios" "$repo/deploy/slurm/revsim-sweep.sbatch" "$repo/deploy/slurm/submit.sh" "$work/"
 cd "$work"
 
+# A cluster this test starts, it stops again (its state lives in $work).
+if pgrep -x slurmctld >/dev/null; then
+    trap 'rm -rf "$work"' EXIT
+else
+    trap 'pkill -x slurmd; pkill -x slurmctld; sleep 1; rm -rf "$work"' EXIT
+fi
 "$repo/scripts/slurm-one-node.sh" "$work/slurm-state" >/dev/null
 
 state() { scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | sort -u | tr '\n' ' '; }
