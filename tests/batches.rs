@@ -39,13 +39,15 @@ fn sweep(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
 }
 
 /// The files a sweep writes that must not depend on how the work was split.
-const SWEEP_FILES: [&str; 6] = [
+const SWEEP_FILES: [&str; 8] = [
     "sweep.csv",
     "sweep.parquet",
     "sweep.xlsx",
     "report.html",
     "charts/bookings-usd-by-opportunities_per_rep_month.svg",
     "charts/p-hit-plan-by-annual_rate.png",
+    "charts/heatmap-p-hit-plan.svg",
+    "charts/heatmap-bookings-usd-p50.png",
 ];
 
 fn assert_same_files(a: &Path, b: &Path, files: &[&str]) {
@@ -129,6 +131,113 @@ fn a_sweep_row_equals_a_plain_run_of_that_variant() {
     for needle in ["src=", "href=", "url(", "@import", "<script"] {
         assert!(!html.contains(needle), "report.html holds {needle}");
     }
+}
+
+/// The text of each `<text>` element of an SVG.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            Some(
+                t.split_once('>')?
+                    .1
+                    .split_once("</text>")?
+                    .0
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_two_way_sweep_draws_heatmaps_of_its_grid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    sweep(&out, &[]).success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines
+        .map(|l| l.split(',').collect::<Vec<&str>>())
+        .filter(|r| r[col("period")] == "horizon")
+        .collect();
+    assert_eq!(rows.len(), 6);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for (name, column, show) in [
+        (
+            "heatmap-p-hit-plan",
+            "p_hit_plan",
+            revsim::words::pct as fn(f64) -> String,
+        ),
+        (
+            "heatmap-bookings-usd-p50",
+            "bookings_usd_p50",
+            revsim::words::usd,
+        ),
+    ] {
+        let png = fs::read(out.join(format!("charts/{name}.png"))).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let info = decoder.read_info().expect("the PNG decodes");
+        assert_eq!(info.info().width, 1000, "{name}");
+        let svg = fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap();
+        let texts = svg_texts(&svg);
+        // Axis titles (label and key), tick labels as a reader writes them.
+        for t in [
+            "Own opportunities per rep-month (pipeline.opportunities_per_rep_month)",
+            "Annual attrition (attrition.annual_rate)",
+            "3.5",
+            "4.0",
+            "4.5",
+            "20%",
+            "35%",
+        ] {
+            assert!(texts.iter().any(|x| x == t), "{name}: {t} not in {texts:?}");
+        }
+        // Every variant's value is written in its cell: as many cells with a value as the
+        // table has rows with it.
+        for r in &rows {
+            let want = show(r[col(column)].parse().unwrap());
+            let in_table = rows
+                .iter()
+                .filter(|x| show(x[col(column)].parse().unwrap()) == want)
+                .count();
+            let in_svg = texts.iter().filter(|t| **t == want).count();
+            assert!(
+                in_svg >= in_table,
+                "{name}: {want} written {in_svg} times, {in_table} cells hold it"
+            );
+        }
+        // The report shows it, with its caption and its files.
+        assert!(html.contains(&format!("<figure id=\"{name}\">")), "{name}");
+        assert!(
+            html.contains(&format!("<code>charts/{name}.png</code>")),
+            "{name}"
+        );
+    }
+    assert!(html.contains("<h2>Heatmaps</h2>"));
+    assert!(html.contains(
+        "for every combination of pipeline.opportunities_per_rep_month (across) and attrition.annual_rate (up)"
+    ));
+
+    // A one-way sweep keeps its line charts and draws no heatmap.
+    let one = tmp.path().join("one");
+    revsim()
+        .arg("sweep")
+        .arg(baseline())
+        .args(["--vary", "attrition.annual_rate=0.2,0.35"])
+        .args(["--trials", "64", "--quiet", "--out"])
+        .arg(&one)
+        .assert()
+        .success();
+    assert!(one.join("charts/p-hit-plan-by-annual_rate.svg").is_file());
+    assert!(!one.join("charts/heatmap-p-hit-plan.svg").exists());
+    assert!(
+        !fs::read_to_string(one.join("report.html"))
+            .unwrap()
+            .contains("Heatmaps")
+    );
 }
 
 #[test]

@@ -405,3 +405,137 @@ fn sweep_tables_read_back_typed() {
     let notes = sheet(&mut book, "Notes");
     assert_eq!(text(&notes[0][0]), "revsim sweep");
 }
+
+/// Runs `revsim solve` on the baseline; "no answer in the range" (exit 3) still writes every
+/// file.
+fn solve(out: &Path, target: &str, vary: &str) {
+    let code = revsim()
+        .arg("solve")
+        .arg(shipped("baseline.toml"))
+        .args(["--target", target, "--vary", vary])
+        .args(["--trials", "100", "--seed", "77", "-q", "--out"])
+        .arg(out)
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert!(
+        matches!(code, Some(0 | 3)),
+        "{target} {vary}: exit {code:?}"
+    );
+}
+
+#[test]
+fn solve_tables_read_back_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (target, vary, key, metric, whole, format) in [
+        (
+            "fy2028.bookings_usd.p50 >= 30M",
+            "hiring.headcount_plan=0..20:5",
+            "hiring.headcount_plan",
+            "fy2028.bookings_usd.p50",
+            true,
+            "USD",
+        ),
+        (
+            "fy2028.p_hit_plan >= 50%",
+            "pipeline.opportunities_per_rep_month=3.0..5.0:0.5",
+            "pipeline.opportunities_per_rep_month",
+            "fy2028.p_hit_plan",
+            false,
+            "share (%)",
+        ),
+    ] {
+        let out = tmp.path().join(key);
+        solve(&out, target, vary);
+        let (header, rows) = csv_table(&out.join("solve.csv"));
+        assert_eq!(
+            header,
+            [
+                key,
+                metric,
+                "ci95_low",
+                "ci95_high",
+                "target_met",
+                "reps_in_seat",
+                "ramped_reps"
+            ]
+        );
+        // Parquet: the setting as INT64 on a whole grid, no dot in a name, every value the CSV's.
+        assert_parquet_is_csv(
+            &out.join("solve.parquet"),
+            &out.join("solve.csv"),
+            |h| match h {
+                "target_met" => "text",
+                h if h == key && whole => "int",
+                _ => "double",
+            },
+        );
+        let (schema, _) = parquet_table(&out.join("solve.parquet"));
+        assert_eq!(schema[1].0, metric.replace('.', "__"));
+
+        // The workbook: "Search" is the CSV's table, header first; "Answer" is solve.json's.
+        let mut book: Xlsx<_> = calamine::open_workbook(out.join("solve.xlsx")).unwrap();
+        assert_eq!(book.sheet_names(), ["Search", "Answer", "Fields", "Notes"]);
+        book.load_tables().unwrap();
+        let mut tables: Vec<&String> = book.table_names();
+        tables.sort();
+        assert_eq!(tables, ["Answer", "Search"]);
+        let search = sheet(&mut book, "Search");
+        let first: Vec<String> = search[0].iter().map(text).collect();
+        assert_eq!(first, header);
+        assert_eq!(search.len(), rows.len() + 1);
+        for (row, csv) in search[1..].iter().zip(&rows) {
+            for ((cell, want), h) in row.iter().zip(csv).zip(&header) {
+                match cell {
+                    Data::String(s) => assert_eq!(s, want, "{h}"),
+                    Data::Empty => assert_eq!(want, "", "{h}"),
+                    other => assert_eq!(number(other), want.parse::<f64>().unwrap(), "{h}"),
+                }
+            }
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("solve.json")).unwrap()).unwrap();
+        let answer = sheet(&mut book, "Answer");
+        assert_eq!(answer.len(), 2, "one row");
+        let names: Vec<String> = answer[0].iter().map(text).collect();
+        let at = |h: &str| &answer[1][names.iter().position(|x| x == h).unwrap()];
+        assert_eq!(text(at("target")), metric);
+        assert_eq!(text(at("setting")), key);
+        assert_eq!(
+            number(at("threshold")),
+            json["target"]["threshold"].as_f64().unwrap()
+        );
+        for (column, field) in [
+            ("answer", "answer"),
+            ("answer_95_conservative", "answer_95_conservative"),
+            ("answer_95_optimistic", "answer_95_optimistic"),
+        ] {
+            let want = json[field].as_f64().unwrap_or(f64::NAN);
+            assert!(same(number(at(column)), want), "{column}: {:?}", at(column));
+        }
+        assert_eq!(number(at("trials")), 100.0);
+        assert_eq!(number(at("seed")), 77.0);
+        assert_eq!(
+            number(at("runs")),
+            json["evaluations"].as_array().unwrap().len() as f64
+        );
+
+        // The Fields sheet gives each column's type and format.
+        let fields = sheet(&mut book, "Fields");
+        let field = |s: &str, name: &str| -> (String, String) {
+            let r = fields
+                .iter()
+                .find(|r| text(&r[0]) == s && text(&r[1]) == name)
+                .unwrap_or_else(|| panic!("{s} {name} in Fields"));
+            (text(&r[2]), text(&r[3]))
+        };
+        let kind = if whole { "integer" } else { "decimal" };
+        assert_eq!(field("Search", key).0, kind);
+        assert_eq!(field("Answer", "answer").0, kind);
+        assert_eq!(field("Search", metric), ("decimal".into(), format.into()));
+        assert_eq!(field("Search", "ci95_low").1, format);
+        assert_eq!(field("Answer", "threshold").1, format);
+        assert_eq!(field("Answer", "trials").0, "integer");
+    }
+}

@@ -1083,6 +1083,40 @@ pub fn write(dir: &OutputDir, seek: &GoalSeek, s: &Solution) -> anyhow::Result<(
     })?;
     let table = table(seek, &s.evaluations);
     dir.write("solve.csv", |w| crate::tables::write_csv(&table, w))?;
+    let parquet = crate::tables::parquet_bytes(&table)
+        .map_err(|e| InputError::file("solve.parquet", format!("cannot encode: {e}")))?;
+    dir.write("solve.parquet", |w| w.write_all(&parquet))?;
+    let answer = answer_table(seek, s);
+    let notes = vec![
+        format!(
+            "Goal seek on {}: {} by {} over {}, seed {}, {} trials a run.",
+            seek.file.display(),
+            seek.target.goal(),
+            seek.key,
+            seek.grid(),
+            seek.seed,
+            seek.trials
+        ),
+        "Search: every value tried, in order of the value. Answer: the boundary found, with the ends of its 95% interval.".to_string(),
+    ];
+    let xlsx = crate::tables::xlsx_book(
+        &[
+            crate::tables::Sheet {
+                name: "Search",
+                table: &table,
+                row_formats: None,
+            },
+            crate::tables::Sheet {
+                name: "Answer",
+                table: &answer,
+                row_formats: None,
+            },
+        ],
+        "revsim solve",
+        &notes,
+    )
+    .map_err(|e| InputError::file("solve.xlsx", format!("cannot encode: {e}")))?;
+    dir.write("solve.xlsx", |w| w.write_all(&xlsx))?;
     let drawn = crate::report::write_charts(dir, vec![chart(seek, &s.evaluations)])?;
     let mut body = format!(
         "<h1>Goal seek on {}</h1>\n",
@@ -1093,7 +1127,7 @@ pub fn write(dir: &OutputDir, seek: &GoalSeek, s: &Solution) -> anyhow::Result<(
     }
     let _ = writeln!(
         body,
-        "<p>{} of {} trials each, on common random numbers (seed {}). Every point tried: <code>solve.csv</code>; the search: <code>solve.json</code>.</p>",
+        "<p>{} of {} trials each, on common random numbers (seed {}). Every point tried: <code>solve.csv</code> (typed: <code>solve.xlsx</code>, <code>solve.parquet</code>); the search: <code>solve.json</code>.</p>",
         crate::words::plural(s.evaluations.len(), "run"),
         seek.trials,
         seek.seed
@@ -1106,7 +1140,36 @@ pub fn write(dir: &OutputDir, seek: &GoalSeek, s: &Solution) -> anyhow::Result<(
     Ok(())
 }
 
-/// Every value tried, with the metric and its interval.
+impl GoalSeek {
+    /// Whether every value of the grid is a whole number (a count of seats, say).
+    fn whole_grid(&self) -> bool {
+        self.range.decimals == 0
+    }
+
+    /// A column of values of the grid: whole numbers when the grid is, else decimals; `None`
+    /// (missing) where there is no value.
+    fn grid_values(&self, v: impl Iterator<Item = Option<f64>>) -> Values {
+        if self.whole_grid() {
+            Values::Integer(v.map(|x| x.map(|x| x.round() as i64)).collect())
+        } else {
+            Values::Number(v.map(|x| x.unwrap_or(f64::NAN)).collect())
+        }
+    }
+}
+
+impl Target {
+    /// How the metric's values are formatted in a table: dollars, a percentage or plain.
+    fn format(&self) -> Format {
+        match self.scale() {
+            Scale::Usd => Format::Usd,
+            Scale::Share => Format::Share,
+            _ => Format::Plain,
+        }
+    }
+}
+
+/// Every value tried, with the metric and its interval: the setting as whole numbers when the
+/// grid is whole, the metric in its own format (dollars, a percentage).
 fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
     let num = |f: fn(&Evaluation) -> f64| Values::Number(evaluations.iter().map(f).collect());
     let col = |name: &str, description: &str, values: Values| Column {
@@ -1115,20 +1178,29 @@ fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
         description: description.into(),
         values,
     };
+    let metric = seek.target.format();
+    let typed = |name: &str, description: &str, values: Values| Column {
+        format: metric,
+        ..col(name, description, values)
+    };
     Table {
         columns: vec![
-            col(&seek.key, "Value tried", num(|e| e.value)),
             col(
+                &seek.key,
+                "Value tried",
+                seek.grid_values(evaluations.iter().map(|e| Some(e.value))),
+            ),
+            typed(
                 &seek.target.name,
                 "Estimate over the target's period",
                 num(|e| e.estimate.value),
             ),
-            col(
+            typed(
                 "ci95_low",
                 "Lower end of its 95% interval",
                 num(|e| e.estimate.ci95_low),
             ),
-            col(
+            typed(
                 "ci95_high",
                 "Upper end of its 95% interval",
                 num(|e| e.estimate.ci95_high),
@@ -1147,6 +1219,130 @@ fn table(seek: &GoalSeek, evaluations: &[Evaluation]) -> Table {
                 "ramped_reps",
                 "Ramped capacity (ramp-weighted reps) over the target's period, averaged over its months",
                 num(|e| e.staffing.map_or(f64::NAN, |s| s.ramped_reps)),
+            ),
+        ],
+    }
+}
+
+/// The answer in one row (the `Answer` sheet of `solve.xlsx`): the goal, the setting and its
+/// range, the boundary found and the ends of its 95% interval, with the reps in seat and the
+/// ramped capacity there; values of the setting as whole numbers when the grid is whole.
+fn answer_table(seek: &GoalSeek, s: &Solution) -> Table {
+    let t = &seek.target;
+    let text = |v: &str| Values::Text(vec![v.to_string()]);
+    let col = |name: &str, format: Format, description: &str, values: Values| Column {
+        name: name.into(),
+        format,
+        description: description.into(),
+        values,
+    };
+    let at = |i: Option<usize>| seek.grid_values(std::iter::once(i.map(|i| seek.value(i))));
+    let staffing = |f: fn(&Staffing) -> f64| {
+        let found = s
+            .answer
+            .and_then(|i| s.evaluations.iter().find(|e| e.index == i))
+            .and_then(|e| e.staffing);
+        Values::Number(vec![found.as_ref().map_or(f64::NAN, f)])
+    };
+    let direction = match s.direction {
+        Some(Direction::Increasing) => "increasing",
+        Some(Direction::Decreasing) => "decreasing",
+        Some(Direction::MetEverywhere) => "met everywhere",
+        None => "",
+    };
+    Table {
+        columns: vec![
+            col("target", Format::Plain, "The goal as given", text(&t.name)),
+            col(
+                "period",
+                Format::Plain,
+                "\"horizon\" or the fiscal year the goal is on",
+                text(&t.period),
+            ),
+            col(
+                "metric",
+                Format::Plain,
+                "The metric and statistic",
+                text(&t.metric),
+            ),
+            col("op", Format::Plain, ">=, >, <= or <", text(&t.op)),
+            col(
+                "threshold",
+                t.format(),
+                "The value the metric must reach",
+                Values::Number(vec![t.threshold]),
+            ),
+            col(
+                "setting",
+                Format::Plain,
+                "The setting searched",
+                text(&seek.key),
+            ),
+            col(
+                "range_low",
+                Format::Plain,
+                "Lowest value searched",
+                at(Some(0)),
+            ),
+            col(
+                "range_high",
+                Format::Plain,
+                "Highest value searched",
+                at(Some(seek.n)),
+            ),
+            col(
+                "direction",
+                Format::Plain,
+                "\"increasing\": the goal is met from the answer up; \"decreasing\": up to it; \"met everywhere\": at every value; empty when no value meets it",
+                text(direction),
+            ),
+            col(
+                "answer",
+                Format::Plain,
+                "The boundary on the point estimates; empty when no value in the range meets the goal",
+                at(s.answer),
+            ),
+            col(
+                "answer_95_conservative",
+                Format::Plain,
+                "The boundary where the pessimistic end of the 95% interval meets the goal",
+                at(s.conservative),
+            ),
+            col(
+                "answer_95_optimistic",
+                Format::Plain,
+                "The boundary where the optimistic end of the 95% interval meets the goal",
+                at(s.optimistic),
+            ),
+            col(
+                "reps_in_seat",
+                Format::Plain,
+                "Reps in seat at the answer over the target's period, averaged over its months",
+                staffing(|x| x.reps_in_seat),
+            ),
+            col(
+                "ramped_reps",
+                Format::Plain,
+                "Ramped capacity at the answer over the target's period, averaged over its months",
+                staffing(|x| x.ramped_reps),
+            ),
+            col(
+                "runs",
+                Format::Count,
+                "Values run",
+                Values::Integer(vec![i64::try_from(s.evaluations.len()).ok()]),
+            ),
+            col(
+                "trials",
+                Format::Count,
+                "Trials a run",
+                Values::Integer(vec![i64::try_from(seek.trials).ok()]),
+            ),
+            col(
+                "seed",
+                Format::Plain,
+                "Seed shared by every run",
+                Values::Integer(vec![i64::try_from(seek.seed).ok()]),
             ),
         ],
     }

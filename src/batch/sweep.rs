@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Param, PeriodMetrics, Planned, QUANTITIES, STATS, Variant, VariantResult, short_keys};
 use crate::charts::Scale;
 use crate::charts::batch::{Band, sweep_chart};
+use crate::charts::heatmap::{HeatAxis, Heatmap};
 use crate::diagnostic::InputError;
 use crate::output_dir::OutputDir;
 use crate::report::html::escape;
@@ -620,6 +621,278 @@ fn trend(b: &Band, scale: Scale, key: &str) -> String {
     )
 }
 
+/// The labels of a varied setting's values as a reader writes them: percentages for a share or
+/// a rate (`20%`, `0.65%`, with the decimals the values need), dollars for money (`$30.0K`),
+/// otherwise the value as given (`4.5`, text without its TOML quotes).
+fn value_labels(key: &str, values: &[String]) -> Vec<String> {
+    use crate::scenario::params::Unit;
+    let plain = || {
+        values
+            .iter()
+            .map(|v| crate::report::plain_value(v).into_owned())
+            .collect()
+    };
+    let Some(nums) = values
+        .iter()
+        .map(|v| number(v))
+        .collect::<Option<Vec<f64>>>()
+    else {
+        return plain();
+    };
+    match parameter_of(key).map(|(p, _)| p.unit) {
+        Some(Unit::Share | Unit::AnnualRate | Unit::MonthlyRate) => {
+            // The fewest decimals that write every value exactly.
+            let digits = (0..=3)
+                .find(|d| {
+                    nums.iter().all(|v| {
+                        let shown = format!("{:.d$}", v * 100.0);
+                        (shown.parse::<f64>().unwrap_or(f64::NAN) - v * 100.0).abs() < 1e-9
+                    })
+                })
+                .unwrap_or(4);
+            nums.iter()
+                .map(|v| format!("{:.digits$}%", v * 100.0))
+                .collect()
+        }
+        Some(Unit::Usd) => {
+            let short: Vec<String> = nums.iter().map(|v| usd(*v)).collect();
+            let mut distinct = short.clone();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() == short.len() {
+                short
+            } else {
+                nums.iter().map(|v| crate::words::usd_whole(*v)).collect()
+            }
+        }
+        _ => plain(),
+    }
+}
+
+/// The parameter a varied key sets, in the units of the parameter: the key's own row of the
+/// parameter table, or, for a level inside a distribution (`pipeline.deal_size_usd.lognormal.
+/// median`), its distribution's row with the level's name (`median`). A shape such as a
+/// lognormal's `sigma` has no units and no row.
+fn parameter_of(key: &str) -> Option<(&'static crate::scenario::params::Parameter, Option<&str>)> {
+    use crate::scenario::params::get;
+    if let Some(p) = get(key) {
+        return Some((p, None));
+    }
+    let (_, level) = key.rsplit_once('.')?;
+    let levels = [
+        "mean", "median", "mode", "sd", "min", "max", "low", "high", "p5", "p10", "p25", "p50",
+        "p75", "p90", "p95",
+    ];
+    if !levels.contains(&level) {
+        return None;
+    }
+    let mut head = key;
+    while let Some((h, _)) = head.rsplit_once('.') {
+        head = h;
+        if let Some(p) = get(head) {
+            return Some((p, Some(level)));
+        }
+    }
+    None
+}
+
+/// An axis title for a varied setting: its label and its key (`Annual attrition
+/// (attrition.annual_rate)`), or the key alone when the format has no label for it.
+fn setting_title(key: &str) -> String {
+    match parameter_of(key) {
+        Some((p, None)) => format!("{} ({key})", p.label),
+        Some((p, Some(level))) => format!("{}, {level} ({key})", p.label),
+        None => {
+            let label = crate::scenario::params::label_of(key);
+            if label == key {
+                key.to_string()
+            } else {
+                format!("{label} ({key})")
+            }
+        }
+    }
+}
+
+/// The order of a setting's values on a heatmap axis, lowest first (as given when they are not
+/// all numbers): indices into `p.values`.
+fn axis_order(p: &Param) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..p.values.len()).collect();
+    let nums: Option<Vec<f64>> = p.values.iter().map(|v| number(v)).collect();
+    if let Some(n) = nums {
+        order.sort_by(|a, b| n[*a].total_cmp(&n[*b]));
+    }
+    order
+}
+
+/// Where a variant's value of `p` sits among `p.values`.
+fn value_index(p: &Param, r: &VariantResult) -> Option<usize> {
+    let (_, v) = r.sets.iter().find(|(k, _)| *k == p.key)?;
+    p.values.iter().position(|x| x == v).or_else(|| {
+        let n = number(v)?;
+        p.values.iter().position(|x| number(x) == Some(n))
+    })
+}
+
+/// The heatmaps of a sweep of exactly two settings, each with the report's caption: P(hit
+/// plan) (when the scenario has a plan) and P50 bookings over the horizon, one cell per
+/// combination, the first setting across and the second up.
+pub fn heatmaps(plan: &BatchPlan, results: &[VariantResult]) -> Vec<(Heatmap, String)> {
+    let [px, py] = plan.params.as_slice() else {
+        return Vec::new();
+    };
+    if px.values.len() < 2 || py.values.len() < 2 || results.is_empty() {
+        return Vec::new();
+    }
+    let shorts = short_keys(&[px.key.as_str(), py.key.as_str()]);
+    let (ox, oy) = (axis_order(px), axis_order(py));
+    let (lx, ly) = (
+        value_labels(&px.key, &px.values),
+        value_labels(&py.key, &py.values),
+    );
+    let horizon = &results[0].periods[0];
+    let mut out = Vec::new();
+    for (metric, title, legend, scale, stem) in [
+        (
+            "p_hit_plan",
+            "Chance of hitting the plan",
+            "P(hit plan)",
+            Scale::Share,
+            "p-hit-plan",
+        ),
+        (
+            "bookings_usd_p50",
+            "P50 bookings",
+            "P50 bookings",
+            Scale::Usd,
+            "bookings-usd-p50",
+        ),
+    ] {
+        if horizon.get(metric).is_none() {
+            continue;
+        }
+        let mut values = vec![vec![f64::NAN; ox.len()]; oy.len()];
+        let mut best: Option<(f64, usize, usize)> = None;
+        let mut worst: Option<(f64, usize, usize)> = None;
+        for r in results {
+            let (Some(ix), Some(iy)) = (value_index(px, r), value_index(py, r)) else {
+                continue;
+            };
+            let (Some(c), Some(row)) = (
+                ox.iter().position(|i| *i == ix),
+                oy.iter().position(|i| *i == iy),
+            ) else {
+                continue;
+            };
+            let v = r.periods[0].get(metric).map_or(f64::NAN, |e| e.value);
+            values[row][c] = v;
+            if v.is_finite() {
+                if best.is_none_or(|b| v > b.0) {
+                    best = Some((v, c, row));
+                }
+                if worst.is_none_or(|w| v < w.0) {
+                    worst = Some((v, c, row));
+                }
+            }
+        }
+        let at = |(v, c, row): (f64, usize, usize)| {
+            format!(
+                "{} at {} {}, {} {}",
+                crate::charts::heatmap::show(v, scale),
+                shorts[0],
+                lx[ox[c]],
+                shorts[1],
+                ly[oy[row]]
+            )
+        };
+        let period = format!(
+            "over the horizon ({} months from {})",
+            horizon.months, horizon.first_month
+        );
+        let mut subtitle = format!("Each cell is one variant's {legend} {period}");
+        if let (Some(b), Some(w)) = (best, worst) {
+            subtitle = format!("{} {period}: highest {}; lowest {}.", legend, at(b), at(w));
+        } else {
+            subtitle.push('.');
+        }
+        let h = Heatmap {
+            name: format!("heatmap-{stem}"),
+            title: format!("{title} by {} and {}", shorts[0], shorts[1]),
+            subtitle,
+            x: HeatAxis {
+                label: setting_title(&px.key),
+                ticks: ox.iter().map(|i| lx[*i].clone()).collect(),
+            },
+            y: HeatAxis {
+                label: setting_title(&py.key),
+                ticks: oy.iter().map(|i| ly[*i].clone()).collect(),
+            },
+            values,
+            legend: legend.to_string(),
+            scale,
+        };
+        let what = if metric == "p_hit_plan" {
+            format!(
+                "the chance that bookings over the horizon ({} months from {}) reach the plan of {}",
+                horizon.months,
+                horizon.first_month,
+                usd(horizon.plan_bookings_usd.unwrap_or(f64::NAN))
+            )
+        } else {
+            format!(
+                "the median (P50) of bookings over the horizon ({} months from {})",
+                horizon.months, horizon.first_month
+            )
+        };
+        let caption = format!(
+            "{legend} for every combination of {} (across) and {} (up): {what}. Each cell is one variant, run on the same random numbers as the others; the colour runs from dark (low) to light (high) on the scale at the right, and the cell's value is written in it where it fits.",
+            px.key, py.key
+        );
+        out.push((h, caption));
+    }
+    out
+}
+
+/// Draws the heatmaps into `dir/charts/` as SVG and PNG; returns each with its SVG and caption.
+fn write_heatmaps(
+    dir: &OutputDir,
+    maps: Vec<(Heatmap, String)>,
+) -> Result<Vec<(Heatmap, String, String)>, InputError> {
+    use rayon::prelude::*;
+    let drawn: Vec<(Heatmap, String, String, Vec<u8>)> = maps
+        .into_par_iter()
+        .map(|(h, caption)| {
+            let (svg, png) = (h.svg(), h.png());
+            (h, caption, svg, png)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(drawn.len());
+    if drawn.is_empty() {
+        return Ok(out);
+    }
+    let sub = dir.subdir("charts")?;
+    for (h, caption, svg, png) in drawn {
+        sub.write(&format!("{}.svg", h.name), |w| w.write_all(svg.as_bytes()))?;
+        sub.write(&format!("{}.png", h.name), |w| w.write_all(&png))?;
+        out.push((h, caption, svg));
+    }
+    Ok(out)
+}
+
+/// A heatmap in the report: its SVG inline, the caption saying what it shows, and its files.
+fn heatmap_figure(h: &Heatmap, caption: &str, svg: &str) -> String {
+    // The XML prolog is not allowed inside HTML.
+    let svg = svg.trim_start_matches(|c| c != '<');
+    let svg = match svg.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(svg, |(_, r)| r.trim_start()),
+        None => svg,
+    };
+    format!(
+        "<figure id=\"{name}\">\n{svg}\n<figcaption>{} Also in <code>charts/{name}.svg</code> and <code>charts/{name}.png</code>.</figcaption>\n</figure>\n",
+        escape(caption),
+        name = escape(&h.name),
+    )
+}
+
 /// Writes the sweep's outputs into `dir`; returns the files written.
 pub fn write(
     dir: &OutputDir,
@@ -653,7 +926,12 @@ pub fn write(
         files.push(format!("charts/{}.svg", c.name));
         files.push(format!("charts/{}.png", c.name));
     }
-    let html = report(plan, results, &drawn);
+    let maps = write_heatmaps(dir, heatmaps(plan, results))?;
+    for (h, _, _) in &maps {
+        files.push(format!("charts/{}.svg", h.name));
+        files.push(format!("charts/{}.png", h.name));
+    }
+    let html = report(plan, results, &drawn, &maps);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     files.push("report.html".to_string());
     Ok(files)
@@ -664,10 +942,17 @@ fn report(
     plan: &BatchPlan,
     results: &[VariantResult],
     drawn: &[(crate::charts::Chart, String)],
+    maps: &[(Heatmap, String, String)],
 ) -> String {
     let mut body = lead(plan, results);
     body.push_str(&horizon_table(results));
     body.push_str("<p>Every variant and fiscal year, with means and intervals: <code>sweep.csv</code>, <code>sweep.xlsx</code>, <code>sweep.parquet</code>.</p>\n");
+    if !maps.is_empty() {
+        body.push_str("<h2>Heatmaps</h2>\n");
+        for (h, caption, svg) in maps {
+            body.push_str(&heatmap_figure(h, caption, svg));
+        }
+    }
     if !drawn.is_empty() {
         body.push_str("<h2>Charts</h2>\n");
         for (c, svg) in drawn {

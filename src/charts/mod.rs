@@ -15,6 +15,7 @@ pub mod batch;
 pub mod bitmap;
 pub mod compare;
 mod describe;
+pub mod heatmap;
 pub mod run;
 
 use std::borrow::Cow;

@@ -71,7 +71,7 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     } else if !a.sim.output.quiet {
         writeln!(
             std::io::stdout().lock(),
-            "{}\n{} on common random numbers (seed {}). Wrote {} (report.html, solve.json, solve.csv, charts/solve.svg) in {:.1} s.",
+            "{}\n{} on common random numbers (seed {}). Wrote {} (report.html, solve.json, solve.csv, solve.xlsx, solve.parquet, charts/solve.svg) in {:.1} s.",
             solution.describe(&seek),
             crate::words::plural(solution.evaluations.len(), "run"),
             seek.seed,
