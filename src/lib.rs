@@ -30,6 +30,7 @@ pub mod precision;
 pub mod random;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod sketch;
 pub mod stats;
 pub mod summary;

@@ -37,6 +37,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("batch", 11),
     ("calibrate", 11),
     ("backtest", 12),
+    ("serve", 12),
     ("cli", 13),
 ];
 

@@ -42,5 +42,6 @@ mod params;
 mod properties;
 mod reliability;
 mod schema;
+mod serve;
 mod typed_outputs;
 mod uncertainty;

@@ -15,6 +15,7 @@ mod merge;
 mod run;
 mod schema;
 mod sensitivity;
+mod serve;
 mod shell;
 mod solve;
 mod sweep;
@@ -111,6 +112,11 @@ pub enum Command {
         after_help = "Examples:\n  revsim man > revsim.1 && man ./revsim.1\n  revsim man run | man -l -"
     )]
     Man(shell::ManArgs),
+    /// Serve a local what-if page for the scenarios of a folder (in a browser).
+    #[command(
+        after_help = "Listens on 127.0.0.1 only unless --host is given; see docs/serve.md.\n\nExamples:\n  revsim serve scenarios\n  revsim serve . --port 0\n  revsim serve scenarios --port 9000 --max-trials 20000"
+    )]
+    Serve(serve::ServeArgs),
 }
 
 impl Command {
@@ -130,7 +136,8 @@ impl Command {
             | Command::Schema
             | Command::SynthCrm(_)
             | Command::Completions(_)
-            | Command::Man(_) => {
+            | Command::Man(_)
+            | Command::Serve(_) => {
                 return (false, false);
             }
         };
@@ -201,6 +208,7 @@ pub fn execute(command: Command) -> anyhow::Result<()> {
         Command::Backtest(a) => backtest::backtest(&a),
         Command::Completions(a) => shell::completions(&a),
         Command::Man(a) => shell::man(&a),
+        Command::Serve(a) => serve::serve(&a),
     }
 }
 
