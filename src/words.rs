@@ -134,6 +134,41 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
+/// The width every table and message of the terminal keeps within: 80 columns.
+pub const WIDTH: usize = 80;
+
+/// `text` broken into lines of at most [`WIDTH`] characters at spaces: paragraphs as the
+/// terminal shows them (each line of `text` wrapped on its own).
+pub fn para(text: &str) -> String {
+    text.split('\n')
+        .map(|line| wrap(line, WIDTH))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `text` broken at spaces into lines of at most [`WIDTH`] characters, the first line starting
+/// with `first` and the others with `rest` (a hanging indent for a list's items).
+pub fn hang(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::from(first);
+    let mut line = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if !empty && line + 1 + n > WIDTH {
+            out.push('\n');
+            out.push_str(rest);
+            line = rest.chars().count();
+        } else if !empty {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+        empty = false;
+    }
+    out
+}
+
 /// `text` broken into lines of at most `width` characters at spaces (a longer word stands on a
 /// line of its own).
 pub fn wrap(text: &str, width: usize) -> String {
@@ -214,5 +249,12 @@ mod tests {
         assert_eq!(plural(1, "trial"), "1 trial");
         assert_eq!(wrap("aa bb cc", 5), "aa bb\ncc");
         assert_eq!(wrap("a verylongword b", 4), "a\nverylongword\nb");
+        let long = "word ".repeat(30);
+        let hung = hang(&long, "  - ", "    ");
+        assert!(hung.lines().all(|l| l.chars().count() <= WIDTH), "{hung}");
+        assert!(
+            hung.starts_with("  - word") && hung.lines().nth(1).unwrap().starts_with("    word")
+        );
+        assert_eq!(hang("a b", "  ", "    "), "  a b");
     }
 }

@@ -798,3 +798,70 @@ fn the_docs_show_real_output() {
         run_in_fixtures(&["example.csv", "--as-of", "2023-04", "--out", "unused"]).code(2);
     assert!(docs.contains(&stderr(&too_early)), "{}", stderr(&too_early));
 }
+
+/// `--cycle empirical` reaches the fit at every origin, as in `revsim calibrate`: each origin's
+/// pipeline has cycle-time tables where the default has gammas, and the run's command says so.
+#[test]
+fn cycle_empirical_reaches_each_origin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], name: &str| {
+        let out = tmp.path().join(name);
+        run_in_fixtures(
+            &[
+                &[
+                    "example.csv",
+                    "--as-of",
+                    "2024-05..2024-06",
+                    "--months",
+                    "2",
+                ],
+                extra,
+                &["--trials", "200", "-q", "--out", out.to_str().unwrap()],
+            ]
+            .concat(),
+        )
+        .success();
+        out
+    };
+    let gamma = run(&[], "gamma");
+    let empirical = run(&["--cycle", "empirical"], "empirical");
+    for origin in ["2024-05", "2024-06"] {
+        let fit = |dir: &Path| {
+            fs::read_to_string(dir.join("origins").join(origin).join("calibrated.toml")).unwrap()
+        };
+        let (g, e) = (fit(&gamma), fit(&empirical));
+        for key in [
+            "cycle_months =",
+            "cycle_months_lost =",
+            "cycle_months_no_decision =",
+        ] {
+            let line = |text: &str| {
+                text.lines()
+                    .find(|l| l.starts_with(key))
+                    .unwrap()
+                    .to_string()
+            };
+            assert!(line(&g).contains("gamma"), "{origin} {key}: {}", line(&g));
+            assert!(
+                line(&e).contains("discrete"),
+                "{origin} {key}: {}",
+                line(&e)
+            );
+        }
+        // The sizes are fitted as before: only the cycle model differs.
+        let size = |text: &str| {
+            text.lines()
+                .find(|l| l.starts_with("deal_size_usd ="))
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(size(&g), size(&e), "{origin}");
+    }
+    let command = |dir: &Path| {
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("backtest.json")).unwrap()).unwrap();
+        json["run"]["command"].as_str().unwrap().to_string()
+    };
+    assert!(command(&empirical).contains("--cycle empirical"));
+    assert!(!command(&gamma).contains("--cycle"));
+}

@@ -30,11 +30,18 @@ fn stdout(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stdout).into_owned()
 }
 
+/// Printed prose with its line breaks as spaces: the terminal wraps it at 80 columns, where
+/// depends on the length of the paths in it.
+fn prose(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn stderr(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).into_owned()
 }
 
-/// Runs `revsim calibrate FILE ARGS --out TMP/NAME`; returns the output directory.
+/// Runs `revsim calibrate FILE ARGS --out TMP/NAME`; returns the output directory and what it
+/// printed (as [`prose`]).
 fn calibrate(tmp: &Path, file: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
     let out = tmp.join(name);
     let a = revsim()
@@ -45,7 +52,7 @@ fn calibrate(tmp: &Path, file: &Path, name: &str, args: &[&str]) -> (PathBuf, St
         .arg(&out)
         .assert()
         .success();
-    (out, stdout(&a))
+    (out, prose(&stdout(&a)))
 }
 
 #[test]
@@ -359,7 +366,7 @@ fn fragments_load_over_a_base_and_simulate() {
         .arg(&out)
         .assert()
         .success();
-    assert!(stdout(&a).contains("Each fragment loads over its base."));
+    assert!(prose(&stdout(&a)).contains("Each fragment loads over its base."));
     let mut fragments: Vec<PathBuf> = fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -371,7 +378,11 @@ fn fragments_load_over_a_base_and_simulate() {
         let text = fs::read_to_string(f).unwrap();
         assert!(text.contains("extends = \"../baseline.toml\""), "{text}");
         let check = revsim().arg("check").arg(f).assert().success();
-        assert!(stdout(&check).contains("; extends "), "{}", stdout(&check));
+        assert!(
+            prose(&stdout(&check)).contains("; extends "),
+            "{}",
+            stdout(&check)
+        );
     }
     let run = revsim()
         .args(["run", "--trials", "50", "--quiet", "--out"])

@@ -236,7 +236,11 @@ fn synth_crm_writes_the_fixture_refuses_to_overwrite_and_is_deterministic() {
             .arg(&out)
             .assert()
             .success();
-        let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        // Wrapped at 80 columns: its words, whatever the line breaks.
+        let stdout = String::from_utf8_lossy(&run.get_output().stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
             stdout.contains("4,626 opportunities of 40 reps")
                 && stdout.contains("--created-from 2024-01-01"),
@@ -460,4 +464,155 @@ fn the_summary_shows_p50_bookings_as_a_share_of_plan() {
             "{label} {shown}"
         );
     }
+}
+
+/// Every command's standard output, and every `--help`, fits a terminal of 80 columns
+/// (counted in characters, not bytes), with or without a terminal width in `COLUMNS`.
+#[test]
+fn every_command_prints_within_80_columns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    // Short relative paths, as a user in their project folder types them.
+    for (from, to) in [
+        ("scenarios/baseline.toml", "baseline.toml"),
+        ("scenarios/vp-churn.toml", "vp-churn.toml"),
+        ("scenarios/coverage-3x-vs-5x.toml", "coverage.toml"),
+        ("tests/fixtures/crm/example.csv", "example.csv"),
+    ] {
+        fs::copy(root.join(from), tmp.path().join(to)).unwrap();
+    }
+    let commands: &[&[&str]] = &[
+        &["run", "vp-churn.toml", "--trials", "100", "--out", "run"],
+        &[
+            "run",
+            "baseline.toml",
+            "--precision",
+            "25%",
+            "--out",
+            "precise",
+        ],
+        &[
+            "run",
+            "baseline.toml",
+            "--trials",
+            "100",
+            "--shard",
+            "1/2",
+            "--out",
+            "parts",
+        ],
+        &[
+            "run",
+            "baseline.toml",
+            "--trials",
+            "100",
+            "--shard",
+            "2/2",
+            "--out",
+            "parts",
+        ],
+        &["merge", "parts"],
+        &[
+            "compare",
+            "baseline.toml",
+            "vp-churn.toml",
+            "coverage.toml",
+            "--trials",
+            "100",
+        ],
+        &[
+            "sweep",
+            "baseline.toml",
+            "--vary",
+            "pipeline.opportunities_per_rep_month=3.5,4.5",
+            "--vary",
+            "attrition.annual_rate=0.2,0.35",
+            "--trials",
+            "50",
+        ],
+        &[
+            "sensitivity",
+            "baseline.toml",
+            "--trials",
+            "50",
+            "--shares-trials",
+            "50",
+        ],
+        &[
+            "solve",
+            "baseline.toml",
+            "--target",
+            "fy2028.p_hit_plan >= 50%",
+            "--vary",
+            "hiring.headcount_plan=0..20",
+            "--trials",
+            "50",
+        ],
+        &["check", "baseline.toml", "vp-churn.toml", "coverage.toml"],
+        &["calibrate", "example.csv"],
+        &[
+            "backtest",
+            "example.csv",
+            "--as-of",
+            "2024-05..2024-06",
+            "--months",
+            "2",
+            "--trials",
+            "100",
+        ],
+        &["synth-crm", "baseline.toml", "--out", "history.csv"],
+        &["init", "new.toml"],
+    ];
+    let help: Vec<Vec<&str>> = [
+        "",
+        "run",
+        "compare",
+        "sweep",
+        "sensitivity",
+        "solve",
+        "merge",
+        "check",
+        "init",
+        "schema",
+        "calibrate",
+        "synth-crm",
+        "backtest",
+        "completions",
+        "man",
+    ]
+    .iter()
+    .map(|c| {
+        [*c, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect()
+    })
+    .collect();
+    let mut too_wide = Vec::new();
+    let mut check = |args: &[&str], columns: Option<&str>| {
+        let mut cmd = revsim();
+        cmd.current_dir(tmp.path()).args(args).env_remove("COLUMNS");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.assert().success();
+        let stdout = common::stdout(out.get_output());
+        assert!(!stdout.trim().is_empty(), "{args:?} printed nothing");
+        for line in stdout.lines().filter(|l| l.chars().count() > 80) {
+            too_wide.push(format!("{args:?} (COLUMNS={columns:?}): {line}"));
+        }
+    };
+    for args in commands {
+        check(args, None);
+    }
+    for args in &help {
+        for columns in [None, Some("80"), Some("200")] {
+            check(args, columns);
+        }
+    }
+    assert!(
+        too_wide.is_empty(),
+        "lines over 80 columns:\n{}",
+        too_wide.join("\n")
+    );
 }

@@ -404,7 +404,7 @@ fn overrides(
             continue;
         }
         let Some(set) = &e.set else { continue };
-        for k in set.get_ref().keys() {
+        for k in set.get_ref().keys().map(|k| k.get_ref()) {
             let overrides = k == key || (k == "hiring.seats" && seats_keys.contains(&key));
             if overrides {
                 warnings.push(format!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::args::{OutputArgs, ReadArgs};
 use crate::backtest::{self, Base, Options, outputs};
-use crate::calibrate::{FitOptions, SizeModel};
+use crate::calibrate::{CycleModel, FitOptions, SizeModel};
 use crate::diagnostic::InputError;
 use crate::report::html::shell_word;
 use crate::report::{OutputDir, safe_dir_name};
@@ -47,6 +47,10 @@ pub struct BacktestArgs {
     /// values).
     #[arg(long, value_enum, default_value_t = SizeModel::Lognormal)]
     pub size: SizeModel,
+    /// Cycle-time model, as in `revsim calibrate`: gamma (maximum likelihood) or empirical (a
+    /// table of at most 50 values, for cycles a gamma does not fit), fitted at each origin.
+    #[arg(long, value_enum, default_value_t = CycleModel::Gamma)]
+    pub cycle: CycleModel,
     /// The fewest closed deals (in the cohorts old enough to have closed) to fit from at an
     /// origin.
     #[arg(long, default_value_t = backtest::DEFAULT_MIN_CLOSED)]
@@ -89,6 +93,7 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
         seed: a.seed,
         fit: FitOptions {
             size: a.size,
+            cycle: a.cycle,
             ..FitOptions::default()
         },
         min_closed: a.min_closed,
@@ -125,12 +130,12 @@ pub fn backtest(a: &BacktestArgs) -> anyhow::Result<()> {
     if !a.output.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", outputs::terminal(&info, &results, &coverage))?;
-        writeln!(
-            stdout,
-            "\nWrote {} (report.html, backtest.csv, coverage.csv, backtest.json, {} charts, and each origin's scenario.toml under origins/).",
+        let done = format!(
+            "Wrote {} (report.html, backtest.csv, coverage.csv, backtest.json, {} charts, and each origin's scenario.toml under origins/).",
             dir.path().display(),
             files.iter().filter(|f| f.ends_with(".svg")).count()
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::para(&done))?;
     }
     Ok(())
 }
@@ -160,6 +165,9 @@ fn command(a: &BacktestArgs) -> String {
     parts.extend(a.read.words());
     if a.size == SizeModel::Empirical {
         parts.push("--size empirical".into());
+    }
+    if a.cycle == CycleModel::Empirical {
+        parts.push("--cycle empirical".into());
     }
     if a.min_closed != backtest::DEFAULT_MIN_CLOSED {
         parts.push(format!("--min-closed {}", a.min_closed));

@@ -168,9 +168,8 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
             .filter(|f| !f.starts_with("charts/"))
             .map(String::as_str)
             .collect();
-        writeln!(
-            stdout,
-            "\nWrote {} ({}, and {charts} charts).{}",
+        let done = format!(
+            "Wrote {} ({}, and {charts} charts).{}",
             dir.path().display(),
             named.join(", "),
             if a.extends.is_some() {
@@ -178,7 +177,8 @@ pub fn calibrate(a: &CalibrateArgs) -> anyhow::Result<()> {
             } else {
                 ""
             }
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::para(&done))?;
     }
     Ok(())
 }

@@ -43,7 +43,9 @@ fn uncertain_lines(s: &Scenario) -> String {
     }
     if let Some((idx, _)) = &u.correlated {
         let names: Vec<&str> = idx.iter().map(|&i| u.params[i].path.as_str()).collect();
-        out.push_str(&format!("    correlated by rank: {}\n", names.join(", ")));
+        let line = format!("correlated by rank: {}", names.join(", "));
+        out.push_str(&crate::words::hang(&line, "    ", "      "));
+        out.push('\n');
     }
     out
 }
@@ -74,8 +76,7 @@ pub fn check(a: &CheckArgs) -> anyhow::Result<()> {
 /// Prints what `s`, loaded from `f`, describes. A closed standard output (its reader gone) does
 /// not stop the check: every file is still checked, and the exit code says whether all loaded.
 fn report(f: &std::path::Path, s: &Scenario) -> std::io::Result<()> {
-    let printed = writeln!(
-        std::io::stdout().lock(),
+    let ok = format!(
         "ok: {} ({}: {} seats, {} months from {}, {} trials{})",
         f.display(),
         s.name,
@@ -88,9 +89,18 @@ fn report(f: &std::path::Path, s: &Scenario) -> std::io::Result<()> {
         } else {
             format!("; extends {}", s.inherits.join(" <- "))
         }
+    );
+    let printed = writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        crate::words::hang(&ok, "", "  ")
     )
     .and_then(|()| match &s.open_deals {
-        Some(o) => writeln!(std::io::stdout().lock(), "  {}", o.describe()),
+        Some(o) => writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            crate::words::hang(&o.describe(), "  ", "  ")
+        ),
         None => Ok(()),
     })
     .and_then(|()| write!(std::io::stdout().lock(), "{}", uncertain_lines(s)))
@@ -99,7 +109,11 @@ fn report(f: &std::path::Path, s: &Scenario) -> std::io::Result<()> {
         let trials = usize::try_from(s.trials).unwrap_or(usize::MAX);
         let cost = super::cost(s, trials, rayon::current_num_threads());
         match cost.worth_saying() {
-            true => writeln!(std::io::stdout().lock(), "  {}", cost.sentence()),
+            true => writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                crate::words::hang(&cost.sentence(), "  ", "  ")
+            ),
             false => Ok(()),
         }
     });

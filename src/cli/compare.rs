@@ -156,7 +156,11 @@ fn print(
 ) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     for d in diffs.iter().filter(|d| d.period == "horizon") {
-        writeln!(stdout, "{}", report::html::compare_sentence(d))?;
+        writeln!(
+            stdout,
+            "{}",
+            crate::words::para(&report::html::compare_sentence(d))
+        )?;
     }
     if !inputs.is_empty() {
         writeln!(stdout, "\nInputs that differ:")?;
@@ -166,14 +170,15 @@ fn print(
                 .iter()
                 .map(|v| v.clone().unwrap_or_else(|| "(default)".into()))
                 .collect();
-            writeln!(stdout, "  {}: {}", d.key, values.join(" | "))?;
+            let line = format!("{}: {}", d.key, values.join(" | "));
+            writeln!(stdout, "{}", crate::words::hang(&line, "  ", "      "))?;
         }
     }
-    writeln!(
-        stdout,
-        "\nWrote {} (report.html and {} files) in {:.1} s.",
+    let done = format!(
+        "Wrote {} (report.html and {} files) in {:.1} s.",
         dir.path().display(),
         files - 1,
         wall_time_s
-    )
+    );
+    writeln!(stdout, "\n{}", crate::words::para(&done))
 }

@@ -80,13 +80,13 @@ fn merge_batch(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
     if !a.output.quiet {
         let mut stdout = std::io::stdout().lock();
         super::sweep::print_table(&mut stdout, &merged.results)?;
-        writeln!(
-            stdout,
-            "\nMerged {} variants. Wrote {} ({} files).",
+        let done = format!(
+            "Merged {} variants. Wrote {} ({} files).",
             merged.results.len(),
             dir.path().display(),
             files.len()
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::para(&done))?;
     }
     Ok(())
 }

@@ -34,7 +34,7 @@ use crate::scenario::Scenario;
 
 /// Monte Carlo revenue forecasts for B2B sales organisations.
 #[derive(Debug, Parser)]
-#[command(name = "revsim", version, about, long_about = None)]
+#[command(name = "revsim", version, about, long_about = None, max_term_width = 80)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -46,27 +46,27 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario: print the summary and write results to a directory.
     #[command(
-        after_help = "Examples:\n  revsim run scenarios/baseline.toml\n  revsim run scenarios/baseline.toml --trials 50000 --seed 7 --out out/board-pack --force"
+        after_help = "Examples:\n  revsim run scenarios/baseline.toml\n  revsim run scenarios/baseline.toml --trials 50000 --seed 7 \\\n    --out out/board-pack --force"
     )]
     Run(run::RunArgs),
     /// Run several scenarios on common random numbers and report how they differ.
     #[command(
-        after_help = "The first file is the reference; every other is compared with it.\n\nExamples:\n  revsim compare scenarios/vp-stable.toml scenarios/vp-churn.toml\n  revsim compare base.toml hire-faster.toml hire-more.toml --trials 20000 --out out/hiring"
+        after_help = "The first file is the reference; every other is compared with it.\n\nExamples:\n  revsim compare scenarios/vp-stable.toml scenarios/vp-churn.toml\n  revsim compare base.toml hire-faster.toml hire-more.toml \\\n    --trials 20000 --out out/hiring"
     )]
     Compare(compare::CompareArgs),
     /// Run a grid of variants (or a batch file of named variants) on common random numbers.
     #[command(
-        after_help = "Every combination of the --vary values runs with one seed; finished variants are kept, so a rerun resumes.\n\nExamples:\n  revsim sweep scenarios/baseline.toml --vary pipeline.opportunities_per_rep_month=3.5..4.5:0.5 --vary attrition.annual_rate=0.2,0.28,0.35\n  revsim sweep scenarios/baseline.toml --variants what-ifs.toml --trials 5000\n  revsim sweep scenarios/baseline.toml --vary attrition.annual_rate=0.2..0.4:0.02 --shard 2/4 --out out/attrition   (then revsim merge out/attrition)"
+        after_help = "Every combination of the --vary values runs with one seed; finished variants are kept, so a rerun resumes.\n\nExamples:\n  revsim sweep scenarios/baseline.toml \\\n    --vary pipeline.opportunities_per_rep_month=3.5..4.5:0.5 \\\n    --vary attrition.annual_rate=0.2,0.28,0.35\n  revsim sweep scenarios/baseline.toml --variants what-ifs.toml --trials 5000\n  revsim sweep scenarios/baseline.toml \\\n    --vary attrition.annual_rate=0.2..0.4:0.02 --shard 2/4 --out out/attrition\n  (then revsim merge out/attrition)"
     )]
     Sweep(sweep::SweepArgs),
     /// Rank parameters by how much they move P50 bookings and P(hit plan): a tornado chart.
     #[command(
-        after_help = "Examples:\n  revsim sensitivity scenarios/baseline.toml --param attrition.annual_rate --param pipeline.opportunities_per_rep_month --param hiring.recruiting_capacity_per_month\n  revsim sensitivity scenarios/baseline.toml --param pipeline.inbound_opportunities_per_month --change 10% --vary attrition.annual_rate=0.2,0.4"
+        after_help = "Examples:\n  revsim sensitivity scenarios/baseline.toml --param attrition.annual_rate \\\n    --param pipeline.opportunities_per_rep_month \\\n    --param hiring.recruiting_capacity_per_month\n  revsim sensitivity scenarios/baseline.toml \\\n    --param pipeline.inbound_opportunities_per_month --change 10% \\\n    --vary attrition.annual_rate=0.2,0.4"
     )]
     Sensitivity(sensitivity::SensitivityArgs),
     /// Goal seek: the smallest (or largest) value of a setting that meets a target.
     #[command(
-        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --target 'fy2028.p_hit_plan >= 80%' --vary hiring.headcount_plan=0..60\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' --vary pipeline.opportunities_per_rep_month=2..8:0.25"
+        after_help = "Examples:\n  revsim solve scenarios/baseline.toml --target 'fy2028.p_hit_plan >= 80%' \\\n    --vary hiring.headcount_plan=0..60\n  revsim solve scenarios/baseline.toml --set 'hiring.headcount_plan=[]' \\\n    --target 'p_hit_plan >= 0.8' --vary org.seats=46..120\n  revsim solve scenarios/baseline.toml --target 'bookings_usd_p50 >= 95M' \\\n    --vary pipeline.opportunities_per_rep_month=2..8:0.25"
     )]
     Solve(solve::SolveArgs),
     /// Combine the parts written by `--shard` runs into the outputs of one run or batch.
@@ -86,25 +86,25 @@ pub enum Command {
     /// Fit a scenario fragment (deal size, cycle times, outcome and win rates, opportunities per
     /// rep-month) from a CRM export of closed opportunities.
     #[command(
-        after_help = "Reads revsim, Salesforce and HubSpot exports (detected from the header row); see docs/calibrate.md.\n\nExamples:\n  revsim calibrate history.csv\n  revsim calibrate sfdc-report.csv --extends scenarios/baseline.toml --skip-bad-rows\n  revsim calibrate deals.csv --columns hubspot --map segment=\"Market tier\" --no-decision \"Went quiet\"\n  revsim calibrate export.csv --map owner=\"Account Executive\" --date-order dmy --size empirical"
+        after_help = "Reads revsim, Salesforce and HubSpot exports (detected from the header row); see docs/calibrate.md.\n\nExamples:\n  revsim calibrate history.csv\n  revsim calibrate sfdc-report.csv --extends scenarios/baseline.toml \\\n    --skip-bad-rows\n  revsim calibrate deals.csv --columns hubspot --map segment=\"Market tier\" \\\n    --no-decision \"Went quiet\"\n  revsim calibrate export.csv --map owner=\"Account Executive\" \\\n    --date-order dmy --size empirical --cycle empirical"
     )]
     Calibrate(calibrate::CalibrateArgs),
     /// Write one trial of a scenario as a CRM export (the layout `revsim calibrate` reads): a
     /// synthetic history whose true parameters are known.
     #[command(
         name = "synth-crm",
-        after_help = "Deals closed by the export date are won, lost or no decision; those still open are written as outcome `open` (or to --open-out); see docs/synthetic-crm.md.\n\nExamples:\n  revsim synth-crm scenarios/baseline.toml --out history.csv\n  revsim synth-crm scenarios/baseline.toml --out history.csv --seed 7 --trial 3 --as-of 2028-06-30 --open-out open.csv\n  revsim synth-crm tests/fixtures/crm/synthetic/known.toml --out history.csv --force && revsim calibrate history.csv --created-from 2024-01-01 --created-until 2025-08-31"
+        after_help = "Deals closed by the export date are won, lost or no decision; those still open are written as outcome `open` (or to --open-out); see docs/synthetic-crm.md.\n\nExamples:\n  revsim synth-crm scenarios/baseline.toml --out history.csv\n  revsim synth-crm scenarios/baseline.toml --out history.csv --seed 7 \\\n    --trial 3 --as-of 2028-06-30 --open-out open.csv\n  revsim synth-crm tests/fixtures/crm/synthetic/known.toml \\\n    --out history.csv --force\n  revsim calibrate history.csv --created-from 2024-01-01 \\\n    --created-until 2025-08-31"
     )]
     SynthCrm(synth::SynthArgs),
     /// Forecast from past origins with what was known then, and report where actual bookings
     /// fell in the forecast (how often inside P10-P90, by month).
     #[command(
-        after_help = "Reads the exports `revsim calibrate` reads; see docs/backtest.md.\n\nExamples:\n  revsim backtest history.csv --as-of 2024-07\n  revsim backtest history.csv --as-of 2024-01..2024-06 --months 6 --extends scenarios/baseline.toml\n  revsim backtest sfdc-report.csv --as-of 2024-04 --as-of 2024-10 --skip-bad-rows --trials 5000"
+        after_help = "Reads the exports `revsim calibrate` reads; see docs/backtest.md.\n\nExamples:\n  revsim backtest history.csv --as-of 2024-07\n  revsim backtest history.csv --as-of 2024-01..2024-06 --months 6 \\\n    --extends scenarios/baseline.toml --cycle empirical\n  revsim backtest sfdc-report.csv --as-of 2024-04 --as-of 2024-10 \\\n    --skip-bad-rows --trials 5000"
     )]
     Backtest(backtest::BacktestArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
-        after_help = "Examples:\n  revsim completions bash > ~/.local/share/bash-completion/completions/revsim\n  revsim completions zsh > ~/.zfunc/_revsim\n  revsim completions fish > ~/.config/fish/completions/revsim.fish"
+        after_help = "Examples:\n  revsim completions bash \\\n    > ~/.local/share/bash-completion/completions/revsim\n  revsim completions zsh > ~/.zfunc/_revsim\n  revsim completions fish > ~/.config/fish/completions/revsim.fish"
     )]
     Completions(shell::CompletionsArgs),
     /// Print the man page of revsim, or of one of its commands.

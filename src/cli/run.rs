@@ -113,7 +113,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         writeln!(
             std::io::stdout().lock(),
             "{}",
-            crate::precision::precision_sentence(&r)
+            crate::words::para(&crate::precision::precision_sentence(&r))
         )?;
     }
     Ok(())
@@ -208,9 +208,8 @@ pub(super) fn finish_run(
     } else if !shown.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", report::table::render(&summary))?;
-        writeln!(
-            stdout,
-            "\nWrote {} ({}, and {} charts) in {:.1} s.",
+        let done = format!(
+            "Wrote {} ({}, and {} charts) in {:.1} s.",
             dir.path().display(),
             ["report.html"]
                 .iter()
@@ -220,7 +219,8 @@ pub(super) fn finish_run(
                 .join(", "),
             files.iter().filter(|f| f.ends_with(".svg")).count(),
             manifest.wall_time_s
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::para(&done))?;
     }
     Ok(())
 }
@@ -249,8 +249,7 @@ fn run_shard(
     bar.finish_and_clear();
     let written = part.write(&dir)?;
     if !quiet {
-        writeln!(
-            std::io::stdout().lock(),
+        let done = format!(
             "Shard {}/{} ({from}): trials {}..{} of {} written to {}. When every shard has finished: revsim merge {}",
             shard.index + 1,
             shard.count,
@@ -259,7 +258,8 @@ fn run_shard(
             trials,
             written.display(),
             crate::report::html::shell_word(&dir.path().display().to_string())
-        )?;
+        );
+        writeln!(std::io::stdout().lock(), "{}", crate::words::para(&done))?;
     }
     Ok(())
 }

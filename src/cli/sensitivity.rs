@@ -150,19 +150,22 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
             Some(f) => print_shares(&mut stdout, f, base)?,
             None if a.shares_trials > 0 => writeln!(
                 stdout,
-                "\nNo variance shares: {} declares no uncertain input and no market shock.",
-                base.source
+                "\n{}",
+                crate::words::para(&format!(
+                    "No variance shares: {} declares no uncertain input and no market shock.",
+                    base.source
+                ))
             )?,
             None => {}
         }
-        writeln!(
-            stdout,
-            "\nWrote {} (report.html, sensitivity.csv/.xlsx/.parquet{}, tornado charts) in {:.1} s ({:.1} s for the shares).",
+        let done = format!(
+            "Wrote {} (report.html, sensitivity.csv/.xlsx/.parquet{}, tornado charts) in {:.1} s ({:.1} s for the shares).",
             dir.path().display(),
             if found.is_some() { ", shares.csv" } else { "" },
             started.elapsed().as_secs_f64(),
             started.elapsed().as_secs_f64() - tornado_time
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::para(&done))?;
     }
     Ok(())
 }
@@ -178,29 +181,46 @@ fn print(out: &mut dyn Write, t: &Tornado, skipped: &[(String, String)]) -> std:
             m.label,
             rows.first().map_or("-".into(), |s| m.show(s.base))
         )?;
-        let w = rows.iter().map(|s| s.parameter.len()).max().unwrap_or(9);
-        for s in rows {
-            writeln!(
-                out,
-                "  {:w$}  {:>7} at {:<7} {:>7} at {:<7} {} ({})",
-                s.parameter,
+        // One line per setting when every one fits in 80 columns; else each setting's name on
+        // a line of its own, its figures indented below it.
+        let figures = |s: &crate::batch::sensitivity::Swing| {
+            format!(
+                "{:>7} at {:<7} {:>7} at {:<7} {} ({})",
                 m.show(s.at_low),
                 s.low_value,
                 m.show(s.at_high),
                 s.high_value,
                 m.show_swing(s.swing),
                 s.basis
-            )?;
+            )
+        };
+        let w = rows.iter().map(|s| s.parameter.len()).max().unwrap_or(9);
+        let one_line = rows
+            .iter()
+            .all(|s| 2 + w + 2 + figures(s).chars().count() <= crate::words::WIDTH);
+        for s in rows {
+            if one_line {
+                writeln!(out, "  {:w$}  {}", s.parameter, figures(s))?;
+            } else {
+                writeln!(out, "  {}\n      {}", s.parameter, figures(s))?;
+            }
         }
     }
     if t.swings.iter().any(|s| s.basis == "P10-P90") {
         writeln!(
             out,
-            "P10-P90: an uncertain input fixed at its belief's P10, then its P90 (the others keep their beliefs)."
+            "{}",
+            crate::words::para(
+                "P10-P90: an uncertain input fixed at its belief's P10, then its P90 (the others keep their beliefs)."
+            )
         )?;
     }
     for (key, why) in skipped {
-        writeln!(out, "Skipped {key}: {why}")?;
+        writeln!(
+            out,
+            "{}",
+            crate::words::hang(&format!("Skipped {key}: {why}"), "", "  ")
+        )?;
     }
     Ok(())
 }
@@ -220,23 +240,25 @@ fn print_shares(
         } else {
             format!("{} bookings", f.period.label)
         };
-        writeln!(
-            out,
-            "\nWhat makes the spread of {what} (share of variance, 95% interval; {} trials x {} runs):",
+        let title = format!(
+            "What makes the spread of {what} (share of variance, 95% interval; {} trials x {} runs):",
             crate::words::thousands(f.trials),
             f.runs
-        )?;
+        );
+        writeln!(out, "\n{}", crate::words::para(&title))?;
         if o.estimates.variance.is_nan() || o.estimates.variance <= 0.0 {
             writeln!(out, "  no spread to explain: every trial gives the same")?;
             continue;
         }
         let mine: Vec<&shares::Row> = rows.iter().filter(|r| r.output == o.name).collect();
+        // The name column leaves room for two intervals in 80 columns; a longer name is wrapped
+        // at spaces, its shares beside its last line.
         let w = mine
             .iter()
-            .map(|r| r.name.len())
+            .map(|r| r.name.chars().count())
             .max()
             .unwrap_or(10)
-            .min(44);
+            .clamp(10, crate::words::WIDTH - 2 - 2 - 17 - 2 - 17);
         writeln!(out, "  {:w$}  {:<17}  with interactions", "input", "alone")?;
         let mut grouped = false;
         for r in &mine {
@@ -247,17 +269,19 @@ fn print_shares(
             if r.kind == "all inputs" {
                 writeln!(out, "  together:")?;
             }
-            let name = if r.name.len() > w {
-                format!("{}...", &r.name[..w - 3])
-            } else {
-                r.name.clone()
-            };
+            let wrapped = crate::words::wrap(&r.name, w);
+            let mut lines: Vec<&str> = wrapped.lines().collect();
+            let last = lines.pop().unwrap_or("");
+            for l in lines {
+                writeln!(out, "  {l}")?;
+            }
             let total = if r.total.value.is_finite() {
                 iv(&r.total)
             } else {
                 String::new()
             };
-            writeln!(out, "  {:w$}  {:<17}  {}", name, iv(&r.first), total)?;
+            let row = format!("  {last:w$}  {:<17}  {total}", iv(&r.first));
+            writeln!(out, "{}", row.trim_end())?;
         }
     }
     let joined: Vec<&str> = f
@@ -267,11 +291,11 @@ fn print_shares(
         .map(|x| x.name.as_str())
         .collect();
     if !joined.is_empty() {
-        writeln!(
-            out,
+        let note = format!(
             "Correlated inputs count as one: {} (single shares of correlated inputs are not defined).",
             joined.join("; ")
-        )?;
+        );
+        writeln!(out, "{}", crate::words::para(&note))?;
     }
     if let Some(set) = f.group("attrition") {
         let b = &f.outputs[0].estimates;
@@ -289,18 +313,18 @@ fn print_shares(
                 pct(h.estimates.mean)
             ));
         }
-        writeln!(out, "{s}.")?;
+        writeln!(out, "{}", crate::words::para(&format!("{s}.")))?;
     } else if base
         .uncertainty
         .params
         .iter()
         .all(|p| !p.path.starts_with("attrition."))
     {
-        writeln!(
-            out,
+        let note = format!(
             "Attrition is certain in {}: declare a belief about attrition.annual_rate to get its share.",
             base.source
-        )?;
+        );
+        writeln!(out, "{}", crate::words::para(&note))?;
     }
     Ok(())
 }

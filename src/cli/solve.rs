@@ -19,7 +19,7 @@ pub struct SolveArgs {
     pub file: PathBuf,
     /// The goal: `[PERIOD.]METRIC[.STAT] OP VALUE`, e.g. `fy2028.p_hit_plan >= 80%`,
     /// `fy2027.bookings_usd.p50 >= 30M`, `horizon.ending_arr_usd.p10 >= 150M`.
-    #[arg(long)]
+    #[arg(long, value_name = "GOAL")]
     pub target: String,
     /// The setting to search and its range: `key=lo..hi` or `key=lo..hi:step`;
     /// `hiring.headcount_plan=0..40` adds seats to every point of the headcount plan,
@@ -69,15 +69,15 @@ pub fn solve(a: &SolveArgs) -> anyhow::Result<()> {
     if a.sim.output.format == super::args::Format::Json {
         super::args::print_json(&solve::json(&seek, &solution))?;
     } else if !a.sim.output.quiet {
-        writeln!(
-            std::io::stdout().lock(),
+        let answer = format!(
             "{}\n{} on common random numbers (seed {}). Wrote {} (report.html, solve.json, solve.csv, solve.xlsx, solve.parquet, charts/solve.svg) in {:.1} s.",
             solution.describe(&seek),
             crate::words::plural(solution.evaluations.len(), "run"),
             seek.seed,
             dir.path().display(),
             started.elapsed().as_secs_f64()
-        )?;
+        );
+        writeln!(std::io::stdout().lock(), "{}", crate::words::para(&answer))?;
     }
     match solution.no_answer(&seek) {
         Some(e) => Err(e.into()),

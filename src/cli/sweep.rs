@@ -102,9 +102,8 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     let files = pool.install(|| crate::batch::sweep::write(&dir, &plan, &results))?;
     if !quiet {
         print_table(&mut stdout, &results)?;
-        writeln!(
-            stdout,
-            "\nRan {} variant(s){} in {:.1} s. Wrote {} (report.html, sweep.csv, sweep.xlsx, sweep.parquet and {} charts).",
+        let done = format!(
+            "Ran {} variant(s){} in {:.1} s. Wrote {} (report.html, sweep.csv, sweep.xlsx, sweep.parquet and {} charts).",
             ran.now,
             if ran.before > 0 {
                 format!(" ({} were already done)", ran.before)
@@ -114,27 +113,30 @@ pub fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64(),
             dir.path().display(),
             files.iter().filter(|f| f.ends_with(".svg")).count()
-        )?;
+        );
+        writeln!(stdout, "\n{}", crate::words::wrap(&done, 80))?;
     }
     Ok(())
 }
 
 /// The sweep on the terminal: bookings over the horizon, one line per variant (`sweep`, and
-/// `merge` of a sharded sweep).
+/// `merge` of a sharded sweep), at most 80 columns wide: a variant's name too long for its
+/// column is wrapped at spaces, its figures beside the last line.
 pub(super) fn print_table(out: &mut dyn Write, results: &[VariantResult]) -> std::io::Result<()> {
-    use crate::words::{pct, usd};
+    use crate::words::{pct, usd, wrap};
+    let has_plan = results
+        .first()
+        .is_some_and(|r| r.periods[0].get("p_hit_plan").is_some());
+    let figures = 3 * 9 + if has_plan { 13 } else { 0 };
     let width = results
         .iter()
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(7)
-        .max(7);
-    let has_plan = results
-        .first()
-        .is_some_and(|r| r.periods[0].get("p_hit_plan").is_some());
+        .clamp(7, 80 - 2 - figures);
     writeln!(
         out,
-        "{:width$}  {:>9}  {:>9}  {:>9}{}",
+        "{:width$}  {:>9}{:>9}{:>9}{}",
         "variant",
         "P10",
         "P50",
@@ -144,15 +146,20 @@ pub(super) fn print_table(out: &mut dyn Write, results: &[VariantResult]) -> std
     for r in results {
         let h = &r.periods[0];
         let v = |n: &str| h.get(n).map_or(f64::NAN, |e| e.value);
+        let wrapped = wrap(&r.name, width);
+        let mut lines: Vec<&str> = wrapped.lines().collect();
+        let last = lines.pop().unwrap_or("");
+        for l in lines {
+            writeln!(out, "{l}")?;
+        }
         writeln!(
             out,
-            "{:width$}  {:>9}  {:>9}  {:>9}{}",
-            r.name,
+            "{last:width$}  {:>9}{:>9}{:>9}{}",
             usd(v("bookings_usd_p10")),
             usd(v("bookings_usd_p50")),
             usd(v("bookings_usd_p90")),
             h.get("p_hit_plan")
-                .map(|e| format!("  {:>11}", pct(e.value)))
+                .map(|e| format!("{:>13}", pct(e.value)))
                 .unwrap_or_default()
         )?;
     }

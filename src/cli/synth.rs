@@ -84,8 +84,7 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
         let open = x.count(Status::Open);
         let count = crate::words::thousands;
         let mut stdout = std::io::stdout().lock();
-        writeln!(
-            stdout,
+        let wrote = format!(
             "Wrote {}: {} opportunities of {} reps, trial {} of {} (seed {}), as of {}: {} closed ({} won, {} lost, {} no decision) and {} open{}.",
             a.out.display(),
             count(if with_open { x.deals.len() } else { closed }),
@@ -103,16 +102,16 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
                 Some(p) => format!(" (in {})", p.display()),
                 None => String::new(),
             }
-        )?;
+        );
+        writeln!(stdout, "{}", crate::words::para(&wrote))?;
         let before = x.deals.iter().filter(|d| d.created < x.first_day).count();
         let from = if before > 0 && a.created_from.is_none() {
             format!(" --created-from {}", x.first_day)
         } else {
             String::new()
         };
-        match x.settled_until {
-            Some(until) => writeln!(
-                stdout,
+        let how = match x.settled_until {
+            Some(until) => format!(
                 "To fit it: revsim calibrate {}{from} --created-until {until} (cohorts {} months old or more by {}, whose deals are closed but for a 1-in-10,000 tail{}).",
                 a.out.display(),
                 x.settle_months,
@@ -126,13 +125,13 @@ pub fn synth_crm(a: &SynthArgs) -> anyhow::Result<()> {
                 } else {
                     String::new()
                 }
-            )?,
-            None => writeln!(
-                stdout,
+            ),
+            None => format!(
                 "No cohort is {} months old by {}: slow deals are still open, so a fit's cycle times would be too short; export a later date with --as-of.",
                 x.settle_months, x.as_of
-            )?,
-        }
+            ),
+        };
+        writeln!(stdout, "{}", crate::words::para(&how))?;
     }
     Ok(())
 }

@@ -33,7 +33,7 @@ pub fn render(s: &Summary) -> String {
     }
     let _ = writeln!(
         t.0,
-        "\nP10 = 10th percentile (a 90% chance of doing better); P90 = a 10% chance of doing better."
+        "\nP10 = 10th percentile (a 90% chance of doing better);\nP90 = 90th percentile (a 10% chance of doing better)."
     );
     if s.horizon.plan_bookings_usd.is_some() {
         let _ = writeln!(
@@ -62,30 +62,47 @@ fn period_label(p: &PeriodSummary) -> String {
     }
 }
 
-/// The table as it is written: sections of a header and rows of mean, P10, P50 and P90.
+/// Width of the row names: two spaces and a name as long as "FY2029 (6 mo)".
+const NAME: usize = 15;
+
+/// Width of a column of figures: one space and a figure as long as "-$1.24M".
+const FIGURE: usize = 8;
+
+/// `name` in the name column, then `columns`; a name longer than the column runs into the
+/// blank start of the first column (keeping a space), so the columns stay where they are
+/// whenever the figure leaves room.
+fn beside(name: &str, columns: &str) -> String {
+    let over = name.chars().count().saturating_sub(NAME);
+    let blank = columns.len() - columns.trim_start().len();
+    let cut = over.min(blank.saturating_sub(1));
+    format!("{name:<NAME$}{}", &columns[cut..])
+}
+
+/// The table as it is written: sections of a header and rows of mean, P10, P50 and P90, at
+/// most 80 columns wide (a section title may run into the padding of the first column).
 #[derive(Default)]
 struct Table(String);
 
 impl Table {
     /// A section's header: its title over the columns, and `extra` column titles.
     fn header(&mut self, title: &str, extra: &str) {
-        let _ = writeln!(
-            self.0,
-            "\n{title:<18} {:>9} {:>9} {:>9} {:>9}{extra}",
+        let columns = format!(
+            "{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}{extra}",
             "mean", "P10", "P50", "P90"
         );
+        let _ = writeln!(self.0, "\n{}", beside(title, &columns));
     }
 
     /// A row: `d`'s mean, P10, P50 and P90 written with `f`, then `tail`.
     fn row(&mut self, name: &str, d: &Distribution, f: &dyn Fn(f64) -> String, tail: &str) {
-        let _ = writeln!(
-            self.0,
-            "  {name:<16} {:>9} {:>9} {:>9} {:>9}{tail}",
+        let columns = format!(
+            "{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}{tail}",
             f(d.mean),
             f(d.p10),
             f(d.p50),
             f(d.p90)
         );
+        let _ = writeln!(self.0, "{}", beside(&format!("  {name}"), &columns));
     }
 
     /// New bookings by period, with each period's plan and chance of hitting it when there is
@@ -94,7 +111,7 @@ impl Table {
         self.header(
             "New bookings",
             if has_plan {
-                "      plan  % of plan  P(hit plan)"
+                "    plan  % of plan  P(hit plan)"
             } else {
                 ""
             },
@@ -102,7 +119,7 @@ impl Table {
         for p in periods {
             let tail = match (p.plan_bookings_usd, p.p_hit_plan) {
                 (Some(plan), Some(hit)) => format!(
-                    " {:>9} {:>10}  {:>6}",
+                    "{:>FIGURE$}{:>11}{:>13}",
                     usd(plan),
                     share_of_plan(p).map_or("-".into(), pct),
                     pct(hit.p)
@@ -113,7 +130,7 @@ impl Table {
         }
     }
 
-    /// The share of reps at quota by fiscal year, with the spread of a rep's attainment; no
+    /// The share of reps at quota by fiscal year, then the spread of a rep's attainment; no
     /// section without quotas.
     fn reps_at_quota(&mut self, fiscal_years: &[PeriodSummary]) {
         if !fiscal_years
@@ -125,29 +142,46 @@ impl Table {
         self.header("Reps at quota", "");
         for p in fiscal_years {
             if let Some(d) = &p.share_of_reps_at_quota {
-                let spread = p.quota_attainment_pct.map_or(String::new(), |a| {
-                    format!(
-                        "   a rep's attainment: P10 {:.0}%, P50 {:.0}%, P90 {:.0}%",
-                        a.p10, a.p50, a.p90
-                    )
-                });
-                self.row(&period_label(p), d, &pct, &spread);
+                self.row(&period_label(p), d, &pct, "");
             }
         }
+        if !fiscal_years
+            .iter()
+            .any(|p| p.quota_attainment_pct.is_some())
+        {
+            return;
+        }
+        self.header("Quota attainment", "");
+        for p in fiscal_years {
+            if let Some(a) = &p.quota_attainment_pct {
+                let whole = |v: f64| format!("{v:.0}%");
+                let columns = format!(
+                    "{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}{:>FIGURE$}",
+                    whole(a.mean),
+                    whole(a.p10),
+                    whole(a.p50),
+                    whole(a.p90)
+                );
+                let _ = writeln!(
+                    self.0,
+                    "{}",
+                    beside(&format!("  {}", period_label(p)), &columns)
+                );
+            }
+        }
+        let _ = writeln!(
+            self.0,
+            "  (a rep's bookings / quota: reps in seat at year end, over reps and trials)"
+        );
     }
 
     /// VP of Sales turnover: changes, months in transition, bookings lost and tenure.
     fn vp_of_sales(&mut self, vp: &VpSummary) {
         self.header("VP of Sales", "");
         self.row("VP changes", &vp.changes, &count, "");
-        self.row("transition months", &vp.months_in_transition, &count, "");
+        self.row("in transition", &vp.months_in_transition, &count, "");
         if let Some(lost) = &vp.bookings_lost_to_turnover_usd {
-            self.row(
-                "bookings lost",
-                lost,
-                &usd,
-                "   vs. no VP turnover, same random numbers",
-            );
+            self.row("bookings lost", lost, &usd, "");
         }
         for (name, h) in [
             ("completed", &vp.completed_tenure_months),
@@ -164,5 +198,14 @@ impl Table {
                 );
             }
         }
+        let _ = writeln!(
+            self.0,
+            "  (in transition: months per trial from search to re-onboarding{})",
+            if vp.bookings_lost_to_turnover_usd.is_some() {
+                ";\n  bookings lost: against no VP turnover, on the same random numbers"
+            } else {
+                ""
+            }
+        );
     }
 }

@@ -303,7 +303,8 @@ fn events(s: &Scenario, out: &mut Vec<Warning>) {
             continue;
         };
         for (key, value) in set.get_ref() {
-            let (msg, benchmark) = match key.as_str() {
+            let value = value.get_ref();
+            let (msg, benchmark) = match key.get_ref().as_str() {
                 "attrition.annual_rate" if *value > attrition.hi => (
                     format!(
                         "from {} annual attrition of {} is over {}",
@@ -328,7 +329,7 @@ fn events(s: &Scenario, out: &mut Vec<Warning>) {
                     Step::Key("events".into()),
                     Step::Index(i),
                     Step::Key("set".into()),
-                    Step::Key(key.clone()),
+                    Step::Key(key.get_ref().clone()),
                 ],
                 message: msg,
                 benchmark: benchmark.0,

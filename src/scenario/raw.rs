@@ -888,21 +888,27 @@ pub struct Event {
     /// `set = { "pipeline.opportunities_per_rep_month" = 5 }`. See the scenario reference for
     /// the paths that can change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Each key and value keeps its place in the file, so that an error points at it.
     #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
-    pub set: Option<Spanned<std::collections::BTreeMap<String, f64>>>,
+    pub set: Option<Spanned<std::collections::BTreeMap<Spanned<String>, Spanned<f64>>>>,
     /// Move to the `set` values in a straight line over this many months instead of at once
     /// (default 0: at once).
     #[serde(default)]
     pub ramp_months: u32,
     /// The VP of Sales leaves at the end of this month (needs `[leadership]`).
-    #[serde(default)]
-    pub force_vp_change: bool,
+    #[serde(default = "no_vp_change")]
+    #[schemars(with = "bool")]
+    pub force_vp_change: Spanned<bool>,
     /// No new rep starts for this many months from the event month; requisitions wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hiring_freeze_months: Option<u32>,
     /// Lay off reps at the end of this month; their seats are cut from the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layoff: Option<Layoff>,
+}
+
+fn no_vp_change() -> Spanned<bool> {
+    Spanned::new(0..0, false)
 }
 
 /// A layoff.

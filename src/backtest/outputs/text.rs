@@ -1,4 +1,5 @@
-//! The tables `revsim backtest` prints: the origins, then the coverage by months ahead.
+//! The tables `revsim backtest` prints: the origins, then the coverage by months ahead; each
+//! within 80 columns.
 
 use std::fmt::Write as _;
 
@@ -15,11 +16,11 @@ pub fn coverage_text(coverage: &[Coverage]) -> String {
     );
     let _ = writeln!(
         o,
-        "                new bookings                           cumulative bookings"
+        "           new bookings                          cumulative bookings"
     );
     let _ = writeln!(
         o,
-        "months ahead     n  inside  below  above  range*  pct     n  inside  below  above  pct"
+        "ahead     n  inside  below  above  range*  pct      n  inside  below  above  pct"
     );
     let longest = coverage
         .iter()
@@ -40,7 +41,7 @@ pub fn coverage_text(coverage: &[Coverage]) -> String {
         let label = a.map_or("all".to_string(), |v| format!("{v:>3}"));
         let _ = writeln!(
             o,
-            "  {label:<12} {:>3}  {:>6}  {:>5}  {:>5}  {:>6}  {:>3}   {:>3}  {:>6}  {:>5}  {:>5}  {:>3}",
+            "  {label:<5}{:>4}{:>8}{:>7}{:>7}{:>8}{:>5}{:>7}{:>8}{:>7}{:>7}{:>5}",
             n.n,
             pct(n.inside_share()),
             pct(n.below_share()),
@@ -56,17 +57,39 @@ pub fn coverage_text(coverage: &[Coverage]) -> String {
     }
     let _ = writeln!(
         o,
-        "* the 95% range of the share inside for n independent outcomes of a right forecast; months of one\n  origin share its fit, and successive origins share history, so read it as a guide. pct: the mean\n  percentile of the actuals in the forecast (50 expected)."
+        "{}",
+        crate::words::hang(
+            "the 95% range of the share inside for n independent outcomes of a right forecast; months of one origin share its fit, and successive origins share history, so read it as a guide. ahead: months ahead of the origin. pct: the mean percentile of the actuals in the forecast (50 expected).",
+            "* ",
+            "  "
+        )
     );
     o
 }
 
-/// The table of origins as text.
+/// The table of origins as text: the origin, reps in seat, the fit (closed deals among the
+/// opportunities created up to a date), the deals open then, how many months of new bookings
+/// fell inside P10-P90, and where the cumulative bookings ended.
 pub fn origins_text(results: &[OriginResult]) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "as of    reps  fitted from (closed deals)  open at origin   months  new inside  cumulative: actual  P10-P90          pct"
+        "{:13}{:<17}{:<14}{:>8}{:4}cumulative bookings",
+        "", "fitted from", "open at origin", "new", ""
+    );
+    let _ = writeln!(
+        o,
+        "{:<7}{:>5}{:>7} {:<10}{:>6}{:>8}{:>8}{:>8}{:>15}{:>4}",
+        "as of",
+        "reps",
+        "closed",
+        "created to",
+        "deals",
+        "value",
+        "inside",
+        "actual",
+        "P10-P90",
+        "pct"
     );
     for r in results {
         let end = r.rows(Measure::CumulativeBookings).last();
@@ -80,23 +103,26 @@ pub fn origins_text(results: &[OriginResult]) -> String {
         };
         let _ = writeln!(
             o,
-            "{}  {:>4}  {:>4} created to {}  {:<15}  {:>6}  {:>10}  {:>18}  {:<15}  {:>3}",
-            r.as_of,
+            "{:<7}{:>5}{:>7} {:<10}{:>6}{:>8}{:>8}{:>8}{:>15}{:>4}",
+            r.as_of.to_string(),
             r.reps,
             r.fit.fit.counts.closed,
-            r.fit.created_until,
-            format!(
-                "{} ({})",
-                r.open_pipeline.deals,
-                usd(r.open_pipeline.value_usd)
-            ),
-            r.months,
+            r.fit.created_until.to_string(),
+            r.open_pipeline.deals,
+            usd(r.open_pipeline.value_usd),
             format!("{} of {}", r.inside(Measure::NewBookings), r.months),
             actual,
             band,
             p
         );
     }
+    let _ = writeln!(
+        o,
+        "{}",
+        crate::words::para(
+            "fitted from: the closed deals among the opportunities created up to that date; new inside: the months whose new bookings fell inside P10-P90, of the months scored."
+        )
+    );
     o
 }
 
@@ -116,19 +142,15 @@ pub fn terminal(info: &RunInfo, results: &[OriginResult], coverage: &[Coverage])
     } else {
         format!("{} origins from {first} to {last}", results.len())
     };
-    let _ = writeln!(
-        o,
-        "Backtest of {} ({} layout): {origins}, {} trials each, seed {}.",
+    let head = format!(
+        "Backtest of {} ({} layout): {origins}, {} trials each, seed {}.\nOrg settings from {}; the pipeline fitted at each origin from what was known then.",
         info.export,
         info.layout,
         crate::words::thousands(info.trials),
-        info.seed
-    );
-    let _ = writeln!(
-        o,
-        "Org settings from {}; the pipeline fitted at each origin from what was known then.\n",
+        info.seed,
         info.base
     );
+    let _ = writeln!(o, "{}\n", crate::words::para(&head));
     o.push_str(&origins_text(results));
     o.push('\n');
     o.push_str(&coverage_text(coverage));
@@ -208,12 +230,12 @@ pub fn scores_text(coverage: &[Coverage]) -> String {
     );
     let _ = writeln!(
         o,
-        "                              new bookings              cumulative bookings"
+        "                           new bookings              cumulative bookings"
     );
     for [label, new, cum] in &s.rows {
-        let _ = writeln!(o, "  {label:<26}  {new:<24}  {cum}");
+        let _ = writeln!(o, "  {label:<23}  {new:<24}  {cum}");
     }
-    let _ = writeln!(o, "\n{}", crate::words::wrap(&s.sentence, 100));
+    let _ = writeln!(o, "\n{}", crate::words::para(&s.sentence));
     o
 }
 

@@ -1,11 +1,11 @@
 //! The summary `revsim calibrate` prints: what was read, then one aligned line per fitted
-//! value, the segments and the notes.
+//! value, the segments and the notes, within 80 columns.
 
 use super::pct;
 use crate::calibrate::estimate::Ks;
 use crate::calibrate::fit::{Calibration, Cycle, DealSize, Fit, SizeModel};
 use crate::crm::history::History;
-use crate::words::{p_text, sig, thousands as count, usd_whole as usd};
+use crate::words::{p_text, para, sig, thousands as count, usd_whole as usd};
 
 /// A line of the table of fitted values: what, value, n, KS D, p.
 type Line = [String; 5];
@@ -13,17 +13,20 @@ type Line = [String; 5];
 /// The terminal summary: what was read, then one line per fitted value.
 pub fn terminal(history: &History, cal: &Calibration) -> String {
     let fit = &cal.org;
-    let mut out = what_was_read(history, fit);
+    let mut out = para(&what_was_read(history, fit));
     write_aligned(&mut out, &fitted_lines(fit));
     if !cal.segments.is_empty() {
         let names: Vec<&str> = cal.segments.iter().map(|s| s.segment.as_str()).collect();
         out.push_str(&format!(
-            "\nSegments: {} (a fragment each).\n",
-            names.join(", ")
+            "\n{}\n",
+            para(&format!(
+                "Segments: {} (a fragment each).",
+                names.join(", ")
+            ))
         ));
     }
     for n in &fit.notes {
-        out.push_str(&format!("Note: {n}.\n"));
+        out.push_str(&format!("{}\n", para(&format!("Note: {n}."))));
     }
     out
 }
@@ -193,25 +196,40 @@ fn ks_columns(k: Option<&Ks>) -> [String; 2] {
 }
 
 /// The lines in columns: text left-aligned, numbers right-aligned, the values indented under
-/// the heading.
+/// the heading. When the columns would be wider than 80, each value is followed by a line of
+/// its count and KS test, under it.
 fn write_aligned(out: &mut String, rows: &[Line]) {
     let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
     let w: Vec<usize> = (0..5).map(width).collect();
+    let wide = 2 + w[0] + 2 + w[1] + 2 + w[2] + 2 + w[3] + 2 + w[4] > crate::words::WIDTH;
     for (i, r) in rows.iter().enumerate() {
         let indent = if i == 0 { "" } else { "  " };
         let first = w[0] + if i == 0 { 2 } else { 0 };
-        let line = format!(
-            "{indent}{:<first$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3],
-            w4 = w[4],
-        );
+        let line = if !wide {
+            format!(
+                "{indent}{:<first$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4],
+            )
+        } else if i == 0 {
+            format!("{:<first$}  {} (n; KS D, p)", r[0], r[1])
+        } else {
+            let under = " ".repeat(2 + first + 2);
+            let value = crate::words::hang(&r[1], &format!("{indent}{:<first$}  ", r[0]), &under);
+            let test = match (r[2].as_str(), r[3].as_str()) {
+                ("", _) => String::new(),
+                (n, "") => format!("\n{under}({n})"),
+                (n, d) => format!("\n{under}({n}; KS D {d}, p {})", r[4]),
+            };
+            format!("{value}{test}")
+        };
         out.push_str(line.trim_end());
         out.push('\n');
     }

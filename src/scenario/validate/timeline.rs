@@ -105,19 +105,20 @@ impl Validator<'_> {
         let mut set = Vec::new();
         if let Some(table) = &e.set {
             for (path, value) in table.get_ref() {
-                set.push(self.event_setting(path, *value, table.span(), c)?);
+                set.push(self.event_setting(path, value, c)?);
             }
         }
-        if e.force_vp_change && !c.has_leadership {
+        if *e.force_vp_change.get_ref() && !c.has_leadership {
+            // At the `force_vp_change = true` value, not the `[[events]]` header.
             return Err(self
-                .err(ev.span(), "force_vp_change needs the VP model, but [leadership] is absent or switched off")
-                .help("add a [leadership] section"));
+                .err(e.force_vp_change.span(), "force_vp_change needs the VP model, but [leadership] is absent or switched off")
+                .help("add a [leadership] section, or remove force_vp_change from this event"));
         }
         Ok(Change {
             month: t as usize,
             set,
             ramp_months: e.ramp_months.min(MAX_HORIZON_MONTHS) as usize,
-            force_vp_change: e.force_vp_change,
+            force_vp_change: *e.force_vp_change.get_ref(),
             hiring_freeze_months: e.hiring_freeze_months.unwrap_or(0).min(MAX_HORIZON_MONTHS)
                 as usize,
             layoff: e.layoff.as_ref().map(|l| (l.reps.min(MAX_SEATS), l.who)),
@@ -125,14 +126,16 @@ impl Validator<'_> {
     }
 
     /// One `path = value` of an event's `set`: a series events can set, a value in its range,
-    /// and the section the series needs.
+    /// and the section the series needs. An error points at the key (a path events cannot
+    /// set, a section missing) or at the value (out of range).
     fn event_setting(
         &self,
-        path: &str,
-        value: f64,
-        span: Range<usize>,
+        key: &Spanned<String>,
+        value: &Spanned<f64>,
         c: &EventContext<'_>,
     ) -> Result<(Param, f64), InputError> {
+        let (path, span): (&str, Range<usize>) = (key.get_ref(), key.span());
+        let (value, value_span) = (*value.get_ref(), value.span());
         let (raw, pipeline, quota, skill_is_fixed) = (c.raw, c.pipeline, c.quota, c.skill_is_fixed);
         let Some(p) = events::param(path) else {
             let options: Vec<&str> = params::event_paths().collect();
@@ -149,7 +152,7 @@ impl Validator<'_> {
         if !(value.is_finite() && value >= spec.min && value <= spec.max) {
             return Err(self
                 .err(
-                    span.clone(),
+                    value_span.clone(),
                     format!(
                         "`{path}` = {} is outside the allowed range {} to {}",
                         fmt_num(value),
@@ -168,7 +171,7 @@ impl Validator<'_> {
         {
             return Err(self
                 .err(
-                    span.clone(),
+                    value_span,
                     format!(
                         "`{path}` = {} makes deals larger than {}, the largest deal revsim represents",
                         fmt_num(value),
