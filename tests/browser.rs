@@ -23,7 +23,7 @@ fn revsim() -> Command {
     Command::cargo_bin("revsim").expect("binary built")
 }
 
-fn browser() -> Option<PathBuf> {
+pub(crate) fn browser() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
         return Some(PathBuf::from(p));
     }

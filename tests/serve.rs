@@ -399,3 +399,257 @@ fn the_downloaded_report_is_the_one_run_writes() {
     let written = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
     assert_eq!(r.body, written);
 }
+
+/// A W3C WebDriver session on Debian's chromedriver, driving headless chromium: the page as a
+/// person uses it, script and all.
+struct Driver {
+    child: Child,
+    port: u16,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let session = format!("/session/{}", self.session);
+        let _ = try_webdriver(self.port, "DELETE", &session, None);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One WebDriver command: its HTTP head and `value`, or why it failed (never panics: used in
+/// `Drop`).
+fn try_webdriver(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(String, Value), String> {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    // chromedriver keeps the connection open: read the head, then Content-Length bytes.
+    let mut r = BufReader::new(s);
+    let mut head = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).map_err(|e| e.to_string())?;
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().map_err(|_| line.clone())?;
+        }
+        if line.trim().is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).map_err(|e| e.to_string())?;
+    let body = String::from_utf8_lossy(&body);
+    let reply: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {head}\n{body}"))?;
+    Ok((head.to_string(), reply["value"].clone()))
+}
+
+/// One WebDriver command; its `value`.
+fn webdriver(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    let (head, value) = try_webdriver(port, method, path, body.as_ref())
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    assert!(
+        head.contains(" 200 "),
+        "{method} {path}: {}",
+        value["message"]
+    );
+    value
+}
+
+/// chromedriver on a free port with a new session, or `None` (the test then says it skipped)
+/// where chromium or chromedriver is missing, unless `REVSIM_REQUIRE_BROWSER=1`.
+fn driver(profile: &Path) -> Option<Driver> {
+    let chromium = crate::browser::browser()?;
+    let exe = std::env::var_os("CHROMEDRIVER")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join("chromedriver"))
+                .find(|p| p.is_file())
+        });
+    let Some(exe) = exe else {
+        let required = std::env::var("REVSIM_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "REVSIM_REQUIRE_BROWSER=1 but no chromedriver on PATH (install Debian's `chromium-driver`)"
+        );
+        eprintln!("SKIPPED: no chromedriver on PATH");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(exe)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let caps = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-default-apps",
+                "--disable-extensions", "--window-size=1280,1600",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    }}});
+    let mut d = Driver {
+        child,
+        port,
+        session: String::new(),
+    };
+    let session = webdriver(port, "POST", "/session", Some(caps));
+    d.session = session["sessionId"].as_str().unwrap().to_string();
+    Some(d)
+}
+
+impl Driver {
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        webdriver(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body,
+        )
+    }
+
+    fn element(&self, css: &str) -> String {
+        let e = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        e.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.element(css);
+        self.cmd("GET", &format!("/element/{e}/text"), None)
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Waits (up to four minutes: the page refines at the file's trial count) until `css`'s
+    /// text satisfies `done`; returns it.
+    fn wait_text(&self, css: &str, done: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..2400 {
+            if let Ok(t) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.text(css)))
+            {
+                if done(&t) {
+                    return t;
+                }
+                last = t;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{css} never got there; last text: {last:?}");
+    }
+}
+
+/// The page in a real browser: load it, change a control as a person would (typing into it),
+/// wait for the refined answer, and find the command line's figure for the same trials and seed.
+#[test]
+fn the_page_in_a_browser_gives_the_command_lines_figures() {
+    let small = "extends = \"baseline.toml\"\n\n[simulation]\ntrials = 1500\n";
+    let dir = scratch(&[("baseline.toml", BASELINE), ("small.toml", small)]);
+    let profile = tempfile::tempdir().unwrap();
+    let Some(d) = driver(profile.path()) else {
+        return;
+    };
+    let server = serve(dir.path());
+    d.cmd(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://127.0.0.1:{}/?s=small.toml", server.port) })),
+    );
+    let refined = |t: &str| t.starts_with("1,500 trials, seed");
+    d.wait_text("#status", refined);
+    // Type a new attrition rate into its control, key by key (each key a newer change that
+    // cancels the one before).
+    let input = d.element("input[data-key='attrition.annual_rate']");
+    d.cmd("POST", &format!("/element/{input}/clear"), Some(json!({})));
+    d.cmd(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({ "text": "0.4" })),
+    );
+    d.wait_text("#sentences", |t| {
+        t.contains("P(hit plan)") && t.contains("pts")
+    });
+    let status = d.wait_text("#status", refined);
+    // The state is in the address, so a link reproduces the view.
+    let url = d.cmd("GET", "/url", None);
+    assert!(
+        url.as_str()
+            .unwrap()
+            .contains("set=attrition.annual_rate%3D0.4"),
+        "the state is in the address: {url}"
+    );
+    let table = d.text("#years");
+    let cli = cli_summary(
+        dir.path(),
+        "small.toml",
+        1500,
+        &["attrition.annual_rate=0.4"],
+    );
+    // The what-if's FY2027 row shows the command line's P(hit plan), as the page rounds it.
+    let fy = &cli["fiscal_years"][0];
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(fy["label"].as_str().unwrap()))
+        .unwrap_or_else(|| panic!("no {} row in {table}", fy["label"]));
+    let shown = format!(
+        "→ {}%",
+        (fy["p_hit_plan"]["p"].as_f64().unwrap() * 100.0).round()
+    );
+    assert!(
+        row.contains(&shown),
+        "{row:?} should show {shown} ({status})"
+    );
+    let command = d.text("#command");
+    assert!(
+        command.contains("--set attrition.annual_rate=0.4") && command.contains("small.toml"),
+        "{command}"
+    );
+    // A screenshot of the refined page, for a person to look at when the test fails.
+    let png = d.cmd("GET", "/screenshot", None);
+    assert!(png.as_str().unwrap().len() > 10_000, "the page renders");
+}
