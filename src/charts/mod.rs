@@ -16,6 +16,7 @@ pub mod bitmap;
 pub mod compare;
 mod describe;
 pub mod run;
+pub mod shares;
 
 use std::borrow::Cow;
 use std::sync::Once;
