@@ -33,13 +33,16 @@ pub fn usd(v: f64) -> String {
 
 /// A share as a percentage with no decimals: 0.483 -> "48%". A share that is not exactly 0 or 1
 /// but would round to 0% or 100% keeps one decimal ("0.3%", "99.6%"), and beyond that reads
-/// "<0.1%" or ">99.9%", so a small chance is never shown as none.
+/// "<0.1%" or ">99.9%", so a small chance is never shown as none. A negative share that rounds
+/// to 0 (an estimate a little below 0 by sampling noise) reads "0%", never "-0%".
 pub fn pct(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
     let p = v * 100.0;
-    if p > 0.0 && p < 0.05 {
+    if p <= 0.0 && p > -0.5 {
+        "0%".into()
+    } else if p > 0.0 && p < 0.05 {
         "<0.1%".into()
     } else if p < 100.0 && p > 99.95 {
         ">99.9%".into()
@@ -232,6 +235,10 @@ mod tests {
         assert_eq!(pct(0.003), "0.3%");
         assert_eq!(pct(0.0004), "<0.1%");
         assert_eq!(pct(0.0), "0%");
+        // Sampling noise a little below 0 is no share, not "-0%"; a clear negative keeps its sign.
+        assert_eq!(pct(-0.004), "0%");
+        assert_eq!(pct(-0.0), "0%");
+        assert_eq!(pct(-0.03), "-3%");
         assert_eq!(count(46.0), "46");
         assert_eq!(count(46.25), "46.2");
     }

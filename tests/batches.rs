@@ -1144,4 +1144,107 @@ fn format_json_prints_the_answer_on_stdout() {
     let shares = printed["shares"].as_array().expect("shares printed");
     assert_eq!(shares.len(), csv_rows("shares.csv"));
     assert!(shares[0].is_object(), "{}", shares[0]);
+    // The plain-words answer, as the report's caption says it.
+    let captions = printed["shares_captions"].as_array().expect("captions");
+    assert_eq!(captions[0]["output"], "bookings_usd");
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    let caption = captions[0]["caption"].as_str().unwrap();
+    assert!(
+        report.contains(&caption.replace('\'', "&#39;")),
+        "{caption}"
+    );
+}
+
+#[test]
+fn sensitivity_swings_levels_inside_distributions_and_shares_follow_the_named_settings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sens");
+    let run = revsim()
+        .arg("sensitivity")
+        .arg(baseline())
+        .args([
+            "--param",
+            "pipeline.cycle_months.mean",
+            "--param",
+            "attrition.annual_rate",
+            "--param",
+            "quota.annual_quota_usd",
+            "--period",
+            "fy2028",
+            "--trials",
+            "60",
+            "--shares-trials",
+            "60",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    // The cycle's mean sits inside a distribution: swung between its belief's P10 and P90.
+    let csv = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let cycle: Vec<&str> = csv
+        .lines()
+        .find(|l| l.contains(",pipeline.cycle_months.mean,"))
+        .unwrap_or_else(|| panic!("no cycle row: {csv}"))
+        .split(',')
+        .collect();
+    assert_eq!(&cycle[3..6], ["2.6", "3.5", "P10-P90"], "{csv}");
+    assert!(
+        !stdout.contains("Skipped pipeline.cycle_months.mean"),
+        "{stdout}"
+    );
+    // Shares: the named uncertain inputs alone (the cycle joined with the outcomes it is
+    // correlated with), the others together; the quota has no belief, so no share.
+    let (mut rdr, mut inputs) = (
+        csv::Reader::from_path(out.join("shares.csv")).unwrap(),
+        Vec::new(),
+    );
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if &r[0] == "bookings_usd" && &r[2] == "input" {
+            inputs.push(r[3].to_string());
+        }
+    }
+    inputs.sort();
+    assert_eq!(
+        inputs,
+        [
+            "attrition.annual_rate",
+            "other uncertain inputs",
+            "pipeline.cycle_months.mean + pipeline.outcomes"
+        ]
+    );
+    assert!(
+        !fs::read_to_string(out.join("shares.csv"))
+            .unwrap()
+            .contains("quota")
+    );
+    assert!(
+        stdout.contains("No share for quota.annual_quota_usd"),
+        "{stdout}"
+    );
+    // The charts name the inputs; the report shows them with the answer in words.
+    for c in ["shares-bookings-usd", "shares-hit-plan"] {
+        assert!(out.join(format!("charts/{c}.png")).is_file());
+        let svg = fs::read_to_string(out.join(format!("charts/{c}.svg"))).unwrap();
+        for name in [
+            "attrition.annual_rate",
+            "other uncertain inputs",
+            "per-rep and per-deal luck",
+        ] {
+            assert!(svg.contains(name), "{c} lacks {name}");
+        }
+    }
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("id=\"shares-bookings-usd\""),
+        "chart in the report"
+    );
+    assert!(
+        report.contains("Attrition explains")
+            && report.contains("of the spread (variance) of FY2028 bookings"),
+        "caption in the report"
+    );
+    assert!(report.contains("No share for <code>quota.annual_quota_usd</code>"));
 }

@@ -539,3 +539,71 @@ fn solve_tables_read_back_typed() {
         assert_eq!(field("Answer", "trials").0, "integer");
     }
 }
+
+/// The workbook `path` holds the CSV `csv` as an Excel Table on its first sheet, its header
+/// the sheet's first row, each cell equal to the CSV's.
+fn assert_workbook_is_csv(path: &Path, csv: &Path) {
+    let (header, rows) = csv_table(csv);
+    let mut book: Xlsx<_> = calamine::open_workbook(path).unwrap();
+    assert_eq!(book.sheet_names()[0], "Summary");
+    book.load_tables().unwrap();
+    let table = book.table_by_name("Summary").unwrap();
+    assert_eq!(table.columns(), header.as_slice());
+    let cells = sheet(&mut book, "Summary");
+    let first: Vec<String> = cells[0].iter().map(text).collect();
+    assert_eq!(first, header, "the header is the sheet's first row");
+    assert_eq!(cells.len(), rows.len() + 1);
+    for (row, csv) in cells[1..].iter().zip(&rows) {
+        for ((cell, want), h) in row.iter().zip(csv).zip(&header) {
+            match cell {
+                Data::String(s) => assert_eq!(s, want, "{h}"),
+                Data::Empty => assert_eq!(want, "", "{h}"),
+                other => assert_eq!(number(other), want.parse::<f64>().unwrap(), "{h}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn sensitivity_tables_read_back_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sens");
+    revsim()
+        .arg("sensitivity")
+        .arg(shipped("baseline.toml"))
+        .args([
+            "--param",
+            "attrition.annual_rate",
+            "--param",
+            "pipeline.cycle_months.mean",
+            "--trials",
+            "60",
+            "--shares-trials",
+            "60",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_parquet_is_csv(
+        &out.join("sensitivity.parquet"),
+        &out.join("sensitivity.csv"),
+        |h| match h {
+            "rank" => "int",
+            "metric" | "parameter" | "low_value" | "high_value" | "basis" => "text",
+            _ => "double",
+        },
+    );
+    assert_workbook_is_csv(&out.join("sensitivity.xlsx"), &out.join("sensitivity.csv"));
+    assert_parquet_is_csv(
+        &out.join("shares.parquet"),
+        &out.join("shares.csv"),
+        |h| match h {
+            "trials" => "int",
+            "output" | "period" | "kind" | "name" | "members" => "text",
+            _ => "double",
+        },
+    );
+    assert_workbook_is_csv(&out.join("shares.xlsx"), &out.join("shares.csv"));
+}

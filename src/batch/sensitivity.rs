@@ -102,13 +102,19 @@ pub fn params(
         if let Some(b) = belief {
             let like = value_in(base, key);
             let (lo, hi) = (b.quantile(0.1), b.quantile(0.9));
+            // A level inside a distribution has no literal of its own: a whole number reads
+            // as one (27500, not 27500.0).
+            let literal = |v: f64| {
+                let s = literal_like(v, like.as_deref());
+                match s.strip_suffix(".0") {
+                    Some(whole) if crate::scenario::belief::is_level_key(key) => whole.to_string(),
+                    _ => s,
+                }
+            };
             params.push(Setting {
                 param: Param {
                     key: key.clone(),
-                    values: vec![
-                        literal_like(lo, like.as_deref()),
-                        literal_like(hi, like.as_deref()),
-                    ],
+                    values: vec![literal(lo), literal(hi)],
                 },
                 basis: "P10-P90".into(),
                 fixes: true,
@@ -269,27 +275,27 @@ impl Study {
             let mut two = Vec::new();
             for (which, v) in ["low", "high"].iter().zip(&s.param.values) {
                 let key = &s.param.key;
+                // An uncertain input at its P10 or P90 is fixed there, as by --set: its belief
+                // is dropped (a level inside a distribution, such as the cycle's mean, keeps
+                // its belief held at the value), and every other input keeps its own.
+                let mut under = sets.to_vec();
                 let variant = Variant {
                     name: format!("{key} {which} ({v})"),
-                    sets: vec![(key.clone(), v.clone())],
+                    sets: if s.fixes {
+                        under.push(format!("{key}={v}"));
+                        Vec::new()
+                    } else {
+                        vec![(key.clone(), v.clone())]
+                    },
                 };
-                // An uncertain input at its P10 or P90 is fixed there: its belief is dropped, as
-                // by --set, and every other input keeps its own.
-                let mut under = sets.to_vec();
-                if s.fixes {
-                    under.push(format!("{key}={v}"));
-                }
                 match super::plan(file, &under, vec![variant], seed, trials) {
                     Ok(mut p) => two.append(&mut p),
                     Err(e) => {
                         let root = e.root_cause().to_string();
-                        let mut why = format!(
+                        let why = format!(
                             "its {which} value {v} is invalid: {}",
                             root.lines().next().unwrap_or_default()
                         );
-                        if s.fixes {
-                            why.push_str(" (to swing a belief about a level inside a distribution, give the distribution's own key with --vary)");
-                        }
                         skipped.push((key.clone(), why));
                         continue 'settings;
                     }
@@ -460,9 +466,25 @@ impl Tornado {
     }
 }
 
+/// The variance shares found beside the tornado, for the outputs and the report.
+#[derive(Debug, Clone, Copy)]
+pub struct SharesFound<'a> {
+    /// The shares, when the study made them.
+    pub shares: Option<&'a super::shares::Shares>,
+    /// The settings given with `--param` or `--vary` that have no share, and why.
+    pub unshared: &'a [(String, String)],
+}
+
 /// Writes the study's outputs into `dir`: `sensitivity.csv`, `.xlsx` and `.parquet`, a tornado
-/// chart per metric, and `report.html`. `change` is `--change` as given.
-pub fn write(dir: &OutputDir, study: &Study, t: &Tornado, change: &str) -> anyhow::Result<()> {
+/// chart per metric, the variance shares' files and charts when there are shares, and
+/// `report.html`. `change` is `--change` as given.
+pub fn write(
+    dir: &OutputDir,
+    study: &Study,
+    t: &Tornado,
+    change: &str,
+    found: SharesFound<'_>,
+) -> anyhow::Result<()> {
     let (seed, trials) = (study.seed, study.trials);
     let table = table(&t.swings);
     dir.write("sensitivity.csv", |w| crate::tables::write_csv(&table, w))?;
@@ -477,8 +499,19 @@ pub fn write(dir: &OutputDir, study: &Study, t: &Tornado, change: &str) -> anyho
     dir.write("sensitivity.xlsx", |w| w.write_all(&xlsx))?;
     let parquet = crate::tables::parquet_bytes(&table)?;
     dir.write("sensitivity.parquet", |w| w.write_all(&parquet))?;
-    let drawn = crate::report::write_charts(dir, charts(t))?;
-    let html = report(study, t, change, &drawn);
+    let mut all = charts(t);
+    let tornadoes = all.len();
+    if let Some(f) = found.shares {
+        super::shares::write(dir, f, &study.file.display().to_string(), seed)?;
+        all.extend(super::shares::charts(f));
+    }
+    let mut drawn = crate::report::write_charts(dir, all)?;
+    let shares_drawn = drawn.split_off(tornadoes);
+    let section = match found.shares {
+        Some(f) => super::shares::report_section(f, &shares_drawn, found.unshared),
+        None => String::new(),
+    };
+    let html = report(study, t, change, &drawn, &section);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     Ok(())
 }
@@ -617,6 +650,7 @@ fn report(
     t: &Tornado,
     change: &str,
     drawn: &[(crate::charts::Chart, String)],
+    shares_section: &str,
 ) -> String {
     let (seed, trials) = (study.seed, study.trials);
     let mut body = format!(
@@ -649,9 +683,10 @@ fn report(
     }
     let _ = writeln!(
         body,
-        "<p>Settings the scenario is uncertain about move between their belief's own P10 and P90 (basis P10-P90: fixed there, the other inputs keeping their beliefs); other settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>; the variance shares, when the scenario has uncertain inputs: <code>shares.csv</code>.</p>",
+        "<p>Settings the scenario is uncertain about move between their belief's own P10 and P90 (basis P10-P90: fixed there, the other inputs keeping their beliefs; a level inside a distribution, such as the cycle's mean or the deal size's median, is fixed by scaling the distribution to it); other settings given with <code>--param</code> move {} each way from their value in the file; those given with <code>--vary</code> take the values given. The same table: <code>sensitivity.csv</code>, <code>sensitivity.xlsx</code>, <code>sensitivity.parquet</code>.</p>",
         escape(change)
     );
+    body.push_str(shares_section);
     crate::report::html::page(&format!("Sensitivity of {}", study.file.display()), &body)
 }
 
@@ -810,6 +845,59 @@ annual_quota_usd = 500000
         let s = &t.swings[0];
         assert_eq!(s.basis, "P10-P90");
         assert!(s.at_low < s.base && s.base < s.at_high, "{s:?}");
+    }
+
+    #[test]
+    fn a_belief_inside_a_distribution_swings_between_its_own_p10_and_p90() {
+        // The deal size's median is uncertain: the tornado fixes it at its belief's P10, then
+        // its P90, scaling the whole distribution (no --set of the lognormal's own keys).
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{}\n[uncertainty.parameters]\n\"pipeline.deal_size_usd.median\" = {{ p10 = 8_000, p50 = 10_000, p90 = 12_000 }}\n",
+            ORG.replace(
+                "deal_size_usd = 10000",
+                "deal_size_usd = { lognormal = { median = 10_000, p90 = 20_000 } }"
+            )
+        );
+        let file = dir.path().join("u.toml");
+        std::fs::write(&file, &text).unwrap();
+        let base = Scenario::load(&file).unwrap();
+        let keys = uncertain_keys(&base);
+        assert_eq!(keys, ["pipeline.deal_size_usd.median"]);
+        let p = params(&base, &keys, 0.2, "20%", &[]).unwrap();
+        assert_eq!(p[0].param.values, ["8000", "12000"]);
+        assert_eq!(p[0].basis, "P10-P90");
+        // The level fixed for the run: the belief is held at the value in every trial.
+        let pinned =
+            Scenario::load_with(&file, &["pipeline.deal_size_usd.median=8000".into()]).unwrap();
+        assert_eq!(pinned.uncertainty.params[0].pinned, Some(8000.0));
+        let (study, t) = study_of(dir.path(), &text, p);
+        assert!(study.skipped.is_empty(), "{:?}", study.skipped);
+        let s = &t.swings[0];
+        assert_eq!(
+            (s.parameter.as_str(), s.basis.as_str()),
+            ("pipeline.deal_size_usd.median", "P10-P90")
+        );
+        assert!(s.at_low < s.base && s.base < s.at_high, "{s:?}");
+        // On common random numbers the two runs differ only by the factor on every deal's size,
+        // so the median bookings are in the ratio of the two levels, 8,000 / 12,000, up to a
+        // residue of the order of 1e-5 (measured 6e-6) from how figures are rounded; run-to-run
+        // noise would be of the order of 1e-2 here (a median of 400 trials of about 144 deals),
+        // and a level left unfixed would give a ratio near 1.
+        let ratio = s.at_low / s.at_high;
+        assert!((ratio - 2.0 / 3.0).abs() < 1e-4, "ratio {ratio}");
+    }
+
+    #[test]
+    fn a_level_fixed_without_a_belief_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("org.toml");
+        std::fs::write(&file, ORG).unwrap();
+        let e = Scenario::load_with(&file, &["pipeline.deal_size_usd.median=8000".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no belief about it"), "{e}");
+        assert!(e.contains("pipeline.deal_size_usd="), "{e}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod compare;
 mod describe;
 pub mod heatmap;
 pub mod run;
+pub mod shares;
 
 use std::borrow::Cow;
 use std::sync::Once;

@@ -86,6 +86,37 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let period = shares::period(base, a.period.as_deref())?;
     let factors = shares::factors(base);
     let groups = shares::groups(&factors, &a.group)?;
+    // The settings named with --param and --vary: those with a belief are reported alone in
+    // the shares (the other uncertain inputs together); the others have no share.
+    let named: Vec<String> = a
+        .param
+        .iter()
+        .cloned()
+        .chain(
+            a.vary
+                .iter()
+                .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string())),
+        )
+        .collect();
+    let (chosen, unshared) = if named.is_empty() {
+        (None, Vec::new())
+    } else {
+        let chosen = shares::chosen(&factors, &named);
+        let unshared: Vec<(String, String)> = named
+            .iter()
+            .filter(|k| shares::chosen(&factors, std::slice::from_ref(*k)).is_empty())
+            .map(|k| {
+                (
+                    k.clone(),
+                    format!(
+                        "{} declares no belief about it, so no share of the spread is defined for it (the tornado moves it; declare a belief in [uncertainty.parameters] to get its share)",
+                        base.source
+                    ),
+                )
+            })
+            .collect();
+        (Some(chosen), unshared)
+    };
     let study = Study::new(&a.file, &a.sim.set, params, loaded.seed, loaded.trials)?;
     let out = a
         .sim
@@ -102,7 +133,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     let tornado = pool.install(|| study.run(&store, progress))?;
     let tornado_time = started.elapsed().as_secs_f64();
     let found = if a.shares_trials > 0 {
-        let runs = shares::runs(&factors, &groups);
+        let runs = shares::runs(&factors, chosen.as_deref(), &groups);
         bar.step(crate::batch::Step::Start {
             variants: runs,
             trials: a.shares_trials,
@@ -116,6 +147,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
             shares::study(
                 base,
                 period.clone(),
+                chosen.as_deref(),
                 groups,
                 loaded.seed,
                 a.shares_trials,
@@ -127,11 +159,11 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    pool.install(|| sensitivity::write(&dir, &study, &tornado, &a.change))?;
-    if let Some(f) = &found {
-        let table = f.table();
-        dir.write("shares.csv", |w| crate::tables::write_csv(&table, w))?;
-    }
+    let shares_found = sensitivity::SharesFound {
+        shares: found.as_ref(),
+        unshared: &unshared,
+    };
+    pool.install(|| sensitivity::write(&dir, &study, &tornado, &a.change, shares_found))?;
     drop(bar);
     if a.sim.output.format == super::args::Format::Json {
         super::args::print_json(&serde_json::json!({
@@ -142,12 +174,22 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
                 .map(|(key, why)| serde_json::json!({ "parameter": key, "reason": why }))
                 .collect::<Vec<_>>(),
             "shares": found.as_ref().map(|f| f.table().json_records()),
+            "shares_captions": found.as_ref().map(|f| {
+                f.outputs
+                    .iter()
+                    .map(|o| serde_json::json!({ "output": o.name, "caption": shares::caption(f, o) }))
+                    .collect::<Vec<_>>()
+            }),
+            "unshared": unshared
+                .iter()
+                .map(|(key, why)| serde_json::json!({ "parameter": key, "reason": why }))
+                .collect::<Vec<_>>(),
         }))?;
     } else if !a.sim.output.quiet {
         let mut stdout = std::io::stdout().lock();
         print(&mut stdout, &tornado, &study.skipped)?;
         match &found {
-            Some(f) => print_shares(&mut stdout, f, base)?,
+            Some(f) => print_shares(&mut stdout, f, base, &unshared)?,
             None if a.shares_trials > 0 => writeln!(
                 stdout,
                 "\n{}",
@@ -159,9 +201,13 @@ pub fn sensitivity(a: &SensitivityArgs) -> anyhow::Result<()> {
             None => {}
         }
         let done = format!(
-            "Wrote {} (report.html, sensitivity.csv/.xlsx/.parquet{}, tornado charts) in {:.1} s ({:.1} s for the shares).",
+            "Wrote {} (report.html, sensitivity.csv/.xlsx/.parquet{}) in {:.1} s ({:.1} s for the shares).",
             dir.path().display(),
-            if found.is_some() { ", shares.csv" } else { "" },
+            if found.is_some() {
+                ", shares.csv/.xlsx/.parquet, tornado and shares charts"
+            } else {
+                ", tornado charts"
+            },
             started.elapsed().as_secs_f64(),
             started.elapsed().as_secs_f64() - tornado_time
         );
@@ -230,9 +276,10 @@ fn print_shares(
     out: &mut dyn Write,
     f: &shares::Shares,
     base: &crate::scenario::Scenario,
+    unshared: &[(String, String)],
 ) -> std::io::Result<()> {
     use crate::words::pct;
-    let iv = |i: &shares::Interval| format!("{} ({}-{})", pct(i.value), pct(i.lo), pct(i.hi));
+    let iv = |i: &shares::Interval| format!("{} ({} to {})", pct(i.value), pct(i.lo), pct(i.hi));
     let rows = f.rows();
     for o in &f.outputs {
         let what = if o.name == "hit_plan" {
@@ -296,6 +343,20 @@ fn print_shares(
             joined.join("; ")
         );
         writeln!(out, "{}", crate::words::para(&note))?;
+    }
+    if f.sets[..f.singles].iter().any(|s| s.len() > 1) {
+        let note = format!(
+            "{}: the uncertain inputs --param and --vary did not name, taken together.",
+            shares::OTHERS
+        );
+        writeln!(out, "{}", crate::words::para(&note))?;
+    }
+    for (key, why) in unshared {
+        writeln!(
+            out,
+            "{}",
+            crate::words::para(&format!("No share for {key}: {why}."))
+        )?;
     }
     if let Some(set) = f.group("attrition") {
         let b = &f.outputs[0].estimates;

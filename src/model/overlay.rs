@@ -44,7 +44,9 @@ pub fn draws(s: &Scenario, seed: u64, trial: u64, values: &mut Vec<f64>) {
             Target::DemandFactor => s.hold.shocks,
             _ => s.hold.parameters,
         };
-        *v = if held {
+        *v = if let Some(pin) = p.pinned {
+            pin
+        } else if held {
             p.centre
         } else {
             p.value(normal_cdf(*v))

@@ -228,12 +228,32 @@ pub struct Uncertainty {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Correlation>")]
     pub correlation: Option<toml::Spanned<Correlation>>,
+    /// Beliefs held at one value for the run, by key path: the level of a distribution (or a
+    /// ramp's length) fixed without rewriting the distribution, as `--set
+    /// pipeline.cycle_months.mean=2.6` writes it. The belief must be declared; its draws are
+    /// replaced by the value in every trial.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fixed: std::collections::BTreeMap<String, f64>,
+}
+
+/// Whether `key` names a level inside a value that a `--set` cannot write as TOML: the median,
+/// mean or sigma of a distribution key (`pipeline.cycle_months.mean`) or the ramp curve's
+/// length (`ramp.curve.months_to_full`). A `--set` of such a key fixes the belief about it
+/// ([`Uncertainty::fixed`]).
+pub fn is_level_key(key: &str) -> bool {
+    if key == "ramp.curve.months_to_full" {
+        return true;
+    }
+    key.rsplit_once('.').is_some_and(|(k, stat)| {
+        matches!(stat, "median" | "mean" | "sigma")
+            && super::params::get(k).is_some_and(|r| r.distribution)
+    })
 }
 
 impl Uncertainty {
     /// Whether nothing is declared (left out of the canonical text).
     pub fn is_empty(&self) -> bool {
-        self.parameters.is_empty() && self.correlation.is_none()
+        self.parameters.is_empty() && self.correlation.is_none() && self.fixed.is_empty()
     }
 
     /// Drops the beliefs that a `--set` of `key` fixes: a belief about the key itself, about a

@@ -196,6 +196,29 @@ pub fn load_layers_centred(
         Some(s) => s.to_string_lossy().into_owned(),
         None => "scenario".into(),
     };
+    // A fixing layer's `--set` of a level inside a distribution (`pipeline.cycle_months.mean`)
+    // cannot be written as TOML: it fixes the belief about that level instead.
+    let mut pins: Vec<(String, String)> = Vec::new();
+    let layers: Vec<Vec<String>> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            l.iter()
+                .filter(|set| {
+                    let pin = i < fixing
+                        && set
+                            .split_once('=')
+                            .is_some_and(|(k, _)| crate::scenario::belief::is_level_key(k.trim()));
+                    if pin && let Some((k, v)) = set.split_once('=') {
+                        pins.push((k.trim().to_string(), v.trim().to_string()));
+                    }
+                    !pin
+                })
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let layers = layers.as_slice();
     let set_texts: Vec<String> = layers
         .iter()
         .map(|l| set_layer(l))
@@ -205,7 +228,7 @@ pub fn load_layers_centred(
         .collect();
 
     let mut sources = extends_chain(path, &label, &text)?;
-    if sources.len() == 1 && set_texts.is_empty() {
+    if sources.len() == 1 && set_texts.is_empty() && pins.is_empty() {
         return Scenario::from_toml(&text, &label, &stem);
     }
     let n_files = sources.len();
@@ -238,6 +261,21 @@ pub fn load_layers_centred(
         if let Some((key, _)) = set.split_once('=') {
             raw.uncertainty.fix(key.trim());
         }
+    }
+    for (key, value) in pins {
+        let v = value
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite());
+        let Some(v) = v else {
+            return Err(InputError::file(
+                SET_LABEL,
+                format!("`{key}={value}`: `{value}` is not a number"),
+            )
+            .help(format!("for example --set {key}=2.5")));
+        };
+        raw.uncertainty.fixed.insert(key, v);
     }
     let origins: Vec<(usize, String)> = sources
         .iter()

@@ -135,6 +135,9 @@ pub struct UncertainParam {
     pub scale: Scale,
     /// The entity key of the parameter's stream (a hash of its path).
     pub stream: u32,
+    /// The value every trial takes instead of a draw, when the run fixes the belief
+    /// (`[uncertainty.fixed]`, as `--set` of a level inside a distribution writes it).
+    pub pinned: Option<f64>,
 }
 
 fn logit(p: f64) -> f64 {
@@ -287,6 +290,7 @@ mod tests {
             belief_median: q[1],
             scale,
             stream: stream_key("x"),
+            pinned: None,
         }
     }
 

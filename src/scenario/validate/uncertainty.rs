@@ -62,10 +62,44 @@ impl Validator<'_> {
                 belief_median: median,
                 scale: Scale::AsDrawn,
                 stream: stream_key("market.demand_factor"),
+                pinned: None,
             });
         }
         params.sort_by(|a, b| a.path.cmp(&b.path));
         self.check_exclusive(&params, c)?;
+        for (key, &v) in &c.raw.uncertainty.fixed {
+            let err = |why: String| {
+                InputError::file(self.file, why).key(format!("uncertainty.fixed.\"{key}\""))
+            };
+            let Some(p) = params.iter_mut().find(|p| p.path == *key) else {
+                return Err(err(format!(
+                    "`{key}` is fixed at {}, but the scenario has no belief about it: a level inside a distribution is fixed only where [uncertainty.parameters] declares one",
+                    fmt_num(v)
+                ))
+                .help(format!(
+                    "set the whole value instead, e.g. --set '{}={{ gamma = {{ mean = 3.0, sd = 1.5 }} }}' (docs/scenario-reference.md#uncertainty)",
+                    key.rsplit_once('.').map_or(key.as_str(), |(k, _)| k)
+                )));
+            };
+            let ok = match p.scale {
+                Scale::Log => v > 0.0,
+                Scale::Logit => v > 0.0 && v < 1.0,
+                _ => v.is_finite(),
+            };
+            if !ok {
+                return Err(err(format!(
+                    "`{key}` is fixed at {}, outside its range ({})",
+                    fmt_num(v),
+                    if p.scale == Scale::Logit {
+                        "a share between 0 and 1"
+                    } else {
+                        "above 0"
+                    }
+                ))
+                .help("give a value the belief could draw, e.g. its P10 or P90"));
+            }
+            p.pinned = Some(v);
+        }
         let correlated = match &c.raw.uncertainty.correlation {
             Some(cor) => Some(self.correlation(cor, &params)?),
             None => None,
@@ -115,6 +149,7 @@ impl Validator<'_> {
             belief_median,
             scale,
             stream: stream_key(path),
+            pinned: None,
         })
     }
 
@@ -501,6 +536,7 @@ impl Validator<'_> {
                 centre: shares[k],
                 belief_median: alpha / alphas.iter().sum::<f64>(),
                 scale: Scale::AsDrawn,
+                pinned: None,
             });
         }
         Ok(out)

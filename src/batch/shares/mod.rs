@@ -31,6 +31,10 @@
 //! Intervals are 95% percentile intervals from a bootstrap over trials (the rows of A, B and
 //! every A_B(u) resampled together), deterministic for a given seed.
 
+mod output;
+
+pub use output::{caption, charts, report_section, write};
+
 use rand::RngExt;
 use rayon::prelude::*;
 
@@ -47,6 +51,9 @@ pub const DEFAULT_TRIALS: usize = 2000;
 
 /// Bootstrap resamples behind each interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// The name of the uncertain inputs not named by `--param` or `--vary`, reported together.
+pub const OTHERS: &str = "other uncertain inputs";
 
 /// The name of the monthly market shock as an input.
 pub const SHOCK: &str = "market.monthly_shock";
@@ -437,11 +444,15 @@ pub struct Shares {
     pub trials: usize,
     /// Runs made (A, B and one per distinct set of inputs).
     pub runs: usize,
+    /// The number of single sets: the first `singles` of `sets`, each input alone, or each
+    /// chosen input alone and then the others together (their first-order shares, the
+    /// interactions and luck add up to 1).
+    pub singles: usize,
     /// The inputs.
     pub factors: Vec<Factor>,
     /// The groups.
     pub groups: Vec<Group>,
-    /// The sets picked, by factor index: each factor alone, then each group, then all inputs;
+    /// The sets picked, by factor index: the single sets, then each group, then all inputs;
     /// `group_set[g]` is group g's set and `all` the last one.
     pub sets: Vec<Vec<usize>>,
     /// Group g's index into `sets`.
@@ -476,10 +487,44 @@ fn per_trial(s: &Scenario, r: &Results, period: &Period) -> (Vec<f64>, Option<Ve
     (y, hit)
 }
 
-/// The sets of inputs picked: each of `n` inputs alone, then each group not already there,
+/// The sets of inputs whose first-order shares, with the interactions and luck, add up to 1:
+/// every input alone; or, when `chosen` names inputs (`--param`, `--vary`), each chosen input
+/// alone, then the others together (if any).
+pub fn single_sets(n: usize, chosen: Option<&[usize]>) -> Vec<Vec<usize>> {
+    match chosen {
+        None => (0..n).map(|k| vec![k]).collect(),
+        Some(c) => {
+            let mut sets: Vec<Vec<usize>> = c.iter().map(|&k| vec![k]).collect();
+            let rest: Vec<usize> = (0..n).filter(|k| !c.contains(k)).collect();
+            if !rest.is_empty() {
+                sets.push(rest);
+            }
+            sets
+        }
+    }
+}
+
+/// The inputs of `factors` that the settings `keys` name (an input whose key path is one of
+/// them or lies under one), in the order of `factors`.
+pub fn chosen(factors: &[Factor], keys: &[String]) -> Vec<usize> {
+    (0..factors.len())
+        .filter(|&k| {
+            factors[k].paths.iter().any(|path| {
+                keys.iter()
+                    .any(|key| matches(key, path) || matches(path, key))
+            })
+        })
+        .collect()
+}
+
+/// The sets of inputs picked: the single sets `singles`, then each group not already there,
 /// then all inputs (unless already there); with each group's set and the set of all inputs.
-fn picked_sets(n: usize, groups: &[Group]) -> (Vec<Vec<usize>>, Vec<usize>, usize) {
-    let mut sets: Vec<Vec<usize>> = (0..n).map(|k| vec![k]).collect();
+fn picked_sets(
+    n: usize,
+    singles: &[Vec<usize>],
+    groups: &[Group],
+) -> (Vec<Vec<usize>>, Vec<usize>, usize) {
+    let mut sets: Vec<Vec<usize>> = singles.to_vec();
     let mut group_set = Vec::new();
     for g in groups {
         group_set.push(match sets.iter().position(|x| *x == g.members) {
@@ -501,16 +546,20 @@ fn picked_sets(n: usize, groups: &[Group]) -> (Vec<Vec<usize>>, Vec<usize>, usiz
     (sets, group_set, all)
 }
 
-/// The runs a study of `factors` with `groups` makes: A, B and one per set of inputs picked.
-pub fn runs(factors: &[Factor], groups: &[Group]) -> usize {
-    2 + picked_sets(factors.len(), groups).0.len()
+/// The runs a study of `factors` with `groups` makes: A, B and one per set of inputs picked
+/// (`chosen` as in [`single_sets`]).
+pub fn runs(factors: &[Factor], chosen: Option<&[usize]>, groups: &[Group]) -> usize {
+    let singles = single_sets(factors.len(), chosen);
+    2 + picked_sets(factors.len(), &singles, groups).0.len()
 }
 
 /// Runs the study of `s` on `trials` trials per run with `seed` (on the current thread pool),
-/// `progress` told of each run's trials; `None` when `s` has no uncertain input.
+/// `progress` told of each run's trials; `None` when `s` has no uncertain input. `chosen`:
+/// the inputs reported alone (as [`single_sets`]; `None`: every one).
 pub fn study(
     s: &Scenario,
     period: Period,
+    chosen: Option<&[usize]>,
     groups: Vec<Group>,
     seed: u64,
     trials: usize,
@@ -520,8 +569,9 @@ pub fn study(
     if factors.is_empty() || trials < 2 {
         return None;
     }
-    let (sets, group_set, all) = picked_sets(factors.len(), &groups);
-    let singles = factors.len();
+    let single = single_sets(factors.len(), chosen);
+    let (sets, group_set, all) = picked_sets(factors.len(), &single, &groups);
+    let singles = single.len();
     let sb = seed_b(seed);
     let a = crate::engine::simulate(s, trials, seed, progress);
     let b = crate::engine::simulate(s, trials, sb, progress);
@@ -568,6 +618,7 @@ pub fn study(
         period,
         trials,
         runs: 2 + sets.len(),
+        singles,
         factors,
         groups,
         sets,
@@ -595,6 +646,29 @@ pub struct Row {
 }
 
 impl Shares {
+    /// The name of set `k`: a single input's key path (correlated ones joined by ` + `), or
+    /// `other uncertain inputs` for the inputs not chosen, taken together.
+    pub fn set_name(&self, k: usize) -> String {
+        match self.sets[k].as_slice() {
+            [one] => self.factors[*one].name.clone(),
+            _ if k < self.singles => OTHERS.into(),
+            _ => self.sets[k]
+                .iter()
+                .map(|&f| self.factors[f].name.as_str())
+                .collect::<Vec<_>>()
+                .join(" + "),
+        }
+    }
+
+    /// The key paths set `k` covers, joined by spaces.
+    pub fn set_members(&self, k: usize) -> String {
+        self.sets[k]
+            .iter()
+            .flat_map(|&f| self.factors[f].paths.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The group set, by name.
     pub fn group(&self, name: &str) -> Option<usize> {
         self.groups
@@ -614,19 +688,19 @@ impl Shares {
         let mut rows = Vec::new();
         for o in &self.outputs {
             let e = &o.estimates;
-            let mut singles: Vec<usize> = (0..self.factors.len()).collect();
+            let mut singles: Vec<usize> = (0..self.singles).collect();
             singles.sort_by(|&x, &y| {
                 e.first[y]
                     .value
                     .total_cmp(&e.first[x].value)
-                    .then(self.factors[x].name.cmp(&self.factors[y].name))
+                    .then(self.set_name(x).cmp(&self.set_name(y)))
             });
             for k in singles {
                 rows.push(Row {
                     output: o.name,
                     kind: "input",
-                    name: self.factors[k].name.clone(),
-                    members: self.factors[k].paths.join(" "),
+                    name: self.set_name(k),
+                    members: self.set_members(k),
                     first: e.first[k],
                     total: e.total[k],
                 });
@@ -637,12 +711,7 @@ impl Shares {
                     output: o.name,
                     kind: "group",
                     name: group.name.clone(),
-                    members: group
-                        .members
-                        .iter()
-                        .flat_map(|&k| self.factors[k].paths.iter().cloned())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    members: self.set_members(set),
                     first: e.first[set],
                     total: e.total[set],
                 });
@@ -771,7 +840,7 @@ impl Shares {
                     "trials",
                     Format::Count,
                     "Trials per run",
-                    num(&|_| self.trials as f64),
+                    Values::Integer(rows.iter().map(|_| Some(self.trials as i64)).collect()),
                 ),
             ],
         }
@@ -978,7 +1047,7 @@ no_decision = 0
         let g = groups(&f, &[]).unwrap();
         let p = period(&s, None).unwrap();
         assert_eq!(p.label, "FY2027");
-        let shares = study(&s, p, g, 3, 2000, &|_| {}).unwrap();
+        let shares = study(&s, p, None, g, 3, 2000, &|_| {}).unwrap();
         assert_eq!(
             shares.runs, 3,
             "A, B and the one input (also all inputs, and its group)"
@@ -995,5 +1064,70 @@ no_decision = 0
         );
         assert!((e.luck.value - (1.0 - want)).abs() <= 5.0 * se);
         assert_eq!(shares.outputs.len(), 1, "no plan, no hit-plan indicator");
+    }
+
+    /// With inputs named (`--param`), those are reported alone and every other input together,
+    /// so the single shares, the interactions and luck still add up to 1.
+    #[test]
+    fn named_inputs_are_alone_and_the_others_together() {
+        let text = r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 12
+[org]
+seats = 20
+[attrition]
+annual_rate = 0.2
+[pipeline]
+opportunities_per_rep_month = 2.0
+deal_size_usd = { lognormal = { median = 10_000, p90 = 20_000 } }
+cycle_months = 0
+[pipeline.outcomes]
+won = 0.3
+lost = 0.7
+no_decision = 0
+[uncertainty.parameters]
+"pipeline.opportunities_per_rep_month" = { p10 = 1.6, p50 = 2.0, p90 = 2.4 }
+"pipeline.deal_size_usd.median" = { p10 = 9_000, p50 = 10_000, p90 = 11_000 }
+"attrition.annual_rate" = { p10 = 0.15, p50 = 0.2, p90 = 0.25 }
+"#;
+        let s = Scenario::from_toml(text, "org.toml", "org").unwrap();
+        let f = factors(&s);
+        assert_eq!(f.len(), 3);
+        let named = chosen(
+            &f,
+            &["pipeline.deal_size_usd.median".into(), "org.seats".into()],
+        );
+        assert_eq!(named.len(), 1, "org.seats has no belief");
+        let g = groups(&f, &[]).unwrap();
+        let p = period(&s, None).unwrap();
+        let shares = study(&s, p, Some(&named), g, 3, 200, &|_| {}).unwrap();
+        assert_eq!(shares.singles, 2);
+        let rows = shares.rows();
+        let inputs: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.kind == "input")
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(inputs.len(), 2);
+        assert!(
+            inputs.contains(&"pipeline.deal_size_usd.median"),
+            "{inputs:?}"
+        );
+        assert!(inputs.contains(&OTHERS), "{inputs:?}");
+        let others = rows.iter().find(|r| r.name == OTHERS).unwrap();
+        assert_eq!(
+            others.members,
+            "attrition.annual_rate pipeline.opportunities_per_rep_month"
+        );
+        let e = &shares.outputs[0].estimates;
+        let sum = e.first[0].value + e.first[1].value + e.interactions.value + e.luck.value;
+        assert!((sum - 1.0).abs() < 1e-12, "{sum}");
+        // Runs: A, B, the named input, the others, the groups hiring-free pipeline and
+        // attrition (attrition is one input: already a set), and all inputs.
+        assert_eq!(
+            shares.runs,
+            runs(&f, Some(&named), &groups(&f, &[]).unwrap())
+        );
     }
 }
