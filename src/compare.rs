@@ -72,6 +72,9 @@ pub struct Difference {
     pub p_hit_plan_reference: Option<Probability>,
     /// P(hit plan) of B, against B's plan.
     pub p_hit_plan: Option<Probability>,
+    /// P(hit plan) of B minus that of A (each against its own plan), with a 95% interval for
+    /// paired proportions; `None` unless both have a plan.
+    pub p_hit_plan_difference: Option<Estimate>,
 }
 
 /// A setting whose value differs between the scenarios; `None` where a scenario leaves it unset
@@ -171,6 +174,48 @@ pub fn beats(a: &[f64], b: &[f64]) -> (Probability, f64) {
     )
 }
 
+/// The paired difference of two hit rates: the share of trials in which `b` reaches `plan_b`
+/// minus the share in which `a` reaches `plan_a`, with a 95% Wald interval for paired
+/// proportions (the mean of the per-trial differences, which are non-zero only in discordant
+/// trials: where one hits and the other misses). With no discordant trial the interval is the
+/// point itself.
+pub fn hit_difference(a: &[f64], plan_a: f64, b: &[f64], plan_b: f64) -> Estimate {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return Estimate {
+            value: f64::NAN,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+        };
+    }
+    let (mut only_b, mut only_a) = (0usize, 0usize);
+    for (x, y) in a.iter().zip(b) {
+        match (*x >= plan_a, *y >= plan_b) {
+            (false, true) => only_b += 1,
+            (true, false) => only_a += 1,
+            _ => {}
+        }
+    }
+    let nf = n as f64;
+    let value = (only_b as f64 - only_a as f64) / nf;
+    if n < 2 {
+        return Estimate {
+            value,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+        };
+    }
+    let discordant = (only_b + only_a) as f64;
+    // The per-trial differences are -1, 0 or 1: their sample variance over n, as for a mean.
+    let var_of_mean = ((discordant - nf * value * value) / (nf - 1.0)).max(0.0) / nf;
+    let half = 1.959_963_984_540_054 * var_of_mean.sqrt();
+    Estimate {
+        value,
+        ci95_low: (value - half).max(-1.0),
+        ci95_high: (value + half).min(1.0),
+    }
+}
+
 /// The differences of every arm against the first, over the horizon and each fiscal year the
 /// two share.
 pub fn differences(arms: &[Arm], seed: u64) -> Vec<Difference> {
@@ -206,6 +251,10 @@ pub fn differences(arms: &[Arm], seed: u64) -> Vec<Difference> {
                 share_tied: beats(&xa, &xb).1,
                 p_hit_plan_reference: sa.p_hit_plan,
                 p_hit_plan: sb.p_hit_plan,
+                p_hit_plan_difference: sa
+                    .plan_bookings_usd
+                    .zip(sb.plan_bookings_usd)
+                    .map(|(pa, pb)| hit_difference(&xa, pa, &xb, pb)),
             });
         }
     }
@@ -273,6 +322,22 @@ mod tests {
             unique_labels(&["a".into(), "a".into(), "b".into()]),
             vec!["a", "a (2)", "b"]
         );
+    }
+
+    #[test]
+    fn paired_hit_difference() {
+        // Plans of 10: a hits in trials 0 and 1, b in trials 1, 2 and 3.
+        let a = [10.0, 12.0, 9.0, 5.0];
+        let b = [9.0, 11.0, 10.0, 10.0];
+        let d = hit_difference(&a, 10.0, &b, 10.0);
+        assert_eq!(d.value, 0.25);
+        // Differences -1, 0, 1, 1: the same interval as a mean of them.
+        let m = mean_difference(&[0.0; 4], &[-1.0, 0.0, 1.0, 1.0]);
+        assert!((d.ci95_low - m.ci95_low).abs() < 1e-12);
+        assert!((d.ci95_high - m.ci95_high.min(1.0)).abs() < 1e-12);
+        // No discordant trial: no uncertainty about the difference.
+        let same = hit_difference(&a, 10.0, &a, 10.0);
+        assert_eq!((same.value, same.ci95_low, same.ci95_high), (0.0, 0.0, 0.0));
     }
 
     #[test]

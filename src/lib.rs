@@ -11,6 +11,7 @@
 //! and the trial index); [`engine`] runs trials in parallel; [`stats`] and [`summary`] reduce
 //! them; [`report`] writes them; [`cli`] is the command line.
 
+pub mod assumptions;
 pub mod backtest;
 pub mod batch;
 pub mod calendar;

@@ -30,6 +30,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("layers", 6),
     ("compare", 8),
     ("headline", 8),
+    ("assumptions", 8),
     // Charts, then the reports that hold them.
     ("charts", 9),
     ("report", 10),

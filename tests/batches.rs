@@ -605,6 +605,17 @@ fn sensitivity_ranks_settings_by_swing() {
     for c in ["tornado-bookings-usd-p50", "tornado-p-hit-plan"] {
         assert!(out.join(format!("charts/{c}.svg")).is_file());
         assert!(out.join(format!("charts/{c}.png")).is_file());
+        // Rows named as readers know them; the keys stay in the table.
+        let svg = fs::read_to_string(out.join(format!("charts/{c}.svg"))).unwrap();
+        for key in [
+            "pipeline.opportunities_per_rep_month",
+            "attrition.annual_rate",
+        ] {
+            assert!(!svg.contains(key), "{c}: raw key {key}");
+            let name = revsim::assumptions::human_name(key);
+            assert!(svg.contains(&name), "{c}: no {name}");
+        }
+        assert!(svg.contains("<title>") && svg.contains("<desc>"), "{c}");
     }
 }
 

@@ -72,6 +72,21 @@ fn the_vp_bet_compared_on_common_random_numbers() {
     let (tied, _, _) = figure(&rows, "horizon", "share_tied");
     assert!((0.0..=1.0).contains(&(beats + tied)));
     assert!(rows.iter().any(|r| &r[2] == "FY2028"), "fiscal years too");
+    // Per fiscal year, the paired difference of P(hit plan) is exactly the difference of the
+    // two rates (the same trials, counted two ways), inside its own interval; the headline
+    // names the fiscal year where it is largest.
+    let mut largest = ("", 0.0f64);
+    for fy in ["FY2027", "FY2028", "FY2029"] {
+        let (d, lo, hi) = figure(&rows, fy, "p_hit_plan_difference");
+        let (a, _, _) = figure(&rows, fy, "p_hit_plan_reference");
+        let (b, _, _) = figure(&rows, fy, "p_hit_plan");
+        assert!((d - (b - a)).abs() < 1e-9, "{fy}: {d} vs {b} - {a}");
+        let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+        assert!(lo <= d && d <= hi, "{fy}: {lo} <= {d} <= {hi}");
+        if d.abs() > largest.1 {
+            largest = (fy, d.abs());
+        }
+    }
 
     let inputs = read_csv(&out.join("input-differences.csv"));
     let grace = inputs
@@ -86,6 +101,18 @@ fn the_vp_bet_compared_on_common_random_numbers() {
 
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("leadership.board_review.grace_months"));
+    let headline = html
+        .split("<p class=\"answer\">")
+        .nth(1)
+        .expect("a headline")
+        .to_string();
+    assert!(
+        headline.starts_with(&format!("{} is where vp-churn differs most", largest.0)),
+        "{headline}"
+    );
+    // The mechanism that differs: VP turnover, side by side.
+    assert!(html.contains("What differs in the mechanism"));
+    assert!(html.contains("VP of Sales changes per trial (mean)"));
     // One colour per scenario, the same in the report's swatches as in the charts.
     for hex in ["#0072b2", "#e69f00"] {
         assert!(html.contains(hex), "swatch {hex}");

@@ -21,6 +21,7 @@ mod compare;
 mod crm_exports;
 mod crm_round_trip;
 mod deal_log;
+mod decide;
 mod detail;
 mod determinism;
 mod docs_examples;

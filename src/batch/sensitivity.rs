@@ -612,7 +612,7 @@ fn charts(t: &Tornado) -> Vec<crate::charts::Chart> {
         let takeaway = match rows.first() {
             Some(top) => format!(
                 "{} moves {label} most: {} at {} to {} at {}.",
-                top.parameter,
+                crate::assumptions::human_name(&top.parameter),
                 m.show(top.at_low),
                 top.low_value,
                 m.show(top.at_high),
@@ -623,7 +623,7 @@ fn charts(t: &Tornado) -> Vec<crate::charts::Chart> {
         let bars: Vec<TornadoBar> = rows
             .iter()
             .map(|s| TornadoBar {
-                parameter: s.parameter.clone(),
+                parameter: crate::assumptions::human_name(&s.parameter),
                 low_label: s.low_value.clone(),
                 high_label: s.high_value.clone(),
                 at_low: s.at_low,
@@ -669,7 +669,8 @@ fn report(
         for s in t.rows(m) {
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{} <code class=\"note\">{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&crate::assumptions::human_name(&s.parameter)),
                 escape(&s.parameter),
                 escape(&s.low_value),
                 escape(&s.high_value),

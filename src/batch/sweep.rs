@@ -520,18 +520,20 @@ fn charts_by(by: &By, lines: &[Line], results: &[VariantResult]) -> Vec<crate::c
     } else {
         format!("; one line per value of the other settings{note}")
     };
+    // The chart names the parameter as a reader knows it; the key is in the table.
+    let human = crate::assumptions::human_name(by.key);
     let mut out = Vec::new();
     for (stem, title, scale) in CHARTED {
         let s = series(stem);
-        let takeaway = trend(&s[0], scale, by.short);
+        let takeaway = trend(&s[0], scale, by.key);
         let plan_line = (stem == "bookings_usd")
             .then(|| results[0].periods[0].plan_bookings_usd)
             .flatten()
             .map(|v| (v, format!("Plan {}", usd(v))));
         let mut c = sweep_chart(
-            &format!("{title} by {}", by.short),
+            &format!("{title} by {}", lower_first(&human)),
             &format!("{takeaway}{others}."),
-            (by.key, Scale::Count),
+            (human.as_str(), Scale::Count),
             (title, scale),
             "P10–P90",
             &s,
@@ -542,11 +544,11 @@ fn charts_by(by: &By, lines: &[Line], results: &[VariantResult]) -> Vec<crate::c
     }
     if results[0].periods[0].get("p_hit_plan").is_some() {
         let s = series("p_hit_plan");
-        let takeaway = trend(&s[0], Scale::Share, by.short);
+        let takeaway = trend(&s[0], Scale::Share, by.key);
         let mut c = sweep_chart(
-            &format!("Chance of hitting the plan by {}", by.short),
+            &format!("Chance of hitting the plan by {}", lower_first(&human)),
             &format!("{takeaway}{others}."),
-            (by.key, Scale::Count),
+            (human.as_str(), Scale::Count),
             ("P(hit plan)", Scale::Share),
             "95% interval",
             &s,
@@ -602,6 +604,15 @@ fn show(v: f64, scale: Scale) -> String {
 }
 
 /// "P50 goes from $25.1M at seats=40 to $31.0M at seats=80".
+/// `s` with its first letter in lower case, for a name inside a sentence.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn trend(b: &Band, scale: Scale, key: &str) -> String {
     let n = b.x.len();
     if n == 0 {
@@ -613,10 +624,11 @@ fn trend(b: &Band, scale: Scale, key: &str) -> String {
         "The median goes"
     };
     format!(
-        "{what} from {} at {key}={} to {} at {key}={}",
+        "{what} from {} to {} as {} goes from {} to {}",
         show(b.mid[0], scale),
-        b.x[0],
         show(b.mid[n - 1], scale),
+        lower_first(&crate::assumptions::human_name(key)),
+        b.x[0],
         b.x[n - 1]
     )
 }
@@ -989,6 +1001,7 @@ fn lead(plan: &BatchPlan, results: &[VariantResult]) -> String {
             )
         }
     );
+    body.push_str(&first_year_lead(results));
     let p50 = |r: &VariantResult| r.periods[0].get("bookings_usd_p50");
     if let Some(best) = results.iter().max_by(|a, b| {
         let v = |r: &VariantResult| p50(r).map_or(0.0, |e| e.value);
@@ -1016,6 +1029,48 @@ fn lead(plan: &BatchPlan, results: &[VariantResult]) -> String {
         );
     }
     body
+}
+
+/// The first fiscal year of the horizon, the year a leader answers for next: the variant with
+/// the best chance of hitting its plan (or the highest median without a plan). Empty when the
+/// horizon has no fiscal year of its own.
+fn first_year_lead(results: &[VariantResult]) -> String {
+    fn fy(r: &VariantResult) -> Option<&PeriodMetrics> {
+        r.periods.get(1)
+    }
+    let Some(first) = results.first().and_then(fy) else {
+        return String::new();
+    };
+    let key = |r: &VariantResult| {
+        fy(r)
+            .and_then(|p| p.get("p_hit_plan").or_else(|| p.get("bookings_usd_p50")))
+            .map_or(f64::NEG_INFINITY, |e| e.value)
+    };
+    let Some(best) = results.iter().max_by(|a, b| key(a).total_cmp(&key(b))) else {
+        return String::new();
+    };
+    let Some(p) = fy(best) else {
+        return String::new();
+    };
+    let p50 = p.get("bookings_usd_p50").map_or(f64::NAN, |e| e.value);
+    let text = match (p.plan_bookings_usd, p.get("p_hit_plan")) {
+        (Some(plan), Some(hit)) if plan > 0.0 => format!(
+            "{}: the best chance of hitting the {} plan is {} ({}), with P50 bookings {}, {} of plan.",
+            first.period,
+            usd(plan),
+            pct(hit.value),
+            best.name,
+            usd(p50),
+            pct(p50 / plan)
+        ),
+        _ => format!(
+            "{}: the highest median bookings are {} ({}).",
+            first.period,
+            usd(p50),
+            best.name
+        ),
+    };
+    format!("<p class=\"answer\">{}</p>\n", escape(&text))
 }
 
 /// The report's table: each variant's bookings, ending ARR and reps over the horizon.

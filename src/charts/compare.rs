@@ -1,7 +1,7 @@
 //! The charts of `revsim compare`: one colour per scenario, the same in every chart.
 
 use super::{Axis, Chart, INK, Layer, Legend, PALETTE, Panel, Scale, headroom, padded_range, usd};
-use crate::charts::run::{bins_for, cumulative_plan, fan_layers, fan_top};
+use crate::charts::run::{bins_for, cumulative_plan, fan_layers, fan_top, outline_bands};
 use crate::compare::{Arm, Difference, bookings};
 use crate::model::Metric;
 use crate::words::pct;
@@ -360,7 +360,7 @@ fn fan(
         name: name.into(),
         title: title.into(),
         subtitle: format!(
-            "Median and P10–P90 band of each scenario, on one scale. Last month's median: {}.",
+            "Median and P10–P90 band (outlined) of each scenario, on one scale. Last month's median: {}.",
             last_medians(arms, metric, scale)
         ),
         panels: vec![Panel {
@@ -376,13 +376,48 @@ fn fan(
 
 /// The P10–P90 band and median line of arm `i`, with one legend entry: its median line carries
 /// the scenario's name.
+///
+/// So that two overlapping bands never blend into one, the reference's band is filled and
+/// outlined with a thin solid line; every other band is a dashed outline in its scenario's
+/// colour over a faint fill; each is named in the legend.
 fn scenario_fan(a: &Arm, i: usize, metric: Metric) -> Vec<Layer> {
     let mut layers = fan_layers(&a.monthly, metric, color(i), &a.label, true);
     for l in &mut layers {
         match l {
-            Layer::Band { label, .. } => *label = None,
-            Layer::Line { label, .. } => *label = Some(a.label.clone()),
+            Layer::Band { label, opacity, .. } => {
+                *label = Some(format!("{} P10–P90", a.label));
+                // Only the reference's band is filled in earnest: two fills over each other
+                // mix into a third colour that belongs to neither.
+                if i > 0 {
+                    *opacity = 0.06;
+                }
+            }
+            Layer::Line { label, .. } => *label = Some(format!("{} median", a.label)),
             _ => {}
+        }
+    }
+    let mut layers = outline_bands(layers, i > 0);
+    // The other scenarios' bands are their outlines: dashed, and thick enough to follow.
+    if i > 0 {
+        let name = format!("{} P10–P90 (dashed outline)", a.label);
+        let mut named = false;
+        for l in &mut layers {
+            match l {
+                Layer::Band { label, .. } => *label = None,
+                Layer::Line {
+                    width,
+                    dashed: true,
+                    label,
+                    ..
+                } => {
+                    *width = 2;
+                    if !named {
+                        *label = Some(name.clone());
+                        named = true;
+                    }
+                }
+                _ => {}
+            }
         }
     }
     layers

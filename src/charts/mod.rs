@@ -34,8 +34,10 @@ use crate::calendar::{YearMonth, month_label};
 /// The bundled font (DejaVu Sans; licence in `assets/fonts/`).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-/// The family name charts use; SVG viewers fall back to their own sans-serif face.
-pub const FONT_FAMILY: &str = "sans-serif";
+/// The family list SVG text names: the bundled font first (text is measured with it, see
+/// [`text_width`]), then faces of similar width, then the viewer's own sans-serif. plotters
+/// registers the bundled font under this same name for the PNG.
+pub const FONT_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
 
 /// Chart width in pixels (PNG) and user units (SVG).
 pub const WIDTH: u32 = 1000;
@@ -315,7 +317,7 @@ impl Chart {
                 SVGBackend::with_string(&mut out, (WIDTH, self.height())).into_drawing_area();
             self.draw(&root).expect("drawing to a string cannot fail");
         }
-        out
+        accessible(&out, &self.title, &self.subtitle)
     }
 
     /// The chart as a PNG image.
@@ -366,6 +368,112 @@ impl Chart {
         }
         root.present()
     }
+}
+
+/// What a chart named `name` shows, in a sentence for its caption (the takeaway is in the chart
+/// itself); `None` for a chart this table does not know, whose caption then gives its title.
+pub fn what_it_shows(name: &str) -> Option<&'static str> {
+    let known: &[(&str, &str)] = &[
+        (
+            "bookings-distribution",
+            "How often each amount of new bookings over the horizon came up across the trials, with P10, P50, P90 and the plan marked.",
+        ),
+        (
+            "plan-exceedance",
+            "The chance of booking at least each amount over the horizon; read the plan's chance where the curve crosses the plan line.",
+        ),
+        (
+            "cumulative-bookings-fan",
+            "Bookings added up month by month: the P10-P90 and P25-P75 bands, the median, and the plan accumulated over the same months.",
+        ),
+        (
+            "bookings-by-fiscal-year",
+            "One distribution of new bookings per fiscal year, each against that year's plan and its chance of being hit.",
+        ),
+        (
+            "arr-fan",
+            "ARR at each month's end: the P10-P90 and P25-P75 bands and the median.",
+        ),
+        (
+            "headcount-fan",
+            "Reps in seat and ramp-weighted capacity by month (median and P10-P90 band of each) against the seat plan.",
+        ),
+        (
+            "quota-attainment",
+            "How individual reps in seat at each fiscal year's end did against their quota, with 100% marked.",
+        ),
+        (
+            "vp-tenure",
+            "How long VPs of Sales who left had served, and how long those still in seat at the end have served so far.",
+        ),
+        (
+            "compare-bookings-distribution",
+            "Each scenario's distribution of new bookings over the horizon, overlaid, with medians dashed and plans solid.",
+        ),
+        (
+            "compare-bookings-cdf",
+            "Each scenario's chance of booking at most each amount: a curve further right books more.",
+        ),
+        (
+            "compare-difference",
+            "Trial by trial, each scenario's bookings minus the reference's on the same random numbers; the bar at zero holds the ties.",
+        ),
+        (
+            "compare-cumulative-bookings",
+            "Cumulative bookings by month: each scenario's median and P10-P90 band (outlined in its colour).",
+        ),
+        (
+            "compare-arr",
+            "ARR by month: each scenario's median and P10-P90 band (outlined in its colour).",
+        ),
+        (
+            "compare-headcount",
+            "Reps in seat by month: each scenario's median and P10-P90 band (outlined in its colour).",
+        ),
+    ];
+    if let Some((_, what)) = known.iter().find(|(n, _)| *n == name) {
+        return Some(what);
+    }
+    if name.starts_with("tornado") {
+        return Some(
+            "Each bar: the metric with one parameter at its low and at its high setting, the others at their base values; the longest bar matters most.",
+        );
+    }
+    if name.starts_with("p-hit-plan-by-") {
+        return Some(
+            "The chance of hitting plan at each value the sweep ran, with its 95% interval.",
+        );
+    }
+    if name.contains("-by-") || name == "sweep" {
+        return Some(
+            "The metric at each value the sweep ran: the median as a line with points, the P10-P90 range shaded.",
+        );
+    }
+    None
+}
+
+/// `svg` with `role="img"` on its root and a `<title>` (the chart's title) and `<desc>` (its
+/// takeaway) as the root's first children: what a screen reader announces, and what a viewer
+/// shows on hover.
+pub fn accessible(svg: &str, title: &str, desc: &str) -> String {
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let Some(end) = svg[start..].find('>').map(|e| start + e) else {
+        return svg.to_string();
+    };
+    let xml = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "{} role=\"img\">\n<title>{}</title>\n<desc>{}</desc>{}",
+        &svg[..end],
+        xml(title.trim()),
+        xml(desc.trim()),
+        &svg[end + 1..]
+    )
 }
 
 /// Axis tick labels: `$45M`, `40%`, `12`, `Jan 2027`.
@@ -1190,5 +1298,24 @@ mod tests {
         assert_eq!(&png[1..4], b"PNG");
         let svg = chart.svg();
         assert!(svg.contains("Title") && svg.contains("$200K"), "{svg}");
+        // Accessible: a title and a description first thing inside the root.
+        let root = svg.find("<svg").unwrap();
+        let inner = &svg[svg[root..].find('>').unwrap() + root + 1..];
+        assert!(
+            inner
+                .trim_start()
+                .starts_with("<title>Title</title>\n<desc>Subtitle</desc>"),
+            "{svg}"
+        );
+        assert!(svg[root..].starts_with("<svg ") && svg.contains(" role=\"img\">"));
+        // Text names the bundled font first, the one its widths are measured with.
+        assert!(
+            svg.contains("font-family=\"DejaVu Sans, "),
+            "text must name the measured font: {svg}"
+        );
+        assert_eq!(
+            accessible("<svg a=\"1\">\n<g/></svg>", "A < B", "x & y"),
+            "<svg a=\"1\" role=\"img\">\n<title>A &lt; B</title>\n<desc>x &amp; y</desc>\n<g/></svg>"
+        );
     }
 }

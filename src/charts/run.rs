@@ -281,6 +281,33 @@ fn plan_exceedance(d: &RunData) -> Chart {
     }
 }
 
+/// `layers` with each band outlined: a thin line of the band's colour along its lower and upper
+/// edges, right after it (dashed when `dashed`), so two overlapping bands stay two shapes.
+pub fn outline_bands(layers: Vec<Layer>, dashed: bool) -> Vec<Layer> {
+    let mut out = Vec::with_capacity(layers.len() * 2);
+    for l in layers {
+        let edges: Vec<Layer> = match &l {
+            Layer::Band {
+                x, lo, hi, color, ..
+            } => [lo, hi]
+                .into_iter()
+                .map(|y| Layer::Line {
+                    x: x.clone(),
+                    y: y.clone(),
+                    color: *color,
+                    width: 1,
+                    dashed,
+                    label: None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push(l);
+        out.extend(edges);
+    }
+    out
+}
+
 /// P10-P90 and P25-P75 bands and the median of `metric` by month, in `color`.
 pub fn fan_layers(
     monthly: &[Vec<Distribution>],
@@ -433,18 +460,25 @@ fn arr_fan(d: &RunData) -> Chart {
 }
 
 fn headcount_fan(d: &RunData) -> Chart {
-    let mut layers = fan_layers(
-        d.monthly,
-        Metric::Headcount,
-        PALETTE[0],
-        "reps in seat",
-        true,
+    // Two bands that overlap: each outlined, the second dashed, so they stay apart.
+    let mut layers = outline_bands(
+        fan_layers(
+            d.monthly,
+            Metric::Headcount,
+            PALETTE[0],
+            "reps in seat",
+            true,
+        ),
+        false,
     );
-    layers.extend(fan_layers(
-        d.monthly,
-        Metric::RampedEquivalentReps,
-        PALETTE[1],
-        "ramped capacity",
+    layers.extend(outline_bands(
+        fan_layers(
+            d.monthly,
+            Metric::RampedEquivalentReps,
+            PALETTE[1],
+            "ramped capacity",
+            true,
+        ),
         true,
     ));
     let seats: Vec<f64> = d

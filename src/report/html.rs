@@ -52,6 +52,7 @@ h1 { font-size:30px; line-height:1.2; margin:4px 0 6px; }
 h2 { font-size:20px; margin:36px 0 10px; padding-top:8px; border-top:1px solid var(--line); }
 .desc { color:var(--muted); margin:0 0 14px; }
 .answer { font-size:22px; line-height:1.35; font-weight:600; margin:18px 0 6px; padding:14px 18px; background:var(--soft); border-left:5px solid var(--accent); }
+.answer.second { font-size:18px; font-weight:500; border-left-color:var(--muted); margin-top:0; }
 .byyear { color:var(--muted); margin:0 0 8px; }
 .cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(190px, 1fr)); gap:12px; margin:18px 0 6px; }
 .card { border:1px solid var(--line); border-radius:6px; padding:10px 14px; }
@@ -61,6 +62,7 @@ h2 { font-size:20px; margin:36px 0 10px; padding-top:8px; border-top:1px solid v
 figure { margin:18px 0 26px; break-inside:avoid; page-break-inside:avoid; overflow-x:auto; }
 figure svg { display:block; width:100%; min-width:720px; height:auto; border:1px solid var(--line); border-radius:4px; }
 figcaption { color:var(--muted); font-size:14px; margin-top:6px; }
+figcaption .files { font-size:12px; white-space:nowrap; }
 .swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:-1px; margin-right:6px; }
 table { border-collapse:collapse; width:100%; font-size:14px; font-variant-numeric:tabular-nums; margin:8px 0 4px; }
 th, td { text-align:right; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
@@ -82,8 +84,17 @@ footer { margin-top:40px; padding-top:12px; border-top:1px solid var(--line); co
 @page { margin:14mm; }
 "#;
 
-/// A complete page around `body`.
+/// What P10 to P90 means, said once on every page.
+pub const P10_P90: &str = "P10–P90: 8 in 10 simulated outcomes fall in this range (1 in 10 falls below P10, 1 in 10 above P90); P50 is the median, the middle outcome.";
+
+/// A complete page around `body`, with the meaning of P10–P90 just above its footer (or at its
+/// end).
 pub fn page(title: &str, body: &str) -> String {
+    let note = format!("<p class=\"note how-to-read\">{}</p>\n", escape(P10_P90));
+    let body = match body.rfind("<footer") {
+        Some(i) => format!("{}{note}{}", &body[..i], &body[i..]),
+        None => format!("{body}{note}"),
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
         escape(title)
@@ -98,10 +109,14 @@ pub fn figure(chart: &Chart, svg: &str) -> String {
         Some(rest) => rest.split_once("?>").map_or(svg, |(_, r)| r.trim_start()),
         None => svg,
     };
+    let what = crate::charts::what_it_shows(&chart.name).map_or_else(
+        || format!("{}.", chart.title.trim_end_matches('.')),
+        str::to_string,
+    );
     format!(
-        "<figure id=\"{}\">\n{svg}\n<figcaption>Also in <code>charts/{}.svg</code> and <code>charts/{}.png</code>.</figcaption>\n</figure>\n",
+        "<figure id=\"{}\">\n{svg}\n<figcaption>{} <span class=\"files\">(<code>charts/{}.svg</code>, <code>.png</code>)</span></figcaption>\n</figure>\n",
         escape(&chart.name),
-        escape(&chart.name),
+        escape(&what),
         escape(&chart.name)
     )
 }
@@ -166,26 +181,6 @@ pub fn period_table(summary: &Summary) -> String {
     out
 }
 
-/// Key settings a reader checks first, by key path; their names come from the parameter table.
-const KEY_ASSUMPTIONS: [&str; 16] = [
-    "org.seats",
-    "org.filled_seats",
-    "hiring.headcount_plan",
-    "ramp.curve",
-    "attrition.annual_rate",
-    "pipeline.opportunities_per_rep_month",
-    "pipeline.inbound_opportunities_per_month",
-    "pipeline.outcomes.won",
-    "pipeline.outcomes.no_decision",
-    "pipeline.deal_size_usd",
-    "pipeline.cycle_months",
-    "customers.starting_arr_usd",
-    "customers.monthly_logo_churn_rate",
-    "quota.annual_quota_usd",
-    "plan.fiscal_year_bookings_usd",
-    "leadership",
-];
-
 /// A TOML value made readable: money keys as $1.2M.
 pub fn readable(key: &str, value: &str) -> String {
     if !key.ends_with("_usd") {
@@ -208,51 +203,15 @@ pub fn readable(key: &str, value: &str) -> String {
 fn assumptions(s: &Scenario) -> String {
     let flat = s.flatten();
     let mut out = String::from(
-        "<div class=\"scroll\"><table>\n<thead><tr><th>Assumption</th><th class=\"text\">Value</th><th class=\"text\">Key</th></tr></thead>\n<tbody>\n",
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Assumption</th><th class=\"text\">In words</th><th class=\"text\">Keys in the file</th></tr></thead>\n<tbody>\n",
     );
-    for key in KEY_ASSUMPTIONS {
-        let label = crate::scenario::params::known(key).label;
-        let value = if key == "leadership" {
-            if s.leadership.is_some() {
-                "on: VP tenure, board reviews and transitions are modelled".to_string()
-            } else {
-                "off".to_string()
-            }
-        } else {
-            match flat.iter().find(|(k, _)| k == key) {
-                Some((k, v)) => readable(k, v),
-                None => {
-                    // An array of tables is flattened item by item: key[0].month, key[0].seats.
-                    let prefix = format!("{key}[");
-                    let items: Vec<String> = flat
-                        .iter()
-                        .filter(|(k, _)| k.starts_with(&prefix))
-                        .fold(Vec::<(String, Vec<String>)>::new(), |mut acc, (k, v)| {
-                            let rest = &k[prefix.len()..];
-                            let (index, field) = rest.split_once("].").unwrap_or((rest, ""));
-                            let part = format!("{field} = {v}");
-                            match acc.last_mut() {
-                                Some((i, parts)) if i == index => parts.push(part),
-                                _ => acc.push((index.to_string(), vec![part])),
-                            }
-                            acc
-                        })
-                        .into_iter()
-                        .map(|(_, parts)| parts.join(", "))
-                        .collect();
-                    if items.is_empty() {
-                        continue;
-                    }
-                    items.join("; ")
-                }
-            }
-        };
+    for a in crate::assumptions::key_assumptions(s) {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"text mono\">{}</td><td class=\"text mono\">{}</td></tr>",
-            escape(label),
-            escape(&value),
-            escape(key)
+            "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text mono note\">{}</td></tr>",
+            escape(a.label),
+            escape(&a.words),
+            escape(a.keys)
         );
     }
     out.push_str("</tbody></table></div>\n");
@@ -393,11 +352,11 @@ fn run_header(s: &Scenario, summary: &Summary) -> String {
         let _ = writeln!(b, "<p class=\"desc\">{}</p>", escape(&summary.description));
     }
     b.push_str("</header>\n");
-    let _ = writeln!(
-        b,
-        "<p class=\"answer\">{}</p>",
-        escape(&headline::answer(s, summary))
-    );
+    let lead = headline::lead(s, summary);
+    for (i, line) in lead.iter().enumerate() {
+        let class = if i == 0 { "answer" } else { "answer second" };
+        let _ = writeln!(b, "<p class=\"{class}\">{}</p>", escape(line));
+    }
     if let Some(y) = headline::by_year(summary) {
         let _ = writeln!(b, "<p class=\"byyear\">{}</p>", escape(&y));
     }
@@ -409,10 +368,30 @@ fn run_header(s: &Scenario, summary: &Summary) -> String {
 fn run_cards(summary: &Summary) -> String {
     let h = &summary.horizon;
     let mut b = String::from("<div class=\"cards\">\n");
+    if let Some(f) = summary
+        .fiscal_years
+        .first()
+        .filter(|f| f.months != h.months)
+        && let (Some(plan), Some(hit)) = (f.plan_bookings_usd, f.p_hit_plan.as_ref())
+    {
+        card(
+            &mut b,
+            &format!("Chance of hitting the {} plan", f.label),
+            &pct(hit.p),
+            &format!(
+                "plan {}; P50 {} ({} of plan); 95% CI {}–{}",
+                usd(plan),
+                usd(f.bookings_usd.p50),
+                pct(f.bookings_usd.p50 / plan),
+                pct(hit.ci95_low),
+                pct(hit.ci95_high)
+            ),
+        );
+    }
     if let (Some(plan), Some(hit)) = (h.plan_bookings_usd, h.p_hit_plan.as_ref()) {
         card(
             &mut b,
-            "Chance of hitting plan",
+            "Chance of hitting the horizon's plan",
             &pct(hit.p),
             &format!(
                 "plan {}; 95% CI {}–{}",
@@ -595,7 +574,7 @@ fn difference_rows(
                 .map_or("–".into(), prob);
             let _ = writeln!(
                 out,
-                "<tr><td>{}{} <span class=\"note\">(reference)</span></td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>{}</td></tr>",
+                "<tr><td>{}{} <span class=\"note\">(reference)</span></td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>{}</td><td>–</td></tr>",
                 swatch(0),
                 escape(&d.reference),
                 escape(period),
@@ -606,7 +585,7 @@ fn difference_rows(
         }
         let _ = writeln!(
             out,
-            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             swatch(idx(&d.scenario)),
             escape(&d.scenario),
             escape(period),
@@ -614,9 +593,209 @@ fn difference_rows(
             escape(&estimate(&d.p50_difference_usd)),
             escape(&estimate(&d.mean_difference_usd)),
             escape(&prob(&d.p_beats_reference)),
-            escape(&d.p_hit_plan.as_ref().map_or("–".into(), prob))
+            escape(&d.p_hit_plan.as_ref().map_or("–".into(), prob)),
+            escape(&d.p_hit_plan_difference.as_ref().map_or("–".into(), points))
         );
     }
+}
+
+/// A difference of two shares in percentage points with its interval: "-6 pts (-7 to -5)".
+pub fn points(e: &crate::compare::Estimate) -> String {
+    let pts = |v: f64| {
+        let p = v * 100.0;
+        let shown = if p.abs() < 9.95 {
+            format!("{p:+.1}")
+        } else {
+            format!("{p:+.0}")
+        };
+        if shown.parse::<f64>() == Ok(0.0) {
+            "0".to_string()
+        } else {
+            shown
+        }
+    };
+    if !e.ci95_low.is_finite() {
+        return format!("{} pts", pts(e.value));
+    }
+    format!(
+        "{} pts ({} to {})",
+        pts(e.value),
+        pts(e.ci95_low),
+        pts(e.ci95_high)
+    )
+}
+
+/// The fiscal year in which `scenario` differs most from the reference: the largest change in
+/// P(hit plan), or with no plan the largest change in P50 bookings relative to the
+/// reference's. `None` without whole-year differences.
+pub fn largest_year<'d>(
+    diffs: &'d [crate::compare::Difference],
+    scenario: &str,
+) -> Option<&'d crate::compare::Difference> {
+    let size = |d: &crate::compare::Difference| match &d.p_hit_plan_difference {
+        Some(e) if e.value.is_finite() => e.value.abs(),
+        _ => (d.p50_difference_usd.value / d.p50_reference_usd.abs().max(1.0)).abs(),
+    };
+    diffs
+        .iter()
+        .filter(|d| d.scenario == scenario && d.period != "horizon")
+        .fold(
+            None,
+            |best: Option<&crate::compare::Difference>, d| match best {
+                Some(b) if size(b) >= size(d) => Some(b),
+                _ => Some(d),
+            },
+        )
+}
+
+/// "FY2028 is where vp-churn differs most from vp-stable: P(hit plan) 27% → 21% (-6 pts, 95% CI
+/// -7 to -5); P50 bookings -$0.62M (95% CI ...)."
+pub fn year_sentence(d: &crate::compare::Difference) -> String {
+    let p50 = format!(
+        "P50 bookings {} → {}, {}",
+        usd(d.p50_reference_usd),
+        usd(d.p50_usd),
+        with_ci(&estimate(&d.p50_difference_usd))
+    );
+    let plan = match (
+        d.p_hit_plan_reference,
+        d.p_hit_plan,
+        &d.p_hit_plan_difference,
+    ) {
+        (Some(a), Some(b), Some(e)) => format!(
+            "P(hit plan) {} → {}, {}; ",
+            pct(a.p),
+            pct(b.p),
+            with_ci(&points(e))
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "{} is where {} differs most from {}: {plan}{p50}.",
+        d.period, d.scenario, d.reference
+    )
+}
+
+/// "-6 pts (-7 to -5)" as "-6 pts (95% CI -7 to -5)".
+fn with_ci(s: &str) -> String {
+    s.replacen(" (", " (95% CI ", 1)
+}
+
+/// The mechanism behind the differences, one row per figure and one column per scenario:
+/// VP turnover, hiring and vacancy, the realised win rate and the coverage effort. Rows whose
+/// figures differ come first; the others are named in a line under the table.
+fn mechanism_table(arms: &[crate::compare::Arm]) -> String {
+    use crate::model::metrics::Metric;
+    type Row = (&'static str, Vec<Option<String>>);
+    let monthly_mean = |a: &crate::compare::Arm, m: Metric| -> Option<f64> {
+        let cells = a.monthly.get(m.index())?;
+        let v: Vec<f64> = cells
+            .iter()
+            .map(|d| d.mean)
+            .filter(|v| v.is_finite())
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let vp = |f: &dyn Fn(&crate::summary::VpSummary) -> Option<String>| -> Vec<Option<String>> {
+        arms.iter()
+            .map(|a| a.summary.vp_of_sales.as_ref().and_then(f))
+            .collect()
+    };
+    let rows: Vec<Row> = vec![
+        (
+            "VP of Sales changes per trial (mean)",
+            vp(&|v| Some(format!("{:.2}", v.changes.mean))),
+        ),
+        (
+            "Completed VP tenure, median (months)",
+            vp(&|v| v.completed_tenure_months.as_ref().map(|h| count(h.p50))),
+        ),
+        (
+            "Months in a VP transition (mean)",
+            vp(&|v| Some(format!("{:.1}", v.months_in_transition.mean))),
+        ),
+        (
+            "Hires over the horizon (mean)",
+            arms.iter()
+                .map(|a| Some(format!("{:.1}", a.summary.horizon.hires.mean)))
+                .collect(),
+        ),
+        (
+            "Leavers over the horizon (mean)",
+            arms.iter()
+                .map(|a| Some(format!("{:.1}", a.summary.horizon.departures.mean)))
+                .collect(),
+        ),
+        (
+            "Vacant seats, average month",
+            arms.iter()
+                .map(|a| monthly_mean(a, Metric::VacantSeats).map(|v| format!("{v:.1}")))
+                .collect(),
+        ),
+        (
+            "Realised win rate, average month",
+            arms.iter()
+                .map(|a| {
+                    monthly_mean(a, Metric::RealisedWinRate).map(|v| format!("{:.1}%", v * 100.0))
+                })
+                .collect(),
+        ),
+        (
+            "Coverage effort, average month (1 = no push)",
+            arms.iter()
+                .map(|a| {
+                    a.scenario
+                        .coverage
+                        .as_ref()
+                        .and(monthly_mean(a, Metric::CoverageEffort))
+                        .map(|v| format!("{v:.2}"))
+                })
+                .collect(),
+        ),
+        (
+            "Reps in seat at the end (P50)",
+            arms.iter()
+                .map(|a| Some(count(a.summary.horizon.ending_headcount.p50)))
+                .collect(),
+        ),
+    ];
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .filter(|(_, v)| v.iter().any(Option::is_some))
+        .collect();
+    let (differ, same): (Vec<Row>, Vec<Row>) = rows
+        .into_iter()
+        .partition(|(_, v)| v.windows(2).any(|w| w[0] != w[1]));
+    let mut b = String::from(
+        "<h2>What differs in the mechanism</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Figure</th>",
+    );
+    for (i, a) in arms.iter().enumerate() {
+        let _ = write!(b, "<th>{}{}</th>", swatch(i), escape(&a.label));
+    }
+    b.push_str("</tr></thead>\n<tbody>\n");
+    for (label, values) in &differ {
+        let _ = write!(b, "<tr><td>{}</td>", escape(label));
+        for v in values {
+            let _ = write!(b, "<td>{}</td>", escape(v.as_deref().unwrap_or("–")));
+        }
+        b.push_str("</tr>\n");
+    }
+    b.push_str("</tbody></table></div>\n");
+    let mut note = String::from(
+        "What drives the bookings differences: each scenario's own figures over the horizon, on the same random numbers. Monthly figures are averaged over the months of the horizon.",
+    );
+    if !same.is_empty() {
+        let names: Vec<String> = same
+            .iter()
+            .map(|(l, v)| format!("{} {}", l.to_lowercase(), v[0].as_deref().unwrap_or("–")))
+            .collect();
+        note.push_str(&format!(
+            " The same in every scenario: {}.",
+            names.join("; ")
+        ));
+    }
+    let _ = writeln!(b, "<p class=\"note\">{}</p>", escape(&note));
+    b
 }
 
 /// The comparison report.
@@ -638,13 +817,17 @@ pub fn compare_report(
         escape(&title)
     );
     for d in diffs.iter().filter(|d| d.period == "horizon") {
+        if let Some(y) = largest_year(diffs, &d.scenario) {
+            let _ = writeln!(b, "<p class=\"answer\">{}</p>", escape(&year_sentence(y)));
+        }
         let _ = writeln!(
             b,
-            "<p class=\"answer\">{}</p>",
+            "<p class=\"answer second\">Over the horizon: {}</p>",
             escape(&compare_sentence(d))
         );
     }
     b.push_str(&scenario_table(arms));
+    b.push_str(&mechanism_table(arms));
     b.push_str(&difference_tables(arms, diffs));
     b.push_str(&input_differences(inputs, &labels));
 
@@ -660,7 +843,7 @@ pub fn compare_report(
             "<h3>{}{}</h3>\n<p>{}</p>",
             swatch(i),
             escape(&a.label),
-            escape(&headline::answer(&a.scenario, &a.summary))
+            escape(&headline::lead(&a.scenario, &a.summary).join(" "))
         );
         b.push_str(&period_table(&a.summary));
     }
@@ -698,7 +881,7 @@ fn scenario_table(arms: &[crate::compare::Arm]) -> String {
 /// The differences against the reference over the horizon, with how to read them, then by
 /// fiscal year.
 fn difference_tables(arms: &[crate::compare::Arm], diffs: &[crate::compare::Difference]) -> String {
-    let head = "<thead><tr><th>Scenario</th><th>Period</th><th>Bookings P50</th><th>P50 difference vs reference (95% CI)</th><th>Mean difference (95% CI)</th><th>P(beats reference) (95% CI)</th><th>P(hit own plan) (95% CI)</th></tr></thead>\n<tbody>\n";
+    let head = "<thead><tr><th>Scenario</th><th>Period</th><th>Bookings P50</th><th>P50 difference vs reference (95% CI)</th><th>Mean difference (95% CI)</th><th>P(beats reference) (95% CI)</th><th>P(hit own plan) (95% CI)</th><th>P(hit plan) difference (95% CI)</th></tr></thead>\n<tbody>\n";
     let mut b =
         format!("<h2>Differences over the horizon</h2>\n<div class=\"scroll\"><table>\n{head}");
     difference_rows(&mut b, arms, diffs, "horizon");

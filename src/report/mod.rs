@@ -349,6 +349,16 @@ pub fn write_differences(
                 row(m, p.p, Some(p.ci95_low), Some(p.ci95_high)).map_err(csv_err)?;
             }
         }
+        if let Some(e) = &d.p_hit_plan_difference {
+            let ci = |v: f64| v.is_finite().then_some(v);
+            row(
+                "p_hit_plan_difference",
+                e.value,
+                ci(e.ci95_low),
+                ci(e.ci95_high),
+            )
+            .map_err(csv_err)?;
+        }
     }
     out.flush()
 }

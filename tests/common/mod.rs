@@ -276,6 +276,15 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
         if f.ends_with(".svg") {
             let svg = std::fs::read_to_string(&path).unwrap();
             assert!(svg.starts_with("<svg"), "{f}");
+            // Accessible: a title and a takeaway for screen readers, both with words in them.
+            for tag in ["title", "desc"] {
+                let text = svg
+                    .split_once(&format!("<{tag}>"))
+                    .and_then(|(_, rest)| rest.split_once(&format!("</{tag}>")))
+                    .map(|(t, _)| t.trim())
+                    .unwrap_or_default();
+                assert!(text.len() > 10, "{f}: no <{tag}> worth reading");
+            }
             assert!(svg.matches("<text").count() >= 8, "{f}: too little text");
             assert!(
                 svg.contains("<polygon") || svg.contains("<rect") || svg.contains("<polyline"),
@@ -293,6 +302,16 @@ pub fn assert_charts(out: &std::path::Path) -> Vec<String> {
     for n in &names {
         assert!(html.contains(&format!("id=\"{n}\"")), "report lacks {n}");
     }
+    // The inline charts are as accessible as the files, and captions say what a chart shows.
+    assert_eq!(
+        html.matches("<desc>").count(),
+        names.len(),
+        "an inline chart lacks <desc>"
+    );
+    assert!(
+        !html.contains("<figcaption>Also in"),
+        "captions say what a chart shows"
+    );
     names
 }
 
