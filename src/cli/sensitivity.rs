@@ -299,14 +299,16 @@ fn print_shares(
         }
         let mine: Vec<&shares::Row> = rows.iter().filter(|r| r.output == o.name).collect();
         // The name column leaves room for two intervals in 80 columns; a longer name is wrapped
-        // at spaces, its shares beside its last line.
+        // at spaces, its shares beside its last line. An interval such as "0.1% (0.1% to 0.2%)"
+        // or "-3% (-12% to -8%)" takes at most IV characters.
+        const IV: usize = 20;
         let w = mine
             .iter()
             .map(|r| r.name.chars().count())
             .max()
             .unwrap_or(10)
-            .clamp(10, crate::words::WIDTH - 2 - 2 - 17 - 2 - 17);
-        writeln!(out, "  {:w$}  {:<17}  with interactions", "input", "alone")?;
+            .clamp(10, crate::words::WIDTH - 2 - 2 - IV - 2 - IV);
+        writeln!(out, "  {:w$}  {:<IV$}  with interactions", "input", "alone")?;
         let mut grouped = false;
         for r in &mine {
             if r.kind == "group" && !grouped {
@@ -327,7 +329,7 @@ fn print_shares(
             } else {
                 String::new()
             };
-            let row = format!("  {last:w$}  {:<17}  {total}", iv(&r.first));
+            let row = format!("  {last:w$}  {:<IV$}  {total}", iv(&r.first));
             writeln!(out, "{}", row.trim_end())?;
         }
     }
