@@ -15,7 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, FONT_FAMILY, INK, MUTED, Scale, WIDTH, fit, nice_step, text_width, wrap};
+use super::{FONT_FAMILY, INK, MUTED, Scale, WIDTH, fit, nice_step, text_width, wrap};
 
 /// One axis of a heatmap: its title and the label of each category, lowest first (left to
 /// right on x, bottom to top on y).
@@ -307,20 +307,9 @@ impl Heatmap {
     /// The heatmap as a PNG image.
     pub fn png(&self) -> Vec<u8> {
         super::register_font();
-        let (w, h) = (WIDTH, self.height());
-        let mut rgb = vec![255u8; (w * h * 3) as usize];
-        {
-            let root = super::bitmap::Bitmap::new(&mut rgb, (w, h), FONT).into_drawing_area();
-            self.draw(&root).expect("drawing to a buffer cannot fail");
-        }
-        let mut png = Vec::new();
-        let mut enc = png::Encoder::new(&mut png, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().expect("PNG header into memory");
-        writer.write_image_data(&rgb).expect("PNG data into memory");
-        writer.finish().expect("PNG end into memory");
-        png
+        super::png_of((WIDTH, self.height()), |root| {
+            self.draw(root).expect("drawing to a buffer cannot fail")
+        })
     }
 
     fn draw<DB: DrawingBackend>(

@@ -323,20 +323,9 @@ impl Chart {
     /// The chart as a PNG image.
     pub fn png(&self) -> Vec<u8> {
         register_font();
-        let (w, h) = (WIDTH, self.height());
-        let mut rgb = vec![255u8; (w * h * 3) as usize];
-        {
-            let root = bitmap::Bitmap::new(&mut rgb, (w, h), FONT).into_drawing_area();
-            self.draw(&root).expect("drawing to a buffer cannot fail");
-        }
-        let mut png = Vec::new();
-        let mut enc = png::Encoder::new(&mut png, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().expect("PNG header into memory");
-        writer.write_image_data(&rgb).expect("PNG data into memory");
-        writer.finish().expect("PNG end into memory");
-        png
+        png_of((WIDTH, self.height()), |root| {
+            self.draw(root).expect("drawing to a buffer cannot fail")
+        })
     }
 
     fn draw<DB: DrawingBackend>(
@@ -1250,6 +1239,27 @@ pub fn headroom(max: f64) -> f64 {
 /// `$1.2M`-style money for legends and captions.
 pub fn usd(v: f64) -> String {
     crate::words::usd(v)
+}
+
+/// A `w` x `h` RGB PNG of what `draw` draws on a white bitmap with the bundled font: every
+/// chart's PNG (the line and bar charts, the heatmaps).
+pub(crate) fn png_of(
+    (w, h): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<bitmap::Bitmap<'_>, Shift>),
+) -> Vec<u8> {
+    let mut rgb = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = bitmap::Bitmap::new(&mut rgb, (w, h), FONT).into_drawing_area();
+        draw(&root);
+    }
+    let mut png = Vec::new();
+    let mut enc = png::Encoder::new(&mut png, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().expect("PNG header into memory");
+    writer.write_image_data(&rgb).expect("PNG data into memory");
+    writer.finish().expect("PNG end into memory");
+    png
 }
 
 #[cfg(test)]
