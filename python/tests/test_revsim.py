@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -101,12 +102,18 @@ def test_errors_carry_file_line_column_and_fix(tmp_path):
 
 
 def test_ctrl_c_stops_a_run():
+    # Python's own Ctrl-C handler, even where the test runs with SIGINT ignored (a background
+    # job of a non-interactive shell), in which case interrupt_main would do nothing.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     s = revsim.load(BASELINE)
     timer = threading.Timer(0.5, _thread.interrupt_main)
     started = time.monotonic()
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        s.run(trials=2_000_000, threads=2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            s.run(trials=2_000_000, threads=2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     # Stopped at the next block, long before two million trials (minutes) could finish.
     assert time.monotonic() - started < 60
 
