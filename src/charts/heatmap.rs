@@ -442,17 +442,25 @@ impl Heatmap {
                 tick.clone().pos(Pos::new(HPos::Right, VPos::Center)),
             ))?;
         }
-        let title = (FONT_FAMILY, 15).into_font().color(&INK);
+        // Each title at the size that fits its side (drawn at that size, cut if even 12 does
+        // not fit).
+        let (x_title, x_size) = fit(&self.x.label, 15.0, 12.0, l.right - l.left);
         root.draw(&Text::new(
-            fit(&self.x.label, 15.0, 12.0, l.right - l.left).0,
+            x_title,
             (((l.left + l.right) / 2.0) as i32, (l.bottom + 38.0) as i32),
-            title.clone().pos(Pos::new(HPos::Center, VPos::Top)),
+            (FONT_FAMILY, x_size)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
         // Along the rows, with room to spare at either end.
+        let (y_title, y_size) = fit(&self.y.label, 15.0, 12.0, (l.bottom - l.top) * 0.9);
         root.draw(&Text::new(
-            fit(&self.y.label, 15.0, 12.0, (l.bottom - l.top) * 0.9).0,
+            y_title,
             (28, ((l.top + l.bottom) / 2.0) as i32),
-            title
+            (FONT_FAMILY, y_size)
+                .into_font()
+                .color(&INK)
                 .transform(FontTransform::Rotate270)
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
@@ -503,13 +511,14 @@ impl Heatmap {
         }
         // Turned a quarter clockwise, the text's foot faces left: anchored there, it stays
         // clear of the tick labels.
+        let (legend, size) = fit(&self.legend, 15.0, 12.0, (bottom - top) * 0.9);
         root.draw(&Text::new(
-            fit(&self.legend, 15.0, 12.0, bottom - top).0,
+            legend,
             (
                 (x1 + 8.0 + widest + 12.0) as i32,
                 ((top + bottom) / 2.0) as i32,
             ),
-            (FONT_FAMILY, 15)
+            (FONT_FAMILY, size)
                 .into_font()
                 .color(&INK)
                 .transform(FontTransform::Rotate90)
@@ -637,6 +646,27 @@ mod tests {
             "no cell text in a narrow grid"
         );
         h.png();
+        // A long title is drawn at the size that fits its side (12 at least, then cut).
+        h.y.label = "Deal size (USD), median (pipeline.deal_size_usd.lognormal.median) and more words to cut".into();
+        let l = h.layout();
+        let (shown, size) = fit(&h.y.label, 15.0, 12.0, (l.bottom - l.top) * 0.9);
+        assert!(size >= 12.0 && text_width(&shown, size) <= (l.bottom - l.top) * 0.9);
+        let svg = h.svg();
+        let element = svg
+            .split("<text")
+            .find(|t| t.contains("Deal size (USD)"))
+            .expect("the y title is drawn");
+        assert!(element.contains(&shown), "the fitted text is drawn");
+        let drawn: f64 = element
+            .split("font-size=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .expect("a font size");
+        assert!(
+            (drawn - size / 1.24).abs() < 1e-6,
+            "drawn at {drawn}, fitted {size}"
+        );
         h.x.ticks = vec!["only".into()];
         h.y.ticks = vec![];
         h.values = vec![];
