@@ -311,6 +311,118 @@ fn a_what_if_gives_the_figures_and_the_errors_of_the_command_line() {
     );
 }
 
+/// The answer without its timing, for comparing two answers.
+fn figures(mut a: Value) -> Value {
+    a.as_object_mut().unwrap().remove("millis");
+    a
+}
+
+/// A newer change on a page stops the page's stale computation: the stale request gets 409 and
+/// the newer one its answer (the file's, from the cache of files' runs, as the file alone gives).
+#[test]
+fn a_newer_change_stops_the_stale_computation() {
+    let dir = scratch(&[("baseline.toml", BASELINE)]);
+    let server = serve(dir.path());
+    let port = server.port;
+    let t = token(port);
+    let alone = api(
+        port,
+        &t,
+        "/api/run",
+        json!({ "scenario": "baseline.toml", "trials": 40 }),
+    );
+    assert_eq!(alone.status, 200, "{}", alone.body);
+    // A computation that would take minutes (the server's cap of 100,000 trials).
+    let t2 = t.clone();
+    let stale = std::thread::spawn(move || {
+        api(
+            port,
+            &t2,
+            "/api/run",
+            json!({ "scenario": "baseline.toml", "sets": ["attrition.annual_rate=0.3"], "trials": 100_000 }),
+        )
+    });
+    // Newer changes until the stale one has ended: whichever reached the server first, the
+    // next newer one stops it.
+    let mut newer;
+    loop {
+        newer = api(
+            port,
+            &t,
+            "/api/run",
+            json!({ "scenario": "baseline.toml", "sets": ["attrition.annual_rate=0.2"], "trials": 40 }),
+        );
+        if stale.is_finished() {
+            break;
+        }
+    }
+    let stale = stale.join().unwrap();
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("newer change"), "{}", stale.body);
+    // The last newer change ran after the stale one stopped, to its end.
+    let newer = if newer.status == 409 {
+        api(
+            port,
+            &t,
+            "/api/run",
+            json!({ "scenario": "baseline.toml", "sets": ["attrition.annual_rate=0.2"], "trials": 40 }),
+        )
+    } else {
+        newer
+    };
+    assert_eq!(newer.status, 200, "{}", newer.body);
+    let newer = newer.json();
+    assert_same_figures(
+        &newer,
+        &cli_summary(
+            dir.path(),
+            "baseline.toml",
+            40,
+            &["attrition.annual_rate=0.2"],
+        ),
+    );
+    // The file's figures next to the what-if are the file's own (from the cache of files' runs).
+    let files = |a: &Value| -> Vec<Value> {
+        a["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["file"].clone())
+            .collect()
+    };
+    assert_eq!(files(&newer), files(&alone.json()));
+}
+
+/// Two tabs are two pages: each runs its own computation, neither stops the other, and each
+/// gets the answer it would get alone.
+#[test]
+fn two_tabs_do_not_interfere() {
+    let dir = scratch(&[("baseline.toml", BASELINE)]);
+    let server = serve(dir.path());
+    let port = server.port;
+    let (ta, tb) = (token(port), token(port));
+    assert_ne!(ta, tb);
+    let ask = |t: String, set: &'static str| {
+        std::thread::spawn(move || {
+            api(
+                port,
+                &t,
+                "/api/run",
+                json!({ "scenario": "baseline.toml", "sets": [set], "trials": 600 }),
+            )
+        })
+    };
+    let a = ask(ta.clone(), "attrition.annual_rate=0.35");
+    let b = ask(tb.clone(), "org.seats=48");
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert_eq!((a.status, b.status), (200, 200), "{} {}", a.body, b.body);
+    // Each as it comes alone, on the other page's token.
+    let a_alone = ask(tb, "attrition.annual_rate=0.35").join().unwrap();
+    let b_alone = ask(ta, "org.seats=48").join().unwrap();
+    assert_eq!(figures(a.json()), figures(a_alone.json()));
+    assert_eq!(figures(b.json()), figures(b_alone.json()));
+}
+
 #[test]
 fn save_writes_a_new_file_that_extends_the_scenario_and_reruns_to_the_same_numbers() {
     let dir = scratch(&[("baseline.toml", BASELINE)]);
@@ -649,6 +761,61 @@ fn the_page_in_a_browser_gives_the_command_lines_figures() {
         command.contains("--set attrition.annual_rate=0.4") && command.contains("small.toml"),
         "{command}"
     );
+
+    // Pin it, try another rate, pin that too: both side by side, each with the command
+    // line's figure.
+    let click = |css: &str| {
+        let e = d.element(css);
+        d.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    };
+    click("#pin");
+    d.wait_text("#pinned", |t| t.contains("Attrition, share a year = 0.4"));
+    d.cmd("POST", &format!("/element/{input}/clear"), Some(json!({})));
+    d.cmd(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({ "text": "0.1" })),
+    );
+    d.wait_text("#command", |t| t.contains("attrition.annual_rate=0.1"));
+    d.wait_text("#status", refined);
+    click("#pin");
+    let expect_pins = |t: &str| {
+        t.contains("1. Attrition, share a year = 0.4")
+            && t.contains("2. Attrition, share a year = 0.1")
+            && !t.contains("running")
+    };
+    let pinned = d.wait_text("#pinned", expect_pins);
+    let low = cli_summary(
+        dir.path(),
+        "small.toml",
+        1500,
+        &["attrition.annual_rate=0.1"],
+    );
+    let pct = |v: &Value| {
+        format!(
+            "{}%",
+            (v["p_hit_plan"]["p"].as_f64().unwrap() * 100.0).round()
+        )
+    };
+    // The fiscal year's row (its cells span lines: the interval and P50 under each figure).
+    let label = fy["label"].as_str().unwrap();
+    let fy_row = pinned
+        .lines()
+        .skip_while(|l| !l.starts_with(label))
+        .enumerate()
+        .take_while(|(k, l)| *k == 0 || !(l.starts_with("FY") || l.starts_with("Horizon")))
+        .map(|(_, l)| l)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [pct(fy), pct(&low["fiscal_years"][0])] {
+        assert!(fy_row.contains(&want), "{fy_row:?} should show {want}");
+    }
+    // The pins are in the address: the link opens the page with both, recomputed.
+    let url = d.cmd("GET", "/url", None).as_str().unwrap().to_string();
+    assert_eq!(url.matches("pin=").count(), 2, "{url}");
+    d.cmd("POST", "/url", Some(json!({ "url": url })));
+    let again = d.wait_text("#pinned", expect_pins);
+    assert_eq!(again, pinned);
     // A screenshot of the refined page, for a person to look at when the test fails.
     let png = d.cmd("GET", "/screenshot", None);
     assert!(png.as_str().unwrap().len() > 10_000, "the page renders");

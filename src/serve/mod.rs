@@ -93,6 +93,8 @@ pub(crate) struct AppState {
     bound: SocketAddr,
     max_trials: usize,
     pages: Mutex<Pages>,
+    /// The files' runs, shared by the pages.
+    cache: sim::Cache,
 }
 
 impl AppState {
@@ -141,6 +143,7 @@ pub fn serve(o: &Options, ready: impl FnOnce(&str)) -> anyhow::Result<()> {
             bound,
             max_trials: o.max_trials,
             pages: Mutex::default(),
+            cache: sim::Cache::default(),
         });
         ready(&address(bound));
         axum::serve(listener, routes::router(state)).await?;

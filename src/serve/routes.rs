@@ -255,8 +255,9 @@ async fn run(
     Json(req): Json<RunRequest>,
 ) -> Response {
     let preliminary = req.preliminary;
+    let shared = st.clone();
     match on_page(&st, &headers, &req, move |ask, stop| {
-        sim::answer(&ask, preliminary, stop)
+        sim::answer(&ask, preliminary, &shared.cache, stop)
     })
     .await
     {

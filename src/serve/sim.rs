@@ -2,12 +2,14 @@
 //! anything, the variant with the page's overrides, both on the same seed and trials (common
 //! random numbers), with the paired differences of [`crate::compare`].
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::compare::{Arm, Difference, Estimate, mean_difference};
+use crate::compare::{Arm, Difference, Estimate, bookings, hit_difference};
 use crate::diagnostic::InputError;
 use crate::engine::{Control, Results, Stopped};
 use crate::scenario::Scenario;
@@ -18,6 +20,67 @@ use crate::words::{pct, usd};
 
 /// Trials of the first, preliminary answer (fewer when the scenario asks for fewer).
 pub const PRELIMINARY_TRIALS: usize = 1000;
+
+/// Trials the cache of the files' runs holds at most, over all its entries (a baseline's
+/// 10,000 trials take about 30 MB).
+pub const CACHE_TRIALS: usize = 50_000;
+
+/// The runs of scenario files as their files have them, kept between answers: a what-if
+/// reruns only the variant, since the file's trials, on its seed, are the same every time.
+/// A run is known by the resolved scenario's SHA-256 (its `extends` chain included) and that
+/// of its open-deals file, its trial count and its seed; a changed file is a new key. Shared
+/// by the pages: the cache holds finished runs only, so a page never sees another's partial
+/// work.
+#[derive(Debug, Default)]
+pub struct Cache {
+    runs: Mutex<VecDeque<(String, Arc<Arm>)>>,
+}
+
+impl Cache {
+    fn key(s: &Scenario, trials: usize, seed: u64) -> String {
+        let deals = s.open_deals.as_ref().map_or("", |d| d.sha256.as_str());
+        format!("{} {deals} {trials} {seed}", s.sha256)
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Arm>> {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let i = runs.iter().position(|(k, _)| k == key)?;
+        // The most recently used goes last, so it is forgotten last.
+        let hit = runs.remove(i)?;
+        let arm = hit.1.clone();
+        runs.push_back(hit);
+        Some(arm)
+    }
+
+    fn put(&self, key: String, arm: Arc<Arm>) {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        runs.retain(|(k, _)| *k != key);
+        runs.push_back((key, arm));
+        while runs.len() > 1
+            && runs.iter().map(|(_, a)| a.results.trials).sum::<usize>() > CACHE_TRIALS
+        {
+            runs.pop_front();
+        }
+    }
+
+    /// The file's run of `trials` trials on `seed`: from the cache, or run now and kept.
+    fn file_run(
+        &self,
+        s: Scenario,
+        trials: usize,
+        seed: u64,
+        stop: &AtomicBool,
+    ) -> Result<Arc<Arm>, Stopped> {
+        let key = Cache::key(&s, trials, seed);
+        if let Some(arm) = self.get(&key) {
+            return Ok(arm);
+        }
+        let results = run(&s, trials, seed, stop)?;
+        let arm = Arc::new(arm("file", s, results));
+        self.put(key, arm.clone());
+        Ok(arm)
+    }
+}
 
 /// The settings the page offers a control for, with their labels, in page order. Any other key
 /// goes through "any key by path".
@@ -311,7 +374,12 @@ fn arm(label: &str, s: Scenario, results: Results) -> Arm {
 
 /// Runs the file (and the variant) for the page: `preliminary` runs at most
 /// [`PRELIMINARY_TRIALS`]. Stops between blocks of trials once `stop` is set.
-pub fn answer(ask: &Ask<'_>, preliminary: bool, stop: &AtomicBool) -> Result<Answer, Failure> {
+pub fn answer(
+    ask: &Ask<'_>,
+    preliminary: bool,
+    cache: &Cache,
+    stop: &AtomicBool,
+) -> Result<Answer, Failure> {
     let started = std::time::Instant::now();
     let (base, variant) = load(ask)?;
     let shown = variant.as_ref().unwrap_or(&base);
@@ -331,8 +399,9 @@ pub fn answer(ask: &Ask<'_>, preliminary: bool, stop: &AtomicBool) -> Result<Ans
     });
     let (controls, plan) = controls(&base);
     let name = base.name.clone();
-    let base_results = run(&base, trials, seed, stop)?;
-    let mut arms = vec![arm("file", base, base_results)];
+    let file = cache.file_run(base, trials, seed, stop)?;
+    let mut arms = vec![Arm::clone(&file)];
+    drop(file);
     if let Some(v) = variant {
         let r = run(&v, trials, seed, stop)?;
         arms.push(arm("what-if", v, r));
@@ -529,14 +598,6 @@ pub fn extending(ask: &Ask<'_>, name: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Whether each trial of `r` reaches `plan` in `period`, as 0 or 1.
-fn hits(r: &Results, period: Option<usize>, plan: f64) -> Vec<f64> {
-    crate::compare::bookings(r, period)
-        .into_iter()
-        .map(|b| f64::from(u8::from(b >= plan)))
-        .collect()
-}
-
 fn periods(arms: &[Arm], diffs: &[Difference]) -> Vec<Period> {
     let a = &arms[0];
     let mut list: Vec<(Option<usize>, &PeriodSummary)> = a
@@ -555,9 +616,11 @@ fn periods(arms: &[Arm], diffs: &[Difference]) -> Vec<Period> {
             // Paired difference of the hit indicators, each against its own plan.
             let hit_change = match (b, vp) {
                 (Some(b), Some((j, q))) => match (p.plan_bookings_usd, q.plan_bookings_usd) {
-                    (Some(pa), Some(pb)) => Some(mean_difference(
-                        &hits(&a.results, i, pa),
-                        &hits(&b.results, j, pb),
+                    (Some(pa), Some(pb)) => Some(hit_difference(
+                        &bookings(&a.results, i),
+                        pa,
+                        &bookings(&b.results, j),
+                        pb,
                     )),
                     _ => None,
                 },

@@ -1,5 +1,6 @@
-// revsim serve: the what-if page. Plain JavaScript, no library. The page's state (scenario and
-// overrides) lives in the address: ?s=FILE&set=KEY=VALUE&...&earlier=N&add=N.
+// revsim serve: the what-if page. Plain JavaScript, no library. The page's state (scenario,
+// overrides and pinned what-ifs) lives in the address:
+// ?s=FILE&set=KEY=VALUE&...&earlier=N&add=N&pin=[earlier,add,"KEY=VALUE",...]&pin=...
 "use strict";
 
 const token = document.querySelector('meta[name="revsim-token"]').content;
@@ -9,6 +10,8 @@ let current = null;      // the listed scenario shown
 let running = null;      // AbortController of the computation in flight
 let generation = 0;      // bumped by every change: older answers are dropped
 let debounce = null;
+let shown = null;        // the answer on the page, with the state it answers
+let pins = [];           // pinned what-ifs: { st: {sets, earlier, add}, answer, error }
 
 async function api(path, body, signal) {
   const r = await fetch(path, {
@@ -58,14 +61,25 @@ function readState() {
     sets: q.getAll("set"),
     earlier: parseInt(q.get("earlier") || "0", 10) || 0,
     add: parseInt(q.get("add") || "0", 10) || 0,
+    pins: q.getAll("pin").map(readPin).filter((p) => p),
   };
 }
+// A pin in the address: [earlier, add, "KEY=VALUE", ...].
+function readPin(text) {
+  try {
+    const v = JSON.parse(text);
+    if (!Array.isArray(v) || v.length < 2) return null;
+    return { sets: v.slice(2).map(String), earlier: parseInt(v[0], 10) || 0, add: parseInt(v[1], 10) || 0 };
+  } catch (e) { return null; }
+}
+function pinText(st) { return JSON.stringify([st.earlier, st.add, ...st.sets]); }
 function writeState(st, push) {
   const q = new URLSearchParams();
   if (st.s) q.set("s", st.s);
   for (const s of st.sets) q.append("set", s);
   if (st.earlier) q.set("earlier", String(st.earlier));
   if (st.add) q.set("add", String(st.add));
+  for (const p of st.pins || []) q.append("pin", pinText(p));
   const url = "?" + q.toString();
   if (url !== location.search) (push ? history.pushState : history.replaceState).call(history, null, "", url);
 }
@@ -146,7 +160,7 @@ function collect() {
   }
   const earlier = parseInt($("plan-earlier").value, 10) || 0;
   const add = parseInt($("plan-seats").value, 10) || 0;
-  return { s: current.file, sets, earlier, add };
+  return { s: current.file, sets, earlier, add, pins: pins.map((p) => p.st) };
 }
 
 function markChanged() {
@@ -223,14 +237,114 @@ function render(a) {
   $("command").textContent = a.command;
 }
 
+// ---- pinned what-ifs, side by side --------------------------------------------------------------
+
+// The what-if in words: "Attrition, share a year = 0.4; hiring plan 2 months earlier".
+function describe(st) {
+  const parts = st.sets.map((s) => {
+    const i = s.indexOf("="), key = s.slice(0, i).trim();
+    const c = (current.controls || []).find((c) => c.key === key);
+    return (c ? c.label : key) + " = " + s.slice(i + 1).trim();
+  });
+  if (st.earlier) parts.push(`hiring plan ${st.earlier} month${st.earlier === 1 ? "" : "s"} earlier`);
+  if (st.add) parts.push(`${st.add > 0 ? "+" : ""}${st.add} seats on every step of the plan`);
+  return parts.join("; ");
+}
+function sameState(a, b) { return pinText(a) === pinText(b); }
+function withPlan(st) {
+  const sets = st.sets.slice();
+  const plan = planSet(current.plan, st.earlier, st.add);
+  if (plan) sets.push(plan);
+  return sets;
+}
+
+// Runs the pins that have no answer yet, one after another (one simulation per page); a newer
+// change stops this and runs them after its own answer.
+async function fillPins(my, ctl) {
+  for (const p of pins) {
+    if (p.answer || p.error) continue;
+    const r = await api("/api/run", { scenario: current.file, sets: withPlan(p.st), preliminary: false }, ctl.signal);
+    if (my !== generation) return;
+    if (r.status === 409) return;
+    if (r.ok) p.answer = await r.json();
+    else p.error = r.status === 422 ? (await r.json()).errors.map((e) => e.message).join("\n") : await r.text();
+    if (my !== generation) return;
+    renderPins();
+  }
+}
+
+function pinCell(p, i) {
+  if (!p) return "<td>-</td>";
+  const w = p.variant, d = p.p_hit_plan_change, m = p.p50_change_usd;
+  let h = "<td>";
+  if (w && w.p_hit_plan) {
+    h += `<b>${pct(w.p_hit_plan.p)}</b>`;
+    if (d) { const k = ptsDecimals(d); h += ` (${pts(d.value, k)} pts)` + (isFinite(d.ci95_low) ? `<span class="ci">${pts(d.ci95_low, k)} to ${pts(d.ci95_high, k)} pts</span>` : ""); }
+  } else h += "-";
+  if (w) h += `<span class="p50">P50 ${usd(w.p50_usd)}` + (m ? ` (${signedUsd(m.value)})` : "") + "</span>";
+  return h + "</td>";
+}
+
+function renderPins() {
+  const box = $("pins-box");
+  box.hidden = !pins.length;
+  if (!pins.length) return;
+  const done = pins.filter((p) => p.answer);
+  const first = done.length ? done[0].answer : null;
+  let h = "<thead><tr><th>Period</th><th>File</th>";
+  pins.forEach((p, i) => {
+    h += `<th data-pin="${i}"><span class="pin-label"></span> <button type="button" class="pin-show" title="show this what-if">show</button> <button type="button" class="pin-remove" title="unpin">×</button></th>`;
+  });
+  h += "</tr></thead><tbody>";
+  const periods = first ? first.periods : [];
+  for (const [row, per] of periods.entries()) {
+    const f = per.file;
+    h += `<tr><td>${per.label === "horizon" ? "Horizon (" + per.months + " mo)" : per.label}</td>`;
+    h += `<td>${f.p_hit_plan ? pct(f.p_hit_plan.p) : "-"}<span class="p50">P50 ${usd(f.p50_usd)}</span></td>`;
+    for (const p of pins) {
+      if (p.answer) h += pinCell(p.answer.periods.find((q) => q.label === per.label) || p.answer.periods[row]);
+      else h += `<td class="muted">${p.error ? "does not run" : "running…"}</td>`;
+    }
+    h += "</tr>";
+  }
+  if (!first) h += `<tr><td colspan="${pins.length + 2}" class="muted">running…</td></tr>`;
+  $("pinned").innerHTML = h + "</tbody>";
+  // Labels as text (a value typed into a control is never markup).
+  for (const th of $("pinned").querySelectorAll("th[data-pin]")) {
+    const i = Number(th.dataset.pin), p = pins[i];
+    th.querySelector(".pin-label").textContent = `${i + 1}. ` + describe(p.st);
+    if (p.error) th.title = p.error;
+    th.querySelector(".pin-show").addEventListener("click", () => open(Object.assign({ s: current.file, pins: pins.map((q) => q.st) }, p.st), true));
+    th.querySelector(".pin-remove").addEventListener("click", () => { pins.splice(i, 1); writeState(collect(), true); renderPins(); updatePin(); });
+  }
+  const a = first;
+  $("pins-note").textContent = a ? `P(hit plan) and P50 bookings of each pinned what-if, its change against the file in brackets (paired, with the 95% interval of the change under it); ${a.trials.toLocaleString("en-US")} trials each, seed ${a.seed}.` : "";
+}
+
+// The pin button: for a refined what-if not pinned yet.
+function updatePin() {
+  const b = $("pin");
+  const pinned = shown && pins.some((p) => sameState(p.st, shown.st));
+  b.disabled = !shown || shown.answer.preliminary || !withPlan(shown.st).length || pinned;
+  b.textContent = pinned ? "Pinned" : "Pin this what-if";
+}
+
+function pinShown() {
+  if (!shown || shown.answer.preliminary || !withPlan(shown.st).length) return;
+  const st = { sets: shown.st.sets, earlier: shown.st.earlier, add: shown.st.add };
+  if (pins.some((p) => sameState(p.st, st))) return;
+  pins.push({ st, answer: shown.answer });
+  writeState(collect(), true);
+  renderPins();
+  updatePin();
+}
+
 async function compute(st) {
   if (running) running.abort();
   const my = ++generation;
   const ctl = new AbortController();
   running = ctl;
-  const sets = st.sets.slice();
-  const plan = planSet(current.plan, st.earlier, st.add);
-  if (plan) sets.push(plan);
+  const sets = withPlan(st);
   document.body.classList.add("busy");
   try {
     for (const preliminary of [true, false]) {
@@ -243,8 +357,11 @@ async function compute(st) {
       if (my !== generation) return;
       showErrors([]);
       render(a);
+      shown = { st, answer: a };
+      updatePin();
       if (!a.preliminary) break;
     }
+    await fillPins(my, ctl);
   } catch (e) {
     if (e.name !== "AbortError") showErrors([{ key: null, message: String(e) }]);
   } finally {
@@ -265,7 +382,7 @@ function renderList() {
     }
     const a = el("a", { href: "?s=" + encodeURIComponent(s.file), class: current && current.file === s.file ? "current" : "" },
       s.name + " ", el("span", { class: "desc", text: s.file + (s.description ? " · " + s.description : "") }));
-    a.addEventListener("click", (ev) => { ev.preventDefault(); open({ s: s.file, sets: [], earlier: 0, add: 0 }, true); });
+    a.addEventListener("click", (ev) => { ev.preventDefault(); open({ s: s.file, sets: [], earlier: 0, add: 0, pins: [] }, true); });
     ul.append(el("li", {}, a));
   }
 }
@@ -274,8 +391,13 @@ function open(st, push) {
   current = scenarios.find((s) => s.file === st.s && !s.error) || null;
   renderList();
   if (!current) { $("controls-box").hidden = true; $("answer").hidden = true; $("empty").hidden = false; return; }
+  const keep = new Map(pins.map((p) => [pinText(p.st), p]));
+  pins = (st.pins || []).map((q) => keep.get(pinText(q)) || { st: q, answer: null });
+  // Pinned answers belong to one scenario and its trials.
+  pins = pins.map((p) => (p.answer && p.answer.file !== current.file ? { st: p.st, answer: null } : p));
   writeState(st, push);
   buildControls(st);
+  renderPins();
   compute(st);
 }
 
@@ -291,15 +413,13 @@ async function loadList() {
 
 $("controls").addEventListener("input", changed);
 $("add-key").addEventListener("click", () => addExtra("", ""));
-$("reset").addEventListener("click", () => open({ s: current.file, sets: [], earlier: 0, add: 0 }, true));
+$("reset").addEventListener("click", () => open({ s: current.file, sets: [], earlier: 0, add: 0, pins: pins.map((p) => p.st) }, true));
+$("pin").addEventListener("click", pinShown);
 window.addEventListener("popstate", () => { const st = readState(); if (st.s) open(st, false); });
 
 function payload() {
   const st = collect();
-  const sets = st.sets.slice();
-  const plan = planSet(current.plan, st.earlier, st.add);
-  if (plan) sets.push(plan);
-  return { scenario: st.s, sets };
+  return { scenario: st.s, sets: withPlan(st) };
 }
 
 $("download").addEventListener("click", async () => {
