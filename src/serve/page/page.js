@@ -173,7 +173,7 @@ function markChanged() {
 function changed() {
   markChanged();
   clearTimeout(debounce);
-  debounce = setTimeout(() => { const st = collect(); writeState(st, false); compute(st); }, 300);
+  debounce = setTimeout(() => { const st = collect(); writeState(st, false); compute(st); }, 150);
 }
 
 // ---- the answer --------------------------------------------------------------------------------
