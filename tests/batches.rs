@@ -1258,4 +1258,20 @@ fn sensitivity_swings_levels_inside_distributions_and_shares_follow_the_named_se
         "caption in the report"
     );
     assert!(report.contains("No share for <code>quota.annual_quota_usd</code>"));
+    // The report leads with the base case's first fiscal year, then the horizon, and says
+    // plainly which period the tornado and the shares are over.
+    let first = report
+        .find("<p class=\"answer\">Base case, FY2027: ")
+        .expect("the first fiscal year leads");
+    let horizon = report
+        .find("<p class=\"answer second\">Over FY2027–FY2029 (36 months): ")
+        .expect("then the horizon");
+    let tornado = report.find("<figure").expect("a chart");
+    assert!(first < horizon && horizon < tornado);
+    assert!(report.contains(
+        "over the whole horizon, FY2027–FY2029 (36 months), not over a single fiscal year"
+    ));
+    assert!(
+        report.contains("The variance shares further down explain the spread of FY2028 bookings.")
+    );
 }

@@ -110,9 +110,21 @@ fn the_vp_bet_compared_on_common_random_numbers() {
         headline.starts_with(&format!("{} is where vp-churn differs most", largest.0)),
         "{headline}"
     );
-    // The mechanism that differs: VP turnover, side by side.
+    // The mechanism that differs: VP turnover, side by side, in the headline's fiscal year
+    // beside the horizon.
     assert!(html.contains("What differs in the mechanism"));
     assert!(html.contains("VP of Sales changes per trial (mean)"));
+    let table = html
+        .split("What differs in the mechanism")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the mechanism table");
+    assert!(
+        table.contains(&format!("{} (where they differ most)", largest.0)),
+        "{table}"
+    );
+    assert!(table.contains("Horizon (FY2027–FY2029)"), "{table}");
+    assert!(html.contains("Behind it, vp-stable vs vp-churn: in "));
     // One colour per scenario, the same in the report's swatches as in the charts.
     for hex in ["#0072b2", "#e69f00"] {
         assert!(html.contains(hex), "swatch {hex}");
@@ -124,6 +136,39 @@ fn the_vp_bet_compared_on_common_random_numbers() {
         serde_json::from_slice(&fs::read(out.join("comparison.json")).unwrap()).unwrap();
     assert_eq!(json["reference"], "vp-stable");
     assert_eq!(json["scenarios"].as_array().unwrap().len(), 2);
+    // The mechanism per period: the VP changes of the fiscal years add up to the horizon's,
+    // scenario by scenario; the completed tenure exists for the horizon only; and the horizon's
+    // VP changes are the summary's.
+    let mechanism = json["mechanism"].as_array().expect("mechanism");
+    let fig = |name: &str| {
+        mechanism
+            .iter()
+            .find(|m| m["figure"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let periods = fig("vp_changes")["periods"].as_array().unwrap();
+    let labels: Vec<&str> = periods
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["horizon", "FY2027", "FY2028", "FY2029"]);
+    for k in 0..2 {
+        let v = |p: &serde_json::Value| p["values"][k].as_f64().unwrap();
+        let years: f64 = periods[1..].iter().map(v).sum();
+        assert!(
+            (years - v(&periods[0])).abs() < 1e-9,
+            "{years} vs {}",
+            v(&periods[0])
+        );
+        let summary = json["scenarios"][k]["vp_of_sales"]["changes"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!((v(&periods[0]) - summary).abs() < 1e-6, "{summary}");
+    }
+    let tenure = fig("completed_vp_tenure_months");
+    assert_eq!(tenure["horizon_only"], true);
+    assert_eq!(tenure["periods"].as_array().unwrap().len(), 1);
+    assert_eq!(fig("realised_win_rate")["unit"], "share");
 }
 
 #[test]

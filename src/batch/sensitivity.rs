@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::runner::{Progress, run_variants};
 use super::sweep::BatchPlan;
-use super::{Param, Planned, Store, Variant, VariantResult};
+use super::{Param, PeriodMetrics, Planned, Store, Variant, VariantResult};
 use crate::charts::Scale;
 use crate::charts::batch::{TornadoBar, tornado};
 use crate::diagnostic::InputError;
@@ -405,6 +405,8 @@ pub struct Tornado {
     /// The swings, metric by metric in the order of `metrics`, the largest first within each
     /// (ties by setting name).
     pub swings: Vec<Swing>,
+    /// The base case's headline metrics: the horizon first, then each fiscal year.
+    pub base: Vec<PeriodMetrics>,
 }
 
 /// A metric over the horizon of a run, NaN when the run has none.
@@ -457,7 +459,11 @@ impl Tornado {
             });
             swings.extend(rows);
         }
-        Tornado { metrics, swings }
+        Tornado {
+            metrics,
+            swings,
+            base: results[0].periods.clone(),
+        }
     }
 
     /// The rows of metric `m`, the largest swing first.
@@ -511,7 +517,8 @@ pub fn write(
         Some(f) => super::shares::report_section(f, &shares_drawn, found.unshared),
         None => String::new(),
     };
-    let html = report(study, t, change, &drawn, &section);
+    let shares_period = found.shares.map(|f| f.period.label.as_str());
+    let html = report(study, t, change, &drawn, &section, shares_period);
     dir.write("report.html", |w| w.write_all(html.as_bytes()))?;
     Ok(())
 }
@@ -644,26 +651,114 @@ fn charts(t: &Tornado) -> Vec<crate::charts::Chart> {
     charts
 }
 
-/// The report page: the charts, then a table per metric.
+/// The answer for one period of the base case: "57% chance of hitting the $27.0M bookings
+/// plan; P50 $27.4M, 101% of plan; P10–P90 $24.1M–$30.9M."
+fn period_answer(p: &PeriodMetrics) -> String {
+    let v = |name: &str| p.get(name).map_or(f64::NAN, |e| e.value);
+    let range = format!(
+        "P10–P90 {}–{}",
+        usd(v("bookings_usd_p10")),
+        usd(v("bookings_usd_p90"))
+    );
+    let p50 = v("bookings_usd_p50");
+    match (p.plan_bookings_usd, p.get("p_hit_plan")) {
+        (Some(plan), Some(hit)) if plan > 0.0 => format!(
+            "{} chance of hitting the {} bookings plan; P50 {}, {} of plan; {range}.",
+            pct(hit.value),
+            usd(plan),
+            usd(p50),
+            pct(p50 / plan)
+        ),
+        _ => format!("bookings most likely {}; {range} (no plan set).", usd(p50)),
+    }
+}
+
+/// The horizon in words from the base case's periods: "FY2027–FY2029 (36 months)", or "the 30
+/// months from 2027-07".
+fn horizon_words(base: &[PeriodMetrics]) -> String {
+    let Some(h) = base.first() else {
+        return "the horizon".into();
+    };
+    let fys = &base[1..];
+    match (fys.first(), fys.last()) {
+        (Some(a), Some(b)) if fys.iter().all(|f| f.months == 12) => {
+            let span = if fys.len() == 1 {
+                a.period.clone()
+            } else {
+                format!("{}–{}", a.period, b.period)
+            };
+            format!("{span} ({} months)", h.months)
+        }
+        _ => format!("the {} months from {}", h.months, h.first_month),
+    }
+}
+
+/// The report's opening: the base case's first fiscal year, then its horizon, then plainly the
+/// period the tornado ranks over (the horizon) and the one the variance shares explain.
+fn lead(t: &Tornado, shares_period: Option<&str>) -> String {
+    let mut body = String::new();
+    let horizon = horizon_words(&t.base);
+    let first = t
+        .base
+        .get(1)
+        .filter(|f| t.base.len() > 2 || f.months != t.base[0].months);
+    if let Some(f) = first {
+        let label = if f.months < 12 {
+            format!("{} ({} months)", f.period, f.months)
+        } else {
+            f.period.clone()
+        };
+        let _ = writeln!(
+            body,
+            "<p class=\"answer\">Base case, {}: {}</p>\n<p class=\"answer second\">Over {horizon}: {}</p>",
+            escape(&label),
+            escape(&period_answer(f)),
+            escape(&period_answer(&t.base[0]))
+        );
+    } else if let Some(h) = t.base.first() {
+        let _ = writeln!(
+            body,
+            "<p class=\"answer\">Base case, {}: {}</p>",
+            escape(&horizon),
+            escape(&period_answer(h))
+        );
+    }
+    let metrics: Vec<&str> = t.metrics.iter().map(|m| m.label).collect();
+    let mut over = format!(
+        "The tornado ranks the settings by how far each moves {} over the whole horizon, {horizon}, not over a single fiscal year.",
+        metrics.join(" and ")
+    );
+    if let Some(p) = shares_period {
+        over.push_str(&format!(
+            " The variance shares further down explain the spread of {p} bookings."
+        ));
+    }
+    let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&over));
+    body
+}
+
+/// The report page: the base case's answer, the charts, then a table per metric.
 fn report(
     study: &Study,
     t: &Tornado,
     change: &str,
     drawn: &[(crate::charts::Chart, String)],
     shares_section: &str,
+    shares_period: Option<&str>,
 ) -> String {
     let (seed, trials) = (study.seed, study.trials);
     let mut body = format!(
         "<h1>Sensitivity of {}</h1>\n<p class=\"lead\">Each setting moved alone from the base case, on common random numbers (seed {seed}, {trials} trials per run). Ranked by how far it moves the metric.</p>\n",
         escape(&study.file.display().to_string())
     );
+    body.push_str(&lead(t, shares_period));
     for (c, svg) in drawn {
         body.push_str(&crate::report::html::figure(c, svg));
     }
     for m in &t.metrics {
         let _ = writeln!(
             body,
-            "<h2>{}</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th><th>Low</th><th>High</th><th>At low</th><th>Base</th><th>At high</th><th>Swing</th></tr></thead>\n<tbody>",
+            "<h2>{} over the horizon</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Setting</th><th>Low</th><th>High</th><th>At low</th><th>Base</th><th>At high</th><th>Swing</th></tr></thead>\n<tbody>",
             escape(m.label)
         );
         for s in t.rows(m) {

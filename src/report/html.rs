@@ -69,6 +69,7 @@ th, td { text-align:right; padding:6px 8px; border-bottom:1px solid var(--line);
 th:first-child, td:first-child { text-align:left; }
 td.text, th.text { text-align:left; }
 thead th { border-bottom:2px solid var(--ink); font-weight:600; }
+th.group, td.group { text-align:center; }
 .scroll { overflow-x:auto; }
 .note { color:var(--muted); font-size:13px; }
 code, .mono { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:13px; overflow-wrap:anywhere; }
@@ -681,116 +682,231 @@ fn with_ci(s: &str) -> String {
     s.replacen(" (", " (95% CI ", 1)
 }
 
-/// The mechanism behind the differences, one row per figure and one column per scenario:
-/// VP turnover, hiring and vacancy, the realised win rate and the coverage effort. Rows whose
-/// figures differ come first; the others are named in a line under the table.
-fn mechanism_table(arms: &[crate::compare::Arm]) -> String {
-    use crate::model::metrics::Metric;
-    type Row = (&'static str, Vec<Option<String>>);
-    let monthly_mean = |a: &crate::compare::Arm, m: Metric| -> Option<f64> {
-        let cells = a.monthly.get(m.index())?;
-        let v: Vec<f64> = cells
-            .iter()
-            .map(|d| d.mean)
-            .filter(|v| v.is_finite())
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+/// A mechanism figure as the report shows it: "0.45", "18", "23.4%".
+fn mechanism_value(m: &crate::compare::Mechanism, v: Option<f64>) -> String {
+    let Some(v) = v else {
+        return "–".into();
     };
-    let vp = |f: &dyn Fn(&crate::summary::VpSummary) -> Option<String>| -> Vec<Option<String>> {
-        arms.iter()
-            .map(|a| a.summary.vp_of_sales.as_ref().and_then(f))
+    match m.figure {
+        "vp_changes" | "coverage_effort" => format!("{v:.2}"),
+        "completed_vp_tenure_months" | "ending_reps" => count(v),
+        "realised_win_rate" => format!("{:.1}%", v * 100.0),
+        _ => format!("{v:.1}"),
+    }
+}
+
+/// A mechanism figure's name inside a sentence: "months in a VP transition".
+fn mechanism_words(m: &crate::compare::Mechanism) -> &'static str {
+    match m.figure {
+        "vp_changes" => "VP of Sales changes",
+        "completed_vp_tenure_months" => "completed VP tenure",
+        "vp_transition_months" => "months in a VP transition",
+        "hires" => "hires",
+        "leavers" => "leavers",
+        "vacant_seats" => "vacant seats",
+        "realised_win_rate" => "realised win rate",
+        "coverage_effort" => "coverage effort",
+        "ending_reps" => "reps in seat at the end",
+        _ => m.label,
+    }
+}
+
+/// The mechanism behind one alternative (`k`, an index into the arms) against the reference:
+/// the three figures that change most, relative to the reference's, in `year` and over the
+/// horizon. "Behind it, vp-stable vs vp-churn: in FY2028, months in a VP transition 4.8 vs
+/// 6.5, ...; over the horizon, VP of Sales changes 1.07 vs 1.36, ...". `None` when nothing
+/// shown differs.
+pub fn mechanism_sentence(
+    arms: &[crate::compare::Arm],
+    mechanism: &[crate::compare::Mechanism],
+    k: usize,
+    year: Option<&str>,
+) -> Option<String> {
+    let top = |period: &str| -> Option<String> {
+        let mut moved: Vec<(f64, String)> = mechanism
+            .iter()
+            .filter_map(|m| {
+                let p = m.periods.iter().find(|p| p.period == period)?;
+                let (a, b) = (p.values.first().copied()??, p.values.get(k).copied()??);
+                let (sa, sb) = (mechanism_value(m, Some(a)), mechanism_value(m, Some(b)));
+                (sa != sb).then(|| {
+                    (
+                        (b - a).abs() / a.abs().max(1e-9),
+                        format!(
+                            "{} {sa} vs {sb}{}",
+                            mechanism_words(m),
+                            if m.unit == "months" && m.horizon_only {
+                                " months"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )
+                })
+            })
+            .collect();
+        moved.sort_by(|x, y| y.0.total_cmp(&x.0));
+        (!moved.is_empty()).then(|| {
+            moved
+                .into_iter()
+                .take(3)
+                .map(|(_, s)| s)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let mut parts = Vec::new();
+    if let Some(y) = year
+        && let Some(t) = top(y)
+    {
+        parts.push(format!("in {y}, {t}"));
+    }
+    if let Some(t) = top("horizon") {
+        parts.push(format!("over the horizon, {t}"));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "Behind it, {} vs {}: {}.",
+            arms[0].label,
+            arms[k].label,
+            parts.join("; ")
+        )
+    })
+}
+
+/// The fiscal years the headline names, one per alternative (usually one in all), in the
+/// reference's order.
+pub fn headline_years<'d>(
+    arms: &[crate::compare::Arm],
+    diffs: &'d [crate::compare::Difference],
+) -> Vec<&'d str> {
+    let mut years: Vec<&str> = arms
+        .iter()
+        .skip(1)
+        .filter_map(|b| largest_year(diffs, &b.label).map(|d| d.period.as_str()))
+        .collect();
+    let order = |y: &str| {
+        arms[0]
+            .summary
+            .fiscal_years
+            .iter()
+            .position(|f| f.label == y)
+    };
+    years.sort_by_key(|y| order(y));
+    years.dedup();
+    years
+}
+
+/// The mechanism behind the differences (VP turnover, hiring and vacancy, the realised win
+/// rate, the coverage effort), one row per figure: each scenario's value in the fiscal years
+/// the headline names (`years`), then over the horizon. Rows whose figures differ come first;
+/// the others are named in a line under the table. Every fiscal year is in `comparison.json`.
+fn mechanism_table(
+    arms: &[crate::compare::Arm],
+    mechanism: &[crate::compare::Mechanism],
+    years: &[&str],
+    horizon: &str,
+) -> String {
+    let mut columns: Vec<(String, Option<&str>)> = years
+        .iter()
+        .map(|y| (format!("{y} (where they differ most)"), Some(*y)))
+        .collect();
+    columns.push((format!("Horizon ({horizon})"), None));
+    // The cells of a figure: per column, the scenarios' values, or `None` for a figure that
+    // exists over the horizon only.
+    let cells = |m: &crate::compare::Mechanism| -> Vec<Option<Vec<String>>> {
+        columns
+            .iter()
+            .map(|(_, y)| {
+                let name = y.unwrap_or("horizon");
+                m.periods
+                    .iter()
+                    .find(|p| p.period == name)
+                    .map(|p| p.values.iter().map(|v| mechanism_value(m, *v)).collect())
+            })
             .collect()
     };
-    let rows: Vec<Row> = vec![
-        (
-            "VP of Sales changes per trial (mean)",
-            vp(&|v| Some(format!("{:.2}", v.changes.mean))),
-        ),
-        (
-            "Completed VP tenure, median (months)",
-            vp(&|v| v.completed_tenure_months.as_ref().map(|h| count(h.p50))),
-        ),
-        (
-            "Months in a VP transition (mean)",
-            vp(&|v| Some(format!("{:.1}", v.months_in_transition.mean))),
-        ),
-        (
-            "Hires over the horizon (mean)",
-            arms.iter()
-                .map(|a| Some(format!("{:.1}", a.summary.horizon.hires.mean)))
-                .collect(),
-        ),
-        (
-            "Leavers over the horizon (mean)",
-            arms.iter()
-                .map(|a| Some(format!("{:.1}", a.summary.horizon.departures.mean)))
-                .collect(),
-        ),
-        (
-            "Vacant seats, average month",
-            arms.iter()
-                .map(|a| monthly_mean(a, Metric::VacantSeats).map(|v| format!("{v:.1}")))
-                .collect(),
-        ),
-        (
-            "Realised win rate, average month",
-            arms.iter()
-                .map(|a| {
-                    monthly_mean(a, Metric::RealisedWinRate).map(|v| format!("{:.1}%", v * 100.0))
-                })
-                .collect(),
-        ),
-        (
-            "Coverage effort, average month (1 = no push)",
-            arms.iter()
-                .map(|a| {
-                    a.scenario
-                        .coverage
-                        .as_ref()
-                        .and(monthly_mean(a, Metric::CoverageEffort))
-                        .map(|v| format!("{v:.2}"))
-                })
-                .collect(),
-        ),
-        (
-            "Reps in seat at the end (P50)",
-            arms.iter()
-                .map(|a| Some(count(a.summary.horizon.ending_headcount.p50)))
-                .collect(),
-        ),
-    ];
-    let rows: Vec<Row> = rows
-        .into_iter()
-        .filter(|(_, v)| v.iter().any(Option::is_some))
-        .collect();
-    let (differ, same): (Vec<Row>, Vec<Row>) = rows
-        .into_iter()
-        .partition(|(_, v)| v.windows(2).any(|w| w[0] != w[1]));
+    let (differ, same): (
+        Vec<&crate::compare::Mechanism>,
+        Vec<&crate::compare::Mechanism>,
+    ) = mechanism.iter().partition(|m| {
+        cells(m)
+            .iter()
+            .flatten()
+            .any(|v| v.windows(2).any(|w| w[0] != w[1]))
+    });
+    let n = arms.len();
     let mut b = String::from(
-        "<h2>What differs in the mechanism</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Figure</th>",
+        "<h2>What differs in the mechanism</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th rowspan=\"2\">Figure</th>",
     );
-    for (i, a) in arms.iter().enumerate() {
-        let _ = write!(b, "<th>{}{}</th>", swatch(i), escape(&a.label));
+    for (title, _) in &columns {
+        let _ = write!(
+            b,
+            "<th class=\"group\" colspan=\"{n}\">{}</th>",
+            escape(title)
+        );
+    }
+    b.push_str("</tr>\n<tr>");
+    for _ in &columns {
+        for (i, a) in arms.iter().enumerate() {
+            let _ = write!(b, "<th>{}{}</th>", swatch(i), escape(&a.label));
+        }
     }
     b.push_str("</tr></thead>\n<tbody>\n");
-    for (label, values) in &differ {
-        let _ = write!(b, "<tr><td>{}</td>", escape(label));
-        for v in values {
-            let _ = write!(b, "<td>{}</td>", escape(v.as_deref().unwrap_or("–")));
+    for m in &differ {
+        let _ = write!(b, "<tr><td>{}</td>", escape(m.label));
+        for c in cells(m) {
+            match c {
+                Some(values) => {
+                    for v in values {
+                        let _ = write!(b, "<td>{}</td>", escape(&v));
+                    }
+                }
+                None => {
+                    let _ = write!(
+                        b,
+                        "<td class=\"note group\" colspan=\"{n}\">horizon only</td>"
+                    );
+                }
+            }
         }
         b.push_str("</tr>\n");
     }
     b.push_str("</tbody></table></div>\n");
     let mut note = String::from(
-        "What drives the bookings differences: each scenario's own figures over the horizon, on the same random numbers. Monthly figures are averaged over the months of the horizon.",
+        "What drives the bookings differences: each scenario's own figures, on the same random numbers",
     );
+    match years {
+        [] => note.push_str(", over the horizon."),
+        [y] => note.push_str(&format!(
+            ", in {y}, the fiscal year where the scenarios differ most (as in the headline), and over the horizon."
+        )),
+        _ => note.push_str(&format!(
+            ", in {}, the fiscal years where the scenarios differ most (as in the headlines), and over the horizon.",
+            years.join(" and ")
+        )),
+    }
+    note.push_str(" Counts are per trial (means over trials, or the median where marked); monthly figures are averaged over the period's months.");
+    if mechanism.iter().any(|m| m.horizon_only) {
+        note.push_str(
+            " Completed VP tenure is measured over the horizon only (the VPs who left during it).",
+        );
+    }
+    note.push_str(" Every fiscal year: comparison.json, field mechanism.");
     if !same.is_empty() {
         let names: Vec<String> = same
             .iter()
-            .map(|(l, v)| format!("{} {}", l.to_lowercase(), v[0].as_deref().unwrap_or("–")))
+            .map(|m| {
+                let v = m
+                    .periods
+                    .first()
+                    .and_then(|p| p.values.first().copied())
+                    .flatten();
+                format!("{} {}", mechanism_words(m), mechanism_value(m, v))
+            })
             .collect();
         note.push_str(&format!(
-            " The same in every scenario: {}.",
+            " The same in every scenario (horizon): {}.",
             names.join("; ")
         ));
     }
@@ -802,6 +918,7 @@ fn mechanism_table(arms: &[crate::compare::Arm]) -> String {
 pub fn compare_report(
     arms: &[crate::compare::Arm],
     diffs: &[crate::compare::Difference],
+    mechanism: &[crate::compare::Mechanism],
     inputs: &[crate::compare::InputDifference],
     charts: &[(Chart, String)],
     info: &CompareInfo,
@@ -817,7 +934,8 @@ pub fn compare_report(
         escape(&title)
     );
     for d in diffs.iter().filter(|d| d.period == "horizon") {
-        if let Some(y) = largest_year(diffs, &d.scenario) {
+        let year = largest_year(diffs, &d.scenario);
+        if let Some(y) = year {
             let _ = writeln!(b, "<p class=\"answer\">{}</p>", escape(&year_sentence(y)));
         }
         let _ = writeln!(
@@ -825,9 +943,19 @@ pub fn compare_report(
             "<p class=\"answer second\">Over the horizon: {}</p>",
             escape(&compare_sentence(d))
         );
+        let k = arms.iter().position(|a| a.label == d.scenario).unwrap_or(0);
+        if let Some(m) = mechanism_sentence(arms, mechanism, k, year.map(|y| y.period.as_str())) {
+            let _ = writeln!(b, "<p class=\"byyear\">{}</p>", escape(&m));
+        }
     }
     b.push_str(&scenario_table(arms));
-    b.push_str(&mechanism_table(arms));
+    let years = headline_years(arms, diffs);
+    b.push_str(&mechanism_table(
+        arms,
+        mechanism,
+        &years,
+        &headline::horizon_words(&arms[0].scenario),
+    ));
     b.push_str(&difference_tables(arms, diffs));
     b.push_str(&input_differences(inputs, &labels));
 

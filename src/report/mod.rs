@@ -228,6 +228,7 @@ struct ComparisonJson<'a> {
     scenarios: Vec<&'a Summary>,
     differences: &'a [crate::compare::Difference],
     input_differences: &'a [crate::compare::InputDifference],
+    mechanism: &'a [crate::compare::Mechanism],
 }
 
 /// Writes every file of a comparison into `dir`; returns their names.
@@ -238,6 +239,7 @@ pub fn write_compare(
     inputs: &[crate::compare::InputDifference],
     run: &CompareRun,
 ) -> Result<Vec<String>, InputError> {
+    let mechanism = crate::compare::mechanism(arms);
     let doc = ComparisonJson {
         seed: run.seed,
         trials: run.trials,
@@ -245,6 +247,7 @@ pub fn write_compare(
         scenarios: arms.iter().map(|a| &a.summary).collect(),
         differences: diffs,
         input_differences: inputs,
+        mechanism: &mechanism,
     };
     remove_stale_manifest(dir)?;
     dir.write("comparison.json", |w| json(w, &doc))?;
@@ -273,7 +276,7 @@ pub fn write_compare(
         trials: run.trials,
         command: run.command.clone(),
     };
-    let page = html::compare_report(arms, diffs, inputs, &drawn, &info);
+    let page = html::compare_report(arms, diffs, &mechanism, inputs, &drawn, &info);
     dir.write("report.html", |w| w.write_all(page.as_bytes()))?;
     let manifest = CompareManifest {
         revsim_version: env!("CARGO_PKG_VERSION"),
