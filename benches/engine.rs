@@ -1,6 +1,7 @@
 //! Engine benchmarks: one trial of the bundled scenarios (both levels of detail) and of a
 //! 200-rep, 36-month org; full 10,000-trial runs; and the cost of each random variate the
-//! reference model R1 cannot avoid (its sampling floor, see docs/performance.md).
+//! reference model R1 and the baseline cannot avoid (their sampling floors, see
+//! docs/performance.md).
 //!
 //! Run with `cargo bench --bench engine`; compare trials per second with the NumPy peer with
 //! `scripts/bench-vs-peer.sh`.
@@ -148,6 +149,27 @@ fn draws(c: &mut Criterion) {
                 .map(|_| lags.sample(rng.next_u64()))
                 .sum::<usize>()
         })
+    });
+    // The baseline's own per-rep draws (skill, a lognormal; win rate, a Beta around 25%) and
+    // its month's logo churn (Binomial over about 1,800 customers at 0.8%).
+    let b = load("baseline.toml", &[]);
+    g.bench_function("baseline skill", |bch| {
+        bch.iter(|| {
+            (0..1000)
+                .map(|_| b.reps.skill.sample(&mut rng))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("baseline win rate", |bch| {
+        bch.iter(|| {
+            (0..1000)
+                .map(|_| b.reps.win_rate.sample(&mut rng))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("logo churn", |bch| {
+        let churn = rand_distr::Binomial::new(1800, 0.008).unwrap();
+        bch.iter(|| (0..1000).map(|_| churn.sample(&mut rng)).sum::<u64>())
     });
     g.finish();
 }

@@ -228,8 +228,17 @@ pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the rows of `t` (no header) to `out`: a long table written in parts.
 pub fn write_csv_rows<W: Write>(t: &Table, out: &mut csv::Writer<W>) -> io::Result<()> {
+    write_csv_rows_in(t, 0..t.rows(), out)
+}
+
+/// [`write_csv_rows`] for the rows in `rows` only.
+pub fn write_csv_rows_in<W: Write>(
+    t: &Table,
+    rows: std::ops::Range<usize>,
+    out: &mut csv::Writer<W>,
+) -> io::Result<()> {
     t.check()?;
-    for i in 0..t.rows() {
+    for i in rows {
         let row: Vec<Cow<str>> = t.columns.iter().map(|c| c.values.csv_cell(i)).collect();
         out.write_record(row.iter().map(|s| s.as_bytes()))?;
     }

@@ -182,10 +182,12 @@ pub(super) fn finish_run(
     started: Instant,
     shown: Shown,
 ) -> anyhow::Result<()> {
+    // The headline figures (a few sorted columns) on one thread while the monthly ones (a
+    // thousand) take the others.
     let (mut summary, monthly) = pool.install(|| {
-        (
-            crate::summary::summarize(s, &results, calm.as_ref()),
-            crate::summary::monthly(&results),
+        rayon::join(
+            || crate::summary::summarize(s, &results, calm.as_ref()),
+            || crate::summary::monthly(&results),
         )
     });
     summary.spread_by_layer =

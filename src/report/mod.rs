@@ -123,6 +123,51 @@ pub fn write_run(
     manifest: &Manifest,
 ) -> Result<Vec<String>, InputError> {
     remove_stale_manifest(dir)?;
+    // The charts are drawn while the tables are written (the files are still written one after
+    // another, in the same order, so a failure keeps the same files).
+    let (drawn, tables) = rayon::join(
+        || {
+            draw_charts(crate::charts::run::charts(&crate::charts::run::RunData {
+                scenario: s,
+                results: r,
+                summary,
+                monthly,
+            }))
+        },
+        || write_run_tables(dir, s, r, calm, summary, monthly),
+    );
+    let mut kept = tables?;
+    let drawn = save_charts(dir, drawn).map_err(|e| incomplete(e, &kept))?;
+    kept.push("charts/");
+    let mut files: Vec<String> = RUN_FILES.iter().map(|f| f.to_string()).collect();
+    files.push("report.html".into());
+    for (c, _) in &drawn {
+        files.push(format!("charts/{}.svg", c.name));
+        files.push(format!("charts/{}.png", c.name));
+    }
+    let manifest = Manifest {
+        files: files.clone(),
+        ..manifest.clone()
+    };
+    let html = html::run_report(s, summary, &drawn, &manifest);
+    dir.write("report.html", |w| w.write_all(html.as_bytes()))
+        .map_err(|e| incomplete(e, &kept))?;
+    kept.push("report.html");
+    dir.write_manifest("run.json", |w| json(w, &manifest))
+        .map_err(|e| incomplete(e, &kept))?;
+    Ok(files)
+}
+
+/// The tables of a run (`summary.json` to `summary.xlsx`), in order; returns their names, or
+/// the error of the first that failed, saying which were kept.
+fn write_run_tables(
+    dir: &OutputDir,
+    s: &Scenario,
+    r: &Results,
+    calm: Option<&Results>,
+    summary: &Summary,
+    monthly: &[Vec<Distribution>],
+) -> Result<Vec<&'static str>, InputError> {
     let mut kept: Vec<&str> = Vec::new();
     dir.write("summary.json", |w| json(w, summary))
         .map_err(|e| incomplete(e, &kept))?;
@@ -146,31 +191,7 @@ pub fn write_run(
     })
     .map_err(|e| incomplete(e, &kept))?;
     kept.push("summary.xlsx");
-    let charts = crate::charts::run::charts(&crate::charts::run::RunData {
-        scenario: s,
-        results: r,
-        summary,
-        monthly,
-    });
-    let drawn = write_charts(dir, charts).map_err(|e| incomplete(e, &kept))?;
-    kept.push("charts/");
-    let mut files: Vec<String> = RUN_FILES.iter().map(|f| f.to_string()).collect();
-    files.push("report.html".into());
-    for (c, _) in &drawn {
-        files.push(format!("charts/{}.svg", c.name));
-        files.push(format!("charts/{}.png", c.name));
-    }
-    let manifest = Manifest {
-        files: files.clone(),
-        ..manifest.clone()
-    };
-    let html = html::run_report(s, summary, &drawn, &manifest);
-    dir.write("report.html", |w| w.write_all(html.as_bytes()))
-        .map_err(|e| incomplete(e, &kept))?;
-    kept.push("report.html");
-    dir.write_manifest("run.json", |w| json(w, &manifest))
-        .map_err(|e| incomplete(e, &kept))?;
-    Ok(files)
+    Ok(kept)
 }
 
 /// How a comparison was run, for its manifest and report.
@@ -408,15 +429,30 @@ pub fn write_charts(
     dir: &OutputDir,
     charts: Vec<crate::charts::Chart>,
 ) -> Result<Vec<(crate::charts::Chart, String)>, InputError> {
+    save_charts(dir, draw_charts(charts))
+}
+
+/// A chart with its SVG and PNG.
+type Drawn = (crate::charts::Chart, String, Vec<u8>);
+
+/// Draws `charts` in parallel, each as SVG and PNG.
+fn draw_charts(charts: Vec<crate::charts::Chart>) -> Vec<Drawn> {
     use rayon::prelude::*;
-    let drawn: Vec<(crate::charts::Chart, String, Vec<u8>)> = charts
+    charts
         .into_par_iter()
         .map(|c| {
             let svg = c.svg();
             let png = c.png();
             (c, svg, png)
         })
-        .collect();
+        .collect()
+}
+
+/// Writes charts drawn by [`draw_charts`] into `dir/charts/`; returns each with its SVG.
+fn save_charts(
+    dir: &OutputDir,
+    drawn: Vec<Drawn>,
+) -> Result<Vec<(crate::charts::Chart, String)>, InputError> {
     let sub = dir.subdir("charts")?;
     let mut out = Vec::with_capacity(drawn.len());
     for (c, svg, png) in drawn {
@@ -656,15 +692,35 @@ pub fn write_trials(
     r: &Results,
     calm: Option<&Results>,
 ) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    for (k, range) in trial_blocks(r.totals.len()).enumerate() {
+    use rayon::prelude::*;
+    // Rows are formatted in parallel, a few thousand at a time, and written in order.
+    const ROWS: usize = 4096;
+    let mut header = true;
+    for range in trial_blocks(r.totals.len()) {
         let t = trials_table(s, r, calm, range);
-        if k == 0 {
+        if header {
+            let mut out = csv::Writer::from_writer(&mut *w);
             out.write_record(t.columns.iter().map(|c| c.name.as_str()))?;
+            out.flush()?;
+            header = false;
         }
-        crate::tables::write_csv_rows(&t, &mut out)?;
+        let chunks: Vec<Vec<u8>> = (0..t.rows().div_ceil(ROWS))
+            .into_par_iter()
+            .map(|k| {
+                let mut out = csv::Writer::from_writer(Vec::new());
+                crate::tables::write_csv_rows_in(
+                    &t,
+                    k * ROWS..((k + 1) * ROWS).min(t.rows()),
+                    &mut out,
+                )?;
+                out.into_inner().map_err(|e| e.into_error())
+            })
+            .collect::<std::io::Result<_>>()?;
+        for c in chunks {
+            w.write_all(&c)?;
+        }
     }
-    out.flush()
+    Ok(())
 }
 
 /// `trials.parquet`: [`trials_table`], one row group per block of trials.
