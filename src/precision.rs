@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::InputError;
 use crate::engine::{BLOCK, Results, simulate_range};
+use crate::random::qmc;
 use crate::scenario::Scenario;
+use crate::scenario::raw::Sampling;
 use crate::stats::{Z95, quantile_ci, quantile_sorted, wilson};
 
 /// The target of `--precision`, and what a run reached.
@@ -63,11 +65,20 @@ pub fn parse_precision(spec: &str, has_plan: bool) -> Result<Precision, InputErr
 }
 
 /// The half-widths of P50 bookings (relative) and P(hit plan) in `r`.
+/// Under Sobol' sampling both come from the spread between the replicates
+/// ([`crate::random::qmc`]); under random sampling from the binomial and order-statistic
+/// intervals of independent trials.
 pub fn half_widths(s: &Scenario, r: &Results) -> (f64, Option<f64>) {
-    let mut b: Vec<f64> = r.totals.iter().map(|t| t.bookings_usd).collect();
+    let sobol = s.sampling == Sampling::Sobol;
+    let by_trial: Vec<f64> = r.totals.iter().map(|t| t.bookings_usd).collect();
+    let mut b = by_trial.clone();
     b.sort_by(f64::total_cmp);
     let p50 = quantile_sorted(&b, 0.5);
-    let (lo, hi) = quantile_ci(&b, 0.5, Z95);
+    let (lo, hi) = if sobol {
+        qmc::quantile_interval(&by_trial, r.first_trial, 0.5, p50)
+    } else {
+        quantile_ci(&b, 0.5, Z95)
+    };
     let rel = if p50.abs() > 0.0 {
         (hi - lo) / 2.0 / p50.abs()
     } else if hi == lo {
@@ -77,6 +88,10 @@ pub fn half_widths(s: &Scenario, r: &Results) -> (f64, Option<f64>) {
     };
     let hit = s.plan_by_fiscal_year.as_ref().map(|p| {
         let plan: f64 = p.iter().sum();
+        if sobol {
+            let (_, lo, hi) = qmc::hit_interval(&by_trial, plan, r.first_trial);
+            return (hi - lo) / 2.0;
+        }
         let hits = b.iter().filter(|v| **v >= plan).count();
         let (lo, hi) = wilson(hits, b.len(), Z95);
         (hi - lo) / 2.0

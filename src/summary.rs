@@ -25,6 +25,10 @@ pub struct Summary {
     pub horizon_months: usize,
     /// Quantile definition used throughout.
     pub quantile_definition: &'static str,
+    /// How the across-trial draws were sampled, when not plain Monte Carlo: "sobol" means
+    /// the intervals of P(hit plan) come from the spread between its 16 replicates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<&'static str>,
     /// One entry per fiscal year (the first and last may be partial).
     pub fiscal_years: Vec<PeriodSummary>,
     /// The whole horizon.
@@ -102,14 +106,29 @@ fn dist(mut v: Vec<f64>) -> Distribution {
     })
 }
 
-fn hit(values: &[f64], plan: f64) -> Probability {
-    Probability::from_counts(values.iter().filter(|v| **v >= plan).count(), values.len())
+/// P(hit plan) with its interval: from the replicates of a Sobol' run (`sobol` holds its
+/// first trial), else the Wilson interval of independent trials.
+fn hit(values: &[f64], plan: f64, sobol: Option<usize>) -> Probability {
+    match sobol {
+        Some(first) => {
+            let (p, ci95_low, ci95_high) = crate::random::qmc::hit_interval(values, plan, first);
+            Probability {
+                p,
+                ci95_low,
+                ci95_high,
+            }
+        }
+        None => {
+            Probability::from_counts(values.iter().filter(|v| **v >= plan).count(), values.len())
+        }
+    }
 }
 
 /// Summarises `r`, a run of `s`; `calm` is the same run with the VP model off (see
 /// [`crate::engine::without_leadership`]), if any.
 pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
     let n = r.trials;
+    let sobol = (s.sampling == crate::scenario::raw::Sampling::Sobol).then_some(r.first_trial);
     let fys = &s.clock.fiscal_years;
     let fiscal_years = fys
         .iter()
@@ -124,7 +143,7 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
                 label: fy.label.clone(),
                 first_month: s.clock.start.plus(fy.first_month as i32).to_string(),
                 months: fy.months,
-                p_hit_plan: plan.map(|p| hit(&bookings, p)),
+                p_hit_plan: plan.map(|p| hit(&bookings, p, sobol)),
                 plan_bookings_usd: plan,
                 bookings_usd: dist(bookings),
                 ending_arr_usd: dist(col(&|o| o.ending_arr_usd)),
@@ -156,7 +175,7 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
         label: "horizon".into(),
         first_month: s.clock.start.to_string(),
         months: s.horizon(),
-        p_hit_plan: plan.map(|p| hit(&bookings, p)),
+        p_hit_plan: plan.map(|p| hit(&bookings, p, sobol)),
         plan_bookings_usd: plan,
         bookings_usd: dist(bookings),
         ending_arr_usd: dist(col(&|t| t.ending_arr_usd)),
@@ -197,6 +216,7 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
         start_month: s.clock.start.to_string(),
         horizon_months: s.horizon(),
         quantile_definition: "type 7 (Excel PERCENTILE.INC); p10 = 10th percentile",
+        sampling: sobol.map(|_| crate::scenario::raw::Sampling::Sobol.name()),
         fiscal_years,
         horizon,
     }

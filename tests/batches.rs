@@ -434,13 +434,25 @@ fn shards_in_separate_processes_merge_byte_identically() {
 
 #[test]
 fn a_run_split_into_trial_shards_merges_to_the_same_files() {
+    shards_merge_to_the_whole("random");
+}
+
+#[test]
+fn a_sobol_run_split_into_trial_shards_merges_to_the_same_files() {
+    // Trial t's Sobol' point and replicate depend on t alone, and the merged run's intervals
+    // come from the same replicates as the whole run's.
+    shards_merge_to_the_whole("sobol");
+}
+
+fn shards_merge_to_the_whole(sampling: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vp-churn.toml");
+    let set = format!("simulation.sampling=\"{sampling}\"");
     let whole = tmp.path().join("whole");
     revsim()
         .arg("run")
         .arg(&scenario)
-        .args(["--trials", "300", "-q", "--out"])
+        .args(["--trials", "300", "-q", "--set", &set, "--out"])
         .arg(&whole)
         .assert()
         .success();
@@ -451,7 +463,8 @@ fn a_run_split_into_trial_shards_merges_to_the_same_files() {
             std::process::Command::new(&bin)
                 .arg("run")
                 .arg(&scenario)
-                .args(["--trials", "300", "-q", "--threads", "1", "--out"])
+                .args(["--trials", "300", "-q", "--threads", "1", "--set", &set])
+                .arg("--out")
                 .arg(&parts)
                 .env("JOB_COMPLETION_INDEX", (i - 1).to_string())
                 .env("REVSIM_SHARD_COUNT", "3")
@@ -485,6 +498,7 @@ fn a_run_split_into_trial_shards_merges_to_the_same_files() {
             o.remove(k);
         }
     }
+    assert_eq!(a["sampling"], sampling);
     assert_eq!(a, b);
 }
 
@@ -498,36 +512,83 @@ fn median_half_width(mut v: Vec<f64>) -> f64 {
     (v[hi] - v[lo]) / 2.0
 }
 
+/// The 95% half-width of the mean of `v` (trial t at t) from the spread of the means of its 16
+/// Sobol' replicates (trial t in replicate t mod 16), as docs/model.md states it: the ratio
+/// estimator's standard error times Student's t with 15 degrees of freedom.
+fn replicate_half_width(v: &[f64]) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let ss: f64 = (0..16)
+        .map(|r| {
+            let mine: Vec<f64> = v.iter().skip(r).step_by(16).copied().collect();
+            let m = mine.iter().sum::<f64>() / mine.len() as f64;
+            (mine.len() as f64 / n * (m - mean)).powi(2)
+        })
+        .sum();
+    let t = StudentsT::new(0.0, 1.0, 15.0).unwrap().inverse_cdf(0.975);
+    t * (ss * 16.0 / 15.0).sqrt()
+}
+
+/// The same for the median: the standard error of the mean of the replicates' medians.
+fn replicate_median_half_width(v: &[f64]) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let medians: Vec<f64> = (0..16)
+        .map(|r| {
+            let mut mine: Vec<f64> = v.iter().skip(r).step_by(16).copied().collect();
+            mine.sort_by(f64::total_cmp);
+            let k = mine.len();
+            (mine[(k - 1) / 2] + mine[k / 2]) / 2.0
+        })
+        .collect();
+    let m = medians.iter().sum::<f64>() / 16.0;
+    let var = medians.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 15.0;
+    let t = StudentsT::new(0.0, 1.0, 15.0).unwrap().inverse_cdf(0.975);
+    t * (var / 16.0).sqrt()
+}
+
 #[test]
 fn precision_runs_stop_when_the_bound_is_met_and_are_deterministic() {
+    // By default a scenario with uncertain parameters samples them by scrambled Sobol' points
+    // and judges its intervals from the replicates; `random` keeps independent draws.
+    let sobol = precision_run(None);
+    let random = precision_run(Some("random"));
+    assert!(
+        sobol > 256 && random > 256,
+        "the first batch is not enough for 1%"
+    );
+}
+
+/// Runs the baseline to 1% on one and two threads, checks that both give the same files and
+/// that the bounds hold by the sampling's own intervals, and returns the trials used.
+fn precision_run(sampling: Option<&str>) -> usize {
     let tmp = tempfile::tempdir().unwrap();
     let run = |threads: &str, out: &Path| {
-        revsim()
-            .arg("run")
-            .arg(baseline())
-            .args([
-                "--trials",
-                "256",
-                "--precision",
-                "1%",
-                "-q",
-                "--threads",
-                threads,
-                "--out",
-            ])
-            .arg(out)
-            .assert()
-            .success();
+        let mut cmd = revsim();
+        cmd.arg("run").arg(baseline()).args([
+            "--trials",
+            "256",
+            "--precision",
+            "1%",
+            "-q",
+            "--threads",
+            threads,
+        ]);
+        if let Some(s) = sampling {
+            cmd.args(["--set", &format!("simulation.sampling=\"{s}\"")]);
+        }
+        cmd.arg("--out").arg(out).assert().success();
     };
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run("1", &a);
     run("2", &b);
     assert_same_files(&a, &b, &["summary.json", "trials.csv", "monthly.csv"]);
     let m = json(&a.join("run.json"));
+    let sobol = sampling.is_none();
+    assert_eq!(m["sampling"], if sobol { "sobol" } else { "random" });
     let p = &m["precision"];
     let used = p["trials_used"].as_u64().unwrap() as usize;
     assert!(p["reached"].as_bool().unwrap());
-    assert!(used > 256, "the first batch is not enough for 1%");
     assert_eq!(m["trials"].as_u64().unwrap() as usize, used);
     // Recompute the half-widths from trials.csv: both under the bound.
     let csv = fs::read_to_string(a.join("trials.csv")).unwrap();
@@ -541,16 +602,27 @@ fn precision_runs_stop_when_the_bound_is_met_and_are_deterministic() {
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
     let p50 = (sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0;
-    let rel = median_half_width(bookings.clone()) / p50;
-    assert!(rel <= 0.01 + 1e-12, "P50 half-width {rel}");
     let plan = 90_000_000.0;
-    let hits = bookings.iter().filter(|b| **b >= plan).count() as f64;
-    let ph = hits / n as f64;
-    // Wilson half-width.
-    let z: f64 = 1.959_963_984_540_054;
-    let nn = n as f64;
-    let half = z * (ph * (1.0 - ph) / nn + z * z / (4.0 * nn * nn)).sqrt() / (1.0 + z * z / nn);
+    let hit: Vec<f64> = bookings.iter().map(|b| f64::from(*b >= plan)).collect();
+    let (rel, half) = if sobol {
+        (
+            replicate_median_half_width(&bookings) / p50,
+            replicate_half_width(&hit),
+        )
+    } else {
+        let ph = hit.iter().sum::<f64>() / n as f64;
+        // Wilson half-width.
+        let z: f64 = 1.959_963_984_540_054;
+        let nn = n as f64;
+        let half = z * (ph * (1.0 - ph) / nn + z * z / (4.0 * nn * nn)).sqrt() / (1.0 + z * z / nn);
+        (median_half_width(bookings.clone()) / p50, half)
+    };
+    assert!(rel <= 0.01 + 1e-12, "P50 half-width {rel}");
     assert!(half <= 0.01 + 1e-12, "P(hit plan) half-width {half}");
+    // The run reports the same half-widths it stopped on.
+    let reached = p["p_hit_plan_half_width_reached"].as_f64().unwrap();
+    assert!((reached - half).abs() < 1e-9, "{reached} against {half}");
+    used
 }
 
 #[test]

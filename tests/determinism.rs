@@ -166,6 +166,15 @@ fn value_stability_golden_numbers() {
         got, GOLDEN_BASELINE,
         "baseline bookings of trials 0-3 with seed 42"
     );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let s = Scenario::load_with(&path, &["simulation.sampling=\"sobol\"".to_string()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = run_on(2, &s, 8, 42);
+    let got: Vec<f64> = r.totals.iter().take(4).map(|t| t.bookings_usd).collect();
+    assert_eq!(
+        got, GOLDEN_BASELINE_SOBOL,
+        "baseline bookings of trials 0-3 with seed 42, Sobol' sampling"
+    );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-r1.toml");
     let s = Scenario::load_with(&path, &["simulation.detail=\"full\"".to_string()])
         .unwrap_or_else(|e| panic!("{e}"));
@@ -201,5 +210,7 @@ fn month_end_timing_reproduces_results_version_3() {
 const GOLDEN_BASELINE: [f64; 4] = [87297586.0, 116827276.0, 89797887.0, 98874142.0];
 /// The baseline's GOLDEN_BASELINE of results version 3, before continuous decision timing.
 const GOLDEN_BASELINE_V3: [f64; 4] = [86787821.0, 115859719.0, 89254564.0, 98200715.0];
+/// The baseline's first four trials under `simulation.sampling = "sobol"` (results version 5).
+const GOLDEN_BASELINE_SOBOL: [f64; 4] = [95445273.0, 81247611.0, 77071972.0, 74867060.0];
 const GOLDEN_R1: [f64; 4] = [147696039.0, 151878226.0, 151023766.0, 140542737.0];
 const GOLDEN_R1_BOOKINGS: [f64; 4] = [147439500.0, 151020249.0, 150861142.0, 141946500.0];

@@ -750,7 +750,12 @@ fn a_very_tight_belief_reproduces_the_scenario_without_it() {
 // 5. A trial's draws depend on nothing but (seed, trial).
 
 fn rich(extra: &str) -> Scenario {
-    scenario(&starter(&format!(
+    rich_sampled(extra, "random")
+}
+
+/// [`rich`] with `simulation.sampling` set.
+fn rich_sampled(extra: &str, sampling: &str) -> Scenario {
+    let text = starter(&format!(
         r#"[market]
 demand_factor = {{ lognormal = {{ median = 1, p90 = 1.2 }} }}
 monthly_shock_sd = 0.05
@@ -764,11 +769,30 @@ monthly_shock_sd = 0.05
 [uncertainty.correlation]
 keys = ["pipeline.opportunities_per_rep_month", "pipeline.cycle_months.mean", "market.demand_factor"]
 spearman = [[1, -0.3, 0.5], [-0.3, 1, -0.4], [0.5, -0.4, 1]]"#
-    )))
+    ));
+    let sampled = format!("[simulation]\nsampling = \"{sampling}\"");
+    scenario(&crate::common::edit(&text, "[simulation]", &sampled))
 }
 
 #[test]
 fn a_trials_draws_do_not_depend_on_trial_count_threads_or_other_beliefs() {
+    draws_depend_only_on_seed_and_trial("random");
+}
+
+#[test]
+fn a_trials_sobol_draws_do_not_depend_on_trial_count_threads_or_other_beliefs() {
+    // Scrambled Sobol' points: trial t is point t div 16 of replicate t mod 16, a parameter's
+    // dimension is fixed by its key path.
+    draws_depend_only_on_seed_and_trial("sobol");
+    assert_ne!(
+        rich_sampled("", "sobol").sampling,
+        rich("").sampling,
+        "the key is read"
+    );
+}
+
+fn draws_depend_only_on_seed_and_trial(sampling: &str) {
+    let rich = |extra: &str| rich_sampled(extra, sampling);
     let s = rich("");
     let w = draw_columns(&s).len();
     // The factor, the shock's column, five beliefs (the Dirichlet's three shares count three).
@@ -1273,4 +1297,96 @@ fn the_shock_starts_where_the_history_left_it() {
         shock_path(&without, 7, t, false, &mut other);
         assert_eq!(path.shock, other.shock);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Scrambled Sobol' sampling: draws with the declared distribution, stratified within each
+//    replicate, and intervals from the replicates that hold.
+
+#[test]
+fn sobol_draws_keep_their_distribution_and_are_stratified_in_each_replicate() {
+    let text = format!(
+        r#"{ONE_MONTH}
+[uncertainty.parameters]
+"pipeline.opportunities_per_rep_month" = {{ p10 = 1.5, p90 = 3 }}
+"attrition.annual_rate" = {{ p10 = 0.15, p50 = 0.25, p90 = 0.4 }}
+"#
+    );
+    let text = crate::common::edit(
+        &text,
+        "detail = \"bookings\"",
+        "detail = \"bookings\"\nsampling = \"sobol\"",
+    );
+    let s = scenario(&text);
+    let replicates = revsim::random::qmc::REPLICATES;
+    let points = 256;
+    let r = run(&s, replicates * points, 5);
+    let opp = column(&s, &r, "pipeline.opportunities_per_rep_month");
+    // The binomial band of independent draws holds a fortiori (stratified counts vary less).
+    for (p, q) in [(0.1, 1.5), (0.5, 2.0), (0.9, 3.0)] {
+        assert_quantile("opportunities", &opp, p, q);
+    }
+    // The first 256 points of a replicate put exactly one point in each 1/256 of the
+    // probability scale: the count below the P10 (at 0.1 = 25.6 / 256) is 25 or 26 in every
+    // replicate, and below the P50 exactly 128. Random draws would scatter by +-5.
+    for rep in 0..replicates {
+        let mine: Vec<f64> = (0..points).map(|k| opp[rep + replicates * k]).collect();
+        let below = |q: f64| mine.iter().filter(|x| **x < q).count();
+        assert!(
+            (25..=26).contains(&below(1.5)),
+            "replicate {rep}: {}",
+            below(1.5)
+        );
+        assert_eq!(below(2.0), 128, "replicate {rep}");
+    }
+}
+
+#[test]
+fn sobol_replicate_intervals_hold_their_95_percent() {
+    // Y = Phi^-1(u) + e: u the trial's Sobol' coordinate, e a standard normal of the trial's
+    // own luck. Y ~ N(0, 2): its median is 0 and P(Y >= 1) = 1 - Phi(1 / sqrt 2). Over 1,000
+    // independent seeds of 1,024 trials, each 95% interval from the replicates covers the truth
+    // in at least the count a 95% coverage makes likely (binomial, false alarm 1e-6).
+    use rand_distr::{Distribution, StandardNormal};
+    use revsim::random::qmc;
+    use revsim::random::streams::{Purpose, stream};
+    let normal = Normal::standard();
+    let p_true = 1.0 - normal.cdf(1.0 / 2f64.sqrt());
+    let (seeds, n) = (1_000u64, 1_024usize);
+    let (mut hit_covered, mut median_covered) = (0, 0);
+    for seed in 0..seeds {
+        let y: Vec<f64> = (0..n)
+            .map(|t| {
+                let e: f64 =
+                    StandardNormal.sample(&mut stream(seed, t as u64, 0, Purpose::RepDraws));
+                qmc::normal(seed, t as u64, 3) + e
+            })
+            .collect();
+        let (_, lo, hi) = qmc::hit_interval(&y, 1.0, 0);
+        hit_covered += u64::from(lo <= p_true && p_true <= hi);
+        let mut sorted = y.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = revsim::stats::quantile_sorted(&sorted, 0.5);
+        let (lo, hi) = qmc::quantile_interval(&y, 0, 0.5, median);
+        median_covered += u64::from(lo <= 0.0 && 0.0 <= hi);
+    }
+    let floor = crate::common::binomial_lower_critical(seeds, 0.95).unwrap();
+    assert!(
+        hit_covered > floor,
+        "P(hit): {hit_covered} of {seeds} (floor {floor})"
+    );
+    assert!(
+        median_covered > floor,
+        "median: {median_covered} of {seeds} (floor {floor})"
+    );
+    // Nor needlessly wide: no more covered than a 95% coverage makes likely.
+    let ceiling = crate::common::binomial_upper_critical(seeds, 0.95);
+    assert!(
+        hit_covered < ceiling,
+        "P(hit): {hit_covered} of {seeds} (ceiling {ceiling})"
+    );
+    assert!(
+        median_covered < ceiling,
+        "median: {median_covered} of {seeds} (ceiling {ceiling})"
+    );
 }

@@ -613,7 +613,16 @@ pub fn op_symbol(op: &str) -> &str {
     }
 }
 
-fn estimates(name: &str, mut values: Vec<f64>, out: &mut Vec<(String, Estimate)>) {
+/// Where a period's intervals come from: independent trials, or the replicates of a Sobol'
+/// run whose first trial is the one given ([`crate::random::qmc`]).
+#[derive(Clone, Copy)]
+enum Intervals {
+    Independent,
+    Replicates(usize),
+}
+
+fn estimates(name: &str, by_trial: Vec<f64>, ci: Intervals, out: &mut Vec<(String, Estimate)>) {
+    let mut values = by_trial.clone();
     values.sort_by(f64::total_cmp);
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -623,20 +632,33 @@ fn estimates(name: &str, mut values: Vec<f64>, out: &mut Vec<(String, Estimate)>
         f64::NAN
     };
     let half = Z95 * (var / n).sqrt();
+    let (lo, hi) = match ci {
+        Intervals::Independent => (mean - half, mean + half),
+        Intervals::Replicates(first) => {
+            let (_, lo, hi) = crate::random::qmc::mean_interval(&by_trial, first);
+            (lo, hi)
+        }
+    };
     out.push((
         format!("{name}_mean"),
         Estimate {
             value: mean,
-            ci95_low: mean - half,
-            ci95_high: mean + half,
+            ci95_low: lo,
+            ci95_high: hi,
         },
     ));
     for (stat, p) in QUANTILE_STATS {
-        let (lo, hi) = quantile_ci(&values, p, Z95);
+        let value = quantile_sorted(&values, p);
+        let (lo, hi) = match ci {
+            Intervals::Independent => quantile_ci(&values, p, Z95),
+            Intervals::Replicates(first) => {
+                crate::random::qmc::quantile_interval(&by_trial, first, p, value)
+            }
+        };
         out.push((
             format!("{name}_{stat}"),
             Estimate {
-                value: quantile_sorted(&values, p),
+                value,
                 ci95_low: lo,
                 ci95_high: hi,
             },
@@ -651,15 +673,22 @@ fn period(
     plan: Option<f64>,
     columns: [Vec<f64>; 5],
     staffing: Staffing,
+    ci: Intervals,
 ) -> PeriodMetrics {
     let mut values = Vec::new();
     let bookings = columns[0].clone();
     for ((name, _), col) in QUANTITIES.iter().zip(columns) {
-        estimates(name, col, &mut values);
+        estimates(name, col, ci, &mut values);
     }
     if let Some(plan) = plan {
         let hits = bookings.iter().filter(|b| **b >= plan).count();
-        let (lo, hi) = wilson(hits, bookings.len(), Z95);
+        let (lo, hi) = match ci {
+            Intervals::Replicates(first) => {
+                let (_, lo, hi) = crate::random::qmc::hit_interval(&bookings, plan, first);
+                (lo, hi)
+            }
+            Intervals::Independent => wilson(hits, bookings.len(), Z95),
+        };
         values.push((
             "p_hit_plan".into(),
             Estimate {
@@ -717,6 +746,10 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
         .plan_by_fiscal_year
         .as_ref()
         .map(|p| p.iter().sum::<f64>());
+    let ci = match s.sampling {
+        crate::scenario::raw::Sampling::Random => Intervals::Independent,
+        crate::scenario::raw::Sampling::Sobol => Intervals::Replicates(r.first_trial),
+    };
     let seats = monthly_means(r, crate::model::Metric::Headcount);
     let ramped = monthly_means(r, crate::model::Metric::RampedEquivalentReps);
     let mut out = vec![period(
@@ -732,6 +765,7 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
             t.iter().map(|t| t.departures as f64).collect(),
         ],
         staffing(&seats, &ramped, 0, s.horizon()),
+        ci,
     )];
     for (i, fy) in s.clock.fiscal_years.iter().enumerate() {
         let col = |f: &dyn Fn(&crate::model::FiscalYearOutcome) -> f64| -> Vec<f64> {
@@ -752,6 +786,7 @@ pub fn metrics(s: &Scenario, r: &Results) -> Vec<PeriodMetrics> {
                 col(&|o| o.departures as f64),
             ],
             staffing(&seats, &ramped, fy.first_month, fy.months),
+            ci,
         ));
     }
     out

@@ -122,6 +122,7 @@ fn merge_run(a: &MergeArgs, out: &Path) -> anyhow::Result<()> {
         wall_time_s: 0.0,
         simulation_s: None,
         detail: super::run::detail_name(s),
+        sampling: s.sampling.name(),
         monthly_quantiles: "",
         precision: None,
         shards: Some(m.shards),

@@ -41,13 +41,24 @@ pub struct RunArgs {
 
 /// Runs `revsim run`.
 pub fn run(a: &RunArgs) -> anyhow::Result<()> {
-    let loaded = a.sim.load(&a.file)?;
-    let (s, trials, seed) = (&loaded.scenario, loaded.trials, loaded.seed);
+    let mut loaded = a.sim.load(&a.file)?;
     let precision = a
         .precision
         .as_deref()
-        .map(|p| crate::precision::parse_precision(p, s.plan_by_fiscal_year.is_some()))
+        .map(|p| {
+            crate::precision::parse_precision(p, loaded.scenario.plan_by_fiscal_year.is_some())
+        })
         .transpose()?;
+    // A precision-targeted run samples the across-trial draws by scrambled Sobol' points
+    // unless the file (or --set) says how: fewer trials for the same precision. Without
+    // across-trial draws there is nothing for it to spread evenly.
+    if precision.is_some()
+        && loaded.scenario.raw.simulation.sampling.is_none()
+        && !loaded.scenario.uncertainty.params.is_empty()
+    {
+        loaded.scenario.sampling = crate::scenario::raw::Sampling::Sobol;
+    }
+    let (s, trials, seed) = (&loaded.scenario, loaded.trials, loaded.seed);
     if precision.is_some() {
         super::at_most_max_trials("--max-trials", a.max_trials)?;
     }
@@ -99,6 +110,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         wall_time_s: 0.0,
         simulation_s: Some(seconds(started)),
         detail: detail_name(s),
+        sampling: s.sampling.name(),
         monthly_quantiles: "",
         precision: reached.clone(),
         shards: None,

@@ -6,11 +6,15 @@
 //! the scenario as loaded, so nothing leaks from one trial into the next. The draws come from
 //! each parameter's own stream ([`Purpose::Belief`], keyed by its key path): a standard normal
 //! per parameter, correlated through the copula, turned into the parameter's value by
-//! inversion ([`crate::scenario::uncertainty`]).
+//! inversion ([`crate::scenario::uncertainty`]). Under `simulation.sampling = "sobol"` the
+//! standard normal is instead the trial's scrambled Sobol' point in the parameter's
+//! [`dimension`] ([`crate::random::qmc`]).
 
 use crate::random::copula::normal_cdf;
+use crate::random::qmc;
 use crate::random::streams::{Purpose, stream};
 use crate::scenario::events::Param;
+use crate::scenario::raw::Sampling;
 use crate::scenario::uncertainty::{Target, Uncertainty};
 use crate::scenario::values::MAX_MONTHLY_TREND;
 use crate::scenario::{Scenario, dist, monthly_hazard, ramp_table, washout_table};
@@ -28,9 +32,14 @@ pub fn draws(s: &Scenario, seed: u64, trial: u64, values: &mut Vec<f64>) {
     let u: &Uncertainty = &s.uncertainty;
     values.clear();
     values.extend(u.params.iter().enumerate().map(|(i, p)| {
-        let mut rng = stream(s.pick.param_seed(i, seed), trial, p.stream, Purpose::Belief);
-        let z: f64 = StandardNormal.sample(&mut rng);
-        z
+        let seed = s.pick.param_seed(i, seed);
+        match s.sampling {
+            Sampling::Random => {
+                let mut rng = stream(seed, trial, p.stream, Purpose::Belief);
+                StandardNormal.sample(&mut rng)
+            }
+            Sampling::Sobol => qmc::normal(seed, trial, dimension(p.target)),
+        }
     }));
     if let Some((idx, copula)) = &u.correlated {
         let mut z: Vec<f64> = idx.iter().map(|&i| values[i]).collect();
@@ -53,6 +62,39 @@ pub fn draws(s: &Scenario, seed: u64, trial: u64, values: &mut Vec<f64>) {
         };
     }
     outcome_shares(s, values);
+}
+
+/// The Sobol' dimension of an uncertain parameter: fixed by what it is (its key path), so
+/// that adding or removing a parameter leaves every other parameter's draws unchanged. The
+/// parameters that usually matter most get the first dimensions, whose projections are the
+/// most even.
+pub fn dimension(t: Target) -> u32 {
+    match t {
+        Target::Won | Target::Outcome(0) => 0, // never both in one scenario
+        Target::Series(Param::Opportunities) => 1,
+        Target::Series(Param::Inbound) => 2,
+        Target::DealSize => 3,
+        Target::Cycle(0) => 4,
+        Target::RampMonths => 5,
+        Target::Series(Param::AnnualAttrition) => 6,
+        Target::DemandFactor => 7,
+        Target::TimeToFill => 8,
+        Target::Outcome(k) => 8 + k as u32, // 9 lost, 10 no decision
+        Target::Cycle(k) => 10 + k as u32,  // 11 lost, 12 no decision
+        Target::VpTenure => 13,
+        Target::Lift => 14,
+        Target::Series(Param::LogoChurn) => 15,
+        Target::Series(Param::Expansion) => 16,
+        Target::DealSizeSigma => 17,
+        Target::WinRateSd => 18,
+        Target::Washout => 19,
+        Target::Trend => 20,
+        Target::CoverageMaxEffort => 21,
+        Target::CoverageExtraWin => 22,
+        Target::CoverageCost => 23,
+        Target::Phase(i, j) => 24 + 3 * i as u32 + j as u32, // 24..=35
+        Target::Series(p) => 40 + p as u32,
+    }
 }
 
 /// A Dirichlet's gamma draws become the trial's shares, tilted so that their centre is the
@@ -293,5 +335,42 @@ fn cycles(base: &Scenario, values: &[f64], market: Market<'_>, into: &mut Scenar
             market.multiplier_with_trend(base, b, i - w, trend)
         };
         choice.push([0, 1, 2].map(|o| grid.index(trial[o] * g)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_has_its_own_dimension() {
+        let mut all = vec![Target::Won];
+        all.extend((0..3).map(Target::Outcome));
+        all.extend(Param::ALL.map(Target::Series));
+        all.extend((0..3).map(Target::Cycle));
+        all.extend((0..4).flat_map(|i| (0..3).map(move |j| Target::Phase(i, j))));
+        all.extend([
+            Target::DealSize,
+            Target::DealSizeSigma,
+            Target::RampMonths,
+            Target::Washout,
+            Target::TimeToFill,
+            Target::WinRateSd,
+            Target::VpTenure,
+            Target::Lift,
+            Target::CoverageMaxEffort,
+            Target::CoverageExtraWin,
+            Target::CoverageCost,
+            Target::DemandFactor,
+            Target::Trend,
+        ]);
+        let mut dims: Vec<u32> = all.iter().skip(1).map(|t| dimension(*t)).collect();
+        assert!(dims.iter().all(|d| *d < qmc::DIMENSIONS));
+        dims.sort_unstable();
+        let n = dims.len();
+        dims.dedup();
+        assert_eq!(dims.len(), n, "two targets share a dimension");
+        // `pipeline.outcomes.won` alone and the Dirichlet never appear together.
+        assert_eq!(dimension(Target::Won), dimension(Target::Outcome(0)));
     }
 }

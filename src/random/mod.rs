@@ -5,5 +5,6 @@ pub mod copula;
 pub mod dist;
 pub mod inverse;
 pub mod metalog;
+pub mod qmc;
 pub mod sampling;
 pub mod streams;

@@ -55,6 +55,9 @@ pub struct Manifest {
     pub simulation_s: Option<f64>,
     /// What each trial tracked (`simulation.detail`): "full" or "bookings".
     pub detail: &'static str,
+    /// How the across-trial draws were sampled (`simulation.sampling`): "random" or "sobol"
+    /// (16 scrambled replicates; the run's intervals come from their spread).
+    pub sampling: &'static str,
     /// How the monthly quantiles were computed: "exact", or from a sketch and within what
     /// error (runs too large to keep every trial's months).
     pub monthly_quantiles: &'static str,

@@ -390,6 +390,8 @@ pub struct Scenario {
     pub seed: u64,
     /// What each trial tracks (`simulation.detail`).
     pub detail: raw::Detail,
+    /// How the across-trial draws are sampled (`simulation.sampling`, random when unset).
+    pub sampling: raw::Sampling,
     /// Clock.
     pub clock: Clock,
     /// Ramp and attrition by tenure.

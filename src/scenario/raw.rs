@@ -198,6 +198,34 @@ pub struct Simulation {
     /// created + ceil(cycle), half a month late on average; kept for the peer reference model).
     #[serde(default, skip_serializing_if = "DecisionTiming::is_continuous")]
     pub decision_timing: DecisionTiming,
+    /// How the across-trial draws (the uncertain parameters) are sampled: "random" (plain
+    /// Monte Carlo; the default of a fixed run) or "sobol" (randomised quasi-Monte Carlo:
+    /// scrambled Sobol' points in 16 independent replicates, so fewer trials for the same
+    /// precision; the default of `--precision`). The trials' own luck is random either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<Sampling>,
+}
+
+/// How the across-trial draws are sampled (`simulation.sampling`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// Independent pseudo-random draws: plain Monte Carlo.
+    #[default]
+    Random,
+    /// Owen-scrambled Sobol' points in independent replicates (randomised quasi-Monte Carlo);
+    /// intervals come from the spread between replicates.
+    Sobol,
+}
+
+impl Sampling {
+    /// The name as written in a scenario.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sampling::Random => "random",
+            Sampling::Sobol => "sobol",
+        }
+    }
 }
 
 /// When a deal is decided (`simulation.decision_timing`).

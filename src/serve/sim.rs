@@ -497,6 +497,7 @@ pub fn report_html(ask: &Ask<'_>, stop: &AtomicBool) -> Result<String, Failure> 
             crate::scenario::raw::Detail::Full => "full",
             crate::scenario::raw::Detail::Bookings => "bookings",
         },
+        sampling: s.sampling.name(),
         monthly_quantiles: crate::summary::monthly_method(&results),
         precision: None,
         shards: None,

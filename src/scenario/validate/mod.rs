@@ -225,6 +225,7 @@ impl Validator<'_> {
             trials: *raw.simulation.trials.get_ref(),
             seed: raw.simulation.seed,
             detail: raw.simulation.detail,
+            sampling: raw.simulation.sampling.unwrap_or_default(),
             sha256,
             raw,
             clock,
