@@ -357,6 +357,9 @@ fn to_threshold(p: f64) -> u64 {
     }
 }
 
+/// Guide-table entries per item of a [`Categorical`].
+const GUIDE: usize = 4;
+
 /// Non-negative weights over `0..len` with a guide table: which item a uniform falls on.
 #[derive(Debug, Clone, Default)]
 pub struct Categorical {
@@ -394,14 +397,16 @@ impl Categorical {
     }
 
     /// Builds the guide once every weight is pushed: `guide[g]` is the first item whose
-    /// cumulative weight exceeds g / len of the total.
+    /// cumulative weight exceeds g / (GUIDE x len) of the total. With several guide entries an
+    /// item, a draw's scan from its entry mostly stops at once (a predictable branch).
     pub fn finish(&mut self) {
         let n = self.cumulative.len();
-        let step = self.total() / n as f64;
+        let m = GUIDE * n;
+        let step = self.total() / m as f64;
         self.guide.clear();
         let mut i = 0usize;
         let mut x = 0.0;
-        for _ in 0..n {
+        for _ in 0..m {
             while i + 1 < n && self.cumulative[i] <= x {
                 i += 1;
             }
@@ -415,8 +420,9 @@ impl Categorical {
     #[inline]
     pub fn sample(&self, u: f64) -> usize {
         let n = self.cumulative.len();
+        let m = self.guide.len();
         let x = u * self.total();
-        let mut i = self.guide[((u * n as f64) as usize).min(n - 1)] as usize;
+        let mut i = self.guide[((u * m as f64) as usize).min(m - 1)] as usize;
         while i + 1 < n && self.cumulative[i] <= x {
             i += 1;
         }
