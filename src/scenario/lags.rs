@@ -13,7 +13,7 @@
 use super::dist::Dist;
 use super::raw::DecisionTiming;
 use crate::random::sampling::Alias;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Deals open longer than this share are left out of a steady-state starting pipeline.
 pub const WARM_UP_TAIL: f64 = 1e-4;
@@ -114,6 +114,12 @@ pub struct LagGrid {
     tables: Vec<OnceLock<[Lags; 3]>>,
 }
 
+/// Grids built in this process, least recently used first ([`LagGrid::shared`]).
+static GRIDS: Mutex<Vec<(String, Arc<LagGrid>)>> = Mutex::new(Vec::new());
+
+/// How many grids [`LagGrid::shared`] keeps.
+pub const KEPT_GRIDS: usize = 8;
+
 /// Spacing of [`LagGrid`]'s factors on the log scale.
 pub const GRID_STEP: f64 = 0.01;
 
@@ -136,6 +142,39 @@ impl LagGrid {
             warm_up,
             tables: (first..=last).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// [`LagGrid::new`], or the grid this process already built for the same cycles, timing,
+    /// span, horizon and warm-up (the last [`KEPT_GRIDS`] are kept): a what-if that leaves the
+    /// cycles alone (the live page's, a sweep's variants) reuses the tables its base built.
+    /// A table's content depends only on those, so results do not change.
+    pub fn shared(
+        cycles: &[Dist; 3],
+        timing: DecisionTiming,
+        range: (f64, f64),
+        horizon: usize,
+        warm_up: usize,
+    ) -> Arc<LagGrid> {
+        let grid = LagGrid::new(cycles, timing, range, horizon, warm_up);
+        let key = format!(
+            "{:?} {timing:?} {} {} {horizon} {warm_up}",
+            grid.cycles,
+            grid.first,
+            grid.tables.len()
+        );
+        let mut kept = GRIDS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = kept.iter().position(|(k, _)| *k == key) {
+            let hit = kept.remove(i);
+            let grid = hit.1.clone();
+            kept.push(hit);
+            return grid;
+        }
+        let grid = Arc::new(grid);
+        if kept.len() >= KEPT_GRIDS {
+            kept.remove(0);
+        }
+        kept.push((key, grid.clone()));
+        grid
     }
 
     /// The lags of each outcome at grid point `k` (from [`LagGrid::index`]).
@@ -197,6 +236,43 @@ mod tests {
         }
         let w: W = toml::from_str(&format!("d = {toml}")).unwrap();
         w.d.build(Domain::NON_NEGATIVE).unwrap()
+    }
+
+    #[test]
+    fn a_grid_is_shared_only_with_the_same_inputs() {
+        let cycles = || {
+            [
+                dist("{ gamma = { mean = 3.1, sd = 1.4 } }"),
+                dist("2.5"),
+                dist("4"),
+            ]
+        };
+        // Other tests load scenarios at the same time and may push this grid out between two
+        // calls (8 loads in between): a few tries, each nearly sure to share.
+        let pair = || {
+            let a = LagGrid::shared(&cycles(), CONTINUOUS, (0.8, 1.3), 24, 6);
+            let b = LagGrid::shared(&cycles(), CONTINUOUS, (0.8, 1.3), 24, 6);
+            (a, b)
+        };
+        let (a, b) = (0..5)
+            .map(|_| pair())
+            .find(|(a, b)| Arc::ptr_eq(a, b))
+            .expect("the same inputs share one grid");
+        let mut other = cycles();
+        other[1] = dist("2.6");
+        for c in [
+            LagGrid::shared(&other, CONTINUOUS, (0.8, 1.3), 24, 6),
+            LagGrid::shared(&cycles(), END, (0.8, 1.3), 24, 6),
+            LagGrid::shared(&cycles(), CONTINUOUS, (0.7, 1.3), 24, 6),
+            LagGrid::shared(&cycles(), CONTINUOUS, (0.8, 1.3), 25, 6),
+            LagGrid::shared(&cycles(), CONTINUOUS, (0.8, 1.3), 24, 7),
+        ] {
+            assert!(!Arc::ptr_eq(&a, &c), "any input differs: a grid of its own");
+        }
+        // A shared grid's tables are those of a fresh one.
+        let fresh = LagGrid::new(&cycles(), CONTINUOUS, (0.8, 1.3), 24, 6);
+        let k = fresh.index(1.1);
+        assert_eq!(b.table(k)[0].pmf, fresh.table(k)[0].pmf);
     }
 
     #[test]

@@ -500,13 +500,13 @@ fn vary_cycles(
     let timing = pipeline.timing;
     pipeline.lags =
         [0, 1, 2].map(|o| super::lags::Lags::new(&pipeline.cycle_months[o], timing, horizon, w));
-    pipeline.lag_grid = Some(Arc::new(super::lags::LagGrid::new(
+    pipeline.lag_grid = Some(super::lags::LagGrid::shared(
         &pipeline.cycle_months,
         timing,
         range,
         horizon,
         w,
-    )));
+    ));
 }
 
 /// The plan spread evenly over each fiscal year's months (for board reviews).
