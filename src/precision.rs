@@ -148,8 +148,9 @@ pub fn until_precise(
 }
 
 /// "Precision reached with 23,040 trials: P50 bookings to within ±0.7%, P(hit plan) to within
-/// ±0.9 points (95%)."
-pub fn precision_sentence(p: &Precision) -> String {
+/// ±0.9 points (95% intervals; ...)." Under Sobol' sampling it says where the intervals come
+/// from.
+pub fn precision_sentence(p: &Precision, sampling: Sampling) -> String {
     let hit = p
         .p_hit_plan_half_width_reached
         .map(|h| format!(", P(hit plan) to within ±{:.2} points", h * 100.0))
@@ -166,8 +167,12 @@ pub fn precision_sentence(p: &Precision) -> String {
         )
     };
     format!(
-        "{head}: P50 bookings to within ±{:.2}%{hit} (95% intervals; target ±{:.2}%{}).",
+        "{head}: P50 bookings to within ±{:.2}%{hit} (95% intervals{}; target ±{:.2}%{}).",
         p.p50_relative_half_width_reached * 100.0,
+        match sampling {
+            Sampling::Sobol => " from 16 scrambled Sobol' replicates",
+            Sampling::Random => "",
+        },
         p.p50_relative_half_width * 100.0,
         p.p_hit_plan_half_width
             .map(|h| format!(" and ±{:.2} points", h * 100.0))

@@ -125,7 +125,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<()> {
         writeln!(
             std::io::stdout().lock(),
             "{}",
-            crate::words::para(&crate::precision::precision_sentence(&r))
+            crate::words::para(&crate::precision::precision_sentence(&r, s.sampling))
         )?;
     }
     Ok(())
