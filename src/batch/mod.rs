@@ -622,7 +622,11 @@ enum Intervals {
 }
 
 fn estimates(name: &str, by_trial: Vec<f64>, ci: Intervals, out: &mut Vec<(String, Estimate)>) {
-    let mut values = by_trial.clone();
+    // The replicates need the values in trial order as well; independent trials only sorted.
+    let (by_trial, mut values) = match ci {
+        Intervals::Replicates(_) => (by_trial.clone(), by_trial),
+        Intervals::Independent => (Vec::new(), by_trial),
+    };
     values.sort_by(f64::total_cmp);
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;

@@ -128,16 +128,15 @@ pub fn write_run(
     remove_stale_manifest(dir)?;
     // The charts are drawn while the tables are written (the files are still written one after
     // another, in the same order, so a failure keeps the same files).
+    let run = crate::charts::run::RunData {
+        scenario: s,
+        results: r,
+        summary,
+        monthly,
+    };
     let (drawn, tables) = rayon::join(
-        || {
-            draw_charts(crate::charts::run::charts(&crate::charts::run::RunData {
-                scenario: s,
-                results: r,
-                summary,
-                monthly,
-            }))
-        },
-        || write_run_tables(dir, s, r, calm, summary, monthly),
+        || draw_charts(crate::charts::run::charts(&run)),
+        || write_run_tables(dir, &run, calm),
     );
     let mut kept = tables?;
     let drawn = save_charts(dir, drawn).map_err(|e| incomplete(e, &kept))?;
@@ -165,12 +164,15 @@ pub fn write_run(
 /// the error of the first that failed, saying which were kept.
 fn write_run_tables(
     dir: &OutputDir,
-    s: &Scenario,
-    r: &Results,
+    run: &crate::charts::run::RunData<'_>,
     calm: Option<&Results>,
-    summary: &Summary,
-    monthly: &[Vec<Distribution>],
 ) -> Result<Vec<&'static str>, InputError> {
+    let &crate::charts::run::RunData {
+        scenario: s,
+        results: r,
+        summary,
+        monthly,
+    } = run;
     let mut kept: Vec<&str> = Vec::new();
     dir.write("summary.json", |w| json(w, summary))
         .map_err(|e| incomplete(e, &kept))?;
