@@ -340,11 +340,10 @@ impl Alias {
         let wide = bits as u128 * self.threshold.len() as u128;
         let column = (wide >> 64) as usize;
         // The low half is uniform given the column: the coin of Walker's method.
-        if (wide as u64) < self.threshold[column] {
-            column
-        } else {
-            self.alias[column] as usize
-        }
+        // Both candidates are loaded and one is picked without a branch: the coin is a coin
+        // flip, which a branch predictor cannot learn.
+        let alias = self.alias[column] as usize;
+        std::hint::select_unpredictable((wide as u64) < self.threshold[column], column, alias)
     }
 }
 
@@ -396,23 +395,36 @@ impl Categorical {
         self.cumulative.is_empty()
     }
 
-    /// Builds the guide once every weight is pushed: `guide[g]` is the first item whose
-    /// cumulative weight exceeds g / (GUIDE x len) of the total. With several guide entries an
-    /// item, a draw's scan from its entry mostly stops at once (a predictable branch).
+    /// Builds the guide once every weight is pushed: `guide[g]` is the number of items whose
+    /// cumulative weight lies below g / (GUIDE x len) of the total by a relative margin of
+    /// 1e-9, so no uniform of cell g falls on an item before it (the draw is the same for
+    /// every guide that never points past its answer). With several guide entries an item, a
+    /// draw's scan from its entry mostly stops at once (a predictable branch). Built without a
+    /// data-dependent branch: each item counts in the cell where it stops being below, and a
+    /// running sum turns the counts into the guide.
     pub fn finish(&mut self) {
         let n = self.cumulative.len();
         let m = GUIDE * n;
-        let step = self.total() / m as f64;
         self.guide.clear();
-        let mut i = 0usize;
-        let mut x = 0.0;
-        for _ in 0..m {
-            while i + 1 < n && self.cumulative[i] <= x {
-                i += 1;
-            }
-            self.guide.push(i as u32);
-            x += step;
+        self.guide.resize(m + 1, 0);
+        let total = self.total();
+        if n == 0 || total <= 0.0 {
+            self.guide.truncate(m);
+            return;
         }
+        // Item i is below cell g's lower edge, g * total / m, by the margin once
+        // g > c_i * m / total * (1 + 1e-9): from cell floor(that) + 1 on (never past m).
+        let scale = m as f64 / total * (1.0 + 1e-9);
+        for &c in &self.cumulative {
+            let first = ((c * scale) as usize + 1).min(m);
+            self.guide[first] += 1;
+        }
+        let mut below = 0u32;
+        for g in &mut self.guide[..m] {
+            below += *g;
+            *g = below;
+        }
+        self.guide.truncate(m);
     }
 
     /// The item that the uniform `u` in [0, 1) falls on: item i with probability w_i / total.
