@@ -55,14 +55,40 @@ pub const COVERAGE_MONTHS: usize = 3;
 
 const OUTCOMES: [Outcome; 3] = [Outcome::Won, Outcome::Lost, Outcome::NoDecision];
 
-/// A deal still open, kept per seat only when a leaver policy is active.
+/// The shortest list of a seat's open deals that is pruned of decided ones.
+const PRUNE_FROM: usize = 32;
+
+/// A deal still open, kept per seat only when a leaver policy is active (16 bytes: a seat's
+/// list stays in cache).
 #[derive(Debug, Clone, Copy)]
 struct OpenDeal {
-    decided: u32,
     value: i64,
-    outcome: Outcome,
+    /// Decision month (capped at [`OpenDeal::NEVER`]) in the low 30 bits, the outcome above.
+    decided_outcome: u32,
     /// Index of the deal in the deal log, when one is kept.
     logged: u32,
+}
+
+impl OpenDeal {
+    /// The decision month of a deal decided after the run (and of any month past it).
+    const NEVER: u32 = (1 << 30) - 1;
+
+    fn new(decided: i64, value: i64, outcome: Outcome, logged: u32) -> Self {
+        let decided = decided.clamp(0, Self::NEVER as i64) as u32;
+        OpenDeal {
+            value,
+            decided_outcome: decided | (outcome as u32) << 30,
+            logged,
+        }
+    }
+
+    fn decided(&self) -> u32 {
+        self.decided_outcome & Self::NEVER
+    }
+
+    fn outcome(&self) -> Outcome {
+        OUTCOMES[(self.decided_outcome >> 30) as usize]
+    }
 }
 
 /// One deal of a trial as the deal log records it (full detail): what a CRM export holds.
@@ -165,6 +191,8 @@ pub struct Ledger {
     value_diff: Vec<i64>,
     count_diff: Vec<i64>,
     open: Vec<Vec<OpenDeal>>,
+    /// The length at which each seat's open deals are next pruned of decided ones.
+    prune_at: Vec<usize>,
     track_open: bool,
     /// Deals created before the start and still open at the start.
     pub open_at_start: u64,
@@ -220,6 +248,11 @@ impl Ledger {
             count_diff: vec![0; h + 1],
             open: if track_open {
                 vec![Vec::new(); seats]
+            } else {
+                Vec::new()
+            },
+            prune_at: if track_open {
+                vec![PRUNE_FROM; seats]
             } else {
                 Vec::new()
             },
@@ -280,6 +313,7 @@ impl Ledger {
         self.value_diff.fill(0);
         self.count_diff.fill(0);
         self.open.iter_mut().for_each(Vec::clear);
+        self.prune_at.fill(PRUNE_FROM);
         self.open_at_start = 0;
         self.closing.fill(0);
         self.seat_closing.fill(0);
@@ -569,16 +603,13 @@ impl Ledger {
         }
         if self.track_open && d > open_from as i64 {
             let open = &mut self.open[seat];
-            // Prune decided deals when the list doubles past 256: amortised O(1) per deal.
-            if open.len() >= 256 && open.len().is_power_of_two() {
-                open.retain(|o| o.decided as usize > open_from);
+            // Prune decided deals when the list has doubled since the last pruning (and holds
+            // at least PRUNE_FROM): amortised O(1) per deal, and the list stays short.
+            if open.len() >= self.prune_at[seat] {
+                open.retain(|o| o.decided() as usize > open_from);
+                self.prune_at[seat] = (2 * open.len()).max(PRUNE_FROM);
             }
-            open.push(OpenDeal {
-                decided: d.min(u32::MAX as i64) as u32,
-                value,
-                outcome,
-                logged,
-            });
+            open.push(OpenDeal::new(d, value, outcome, logged));
         }
     }
 
@@ -592,8 +623,10 @@ impl Ledger {
         let p = &s.pipeline;
         let h = self.horizon;
         let rng = &mut self.leaver_rng[seat];
+        self.prune_at[seat] = PRUNE_FROM;
         for deal in self.open[seat].drain(..) {
-            let d = deal.decided as usize;
+            let d = deal.decided() as usize;
+            let outcome = deal.outcome();
             if d <= t {
                 continue;
             }
@@ -621,13 +654,13 @@ impl Ledger {
                 if decided_in_horizon {
                     self.value_diff[d] += deal.value;
                     self.count_diff[d] += 1;
-                    self.decided[deal.outcome as usize][d] -= 1;
-                    if deal.outcome == Outcome::Won {
+                    self.decided[outcome as usize][d] -= 1;
+                    if outcome == Outcome::Won {
                         self.bookings[d] -= deal.value;
                         self.seat_bookings[seat * h + d] -= deal.value;
                     }
                 }
-            } else if deal.outcome == Outcome::Won
+            } else if outcome == Outcome::Won
                 && rng.random::<f64>() >= p.leaver_win_rate_multiplier
                 && decided_in_horizon
             {
