@@ -21,6 +21,42 @@ pub const EXACT_BYTES: usize = 256 << 20;
 /// Bound on the relative error of a quantile taken from a sketch.
 pub const RELATIVE_ERROR: f64 = 1.0 / 4096.0;
 
+/// Cells that [`columns`] transposes in one pass.
+pub const COLUMNS: usize = 32;
+
+/// The columns of `cells` (at most [`COLUMNS`] of them, for the block to stay small) in
+/// `trials` trial-major records of `stride` floats each, one after another in `block` (reused
+/// between calls), each `trials` long.
+///
+/// Reading one cell at a time would touch every record once per cell; this reads each record's
+/// run of the cells once, in tiles of 64 trials: a tile's rows stay in the first-level cache
+/// while each column's run of the tile is written in order, so the block is written as a few
+/// sequential streams, not one interleaved stream per cell.
+pub fn columns<'b>(
+    records: &[f32],
+    trials: usize,
+    stride: usize,
+    cells: std::ops::Range<usize>,
+    block: &'b mut Vec<f32>,
+) -> impl Iterator<Item = &'b [f32]> {
+    const TILE: usize = 64;
+    let width = cells.len();
+    // Every entry is written below: no need to clear what is kept.
+    block.resize(width * trials, 0.0);
+    for t0 in (0..trials).step_by(TILE) {
+        let t1 = (t0 + TILE).min(trials);
+        for c in 0..width {
+            let first = t0 * stride + cells.start + c;
+            let column = &mut block[c * trials + t0..c * trials + t1];
+            for (k, out) in column.iter_mut().enumerate() {
+                *out = records[first + k * stride];
+            }
+        }
+    }
+    let block = &block[..];
+    (0..width).map(move |c| &block[c * trials..(c + 1) * trials])
+}
+
 /// Mantissa bits dropped from an `f32` (23 kept as 11: 12 significant bits with the implicit).
 const DROPPED_BITS: u32 = 12;
 
@@ -190,13 +226,15 @@ impl MonthlySketch {
     /// Adds `trials` trials' records (`stride` floats each, trial-major) to the sketches.
     pub fn add_records(&mut self, records: &[f32], trials: usize, stride: usize) {
         use rayon::prelude::*;
-        let fresh: Vec<CellSketch> = (0..stride)
+        let fresh: Vec<CellSketch> = (0..stride.div_ceil(COLUMNS))
             .into_par_iter()
-            .map_init(Vec::new, |column: &mut Vec<f32>, cell| {
-                column.clear();
-                column.extend((0..trials).map(|t| records[t * stride + cell]));
-                CellSketch::of(column)
+            .map_init(Vec::new, |block: &mut Vec<f32>, part| {
+                let cells = part * COLUMNS..((part + 1) * COLUMNS).min(stride);
+                columns(records, trials, stride, cells, block)
+                    .map(CellSketch::of)
+                    .collect::<Vec<_>>()
             })
+            .flatten_iter()
             .collect();
         self.cells
             .par_iter_mut()

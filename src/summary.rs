@@ -235,38 +235,18 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             .map(|c| c.distribution().unwrap_or_else(|| dist(Vec::new())))
             .collect(),
         Monthly::Exact(records) => {
-            // Transpose trial-major records into one column per (metric, month) cell, a few
-            // dozen cells at a time: each pass reads every record's run of those cells in order
-            // (where reading one cell at a time would touch every record once per cell) into
-            // one block of columns, reused with the sort buffers by each worker.
-            const CELLS: usize = 32;
-            const TILE: usize = 64;
-            let trials = r.trials;
-            let parts: Vec<Vec<Distribution>> = (0..stride.div_ceil(CELLS))
+            // One column per (metric, month) cell, a few dozen cells at a time (see
+            // `crate::sketch::columns`), into one block reused with the sort buffers by each
+            // worker.
+            let cols = crate::sketch::COLUMNS;
+            let parts: Vec<Vec<Distribution>> = (0..stride.div_ceil(cols))
                 .into_par_iter()
                 .map_init(
                     || (Vec::new(), crate::stats::SortBuffers::default()),
                     |(block, buffers): &mut (Vec<f32>, _), part| {
-                        let range = part * CELLS..((part + 1) * CELLS).min(stride);
-                        let width = range.len();
-                        // Every entry is written below: no need to clear what is kept.
-                        block.resize(width * trials, 0.0);
-                        // Tiles of TILE trials: a tile's rows stay in the first-level cache
-                        // while each column's run of the tile is written in order, so the
-                        // block is written as a few sequential streams, not 32 interleaved.
-                        for t0 in (0..trials).step_by(TILE) {
-                            let t1 = (t0 + TILE).min(trials);
-                            for c in 0..width {
-                                let first = t0 * stride + range.start + c;
-                                let column = &mut block[c * trials + t0..c * trials + t1];
-                                for (k, out) in column.iter_mut().enumerate() {
-                                    *out = records[first + k * stride];
-                                }
-                            }
-                        }
-                        (0..width)
-                            .map(|c| {
-                                let column = &block[c * trials..(c + 1) * trials];
+                        let cells = part * cols..((part + 1) * cols).min(stride);
+                        crate::sketch::columns(records, r.trials, stride, cells, block)
+                            .map(|column| {
                                 Distribution::of_f32_in(column, buffers)
                                     .unwrap_or_else(|| dist(Vec::new()))
                             })
