@@ -408,7 +408,8 @@ impl Categorical {
         self.guide.clear();
         self.guide.resize(m + 1, 0);
         let total = self.total();
-        if n == 0 || total <= 0.0 {
+        // (A total that is not a positive, normal number leaves the guide at the first item.)
+        if n == 0 || !(total.is_normal() && total > 0.0) {
             self.guide.truncate(m);
             return;
         }
@@ -416,7 +417,7 @@ impl Categorical {
         // g > c_i * m / total * (1 + 1e-9): from cell floor(that) + 1 on (never past m).
         let scale = m as f64 / total * (1.0 + 1e-9);
         for &c in &self.cumulative {
-            let first = ((c * scale) as usize + 1).min(m);
+            let first = ((c * scale) as usize).saturating_add(1).min(m);
             self.guide[first] += 1;
         }
         let mut below = 0u32;
