@@ -21,12 +21,21 @@ pub const EXACT_BYTES: usize = 256 << 20;
 /// Bound on the relative error of a quantile taken from a sketch.
 pub const RELATIVE_ERROR: f64 = 1.0 / 4096.0;
 
-/// Cells that [`columns`] transposes in one pass.
-pub const COLUMNS: usize = 32;
+/// Most cells that [`columns`] transposes in one pass.
+const COLUMNS: usize = 32;
 
-/// The columns of `cells` (at most [`COLUMNS`] of them, for the block to stay small) in
-/// `trials` trial-major records of `stride` floats each, one after another in `block` (reused
-/// between calls), each `trials` long.
+/// Most bytes of a pass's block of columns (one column, if a column is larger).
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// The cells to transpose in one pass of [`columns`] over `trials` trials: up to 32, fewer when
+/// their columns would take more than 8 MiB (each worker holds one block).
+pub fn columns_per_pass(trials: usize) -> usize {
+    (BLOCK_BYTES / (trials.max(1) * 4)).clamp(1, COLUMNS)
+}
+
+/// The columns of `cells` (at most [`columns_per_pass`] of them) in `trials` trial-major
+/// records of `stride` floats each, one after another in `block` (reused between calls), each
+/// `trials` long.
 ///
 /// Reading one cell at a time would touch every record once per cell; this reads each record's
 /// run of the cells once, in tiles of 64 trials: a tile's rows stay in the first-level cache
@@ -41,6 +50,7 @@ pub fn columns<'b>(
 ) -> impl Iterator<Item = &'b [f32]> {
     const TILE: usize = 64;
     let width = cells.len();
+    debug_assert!(width <= columns_per_pass(trials));
     // Every entry is written below: no need to clear what is kept.
     block.resize(width * trials, 0.0);
     for t0 in (0..trials).step_by(TILE) {
@@ -226,10 +236,11 @@ impl MonthlySketch {
     /// Adds `trials` trials' records (`stride` floats each, trial-major) to the sketches.
     pub fn add_records(&mut self, records: &[f32], trials: usize, stride: usize) {
         use rayon::prelude::*;
-        let fresh: Vec<CellSketch> = (0..stride.div_ceil(COLUMNS))
+        let per_pass = columns_per_pass(trials);
+        let fresh: Vec<CellSketch> = (0..stride.div_ceil(per_pass))
             .into_par_iter()
             .map_init(Vec::new, |block: &mut Vec<f32>, part| {
-                let cells = part * COLUMNS..((part + 1) * COLUMNS).min(stride);
+                let cells = part * per_pass..((part + 1) * per_pass).min(stride);
                 columns(records, trials, stride, cells, block)
                     .map(CellSketch::of)
                     .collect::<Vec<_>>()

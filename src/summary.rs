@@ -235,10 +235,10 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             .map(|c| c.distribution().unwrap_or_else(|| dist(Vec::new())))
             .collect(),
         Monthly::Exact(records) => {
-            // One column per (metric, month) cell, a few dozen cells at a time (see
+            // One column per (metric, month) cell, up to 32 cells at a time (see
             // `crate::sketch::columns`), into one block reused with the sort buffers by each
             // worker.
-            let cols = crate::sketch::COLUMNS;
+            let cols = crate::sketch::columns_per_pass(r.trials);
             let parts: Vec<Vec<Distribution>> = (0..stride.div_ceil(cols))
                 .into_par_iter()
                 .map_init(
