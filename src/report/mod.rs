@@ -180,21 +180,34 @@ fn write_run_tables(
     dir.write("monthly.csv", |w| write_monthly(w, s, monthly))
         .map_err(|e| incomplete(e, &kept))?;
     kept.push("monthly.csv");
-    dir.write("trials.csv", |w| write_trials(w, s, r, calm))
-        .map_err(|e| incomplete(e, &kept))?;
+    // While `trials.csv` is written, the bytes of `trials.parquet` (when it is one row group:
+    // at most a few dozen MB) and of `summary.xlsx` are made beside it; the files are still
+    // written one after another, in the same order.
+    let (written, (trials_parquet, xlsx)) = rayon::join(
+        || dir.write("trials.csv", |w| write_trials(w, s, r, calm)),
+        || {
+            let parquet = (r.totals.len() <= TRIALS_PER_GROUP).then(|| {
+                let mut bytes = Vec::new();
+                write_trials_parquet(&mut bytes, s, r, calm).map(|()| bytes)
+            });
+            (parquet, summary_xlsx(s, summary, monthly))
+        },
+    );
+    written.map_err(|e| incomplete(e, &kept))?;
     kept.push("trials.csv");
     dir.write("monthly.parquet", |w| {
         crate::tables::parquet_bytes(&monthly_table(s, monthly)).and_then(|b| w.write_all(&b))
     })
     .map_err(|e| incomplete(e, &kept))?;
     kept.push("monthly.parquet");
-    dir.write("trials.parquet", |w| write_trials_parquet(w, s, r, calm))
-        .map_err(|e| incomplete(e, &kept))?;
-    kept.push("trials.parquet");
-    dir.write("summary.xlsx", |w| {
-        summary_xlsx(s, summary, monthly).and_then(|b| w.write_all(&b))
+    dir.write("trials.parquet", |w| match trials_parquet {
+        Some(bytes) => w.write_all(&bytes?),
+        None => write_trials_parquet(w, s, r, calm),
     })
     .map_err(|e| incomplete(e, &kept))?;
+    kept.push("trials.parquet");
+    dir.write("summary.xlsx", |w| w.write_all(&xlsx?))
+        .map_err(|e| incomplete(e, &kept))?;
     kept.push("summary.xlsx");
     Ok(kept)
 }
