@@ -29,11 +29,20 @@ const BLOCK_BYTES: usize = 8 << 20;
 
 /// The cells to transpose in one pass of [`columns`] over `trials` trials: up to 32, fewer when
 /// their columns would take more than 8 MiB (each worker holds one block).
-pub fn columns_per_pass(trials: usize) -> usize {
+fn columns_per_pass(trials: usize) -> usize {
     (BLOCK_BYTES / (trials.max(1) * 4)).clamp(1, COLUMNS)
 }
 
-/// The columns of `cells` (at most [`columns_per_pass`] of them) in `trials` trial-major
+/// The passes of [`columns`] over `stride` cells of `trials` trials: consecutive ranges of
+/// cells, in order.
+pub fn passes(stride: usize, trials: usize) -> Vec<std::ops::Range<usize>> {
+    let per_pass = columns_per_pass(trials);
+    (0..stride.div_ceil(per_pass))
+        .map(|p| p * per_pass..((p + 1) * per_pass).min(stride))
+        .collect()
+}
+
+/// The columns of `cells` (one of the [`passes`]) in `trials` trial-major
 /// records of `stride` floats each, one after another in `block` (reused between calls), each
 /// `trials` long.
 ///
@@ -236,11 +245,9 @@ impl MonthlySketch {
     /// Adds `trials` trials' records (`stride` floats each, trial-major) to the sketches.
     pub fn add_records(&mut self, records: &[f32], trials: usize, stride: usize) {
         use rayon::prelude::*;
-        let per_pass = columns_per_pass(trials);
-        let fresh: Vec<CellSketch> = (0..stride.div_ceil(per_pass))
+        let fresh: Vec<CellSketch> = passes(stride, trials)
             .into_par_iter()
-            .map_init(Vec::new, |block: &mut Vec<f32>, part| {
-                let cells = part * per_pass..((part + 1) * per_pass).min(stride);
+            .map_init(Vec::new, |block: &mut Vec<f32>, cells| {
                 columns(records, trials, stride, cells, block)
                     .map(CellSketch::of)
                     .collect::<Vec<_>>()

@@ -238,23 +238,21 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             // One column per (metric, month) cell, up to 32 cells at a time (see
             // `crate::sketch::columns`), into one block reused with the sort buffers by each
             // worker.
-            let cols = crate::sketch::columns_per_pass(r.trials);
-            let parts: Vec<Vec<Distribution>> = (0..stride.div_ceil(cols))
+            crate::sketch::passes(stride, r.trials)
                 .into_par_iter()
                 .map_init(
                     || (Vec::new(), crate::stats::SortBuffers::default()),
-                    |(block, buffers): &mut (Vec<f32>, _), part| {
-                        let cells = part * cols..((part + 1) * cols).min(stride);
-                        crate::sketch::columns(records, r.trials, stride, cells, block)
+                    |(block, buffers): &mut (Vec<f32>, _), pass| {
+                        crate::sketch::columns(records, r.trials, stride, pass, block)
                             .map(|column| {
                                 Distribution::of_f32_in(column, buffers)
                                     .unwrap_or_else(|| dist(Vec::new()))
                             })
-                            .collect()
+                            .collect::<Vec<_>>()
                     },
                 )
-                .collect();
-            parts.into_iter().flatten().collect()
+                .flatten_iter()
+                .collect()
         }
     };
     cells.chunks(h).map(<[Distribution]>::to_vec).collect()

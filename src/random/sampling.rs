@@ -406,13 +406,13 @@ impl Categorical {
         let n = self.cumulative.len();
         let m = GUIDE * n;
         self.guide.clear();
-        self.guide.resize(m + 1, 0);
         let total = self.total();
         // (A total that is not a positive, normal number leaves the guide at the first item.)
         if n == 0 || !(total.is_normal() && total > 0.0) {
-            self.guide.truncate(m);
+            self.guide.resize(m, 0);
             return;
         }
+        self.guide.resize(m + 1, 0);
         // Item i is below cell g's lower edge, g * total / m, by the margin once
         // g > c_i * m / total * (1 + 1e-9): from cell floor(that) + 1 on (never past m).
         let scale = m as f64 / total * (1.0 + 1e-9);
