@@ -58,6 +58,19 @@ pub fn set_hint(hint: impl Into<String>) {
     }
 }
 
+/// Waits, when a signal has arrived, for its handler to end the process: called by `main`
+/// before the command returns its own exit code. Without it, a signal landing on the last
+/// write (the manifest) races the handler: once that write's guard is released the command
+/// could return 0 before the handler, waiting for the guard, says what was kept and exits with
+/// 130.
+pub fn wait_if_stopping() {
+    if stopping() {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 /// Whether a signal has arrived (the process is about to exit).
 pub fn stopping() -> bool {
     STOPPING.load(Ordering::Relaxed)

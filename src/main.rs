@@ -5,7 +5,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match revsim::cli::main(std::env::args_os()) {
+    let result = revsim::cli::main(std::env::args_os());
+    // A signal that arrived while the command was finishing is answered by its handler (exit
+    // code 130, and what was kept), not by this return.
+    revsim::interrupt::wait_if_stopping();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if revsim::cli::is_broken_pipe(&e) => ExitCode::SUCCESS, // e.g. `revsim schema | head`
         Err(e) => {
