@@ -47,8 +47,9 @@ pub fn passes(stride: usize, trials: usize) -> Vec<std::ops::Range<usize>> {
 /// `trials` long.
 ///
 /// Reading one cell at a time would touch every record once per cell; this reads each record's
-/// run of the cells once, in tiles of 64 trials: a tile's rows stay in the first-level cache
-/// while each column's run of the tile is written in order, so the block is written as a few
+/// run of the cells once, in tiles of 128 trials: the tile's runs are copied whole (one
+/// sequential read per record) into a buffer that stays in the first-level cache, and each
+/// column's part of the tile is then written from it in order, so the block is written as a few
 /// sequential streams, not one interleaved stream per cell.
 pub fn columns<'b>(
     records: &[f32],
@@ -57,18 +58,22 @@ pub fn columns<'b>(
     cells: std::ops::Range<usize>,
     block: &'b mut Vec<f32>,
 ) -> impl Iterator<Item = &'b [f32]> {
-    const TILE: usize = 64;
+    const TILE: usize = 128;
     let width = cells.len();
-    debug_assert!(width <= columns_per_pass(trials));
+    assert!(width <= columns_per_pass(trials));
     // Every entry is written below: no need to clear what is kept.
     block.resize(width * trials, 0.0);
+    let mut tile = [0f32; TILE * COLUMNS];
     for t0 in (0..trials).step_by(TILE) {
-        let t1 = (t0 + TILE).min(trials);
+        let rows = TILE.min(trials - t0);
+        for (k, row) in tile.chunks_exact_mut(width.max(1)).take(rows).enumerate() {
+            let first = (t0 + k) * stride + cells.start;
+            row.copy_from_slice(&records[first..first + width]);
+        }
         for c in 0..width {
-            let first = t0 * stride + cells.start + c;
-            let column = &mut block[c * trials + t0..c * trials + t1];
+            let column = &mut block[c * trials + t0..c * trials + t0 + rows];
             for (k, out) in column.iter_mut().enumerate() {
-                *out = records[first + k * stride];
+                *out = tile[k * width + c];
             }
         }
     }
@@ -310,6 +315,30 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn columns_are_the_cells_of_every_record() {
+        // Trial counts around the tile of 128, strides narrower and wider than a pass.
+        for trials in [1, 5, 127, 128, 129, 300] {
+            for stride in [1, 7, 40, 100] {
+                let records: Vec<f32> = (0..trials * stride).map(|i| i as f32).collect();
+                let mut block = Vec::new();
+                let mut seen = 0;
+                for cells in passes(stride, trials) {
+                    for (c, column) in
+                        columns(&records, trials, stride, cells.clone(), &mut block).enumerate()
+                    {
+                        let cell = cells.start + c;
+                        let expected: Vec<f32> =
+                            (0..trials).map(|t| records[t * stride + cell]).collect();
+                        assert_eq!(column, &expected[..], "{trials} trials, stride {stride}");
+                        seen += 1;
+                    }
+                }
+                assert_eq!(seen, stride);
+            }
+        }
     }
 
     #[test]
