@@ -60,6 +60,7 @@ pub fn columns<'b>(
 ) -> impl Iterator<Item = &'b [f32]> {
     const TILE: usize = 128;
     let width = cells.len();
+    // A pass's cells fit a row of the tile (at most COLUMNS).
     assert!(width <= columns_per_pass(trials));
     // Every entry is written below: no need to clear what is kept.
     block.resize(width * trials, 0.0);
