@@ -12,7 +12,8 @@
 # the outputs the peer computes) and "full" (every deal, the open pipeline, per-rep figures).
 # Speed is reported for the simulation alone (what the peer times), for the whole run with
 # every summary (run.json's wall time) and for the whole command, from process start to exit
-# with every file, chart and report written (what a user waits for). Each side runs REPEAT times,
+# with every file, chart and report written (what a user waits for), with what everything after
+# the simulation adds to it as a percentage of it. Each side runs REPEAT times,
 # alternating, and the median rate of each is compared (a shared machine's speed wanders by a
 # few percent from run to run); revsim's outputs are identical on every repeat.
 set -euo pipefail
@@ -76,4 +77,7 @@ for detail in ("bookings", "full"):
                       ("command", "command_s")):
         rate = statistics.median(r["trials"] / r[key] for r in runs)
         print(f"  speed   {what:10s} {rate:10,.0f} trials/s  ratio {rate / peer_rate:5.1f}x")
+    # What everything after the simulation (summaries, tables, charts, report, exit) adds to it.
+    added = statistics.median(r["command_s"] / r["simulation_s"] - 1 for r in runs)
+    print(f"  outputs add {100 * added:.1f}% to the simulation (command over simulation, median)")
 PY
