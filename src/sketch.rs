@@ -82,6 +82,31 @@ pub fn columns<'b>(
     (0..width).map(move |c| &block[c * trials..(c + 1) * trials])
 }
 
+/// `f` of every column of `trials` trial-major records of `stride` floats each, in cell order:
+/// the [`passes`] in parallel, each worker with its own block of [`columns`] and its own
+/// `state` (made by `init`, kept between the passes it takes).
+pub fn map_columns<S, T: Send>(
+    records: &[f32],
+    trials: usize,
+    stride: usize,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &[f32]) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    passes(stride, trials)
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), init()),
+            |(block, state): &mut (Vec<f32>, S), cells| {
+                columns(records, trials, stride, cells, block)
+                    .map(|column| f(state, column))
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
+        .collect()
+}
+
 /// Mantissa bits dropped from an `f32` (23 kept as 11: 12 significant bits with the implicit).
 const DROPPED_BITS: u32 = 12;
 
@@ -251,15 +276,7 @@ impl MonthlySketch {
     /// Adds `trials` trials' records (`stride` floats each, trial-major) to the sketches.
     pub fn add_records(&mut self, records: &[f32], trials: usize, stride: usize) {
         use rayon::prelude::*;
-        let fresh: Vec<CellSketch> = passes(stride, trials)
-            .into_par_iter()
-            .map_init(Vec::new, |block: &mut Vec<f32>, cells| {
-                columns(records, trials, stride, cells, block)
-                    .map(CellSketch::of)
-                    .collect::<Vec<_>>()
-            })
-            .flatten_iter()
-            .collect();
+        let fresh = map_columns(records, trials, stride, || (), |(), c| CellSketch::of(c));
         self.cells
             .par_iter_mut()
             .zip(fresh.par_iter())

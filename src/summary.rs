@@ -234,26 +234,17 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             .par_iter()
             .map(|c| c.distribution().unwrap_or_else(|| dist(Vec::new())))
             .collect(),
-        Monthly::Exact(records) => {
-            // One column per (metric, month) cell, up to 32 cells at a time (see
-            // `crate::sketch::columns`), into one block reused with the sort buffers by each
-            // worker.
-            crate::sketch::passes(stride, r.trials)
-                .into_par_iter()
-                .map_init(
-                    || (Vec::new(), crate::stats::SortBuffers::default()),
-                    |(block, buffers): &mut (Vec<f32>, _), pass| {
-                        crate::sketch::columns(records, r.trials, stride, pass, block)
-                            .map(|column| {
-                                Distribution::of_f32_in(column, buffers)
-                                    .unwrap_or_else(|| dist(Vec::new()))
-                            })
-                            .collect::<Vec<_>>()
-                    },
-                )
-                .flatten_iter()
-                .collect()
-        }
+        // One column per (metric, month) cell, a pass of cells at a time (see
+        // `crate::sketch::columns`), with the sort buffers reused by each worker.
+        Monthly::Exact(records) => crate::sketch::map_columns(
+            records,
+            r.trials,
+            stride,
+            crate::stats::SortBuffers::default,
+            |buffers, column| {
+                Distribution::of_f32_in(column, buffers).unwrap_or_else(|| dist(Vec::new()))
+            },
+        ),
     };
     cells.chunks(h).map(<[Distribution]>::to_vec).collect()
 }
