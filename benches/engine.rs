@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use revsim::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
+use revsim::model::{FiscalYearOutcome, Layout, TrialOut, TrialTotals, Workspace, run_trial};
 use revsim::{Scenario, simulate};
 
 fn load(name: &str, sets: &[&str]) -> Scenario {
@@ -51,7 +51,7 @@ fn one_trial(c: &mut Criterion) {
     ];
     for (name, s) in scenarios {
         let mut ws = Workspace::new(&s);
-        let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
+        let mut monthly = vec![0f32; Layout::of(&s).stride(s.horizon())];
         let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];
         let mut totals = TrialTotals::default();
         let mut draws = vec![0.0; revsim::model::trial::draw_columns(&s).len()];

@@ -16,7 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{FiscalYearOutcome, Metric, TrialOut, TrialTotals, Workspace, run_trial};
+use crate::model::{
+    FiscalYearOutcome, Layout, Metric, TrialOut, TrialTotals, Workspace, run_trial,
+};
 use crate::scenario::Scenario;
 use crate::sketch::{EXACT_BYTES, MonthlySketch};
 
@@ -26,7 +28,8 @@ pub const BLOCK: usize = 64;
 /// The monthly figures of a run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Monthly {
-    /// Every trial's figures, `trial * stride + metric * horizon + month` (f32).
+    /// Every trial's figures, `trial * stride + slot * horizon + month` (f32), each metric in
+    /// the slot the run's [`Layout`] gives it.
     Exact(Vec<f32>),
     /// Too many trials to keep: a sketch per (metric, month).
     Sketch(MonthlySketch),
@@ -45,6 +48,8 @@ pub struct Results {
     pub fiscal_years: usize,
     /// Seed used.
     pub seed: u64,
+    /// Which metrics the monthly figures hold, and where.
+    pub layout: Layout,
     /// Monthly metrics: every trial's, or their sketches for a large run.
     pub monthly: Monthly,
     /// Fiscal-year outcomes, `trial * fiscal_years + fy`.
@@ -68,6 +73,9 @@ pub fn keeps_every_trial(trials: usize, horizon: usize) -> bool {
     fits(trials, horizon, EXACT_BYTES)
 }
 
+/// Whether the records fit in `budget`, counted as if every metric were recorded: which runs
+/// keep every trial's months (and so which quantiles are exact) does not depend on the
+/// scenario's [`Layout`]; a layout that records fewer metrics only takes less memory.
 fn fits(trials: usize, horizon: usize, budget: usize) -> bool {
     trials.saturating_mul(Metric::COUNT * horizon * 4) <= budget
 }
@@ -98,14 +106,18 @@ pub struct Control<'a> {
 impl Results {
     /// Floats per trial in the monthly records.
     pub fn stride(&self) -> usize {
-        Metric::COUNT * self.horizon
+        self.layout.stride(self.horizon)
     }
 
-    /// The value of `metric` in `month` of `trial`. Only runs that keep every trial's monthly
-    /// figures have it (see [`keeps_every_trial`]); panics otherwise.
+    /// The value of `metric` in `month` of `trial` (NaN for a metric the scenario does not
+    /// define). Only runs that keep every trial's monthly figures have it (see
+    /// [`keeps_every_trial`]); panics otherwise.
     pub fn monthly_value(&self, trial: usize, metric: Metric, month: usize) -> f32 {
+        let Some(slot) = self.layout.slot(metric) else {
+            return f32::NAN;
+        };
         match &self.monthly {
-            Monthly::Exact(v) => v[trial * self.stride() + metric.index() * self.horizon + month],
+            Monthly::Exact(v) => v[trial * self.stride() + slot * self.horizon + month],
             Monthly::Sketch(_) => panic!(
                 "a run of {} trials keeps monthly sketches, not each trial's months",
                 self.trials
@@ -126,6 +138,7 @@ impl Results {
         if next.first_trial != self.first_trial + self.trials
             || next.seed != self.seed
             || next.horizon != self.horizon
+            || next.layout != self.layout
             || next.fiscal_years != self.fiscal_years
             || next.vp_tenure_completed.len() != self.vp_tenure_completed.len()
             || next.attainment.len() != self.attainment.len()
@@ -229,7 +242,8 @@ pub fn simulate_with(
     control: &Control<'_>,
 ) -> Result<Results, Stopped> {
     let horizon = s.horizon();
-    let stride = Metric::COUNT * horizon;
+    let layout = Layout::of(s);
+    let stride = layout.stride(horizon);
     let trials = range.len();
     let n_fy = s.clock.fiscal_years.len();
     let bins = crate::model::trial::vp_hist_len(s);
@@ -239,6 +253,7 @@ pub fn simulate_with(
         horizon,
         fiscal_years: n_fy,
         seed,
+        layout,
         monthly: Monthly::Exact(Vec::new()),
         fy: Vec::with_capacity(trials * n_fy),
         totals: Vec::with_capacity(trials),
@@ -248,11 +263,12 @@ pub fn simulate_with(
         attainment: vec![0; n_fy * crate::model::trial::ATTAINMENT_BINS],
     };
     let exact = fits(trials, horizon, control.exact_bytes);
-    // A large run goes in chunks of whole blocks, a quarter of the exact budget each.
+    // A large run goes in chunks of whole blocks, a quarter of the exact budget each, counted
+    // as `fits` counts it (so a layout of fewer metrics keeps less).
     let chunk = if exact {
         trials.max(1)
     } else {
-        (control.exact_bytes / 4 / (stride * 4)).max(BLOCK) / BLOCK * BLOCK
+        (control.exact_bytes / 4 / (Metric::COUNT * horizon * 4)).max(BLOCK) / BLOCK * BLOCK
     };
     let mut sketch = (!exact).then(|| MonthlySketch::new(stride));
     let mut records: Vec<f32> = Vec::new();
@@ -299,7 +315,7 @@ fn run_block_range(
     let first_trial = range.start;
     let trials = range.len();
     let n_fy = s.clock.fiscal_years.len();
-    let stride = Metric::COUNT * s.horizon();
+    let stride = Layout::of(s).stride(s.horizon());
     if records.capacity() < trials * stride {
         // A fresh zeroed allocation: the pages are mapped zeroed and first touched by the
         // worker threads as they write, not cleared up front on this one.
@@ -377,7 +393,7 @@ fn run_block_range(
 pub fn trial_deals(s: &Scenario, seed: u64, trial: u64) -> Vec<crate::model::pipeline::DealRecord> {
     let mut ws = Workspace::new(s);
     ws.keep_deal_log();
-    let mut monthly = vec![0f32; Metric::COUNT * s.horizon()];
+    let mut monthly = vec![0f32; Layout::of(s).stride(s.horizon())];
     let mut fy = vec![FiscalYearOutcome::default(); s.clock.fiscal_years.len()];
     let mut totals = TrialTotals::default();
     run_trial(

@@ -222,7 +222,8 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
     }
 }
 
-/// Per-month distributions of every metric: `[metric][month]`. From a sketch (a run too large
+/// Per-month distributions of every metric: `[metric][month]`, in [`crate::model::Metric::ALL`]
+/// order. From a sketch (a run too large
 /// to keep every trial's months), quantiles are within [`crate::sketch::RELATIVE_ERROR`] of
 /// the exact ones.
 pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
@@ -246,7 +247,15 @@ pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
             },
         ),
     };
-    cells.chunks(h).map(<[Distribution]>::to_vec).collect()
+    // A metric the scenario does not record is undefined in every trial: no values, as
+    // recording its NaNs would have given.
+    crate::model::Metric::ALL
+        .iter()
+        .map(|&m| match r.layout.slot(m) {
+            Some(k) => cells[k * h..(k + 1) * h].to_vec(),
+            None => vec![dist(Vec::new()); h],
+        })
+        .collect()
 }
 
 /// How the monthly quantiles of `r` were computed, for the record (`run.json`).

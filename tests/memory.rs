@@ -98,3 +98,56 @@ fn a_stop_flag_ends_the_run() {
     };
     assert!(simulate_with(&s, 0..1000, 1, &control).is_err());
 }
+
+/// A trial's record holds only the metrics its scenario defines: R1 (bookings detail, no VP,
+/// quota, coverage or managers) keeps 15 of the 29, each defined in some trial and month, and
+/// reads the others as NaN, as the full record held them; the summaries still list every
+/// metric. Runs of different layouts do not append.
+#[test]
+fn records_hold_only_the_metrics_a_scenario_defines() {
+    use revsim::model::{Layout, Metric};
+    let s = load("reference-r1.toml");
+    let r = simulate_range(&s, 0..200, 8, &|_| ());
+    assert_eq!(r.layout, Layout::of(&s));
+    assert_eq!(r.layout.recorded(), 15);
+    assert_eq!(r.stride(), 15 * r.horizon);
+    let Monthly::Exact(records) = &r.monthly else {
+        panic!("small runs keep every trial's months")
+    };
+    assert_eq!(records.len(), 200 * r.stride());
+    let monthly = revsim::summary::monthly(&r);
+    assert_eq!(monthly.len(), Metric::COUNT);
+    for m in Metric::ALL {
+        let defined =
+            (0..r.trials).any(|t| (0..r.horizon).any(|k| !r.monthly_value(t, m, k).is_nan()));
+        assert_eq!(
+            defined,
+            r.layout.slot(m).is_some(),
+            "{}: defined in some trial and month exactly when recorded",
+            m.name()
+        );
+        assert_eq!(monthly[m.index()].len(), r.horizon);
+        if !defined {
+            assert!(monthly[m.index()].iter().all(|d| d.n == 0), "{}", m.name());
+        }
+    }
+
+    // The baseline (full detail) records the deal counts and the open pipeline that R1 leaves
+    // out, so its runs and R1's do not make one run.
+    let base = load("baseline.toml");
+    let layout = Layout::of(&base);
+    for m in [
+        Metric::DealsLost,
+        Metric::OpenPipelineUsd,
+        Metric::RealisedWinRate,
+    ] {
+        assert!(layout.slot(m).is_some(), "{}", m.name());
+    }
+    let mut mixed = simulate_range(&s, 0..64, 8, &|_| ());
+    let mut other = simulate_range(&base, 64..128, 8, &|_| ());
+    other.horizon = mixed.horizon;
+    other.fiscal_years = mixed.fiscal_years;
+    other.vp_tenure_completed = mixed.vp_tenure_completed.clone();
+    other.attainment = mixed.attainment.clone();
+    assert!(mixed.append(other).is_err());
+}

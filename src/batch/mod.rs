@@ -726,9 +726,11 @@ fn monthly_means(r: &Results, metric: crate::model::Metric) -> Vec<f64> {
             .collect(),
         Monthly::Sketch(sketch) => (0..r.horizon)
             .map(|m| {
-                sketch.cells[metric.index() * r.horizon + m]
-                    .distribution()
-                    .map_or(f64::NAN, |d| d.mean)
+                r.layout.slot(metric).map_or(f64::NAN, |k| {
+                    sketch.cells[k * r.horizon + m]
+                        .distribution()
+                        .map_or(f64::NAN, |d| d.mean)
+                })
             })
             .collect(),
     }

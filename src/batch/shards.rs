@@ -16,7 +16,7 @@ use super::folder::{self, holds_run_parts, is_run_part, only_batch_files};
 use super::sweep::{BatchPlan, PLAN_FILE};
 use super::{Shard, Store, VariantResult};
 use crate::diagnostic::{InputError, input};
-use crate::engine::Results;
+use crate::engine::{Monthly, Results};
 use crate::output_dir::{Access, OutputDir};
 use crate::scenario::Scenario;
 
@@ -118,8 +118,16 @@ impl RunPart {
         let part: RunPart = postcard::from_bytes(&body[PART_MAGIC.len()..])
             .map_err(|_| refuse("it does not read as a run part"))?;
         let range = part.shard.trial_range(part.trials);
+        // Its monthly figures are as many as its trials and its record layout make.
+        let sized = |r: &Results| match &r.monthly {
+            Monthly::Exact(v) => Some(v.len()) == r.trials.checked_mul(r.stride()),
+            Monthly::Sketch(s) => s.cells.len() == r.stride(),
+        };
         let holds = |r: &Results| {
-            r.first_trial == range.start && r.trials == range.len() && r.seed == part.seed
+            r.first_trial == range.start
+                && r.trials == range.len()
+                && r.seed == part.seed
+                && sized(r)
         };
         let shard_ok = part.shard.count > 0 && part.shard.index < part.shard.count;
         if !shard_ok || !holds(&part.results) || !part.calm.as_ref().is_none_or(holds) {
@@ -130,7 +138,7 @@ impl RunPart {
 }
 
 /// The first bytes of a run part, with its format: a part of another format is refused.
-pub const PART_MAGIC: &[u8] = b"revsim run part, format 2\n";
+pub const PART_MAGIC: &[u8] = b"revsim run part, format 3\n";
 
 /// Bytes of the SHA-256 that ends a run part.
 const DIGEST_BYTES: usize = 32;

@@ -9,7 +9,6 @@
 //! the estimate is meant to say "hours" when a run takes hours, not to time it.
 
 use crate::diagnostic::input::size_words;
-use crate::model::Metric;
 use crate::scenario::Scenario;
 use crate::scenario::events::Param;
 use crate::sketch::EXACT_BYTES;
@@ -69,14 +68,16 @@ pub fn estimate(s: &Scenario, trials: usize, reruns: usize, threads: usize) -> C
     let threads = threads.max(1);
     let seconds = per_trial * (passes * trials as f64 + reruns as f64) / threads as f64;
 
-    let stride = (Metric::COUNT * horizon) as f64;
+    let stride = crate::model::Layout::of(s).stride(horizon) as f64;
+    // A chunk's records: a quarter of the budget, counted for every metric (see `engine`).
+    let recorded = stride / (crate::model::Metric::COUNT * horizon) as f64;
     let kept_per_trial = (std::mem::size_of::<crate::model::TrialTotals>()
         + s.clock.fiscal_years.len() * std::mem::size_of::<crate::model::FiscalYearOutcome>()
         + crate::model::trial::draw_columns(s).len() * 8) as f64;
     let monthly = if super::keeps_every_trial(trials, horizon) {
         trials as f64 * stride * 4.0
     } else {
-        EXACT_BYTES as f64 / 4.0 + stride * SKETCH_BYTES_PER_CELL
+        EXACT_BYTES as f64 / 4.0 * recorded + stride * SKETCH_BYTES_PER_CELL
     };
     // Summaries copy a column of headline figures at a time.
     let kept = passes * (trials as f64 * kept_per_trial + monthly) + trials as f64 * 16.0;

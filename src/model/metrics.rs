@@ -146,3 +146,76 @@ impl Metric {
         self as usize
     }
 }
+
+/// Which metrics a scenario's trials record, and where in each trial's record.
+///
+/// A metric the scenario leaves undefined in every trial and month takes no room: the coverage
+/// ratios without `[quota]`, `[plan]` or `[coverage]`, the managers without `[managers]`, the VP
+/// flags without a VP model, the deal counts and the open pipeline in bookings detail. Reading
+/// one gives NaN, as recording it would have (a trial asserts that it is NaN). The others are
+/// recorded in [`Metric::ALL`] order, `slot * horizon + month`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Layout {
+    /// The slot of each metric in [`Metric::ALL`] order; [`Layout::NONE`] if not recorded.
+    slots: [u8; Metric::COUNT],
+    /// Number of metrics recorded.
+    recorded: u8,
+}
+
+impl Layout {
+    const NONE: u8 = u8::MAX;
+
+    /// Every metric recorded.
+    pub fn full() -> Layout {
+        Layout::with(|_| true)
+    }
+
+    /// The metrics `s` can define.
+    pub fn of(s: &crate::scenario::Scenario) -> Layout {
+        let full = s.detail == crate::scenario::raw::Detail::Full;
+        Layout::with(|m| match m {
+            Metric::OpportunitiesCreated
+            | Metric::DealsLost
+            | Metric::DealsNoDecision
+            | Metric::DealsOrphaned
+            | Metric::OpenDeals
+            | Metric::OpenPipelineUsd
+            | Metric::RealisedWinRate
+            | Metric::PipelineCoverage => full,
+            Metric::CapacityCoverage => s.quota.is_some() && s.plan_by_month.is_some(),
+            Metric::CoverageEffort => s.coverage.is_some(),
+            Metric::Managers | Metric::Promotions => s.managers.is_some(),
+            Metric::VpChanges | Metric::VpInTransition => s.leadership.is_some(),
+            _ => true,
+        })
+    }
+
+    fn with(recorded: impl Fn(Metric) -> bool) -> Layout {
+        let mut slots = [Layout::NONE; Metric::COUNT];
+        let mut n = 0u8;
+        for m in Metric::ALL {
+            if recorded(m) {
+                slots[m.index()] = n;
+                n += 1;
+            }
+        }
+        Layout { slots, recorded: n }
+    }
+
+    /// The slot of `m` in a record, if it is recorded.
+    #[inline]
+    pub fn slot(&self, m: Metric) -> Option<usize> {
+        let k = self.slots[m.index()];
+        (k != Layout::NONE).then_some(k as usize)
+    }
+
+    /// Number of metrics recorded.
+    pub fn recorded(&self) -> usize {
+        self.recorded as usize
+    }
+
+    /// Floats in one trial's record of `horizon` months.
+    pub fn stride(&self, horizon: usize) -> usize {
+        self.recorded() * horizon
+    }
+}

@@ -18,5 +18,5 @@ pub mod pipeline;
 pub mod production;
 pub mod trial;
 
-pub use metrics::Metric;
+pub use metrics::{Layout, Metric};
 pub use trial::{FiscalYearOutcome, TrialOut, TrialTotals, Workspace, run_trial};

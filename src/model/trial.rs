@@ -15,7 +15,7 @@ use super::hazard::Hazards;
 use super::leadership::{Effects, Vp};
 use super::managers::Bench;
 use super::market::{self, MarketPath};
-use super::metrics::Metric;
+use super::metrics::{Layout, Metric};
 use super::org::{SeatState, Seats};
 use super::overlay;
 use super::pipeline::{COVERAGE_MONTHS, Ledger, MonthTable, Outcome};
@@ -84,7 +84,7 @@ pub struct TrialTotals {
 
 /// Where one trial writes its results.
 pub struct TrialOut<'a> {
-    /// Monthly metrics, `metric.index() * horizon + month`.
+    /// Monthly metrics as [`Layout::of`] the scenario places them: `slot * horizon + month`.
     pub monthly: &'a mut [f32],
     /// One record per fiscal year of the clock.
     pub fiscal_years: &'a mut [FiscalYearOutcome],
@@ -288,6 +288,8 @@ struct Trial<'a> {
     s: &'a Scenario,
     ws: &'a mut Workspace,
     monthly: &'a mut [f32],
+    /// Where each metric goes in `monthly`.
+    layout: Layout,
     fiscal_years: &'a mut [FiscalYearOutcome],
     vp: Vp,
     bench: Bench,
@@ -350,10 +352,17 @@ impl<'a> Trial<'a> {
         market::demand_path(s, &ws.market, &mut ws.demand);
         let per_rep = ws.ledger.attribute_won;
         let running_sums = !ws.ledger.needs_table() && s.coverage.is_none();
+        let layout = Layout::of(s);
+        assert_eq!(
+            monthly.len(),
+            layout.stride(s.horizon()),
+            "a trial's record holds the metrics its scenario records"
+        );
         Trial {
             s,
             ws,
             monthly,
+            layout,
             fiscal_years,
             vp,
             bench,
@@ -368,9 +377,14 @@ impl<'a> Trial<'a> {
         }
     }
 
+    /// Records `v` as `m` in month `t`. A metric the scenario does not record is undefined:
+    /// `v` must be NaN.
     #[inline]
     fn put(&mut self, m: Metric, t: usize, v: f64) {
-        self.monthly[m.index() * self.s.horizon() + t] = v as f32;
+        match self.layout.slot(m) {
+            Some(k) => self.monthly[k * self.s.horizon() + t] = v as f32,
+            None => assert!(v.is_nan(), "{} is defined in this scenario", m.name()),
+        }
     }
 
     fn quota_ramped(&self) -> bool {
@@ -864,25 +878,16 @@ impl<'a> Trial<'a> {
                 self.totals.deals_lost += decided[1] as u64;
                 self.totals.deals_no_decision += decided[2] as u64;
                 self.totals.deals_orphaned += orphaned as u64;
-            } else {
-                for metric in [
-                    Metric::OpportunitiesCreated,
-                    Metric::DealsLost,
-                    Metric::DealsNoDecision,
-                    Metric::DealsOrphaned,
-                    Metric::RealisedWinRate,
-                    Metric::OpenDeals,
-                    Metric::OpenPipelineUsd,
-                ] {
-                    self.put(metric, t, f64::NAN);
-                }
             }
         }
-        if full {
+        if let (Some(deals), Some(value_at)) = (
+            self.layout.slot(Metric::OpenDeals),
+            self.layout.slot(Metric::OpenPipelineUsd),
+        ) {
             let (monthly, totals) = (&mut *self.monthly, &mut self.totals);
             self.ws.ledger.open_by_month(|t, count, value| {
-                monthly[Metric::OpenDeals.index() * h + t] = count as f32;
-                monthly[Metric::OpenPipelineUsd.index() * h + t] = value as f32;
+                monthly[deals * h + t] = count as f32;
+                monthly[value_at * h + t] = value as f32;
                 if t + 1 == h {
                     totals.deals_open_at_end = count as u64;
                 }
