@@ -31,7 +31,7 @@ pub enum Monthly {
     /// Every trial's figures, `trial * stride + slot * horizon + month` (f32), each metric in
     /// the slot the run's [`Layout`] gives it.
     Exact(Vec<f32>),
-    /// Too many trials to keep: a sketch per (metric, month).
+    /// Too many trials to keep: a sketch per recorded (metric, month) cell, in the same order.
     Sketch(MonthlySketch),
 }
 

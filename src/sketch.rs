@@ -258,7 +258,8 @@ impl CellSketch {
     }
 }
 
-/// The sketches of every (metric, month) cell of a run: `cells[metric * horizon + month]`.
+/// The sketches of every recorded (metric, month) cell of a run: `cells[slot * horizon + month]`,
+/// each metric in the slot of the run's record layout.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MonthlySketch {
     /// One sketch per cell.

@@ -165,11 +165,6 @@ pub struct Layout {
 impl Layout {
     const NONE: u8 = u8::MAX;
 
-    /// Every metric recorded.
-    pub fn full() -> Layout {
-        Layout::with(|_| true)
-    }
-
     /// The metrics `s` can define.
     pub fn of(s: &crate::scenario::Scenario) -> Layout {
         let full = s.detail == crate::scenario::raw::Detail::Full;

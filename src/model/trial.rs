@@ -880,10 +880,13 @@ impl<'a> Trial<'a> {
                 self.totals.deals_orphaned += orphaned as u64;
             }
         }
-        if let (Some(deals), Some(value_at)) = (
-            self.layout.slot(Metric::OpenDeals),
-            self.layout.slot(Metric::OpenPipelineUsd),
-        ) {
+        if full {
+            let slot = |m| {
+                self.layout
+                    .slot(m)
+                    .expect("full detail records the open pipeline")
+            };
+            let (deals, value_at) = (slot(Metric::OpenDeals), slot(Metric::OpenPipelineUsd));
             let (monthly, totals) = (&mut *self.monthly, &mut self.totals);
             self.ws.ledger.open_by_month(|t, count, value| {
                 monthly[deals * h + t] = count as f32;
