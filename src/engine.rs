@@ -77,7 +77,12 @@ pub fn keeps_every_trial(trials: usize, horizon: usize) -> bool {
 /// keep every trial's months (and so which quantiles are exact) does not depend on the
 /// scenario's [`Layout`]; a layout that records fewer metrics only takes less memory.
 fn fits(trials: usize, horizon: usize, budget: usize) -> bool {
-    trials.saturating_mul(Metric::COUNT * horizon * 4) <= budget
+    trials.saturating_mul(budgeted_bytes(horizon)) <= budget
+}
+
+/// The bytes a trial's record of `horizon` months counts against the budget: every metric's.
+fn budgeted_bytes(horizon: usize) -> usize {
+    Metric::COUNT * horizon * 4
 }
 
 /// The run was stopped before it finished (see [`Control::stop`]).
@@ -268,14 +273,14 @@ pub fn simulate_with(
     let chunk = if exact {
         trials.max(1)
     } else {
-        (control.exact_bytes / 4 / (Metric::COUNT * horizon * 4)).max(BLOCK) / BLOCK * BLOCK
+        (control.exact_bytes / 4 / budgeted_bytes(horizon)).max(BLOCK) / BLOCK * BLOCK
     };
     let mut sketch = (!exact).then(|| MonthlySketch::new(stride));
     let mut records: Vec<f32> = Vec::new();
     let mut start = range.start;
     while start < range.end {
         let end = (start + chunk).min(range.end);
-        let part = run_block_range(s, start..end, seed, control, &mut records)?;
+        let part = run_block_range(s, start..end, seed, control, stride, &mut records)?;
         r.fy.extend(part.fy);
         r.totals.extend(part.totals);
         r.draws.extend(part.draws);
@@ -310,12 +315,12 @@ fn run_block_range(
     range: std::ops::Range<usize>,
     seed: u64,
     control: &Control<'_>,
+    stride: usize,
     records: &mut Vec<f32>,
 ) -> Result<Chunk, Stopped> {
     let first_trial = range.start;
     let trials = range.len();
     let n_fy = s.clock.fiscal_years.len();
-    let stride = Layout::of(s).stride(s.horizon());
     if records.capacity() < trials * stride {
         // A fresh zeroed allocation: the pages are mapped zeroed and first touched by the
         // worker threads as they write, not cleared up front on this one.

@@ -223,9 +223,8 @@ pub fn summarize(s: &Scenario, r: &Results, calm: Option<&Results>) -> Summary {
 }
 
 /// Per-month distributions of every metric: `[metric][month]`, in [`crate::model::Metric::ALL`]
-/// order. From a sketch (a run too large
-/// to keep every trial's months), quantiles are within [`crate::sketch::RELATIVE_ERROR`] of
-/// the exact ones.
+/// order. From a sketch (a run too large to keep every trial's months), quantiles are within
+/// [`crate::sketch::RELATIVE_ERROR`] of the exact ones.
 pub fn monthly(r: &Results) -> Vec<Vec<Distribution>> {
     let h = r.horizon;
     let stride = r.stride();

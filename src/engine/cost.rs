@@ -70,7 +70,7 @@ pub fn estimate(s: &Scenario, trials: usize, reruns: usize, threads: usize) -> C
 
     let stride = crate::model::Layout::of(s).stride(horizon) as f64;
     // A chunk's records: a quarter of the budget, counted for every metric (see `engine`).
-    let recorded = stride / (crate::model::Metric::COUNT * horizon) as f64;
+    let recorded = stride * 4.0 / super::budgeted_bytes(horizon) as f64;
     let kept_per_trial = (std::mem::size_of::<crate::model::TrialTotals>()
         + s.clock.fiscal_years.len() * std::mem::size_of::<crate::model::FiscalYearOutcome>()
         + crate::model::trial::draw_columns(s).len() * 8) as f64;

@@ -131,6 +131,8 @@ pub struct Workspace {
     ranked: Vec<(i64, u32)>,
     exits: Vec<(u32, bool)>,
     leaving: Vec<u32>,
+    /// Where the scenario's monthly metrics go in a trial's record.
+    layout: Layout,
     /// Completed VP tenures (months) of the trials run with this workspace: a histogram.
     pub vp_hist_completed: Vec<u64>,
     /// Tenures of the VPs in seat at the end of the horizon: a histogram.
@@ -200,6 +202,7 @@ impl Workspace {
             ranked: Vec::new(),
             exits: Vec::new(),
             leaving: Vec::new(),
+            layout: Layout::of(s),
             vp_hist_completed: vec![0; vp_hist_len(s)],
             vp_hist_running: vec![0; vp_hist_len(s)],
             attainment_hist: vec![0; s.clock.fiscal_years.len() * ATTAINMENT_BINS],
@@ -352,7 +355,7 @@ impl<'a> Trial<'a> {
         market::demand_path(s, &ws.market, &mut ws.demand);
         let per_rep = ws.ledger.attribute_won;
         let running_sums = !ws.ledger.needs_table() && s.coverage.is_none();
-        let layout = Layout::of(s);
+        let layout = ws.layout;
         assert_eq!(
             monthly.len(),
             layout.stride(s.horizon()),
