@@ -55,8 +55,10 @@ pub const COVERAGE_MONTHS: usize = 3;
 
 const OUTCOMES: [Outcome; 3] = [Outcome::Won, Outcome::Lost, Outcome::NoDecision];
 
-/// The shortest list of a seat's open deals that is pruned of decided ones.
-const PRUNE_FROM: usize = 32;
+/// The shortest list of a seat's open deals that is pruned of decided ones: a rep's list in a
+/// typical org never gets there, so its deals are written once and read once, at the rep's
+/// departure (which skips decided deals without a draw, as pruning would).
+const PRUNE_FROM: usize = 256;
 
 /// A deal still open, kept per seat only when a leaver policy is active (16 bytes: a seat's
 /// list stays in cache).
@@ -603,11 +605,20 @@ impl Ledger {
         }
         if self.track_open && d > open_from as i64 {
             let open = &mut self.open[seat];
-            // Prune decided deals when the list has doubled since the last pruning (and holds
-            // at least PRUNE_FROM): amortised O(1) per deal, and the list stays short.
+            // Prune decided deals when the list has grown to four times what the last pruning
+            // kept (and holds at least PRUNE_FROM): amortised O(1) per deal, and the list stays
+            // short.
             if open.len() >= self.prune_at[seat] {
-                open.retain(|o| o.decided() as usize > open_from);
-                self.prune_at[seat] = (2 * open.len()).max(PRUNE_FROM);
+                // Without a branch per deal (whether a deal is decided yet is a coin to a branch
+                // predictor): each deal is copied down, and kept by moving past it.
+                let mut kept = 0;
+                for i in 0..open.len() {
+                    let deal = open[i];
+                    open[kept] = deal;
+                    kept += usize::from(deal.decided() as usize > open_from);
+                }
+                open.truncate(kept);
+                self.prune_at[seat] = (4 * kept).max(PRUNE_FROM);
             }
             open.push(OpenDeal::new(d, value, outcome, logged));
         }

@@ -436,7 +436,11 @@ impl Categorical {
         let m = self.guide.len();
         let x = u * self.total();
         let mut i = self.guide[((u * m as f64) as usize).min(m - 1)] as usize;
-        while i + 1 < n && self.cumulative[i] <= x {
+        // The answer is mostly the guide's item or the next: one step without a branch
+        // (whether a draw steps is a coin a branch predictor cannot learn), then the rarer rest.
+        let c = &self.cumulative;
+        i += usize::from((i + 1 < n) & (c[i] <= x));
+        while i + 1 < n && c[i] <= x {
             i += 1;
         }
         i
