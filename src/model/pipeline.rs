@@ -557,7 +557,9 @@ impl Ledger {
         }
     }
 
-    /// Books one deal created in month `t` and decided in month `d` into the ledgers.
+    /// Books one deal created in month `t` and decided in month `d` into the ledgers (inlined
+    /// into the loop over a month's deals: a call per deal costs about 2% of a baseline trial).
+    #[inline(always)]
     fn record(&mut self, seat: usize, rep: u32, t: i64, d: i64, value: i64, outcome: Outcome) {
         if d < 0 {
             return; // created and decided before the start: not in these books
