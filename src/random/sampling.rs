@@ -450,6 +450,7 @@ impl Categorical {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::RngExt;
 
     /// The Poisson CDF from an independent implementation: P(N <= k) = Q(k + 1, mean).
     fn cdf(k: u64, mean: f64) -> f64 {
@@ -595,5 +596,38 @@ mod tests {
             counts[c.sample((i as f64 + 0.5) / n as f64)] += 1;
         }
         assert_eq!(counts, [0, 20_000, 10_000, 0, 50_000]);
+    }
+
+    #[test]
+    fn categorical_draws_are_the_plain_inversion() {
+        // The guide and its branch-free step only shorten the search: every draw is the first
+        // item whose cumulative weight exceeds u x total (the last item at the very top), for
+        // tables with zero weights, runs of tiny ones and one heavy item.
+        let mut r =
+            crate::random::streams::stream(5, 0, 0, crate::random::streams::Purpose::DealSeats);
+        for len in [1usize, 2, 3, 7, 55, 300] {
+            let mut c = Categorical::default();
+            for i in 0..len {
+                let u: f64 = r.random();
+                let w = match i % 5 {
+                    0 => 0.0,
+                    1 => u * 1e-9,
+                    2 => (u * 6.0).exp(),
+                    _ => u,
+                };
+                c.push(if len == 1 { 1.0 } else { w });
+            }
+            c.finish();
+            let plain = |u: f64| {
+                let x = u * c.total();
+                (0..len).find(|&i| c.cumulative[i] > x).unwrap_or(len - 1)
+            };
+            let edges = c.cumulative.iter().map(|&cum| cum / c.total());
+            let uniforms = (0..20_000).map(|_| r.random::<f64>());
+            for u in uniforms.chain(edges).chain([0.0, 1.0 - f64::EPSILON / 2.0]) {
+                let u = u.min(1.0 - f64::EPSILON / 2.0);
+                assert_eq!(c.sample(u), plain(u), "{len} items, u = {u}");
+            }
+        }
     }
 }
