@@ -609,7 +609,7 @@ impl Ledger {
             let open = &mut self.open[seat];
             // Prune decided deals when the list has grown to four times what the last pruning
             // kept (and holds at least PRUNE_FROM): amortised O(1) per deal, and the list stays
-            // short.
+            // bounded.
             if open.len() >= self.prune_at[seat] {
                 // Without a branch per deal (whether a deal is decided yet is a coin to a branch
                 // predictor): each deal is copied down, and kept by moving past it.
