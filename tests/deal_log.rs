@@ -45,5 +45,23 @@ fn a_trials_deals_add_up_to_its_totals() {
         assert_eq!(at_start, t.deals_open_at_start, "trial {trial}");
         let created = deals.iter().filter(|d| d.created >= 0).count() as u64;
         assert_eq!(created, t.opportunities_created, "trial {trial}");
+        // Every deal names the rep who opened it, and a deal orphaned at the end of month m was
+        // orphaned by that rep's departure: the rep opened nothing after m.
+        assert!(deals.iter().all(|d| d.seat != u32::MAX), "trial {trial}");
+        let mut last_opened = std::collections::HashMap::new();
+        for d in &deals {
+            let last = last_opened.entry((d.seat, d.rep)).or_insert(d.created);
+            *last = (*last).max(d.created);
+        }
+        for d in deals.iter().filter(|d| d.orphaned.is_some()) {
+            let left = d.orphaned.unwrap_or_default();
+            assert!(
+                last_opened[&(d.seat, d.rep)] <= left,
+                "trial {trial}: a deal of seat {} rep {} orphaned in month {left}, after which \
+                 that rep still opened deals",
+                d.seat,
+                d.rep
+            );
+        }
     }
 }

@@ -292,3 +292,54 @@ fn managers_follow_the_team_and_promotions_vacate_territories() {
         assert_eq!(r.monthly_value(t, Metric::Managers, 23), 10.0, "trial {t}");
     }
 }
+
+#[test]
+fn a_leavers_open_deals_are_orphaned_with_the_policys_probability() {
+    // The leaver policy orphans each open deal of a leaver with probability q. Lost and
+    // no-decision deals draw at their creation whether a departure would orphan them (thinning),
+    // won deals at the departure; either way E[orphaned | q] = q E[orphaned | q = 1], since here
+    // nothing a deal does feeds back into who leaves (no performance management, and reassigned
+    // deals win as often as before). Independent seeds, so the two means' errors add.
+    let org = |q: f64| {
+        scenario(&format!(
+            r#"
+[simulation]
+start_month = "2027-01"
+horizon_months = 24
+detail = "full"
+[org]
+seats = 20
+[attrition]
+annual_rate = 0.6
+[pipeline]
+opportunities_per_rep_month = 4.0
+deal_size_usd = 10000
+cycle_months = 4
+cycle_months_no_decision = 6
+[pipeline.outcomes]
+won = 0.25
+lost = 0.35
+no_decision = 0.40
+[pipeline.leaver_deals]
+lost_probability = {q}
+reassigned_win_rate_multiplier = 1
+"#
+        ))
+    };
+    let orphaned = |q: f64, seed: u64| {
+        let r = simulate(&org(q), 1500, seed, &|_| ());
+        let v: Vec<f64> = r.totals.iter().map(|t| t.deals_orphaned as f64).collect();
+        mean_se(&v)
+    };
+    let q = 0.25;
+    let (all, se_all) = orphaned(1.0, 61);
+    let (some, se_some) = orphaned(q, 62);
+    let bound = Z * (se_some * se_some + q * q * se_all * se_all).sqrt();
+    assert!(
+        (some - q * all).abs() < bound,
+        "orphaned {some} a trial at q = {q}, {all} at q = 1: expected {} +- {bound}",
+        q * all
+    );
+    // Orphaning is common enough here for the test to tell q from q^2 or 1 - q.
+    assert!(q * all * (1.0 - q) > 10.0 * bound, "{all} {bound}");
+}

@@ -17,8 +17,9 @@
 //!   ([`crate::scenario::lags::Lags`]), size and seat, and everything it contributes goes into
 //!   the ledgers at once: bookings and decided counts by decision month, the open pipeline as a
 //!   difference array, each seat's pipeline (for the coverage policy) and open deals (for the
-//!   leaver policy). Deals the starting reps opened in the warm-up months before the start are
-//!   thinned to those still open at the start.
+//!   leaver policy: the won deals, and the lost and no-decision deals a departure would orphan,
+//!   which each such deal draws at its creation). Deals the starting reps opened in the warm-up
+//!   months before the start are thinned to those still open at the start.
 //! - **Bookings** (by decision month): only won deals, drawn in the month they are decided. The
 //!   won deals decided in month m are Poisson with mean sum_t A_t P(lag = m - t) over creation
 //!   months t (A_t: the won intensity of month t), so no deal needs a lag, and deals decided
@@ -213,6 +214,8 @@ pub struct Ledger {
     creation: Categorical,
     /// The current batch of deal sizes.
     sizes: Vec<f64>,
+    /// The current batch's lost or no-decision deals that a departure would orphan.
+    orphanable: Vec<OpenDeal>,
     /// Every deal of the trial, when asked for ([`Ledger::keep_log`]).
     log: Option<Vec<DealRecord>>,
     /// Bookings detail: the won open deals of `[open_pipeline]` (decision month, seat, value).
@@ -279,6 +282,7 @@ impl Ledger {
             },
             creation: Categorical::default(),
             sizes: Vec::new(),
+            orphanable: Vec::new(),
             log: None,
             open_won: Vec::new(),
         }
@@ -412,19 +416,72 @@ impl Ledger {
             let mut sizes = std::mem::take(&mut self.sizes);
             sizes.resize(n as usize, 0.0);
             p.deal_size_usd.fill(&mut size_rng, &mut sizes);
-            for &size in &sizes {
-                let lag = first_lag + alias.sample(lag_rng.next_u64());
-                let decided = if lag >= beyond {
+            let decided = |lag: usize| {
+                if lag >= beyond {
                     i64::MAX / 4
                 } else {
                     t + lag as i64
-                };
-                let value = dollars(size, size_multiplier);
-                let (seat, rep) = match (&mut seat_rng, table) {
-                    (Some(r), Some(table)) => table.seat(outcome, r.random()),
-                    _ => (usize::MAX, 0),
-                };
-                self.record(seat, rep, t, decided, value, outcome);
+                }
+            };
+            if self.track_open && outcome != Outcome::Won {
+                // The leaver policy orphans each open deal of a leaver with probability q. For a
+                // lost or no-decision deal that is all it does, so whether this deal is one a
+                // departure would orphan is drawn now (thinning, exact in distribution): only
+                // those need a seat and a place in their seat's open deals. They are set aside
+                // without a branch and get their seats after the month's deals are booked; the
+                // others draw a seat, on a stream of their own, only when something reads it.
+                let q = p.leaver_lost_probability;
+                let mut coins = outcome_stream(seed, trial, entity, Purpose::Orphanable, o);
+                let mut kept_seat_rng = (self.log.is_some() || !self.seat_closing.is_empty())
+                    .then(|| outcome_stream(seed, trial, entity, Purpose::KeptDealSeats, o));
+                let mut orphanable = std::mem::take(&mut self.orphanable);
+                orphanable.resize(sizes.len(), OpenDeal::new(0, 0, outcome, 0));
+                let mut k = 0;
+                for &size in &sizes {
+                    let lag = first_lag + alias.sample(lag_rng.next_u64());
+                    let value = dollars(size, size_multiplier);
+                    let d = decided(lag);
+                    let orphans = coins.random::<f64>() < q;
+                    let (mut seat, mut rep) = (usize::MAX, 0);
+                    if let (Some(r), Some(table)) = (&mut kept_seat_rng, table)
+                        && !orphans
+                    {
+                        (seat, rep) = table.seat(outcome, r.random());
+                    }
+                    let Some(logged) = self.enter(seat, rep, t, d, value, outcome) else {
+                        continue;
+                    };
+                    let deal = OpenDeal::new(d, value, outcome, logged);
+                    if seat != usize::MAX {
+                        self.seat_deal(seat, t, deal, false);
+                    }
+                    orphanable[k] = deal;
+                    k += usize::from(orphans);
+                }
+                if let (Some(r), Some(table)) = (&mut seat_rng, table) {
+                    for &deal in &orphanable[..k] {
+                        let (seat, rep) = table.seat(outcome, r.random());
+                        if let Some(entry) = self
+                            .log
+                            .as_mut()
+                            .and_then(|l| l.get_mut(deal.logged as usize))
+                        {
+                            (entry.seat, entry.rep) = (seat as u32, rep);
+                        }
+                        self.seat_deal(seat, t, deal, true);
+                    }
+                }
+                self.orphanable = orphanable;
+            } else {
+                for &size in &sizes {
+                    let lag = first_lag + alias.sample(lag_rng.next_u64());
+                    let value = dollars(size, size_multiplier);
+                    let (seat, rep) = match (&mut seat_rng, table) {
+                        (Some(r), Some(table)) => table.seat(outcome, r.random()),
+                        _ => (usize::MAX, 0),
+                    };
+                    self.record(seat, rep, t, decided(lag), value, outcome, true);
+                }
             }
             self.sizes = sizes;
         }
@@ -445,7 +502,13 @@ impl Ledger {
             match self.detail {
                 Detail::Full => {
                     let d = decided.map_or(i64::MAX / 4, |d| d as i64);
-                    self.record(deal.seat as usize, 1, created, d, deal.value_usd, outcome);
+                    // As for the deals drawn by month: a lost or no-decision deal is kept open
+                    // by seat only if a departure would orphan it.
+                    let orphanable = !self.track_open
+                        || outcome == Outcome::Won
+                        || rng.random::<f64>() < s.pipeline.leaver_lost_probability;
+                    let (seat, value) = (deal.seat as usize, deal.value_usd);
+                    self.record(seat, 1, created, d, value, outcome, orphanable);
                 }
                 Detail::Bookings => {
                     if let (Outcome::Won, Some(d)) = (outcome, decided)
@@ -559,10 +622,42 @@ impl Ledger {
 
     /// Books one deal created in month `t` and decided in month `d` into the ledgers (inlined
     /// into the loop over a month's deals: a call per deal costs about 2% of a baseline trial).
+    /// `seat` is `usize::MAX` when the deal is credited to no seat. `open`: whether the leaver
+    /// policy needs it among its seat's open deals (see [`Ledger::rep_left`]).
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn record(&mut self, seat: usize, rep: u32, t: i64, d: i64, value: i64, outcome: Outcome) {
+    fn record(
+        &mut self,
+        seat: usize,
+        rep: u32,
+        t: i64,
+        d: i64,
+        value: i64,
+        outcome: Outcome,
+        open: bool,
+    ) {
+        if let Some(logged) = self.enter(seat, rep, t, d, value, outcome)
+            && seat != usize::MAX
+        {
+            self.seat_deal(seat, t, OpenDeal::new(d, value, outcome, logged), open);
+        }
+    }
+
+    /// The part of [`Ledger::record`] that needs no seat for a lost or no-decision deal: the
+    /// log entry, the open pipeline, the decided counts and the bookings. Returns the deal's
+    /// place in the log (`u32::MAX` without one), or `None` for a deal decided before the start.
+    #[inline(always)]
+    fn enter(
+        &mut self,
+        seat: usize,
+        rep: u32,
+        t: i64,
+        d: i64,
+        value: i64,
+        outcome: Outcome,
+    ) -> Option<u32> {
         if d < 0 {
-            return; // created and decided before the start: not in these books
+            return None; // created and decided before the start: not in these books
         }
         let logged = match &mut self.log {
             Some(log) => {
@@ -601,11 +696,24 @@ impl Ledger {
         let reach = self.closing.len();
         if d > open_from as i64 && (d as usize) < reach {
             self.closing[d as usize] += value;
-            if !self.seat_closing.is_empty() {
-                self.seat_closing[seat * reach + d as usize] += value;
-            }
         }
-        if self.track_open && d > open_from as i64 {
+        Some(logged)
+    }
+
+    /// The seat's part of [`Ledger::record`] for a deal created in month `t`: its pipeline by
+    /// seat (coverage policy) and, if `open`, its place among the seat's open deals.
+    #[inline(always)]
+    fn seat_deal(&mut self, seat: usize, t: i64, deal: OpenDeal, open: bool) {
+        let open_from = t.max(0) as usize;
+        let d = deal.decided() as usize;
+        if d <= open_from {
+            return;
+        }
+        let reach = self.closing.len();
+        if d < reach && !self.seat_closing.is_empty() {
+            self.seat_closing[seat * reach + d] += deal.value;
+        }
+        if self.track_open && open {
             let open = &mut self.open[seat];
             // Prune decided deals when the list has grown to four times what the last pruning
             // kept (and holds at least PRUNE_FROM): amortised O(1) per deal, and the list stays
@@ -622,13 +730,15 @@ impl Ledger {
                 open.truncate(kept);
                 self.prune_at[seat] = (4 * kept).max(PRUNE_FROM);
             }
-            open.push(OpenDeal::new(d, value, outcome, logged));
+            open.push(deal);
         }
     }
 
     /// Applies the leaver policy to the open deals of `seat`, whose rep leaves at the end of `t`:
     /// each is orphaned (lost now) with the policy's probability; a reassigned winning deal
     /// stays won with the policy's win-rate multiplier and is otherwise lost at its decision.
+    /// A lost or no-decision deal is in the list only if it was drawn at its creation as one
+    /// a departure orphans (drawn at its creation), so it is orphaned without a draw.
     pub fn rep_left(&mut self, s: &Scenario, seat: usize, t: usize) {
         if !self.track_open {
             return;
@@ -644,7 +754,7 @@ impl Ledger {
                 continue;
             }
             let decided_in_horizon = d < h;
-            if rng.random::<f64>() < p.leaver_lost_probability {
+            if outcome != Outcome::Won || rng.random::<f64>() < p.leaver_lost_probability {
                 if let Some(entry) = self
                     .log
                     .as_mut()

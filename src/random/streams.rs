@@ -122,6 +122,13 @@ pub enum Purpose {
     OpenDealLeaver = 31,
     /// An uncertain parameter's draw (entity: a hash of its key path), one per trial.
     Belief = 32,
+    /// Whether a month's lost and no-decision deals are ones a departure of their rep would
+    /// orphan (full detail, leaver policy), one uniform a deal, by outcome (`+ outcome`).
+    Orphanable = 33,
+    /// The seats of a month's lost and no-decision deals that a departure would not orphan,
+    /// drawn only when something reads them (a coverage policy, the deal log), by outcome
+    /// (`+ outcome`).
+    KeptDealSeats = 36,
 }
 
 /// The entity id of organisation-wide streams.
