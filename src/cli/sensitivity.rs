@@ -271,6 +271,33 @@ fn print(out: &mut dyn Write, t: &Tornado, skipped: &[(String, String)]) -> std:
     Ok(())
 }
 
+/// A share's row name (one key, or correlated keys joined by " + ") in lines of at most
+/// `width` characters where it can: broken at spaces, a "+" kept at the end of the line before
+/// the next key, and a key longer than `width` on a line of its own.
+fn name_lines(name: &str, width: usize) -> Vec<String> {
+    let keys: Vec<&str> = name.split(" + ").collect();
+    let mut lines: Vec<String> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let piece = if i + 1 < keys.len() {
+            format!("{key} +")
+        } else {
+            (*key).to_string()
+        };
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + piece.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(&piece);
+            }
+            _ if !key.contains(' ') => lines.push(piece),
+            _ => lines.extend(crate::words::wrap(&piece, width).lines().map(String::from)),
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
 /// The variance shares on the terminal, and the answer in a sentence.
 fn print_shares(
     out: &mut dyn Write,
@@ -318,11 +345,15 @@ fn print_shares(
             if r.kind == "all inputs" {
                 writeln!(out, "  together:")?;
             }
-            let wrapped = crate::words::wrap(&r.name, w);
-            let mut lines: Vec<&str> = wrapped.lines().collect();
-            let last = lines.pop().unwrap_or("");
+            let mut lines = name_lines(&r.name, w);
+            let mut last = lines.pop().unwrap_or_default();
             for l in lines {
                 writeln!(out, "  {l}")?;
+            }
+            if last.chars().count() > w {
+                // A key longer than the column: the shares go on the line below it, aligned.
+                writeln!(out, "  {last}")?;
+                last.clear();
             }
             let total = if r.total.value.is_finite() {
                 iv(&r.total)
@@ -390,4 +421,35 @@ fn print_shares(
         writeln!(out, "{}", crate::words::para(&note))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_lines;
+
+    #[test]
+    fn share_names_keep_the_plus_with_the_key_before_it() {
+        let joined =
+            "pipeline.inbound_opportunities_per_month + pipeline.opportunities_per_rep_month";
+        assert_eq!(
+            name_lines(joined, 34),
+            [
+                "pipeline.inbound_opportunities_per_month +",
+                "pipeline.opportunities_per_rep_month"
+            ]
+        );
+        assert_eq!(
+            name_lines("pipeline.cycle_months.mean + pipeline.outcomes", 34),
+            ["pipeline.cycle_months.mean +", "pipeline.outcomes"]
+        );
+        assert_eq!(name_lines("a + b + c", 34), ["a + b + c"]);
+        assert_eq!(
+            name_lines("attrition.annual_rate", 34),
+            ["attrition.annual_rate"]
+        );
+        assert_eq!(
+            name_lines("the uncertain inputs not named", 10),
+            ["the", "uncertain", "inputs not", "named"]
+        );
+    }
 }
