@@ -38,6 +38,8 @@ use crate::random::streams::{Purpose, StreamRng, month_entity, outcome_stream, s
 use crate::scenario::Scenario;
 use crate::scenario::raw::Detail;
 
+mod bookings;
+
 /// How an opportunity ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -92,6 +94,23 @@ impl OpenDeal {
     fn outcome(&self) -> Outcome {
         OUTCOMES[(self.decided_outcome >> 30) as usize]
     }
+}
+
+/// A deal as it is drawn, before it enters the ledgers.
+#[derive(Debug, Clone, Copy)]
+struct NewDeal {
+    /// Seat of the rep who opened it (`usize::MAX`: credited to no seat).
+    seat: usize,
+    /// Which of the seat's reps opened it (see [`DealRecord::rep`]).
+    rep: u32,
+    /// Month it was created (negative: before the start).
+    created: i64,
+    /// Month it is decided (far past the run if after it).
+    decided: i64,
+    /// Value, USD.
+    value: i64,
+    /// How it ends.
+    outcome: Outcome,
 }
 
 /// One deal of a trial as the deal log records it (full detail): what a CRM export holds.
@@ -448,7 +467,15 @@ impl Ledger {
                     {
                         (seat, rep) = table.seat(outcome, r.random());
                     }
-                    let Some(logged) = self.enter(seat, rep, t, d, value, outcome) else {
+                    let new = NewDeal {
+                        seat,
+                        rep,
+                        created: t,
+                        decided: d,
+                        value,
+                        outcome,
+                    };
+                    let Some(logged) = self.enter(&new) else {
                         continue;
                     };
                     let deal = OpenDeal::new(d, value, outcome, logged);
@@ -480,7 +507,16 @@ impl Ledger {
                         (Some(r), Some(table)) => table.seat(outcome, r.random()),
                         _ => (usize::MAX, 0),
                     };
-                    self.record(seat, rep, t, decided(lag), value, outcome, true);
+                    let decided = decided(lag);
+                    let new = NewDeal {
+                        seat,
+                        rep,
+                        created: t,
+                        decided,
+                        value,
+                        outcome,
+                    };
+                    self.record(new, true);
                 }
             }
             self.sizes = sizes;
@@ -507,8 +543,15 @@ impl Ledger {
                     let orphanable = !self.track_open
                         || outcome == Outcome::Won
                         || rng.random::<f64>() < s.pipeline.leaver_lost_probability;
-                    let (seat, value) = (deal.seat as usize, deal.value_usd);
-                    self.record(seat, 1, created, d, value, outcome, orphanable);
+                    let new = NewDeal {
+                        seat: deal.seat as usize,
+                        rep: 1,
+                        created,
+                        decided: d,
+                        value: deal.value_usd,
+                        outcome,
+                    };
+                    self.record(new, orphanable);
                 }
                 Detail::Bookings => {
                     if let (Outcome::Won, Some(d)) = (outcome, decided)
@@ -523,123 +566,16 @@ impl Ledger {
         self.open_won.sort_unstable();
     }
 
-    /// Bookings detail: the won deals decided in month `m`.
-    fn book(&mut self, s: &Scenario, m: usize, size_multiplier: f64, left_at: &[Vec<i32>]) {
-        self.book_open_deals(s, m, left_at);
-        let w = self.warm_up;
-        // Creation months -w..=m, as indices i = t + w; a won deal created in month i is
-        // decided `last - i` months later with the probability of that month's lag table.
-        let last = m + w;
-        let p = &s.pipeline;
-        let weight = |i: usize| p.lags_at(0, i).pmf[last - i];
-        let mean: f64 = (0..=last).map(|i| self.won_intensity[i] * weight(i)).sum();
-        let (seed, trial, entity) = (self.seed, self.trial, month_entity(m as i64));
-        let mut counts = stream(seed, trial, entity, Purpose::DealCounts);
-        let n = poisson_inverse(mean, counts.random());
-        if n == 0 {
-            return;
-        }
-        let mut size_rng = outcome_stream(seed, trial, entity, Purpose::DealSizes, 0);
-        let mut sizes = std::mem::take(&mut self.sizes);
-        sizes.resize(n as usize, 0.0);
-        s.pipeline.deal_size_usd.fill(&mut size_rng, &mut sizes);
-        if !self.attribute_won {
-            let total = total_dollars(&sizes, size_multiplier);
-            self.bookings[m] += total;
-            self.decided[0][m] += n as u32;
-            self.sizes = sizes;
-            return;
-        }
-        // Each booked deal's creation month, then its seat among that month's reps.
-        self.creation.clear();
-        for i in 0..=last {
-            self.creation.push(self.won_intensity[i] * weight(i));
-        }
-        self.creation.finish();
-        let mut creation_rng = stream(seed, trial, entity, Purpose::DealCreation);
-        let mut seat_rng = outcome_stream(seed, trial, entity, Purpose::DealSeats, 0);
-        let mut leaver_rng = p
-            .leaver_policy_active()
-            .then(|| stream(seed, trial, entity, Purpose::Leaver));
-        let h = self.horizon;
-        for &size in &sizes {
-            let value = dollars(size, size_multiplier);
-            let i = self.creation.sample(creation_rng.random());
-            let (seat, _) = self.tables[i].seat(Outcome::Won, seat_rng.random());
-            if let Some(r) = &mut leaver_rng {
-                // The rep who opened it left before its decision: the leaver policy applies once,
-                // at that departure (as in full detail).
-                let created = i as i64 - w as i64;
-                let left = left_at[seat]
-                    .iter()
-                    .any(|&d| d as i64 >= created && (d as usize) < m);
-                if left && !still_won_after_leaver(r, p) {
-                    continue;
-                }
-            }
-            self.bookings[m] += value;
-            self.decided[0][m] += 1;
-            self.seat_bookings[seat * h + m] += value;
-        }
-        self.sizes = sizes;
-    }
-
-    /// Bookings detail: the won deals of `[open_pipeline]` decided in month `m`.
-    fn book_open_deals(&mut self, s: &Scenario, m: usize, left_at: &[Vec<i32>]) {
-        if s.open_deals.is_none() || self.open_won.is_empty() {
-            return;
-        }
-        let p = &s.pipeline;
-        let h = self.horizon;
-        let start = self.open_won.partition_point(|&(d, _, _)| d < m);
-        let end = self.open_won.partition_point(|&(d, _, _)| d <= m);
-        let mut leaver_rng = p.leaver_policy_active().then(|| {
-            stream(
-                self.seed,
-                self.trial,
-                month_entity(m as i64),
-                Purpose::OpenDealLeaver,
-            )
-        });
-        for k in start..end {
-            let (_, seat, value) = self.open_won[k];
-            let seat = seat as usize;
-            if let Some(r) = &mut leaver_rng {
-                // Opened before the start by the seat's starting rep: the leaver policy applies
-                // if that rep left before the decision.
-                let left = left_at[seat].iter().any(|&d| (d as usize) < m);
-                if left && !still_won_after_leaver(r, p) {
-                    continue;
-                }
-            }
-            self.bookings[m] += value;
-            self.decided[0][m] += 1;
-            if self.attribute_won {
-                self.seat_bookings[seat * h + m] += value;
-            }
-        }
-    }
-
-    /// Books one deal created in month `t` and decided in month `d` into the ledgers (inlined
-    /// into the loop over a month's deals: a call per deal costs about 2% of a baseline trial).
-    /// `seat` is `usize::MAX` when the deal is credited to no seat. `open`: whether the leaver
-    /// policy needs it among its seat's open deals (see [`Ledger::rep_left`]).
-    #[allow(clippy::too_many_arguments)]
+    /// Books one deal into the ledgers (inlined into the loop over a month's deals: a call per
+    /// deal costs about 2% of a baseline trial). `open`: whether the leaver policy needs it
+    /// among its seat's open deals (see [`Ledger::rep_left`]).
     #[inline(always)]
-    fn record(
-        &mut self,
-        seat: usize,
-        rep: u32,
-        t: i64,
-        d: i64,
-        value: i64,
-        outcome: Outcome,
-        open: bool,
-    ) {
-        if let Some(logged) = self.enter(seat, rep, t, d, value, outcome)
-            && seat != usize::MAX
+    fn record(&mut self, new: NewDeal, open: bool) {
+        if let Some(logged) = self.enter(&new)
+            && new.seat != usize::MAX
         {
-            self.seat_deal(seat, t, OpenDeal::new(d, value, outcome, logged), open);
+            let deal = OpenDeal::new(new.decided, new.value, new.outcome, logged);
+            self.seat_deal(new.seat, new.created, deal, open);
         }
     }
 
@@ -647,15 +583,15 @@ impl Ledger {
     /// log entry, the open pipeline, the decided counts and the bookings. Returns the deal's
     /// place in the log (`u32::MAX` without one), or `None` for a deal decided before the start.
     #[inline(always)]
-    fn enter(
-        &mut self,
-        seat: usize,
-        rep: u32,
-        t: i64,
-        d: i64,
-        value: i64,
-        outcome: Outcome,
-    ) -> Option<u32> {
+    fn enter(&mut self, new: &NewDeal) -> Option<u32> {
+        let &NewDeal {
+            seat,
+            rep,
+            created: t,
+            decided: d,
+            value,
+            outcome,
+        } = new;
         if d < 0 {
             return None; // created and decided before the start: not in these books
         }
@@ -840,13 +776,6 @@ impl Ledger {
     }
 }
 
-/// Bookings detail: whether a won deal whose rep left before its decision is still won under
-/// the leaver policy (not orphaned, and won at the reassigned rate), as full detail applies it.
-fn still_won_after_leaver(r: &mut StreamRng, p: &crate::scenario::PipelineParams) -> bool {
-    let orphaned = r.random::<f64>() < p.leaver_lost_probability;
-    !orphaned && r.random::<f64>() < p.leaver_win_rate_multiplier
-}
-
 /// Draws the outcome and decision month (from the start; `None`: after the horizon) of an open
 /// deal of `[open_pipeline]` (see [`crate::scenario::open_deals`] for the rules).
 fn open_deal_fate(
@@ -911,49 +840,4 @@ fn dollars(size: f64, multiplier: f64) -> i64 {
 fn whole_dollars(size: f64, multiplier: f64) -> f64 {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     ((size * multiplier).min(1e15) + TWO_52) - TWO_52
-}
-
-/// The sum of the deals' values in whole dollars: in `f64`, which is exact while the total stays
-/// below 2^52 (every partial sum is then below it too), else in integers.
-fn total_dollars(sizes: &[f64], multiplier: f64) -> i64 {
-    // Exact sums do not depend on the order of the terms: four running sums (which vectorise)
-    // give the same total as one.
-    let mut lanes = [0.0f64; 4];
-    let mut quads = sizes.chunks_exact(4);
-    for quad in &mut quads {
-        for (lane, &v) in lanes.iter_mut().zip(quad) {
-            *lane += whole_dollars(v, multiplier);
-        }
-    }
-    let rest: f64 = quads
-        .remainder()
-        .iter()
-        .map(|&v| whole_dollars(v, multiplier))
-        .sum();
-    let total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
-    if total < 4_503_599_627_370_496.0 {
-        total as i64
-    } else {
-        sizes.iter().map(|&v| dollars(v, multiplier)).sum()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn total_dollars_is_the_exact_sum_in_any_length() {
-        let mut r = stream(11, 0, 0, Purpose::DealSizes);
-        for n in 0..40 {
-            let sizes: Vec<f64> = (0..n).map(|_| r.random::<f64>() * 2e6 + 0.5).collect();
-            for multiplier in [1.0, 0.93, 1.37] {
-                let exact: i64 = sizes.iter().map(|&v| dollars(v, multiplier)).sum();
-                assert_eq!(total_dollars(&sizes, multiplier), exact, "{n} deals");
-            }
-        }
-        // Past 2^52 the sum is taken in integers.
-        let big = vec![1e15; 9];
-        assert_eq!(total_dollars(&big, 1.0), 9_000_000_000_000_000);
-    }
 }
