@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+mod select;
+
 /// The quantiles reported everywhere, as (label, probability).
 pub const QUANTILES: [(&str, f64); 7] = [
     ("p5", 0.05),
@@ -98,7 +100,15 @@ impl Distribution {
         } else {
             0.0
         };
-        // As quantile_sorted.
+        Distribution::with_quantiles(n, mean, sd, at)
+    }
+
+    /// The distribution of `n` values with this mean and standard deviation whose order
+    /// statistics (0-based ranks, ascending) `at` gives: the quantiles are read as
+    /// [`quantile_sorted`] reads them, so `at` is asked only for the ranks they need, the first
+    /// and the last.
+    #[inline]
+    fn with_quantiles(n: usize, mean: f64, sd: f64, at: impl Fn(usize) -> f64) -> Distribution {
         let q = |p| {
             let (lo, frac) = quantile_position(n, p);
             let hi = (lo + 1).min(n - 1);
@@ -120,9 +130,12 @@ impl Distribution {
         }
     }
 
-    /// [`Distribution::of`] for `f32` data (the per-month figures), with the same result:
-    /// sorted by a radix sort on order-preserving integer keys, several times faster than a
-    /// comparison sort for the trial counts of a run.
+    /// [`Distribution::of`] for `f32` data (the per-month figures), with the same result except
+    /// that the standard deviation may differ in its last bits. A column of a run's length is
+    /// summarised by selection (see `select`): its few order statistics found from histograms
+    /// of order-preserving integer keys, with its sum taken only when exact; any other column
+    /// (NaN values, values too far apart in scale for an exact sum, short ones) is sorted by a
+    /// radix sort on the same keys. Both are several times faster than a comparison sort.
     pub fn of_f32(values: &[f32]) -> Option<Distribution> {
         Distribution::of_f32_in(values, &mut SortBuffers::default())
     }
@@ -130,7 +143,14 @@ impl Distribution {
     /// [`Distribution::of_f32`] with the working space in `buffers`, kept between calls (the
     /// monthly summaries sort a thousand columns).
     pub fn of_f32_in(values: &[f32], buffers: &mut SortBuffers) -> Option<Distribution> {
-        let SortBuffers { keys, other } = buffers;
+        select::summary(values, &mut buffers.select)
+            .or_else(|| Distribution::by_radix_sort(values, buffers))
+    }
+
+    /// [`Distribution::of_f32_in`] by sorting every value, a radix sort on order-preserving
+    /// integer keys.
+    fn by_radix_sort(values: &[f32], buffers: &mut SortBuffers) -> Option<Distribution> {
+        let SortBuffers { keys, other, .. } = buffers;
         // One pass makes the keys and counts the digits of all three radix passes.
         keys.clear();
         keys.reserve(values.len());
@@ -200,6 +220,7 @@ impl Distribution {
 pub struct SortBuffers {
     keys: Vec<u32>,
     other: Vec<u32>,
+    select: select::Scratch,
 }
 
 /// An integer key that sorts like the `f32` (positives above negatives, -0 just below +0).
@@ -433,9 +454,10 @@ mod tests {
 
     #[test]
     fn f32_summaries_skip_no_digit_wrongly() {
-        // Whole numbers in a narrow range (the low digit is the same in every key, so its pass
-        // is skipped), a constant column (every pass skipped) and dollar figures (no pass
-        // skipped), each as long as a run's monthly column.
+        // The radix sort, where the columns that selection refuses go. Whole numbers in a
+        // narrow range (the low digit is the same in every key, so its pass is skipped), a
+        // constant column (every pass skipped) and dollar figures (no pass skipped), each as
+        // long as a run's monthly column.
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {
             x ^= x << 13;
@@ -453,7 +475,7 @@ mod tests {
         for values in columns {
             let mut as_f64: Vec<f64> = values.iter().map(|v| *v as f64).collect();
             let a = Distribution::of(&mut as_f64).unwrap();
-            let b = Distribution::of_f32(&values).unwrap();
+            let b = Distribution::by_radix_sort(&values, &mut SortBuffers::default()).unwrap();
             assert_eq!(format!("{a:?}"), format!("{b:?}"));
         }
     }
