@@ -181,18 +181,26 @@ fn write_run_tables(
         .map_err(|e| incomplete(e, &kept))?;
     kept.push("monthly.csv");
     // While `trials.csv` is written, the bytes of `trials.parquet` (when it is one row group:
-    // at most a few dozen MB) and of `summary.xlsx` are made beside it; the files are still
-    // written one after another, in the same order.
+    // at most a few dozen MB, from the same trials table) and of `summary.xlsx` are made beside
+    // it; the files are still written one after another, in the same order.
+    let one =
+        (r.totals.len() <= TRIALS_PER_GROUP).then(|| trials_table(s, r, calm, 0..r.totals.len()));
     let (written, (trials_parquet, xlsx)) = rayon::join(
-        || dir.write("trials.csv", |w| write_trials(w, s, r, calm)),
         || {
-            let parquet = (r.totals.len() <= TRIALS_PER_GROUP).then(|| {
+            dir.write("trials.csv", |w| match &one {
+                Some(t) => write_trials_csv(w, std::iter::once(t)),
+                None => write_trials(w, s, r, calm),
+            })
+        },
+        || {
+            let parquet = one.as_ref().map(|t| {
                 let mut bytes = Vec::new();
-                write_trials_parquet(&mut bytes, s, r, calm).map(|()| bytes)
+                write_trials_parquet_of(&mut bytes, std::iter::once(t)).map(|()| bytes)
             });
             (parquet, summary_xlsx(s, summary, monthly))
         },
     );
+    drop(one);
     written.map_err(|e| incomplete(e, &kept))?;
     kept.push("trials.csv");
     dir.write("monthly.parquet", |w| {
@@ -703,6 +711,15 @@ fn trial_blocks(trials: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
         .map(move |a| a..(a + TRIALS_PER_GROUP).min(trials))
 }
 
+/// The [`trials_table`] of each block of [`TRIALS_PER_GROUP`] trials, made as they are needed.
+fn trial_tables<'a>(
+    s: &'a Scenario,
+    r: &'a Results,
+    calm: Option<&'a Results>,
+) -> impl Iterator<Item = Table> + 'a {
+    trial_blocks(r.totals.len()).map(move |range| trials_table(s, r, calm, range))
+}
+
 /// `trials.csv`: one row per trial ([`trials_table`]).
 pub fn write_trials(
     w: &mut dyn Write,
@@ -710,28 +727,34 @@ pub fn write_trials(
     r: &Results,
     calm: Option<&Results>,
 ) -> std::io::Result<()> {
+    write_trials_csv(w, trial_tables(s, r, calm))
+}
+
+/// `trials.csv` of the trials tables of the blocks in order.
+fn write_trials_csv<T: std::borrow::Borrow<Table>>(
+    w: &mut dyn Write,
+    tables: impl Iterator<Item = T>,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
     // Rows are formatted in parallel, a few thousand at a time, and written in order.
     const ROWS: usize = 4096;
     let mut header = true;
-    for range in trial_blocks(r.totals.len()) {
-        let t = trials_table(s, r, calm, range);
+    for t in tables {
+        let t = t.borrow();
         if header {
-            let mut out = csv::Writer::from_writer(&mut *w);
-            out.write_record(t.columns.iter().map(|c| c.name.as_str()))?;
-            out.flush()?;
+            crate::tables::write_csv_header(t, w)?;
             header = false;
         }
         let chunks: Vec<Vec<u8>> = (0..t.rows().div_ceil(ROWS))
             .into_par_iter()
             .map(|k| {
-                let mut out = csv::Writer::from_writer(Vec::new());
-                crate::tables::write_csv_rows_in(
-                    &t,
+                let mut out = Vec::new();
+                crate::tables::write_csv_rows(
+                    t,
                     k * ROWS..((k + 1) * ROWS).min(t.rows()),
                     &mut out,
                 )?;
-                out.into_inner().map_err(|e| e.into_error())
+                Ok(out)
             })
             .collect::<std::io::Result<_>>()?;
         for c in chunks {
@@ -748,15 +771,23 @@ pub fn write_trials_parquet(
     r: &Results,
     calm: Option<&Results>,
 ) -> std::io::Result<()> {
-    let mut blocks = trial_blocks(r.totals.len());
-    let first = blocks
+    write_trials_parquet_of(w, trial_tables(s, r, calm))
+}
+
+/// `trials.parquet` of the trials tables of the blocks in order (at least one), each a row
+/// group, each dropped before the next is made.
+fn write_trials_parquet_of<T: std::borrow::Borrow<Table>>(
+    w: &mut dyn Write,
+    mut tables: impl Iterator<Item = T>,
+) -> std::io::Result<()> {
+    let first = tables
         .next()
-        .map_or_else(Table::default, |b| trials_table(s, r, calm, b));
-    let mut file = crate::tables::ParquetStream::new(w, &first)?;
-    file.group(&first)?;
+        .ok_or_else(|| std::io::Error::other("no trials table"))?;
+    let mut file = crate::tables::ParquetStream::new(w, first.borrow())?;
+    file.group(first.borrow())?;
     drop(first);
-    for range in blocks {
-        file.group(&trials_table(s, r, calm, range))?;
+    for t in tables {
+        file.group(t.borrow())?;
     }
     file.finish()
 }
