@@ -65,29 +65,40 @@ struct Scan {
 }
 
 /// The first pass: written as one plain loop of integer and comparison reductions, which the
-/// compiler turns into vector code.
+/// compiler turns into vector code (on signed keys, which the baseline x86-64 vector
+/// instructions compare directly).
 fn scan(values: &[f32]) -> Scan {
     const TWO_23: f32 = 8_388_608.0;
-    let (mut lo, mut hi, mut emin, mut emax) = (u32::MAX, 0u32, 255u32, 0u32);
+    let (mut lo, mut hi, mut emin) = (i32::MAX, i32::MIN, u32::MAX);
     let mut fraction = false;
     for &v in values {
-        let k = ordered_key(v);
-        lo = lo.min(k);
-        hi = hi.max(k);
-        let magnitude = v.to_bits() & 0x7fff_ffff;
-        let e = magnitude >> 23;
-        emax = emax.max(e);
-        emin = emin.min(if magnitude != 0 { e.max(1) } else { 255 });
+        let b = v.to_bits();
+        // The order-preserving key, offset to sort as a signed integer: negative values have
+        // their magnitude bits flipped.
+        let key = (b ^ (((b as i32) >> 31) as u32 >> 1)) as i32;
+        lo = lo.min(key);
+        hi = hi.max(key);
+        // The exponent field of a non-zero magnitude.
+        let magnitude = b & 0x7fff_ffff;
+        emin = emin.min(if magnitude == 0 {
+            u32::MAX
+        } else {
+            magnitude >> 23
+        });
         // Below 2^23 a magnitude is whole exactly when adding and taking away 2^23 keeps it;
         // from 2^23 up every f32 is whole (NaN and infinities are refused by their exponent).
         let a = f32::from_bits(magnitude);
         fraction |= a < TWO_23 && (a + TWO_23) - TWO_23 != a;
     }
+    let (lo, hi) = (lo as u32 ^ 0x8000_0000, hi as u32 ^ 0x8000_0000);
+    // The largest magnitude is the smallest or the largest value's (a NaN sorts beyond the
+    // infinities, so it is one of them too).
+    let exponent = |k: u32| (from_ordered_key(k).to_bits() & 0x7fff_ffff) >> 23;
     Scan {
         lo,
         hi,
-        emin,
-        emax,
+        emin: if emin >= 255 { 255 } else { emin.max(1) },
+        emax: exponent(lo).max(exponent(hi)),
         whole: !fraction,
     }
 }
@@ -526,6 +537,11 @@ mod tests {
         let mut nan = vec![1.0f32; 300];
         nan[7] = f32::NAN;
         assert!(summary(&nan, &mut scratch).is_none());
+        // A NaN with its sign bit set sorts below every number.
+        nan[7] = -f32::NAN;
+        assert!(summary(&nan, &mut scratch).is_none());
+        infinite[5] = f32::NEG_INFINITY;
+        assert!(summary(&infinite, &mut scratch).is_none());
         assert!(summary(&[1.0; 255], &mut scratch).is_none());
         // Just inside the bound: 2^16 values from 1 to just under 2^13 (exponents 127 to 139)
         // need 16 + 12 + 24 = 52 bits.
@@ -548,6 +564,12 @@ mod tests {
         assert!(!sums_exactly(&scan(&column), column.len()));
         let s = scan(&[1.0, 1.0e6]);
         assert!(sums_exactly(&s, 2));
+        // The bound as documented: two values (n rounds up to 2^1) are accepted while
+        // 1 + (emax - 126) + (150 - emin) <= 53, i.e. spanning up to 28 binades of exponent.
+        assert!(sums_exactly(&scan(&[2f32.powi(-10), 2f32.powi(18)]), 2));
+        assert!(!sums_exactly(&scan(&[2f32.powi(-10), 2f32.powi(19)]), 2));
+        // The largest magnitude may be the smallest value's.
+        assert!(!sums_exactly(&scan(&[0.5, -1.0e9]), 2));
         // Whole numbers count in units of 1: a thousand of them up to 2^42 sum exactly, but
         // not up to 2^44 (10 + 44 bits), nor with a half among them.
         assert!(sums_exactly(&scan(&[1.0, 2f32.powi(42)]), 1000));
