@@ -1256,6 +1256,7 @@ pub(crate) fn png_of(
     let mut enc = png::Encoder::new(&mut png, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
     let mut writer = enc.write_header().expect("PNG header into memory");
     writer.write_image_data(&rgb).expect("PNG data into memory");
     writer.finish().expect("PNG end into memory");
