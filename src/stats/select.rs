@@ -152,8 +152,8 @@ fn lane_sd(values: &[f32], mean: f64) -> f64 {
     (acc.iter().sum::<f64>() / (values.len() - 1) as f64).sqrt()
 }
 
-/// The summary of `values` (no NaN) by selection, or `None` when the caller should sort (see
-/// the module's documentation).
+/// The summary of `values` by selection, or `None` when the caller should sort them (see the
+/// module's documentation).
 pub(super) fn summary(values: &[f32], scratch: &mut Scratch) -> Option<Distribution> {
     let n = values.len();
     // Counts are u32.
